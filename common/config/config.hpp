@@ -1,0 +1,65 @@
+// Loading, validating and writing lbha's two YAML files.
+//
+// node.yaml maps onto lbha.v1.NodeConfig and cluster.yaml onto
+// lbha.v1.ClusterConfig (proto/lbha/v1/config.proto). Loading collects every
+// error rather than stopping at the first, and each error names the file, the
+// line and the key (a dotted path such as
+// `virtual_services[1].real_servers[0].weight`), so an operator can fix a
+// whole file in one pass. A loaded config has every default filled in.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lbha/v1/config.pb.h"
+
+namespace lbha::config {
+
+struct config_error {
+  std::string file;
+  int line = 0;  // 1-based; 0 when the error is not tied to a line (e.g. a config built in code)
+  std::string key;
+  std::string message;
+
+  // "file:line: key: message" (line omitted when 0).
+  std::string to_string() const;
+};
+
+template <typename T>
+struct load_result {
+  std::optional<T> value;  // set only when errors is empty
+  std::vector<config_error> errors;
+
+  bool ok() const { return errors.empty() && value.has_value(); }
+};
+
+// Parses YAML text; `file_name` is used in error messages only.
+load_result<lbha::v1::ClusterConfig> parse_cluster_config(std::string_view yaml,
+                                                          std::string_view file_name);
+load_result<lbha::v1::NodeConfig> parse_node_config(std::string_view yaml,
+                                                    std::string_view file_name);
+
+// Reads and parses a file. An unreadable file is one error naming it.
+load_result<lbha::v1::ClusterConfig> load_cluster_config(const std::filesystem::path& path);
+load_result<lbha::v1::NodeConfig> load_node_config(const std::filesystem::path& path);
+
+// Fills every unset field with its documented default. Idempotent.
+void apply_defaults(lbha::v1::ClusterConfig& config);
+void apply_defaults(lbha::v1::NodeConfig& config);
+
+// Semantic checks on an in-memory config (the same rules the loader applies
+// after parsing): labels, addresses, ports, weights, timings, conflicts.
+// Errors carry the key path and line 0; `file_name` is copied into each.
+std::vector<config_error> validate(const lbha::v1::ClusterConfig& config,
+                                   std::string_view file_name = "");
+std::vector<config_error> validate(const lbha::v1::NodeConfig& config,
+                                   std::string_view file_name = "");
+
+// Writes a config back as YAML that parse_*_config reads to an equal message.
+std::string to_yaml(const lbha::v1::ClusterConfig& config);
+std::string to_yaml(const lbha::v1::NodeConfig& config);
+
+}  // namespace lbha::config

@@ -1,0 +1,30 @@
+#include "common/daemon_options.hpp"
+
+#include <iostream>
+
+#include "common/logging.hpp"
+
+namespace lbha {
+
+void add_daemon_options(CLI::App& app, daemon_options& options) {
+  app.add_option("--node-config", options.node_config, "node.yaml (local, never replicated)")
+      ->capture_default_str();
+  app.add_option("--state-dir", options.state_dir, "state directory (default from node.yaml, else /var/lib/lbha)");
+  app.add_option("--run-dir", options.run_dir, "directory of the gRPC sockets (default from node.yaml, else /run/lbha)");
+  app.add_option("--log-level", options.log_level,
+                 "trace|debug|info|warn|error|critical|off")
+      ->capture_default_str();
+}
+
+bool apply_log_level(const daemon_options& options) {
+  spdlog::level::level_enum level;
+  if (!parse_log_level(options.log_level, level)) {
+    std::cerr << "invalid --log-level '" << options.log_level
+              << "': expected trace|debug|info|warn|error|critical|off\n";
+    return false;
+  }
+  set_log_level(level);
+  return true;
+}
+
+}  // namespace lbha

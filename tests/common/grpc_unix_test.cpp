@@ -1,0 +1,89 @@
+#include "common/grpc_unix.hpp"
+
+#include <sys/stat.h>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "lbha/v1/sync.grpc.pb.h"
+
+namespace lbha {
+namespace {
+
+class fake_sync final : public lbha::v1::Sync::Service {
+  grpc::Status GetStatus(grpc::ServerContext*, const lbha::v1::SyncStatusRequest*,
+                         lbha::v1::SyncStatus* reply) override {
+    reply->add_peers()->set_name("peer-a");
+    return grpc::Status::OK;
+  }
+};
+
+std::filesystem::path test_dir() {
+  auto d = std::filesystem::temp_directory_path() / ("lbha-grpc-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(d);
+  return d;
+}
+
+TEST(grpc_unix, serves_on_socket_with_mode_0660_and_refuses_second_server) {
+  auto dir = test_dir();
+  auto path = socket_path(dir, "syncd");
+  EXPECT_EQ(path, dir / "syncd.sock");
+  fake_sync service;
+  auto server = start_unix_server(path, {&service});
+  ASSERT_TRUE(server) << server.error().message();
+
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+
+  auto stub = lbha::v1::Sync::NewStub(unix_channel(path));
+  auto ctx = context_with_deadline(std::chrono::seconds(5));
+  lbha::v1::SyncStatus reply;
+  auto status = stub->GetStatus(ctx.get(), {}, &reply);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(reply.peers_size(), 1);
+  EXPECT_EQ(reply.peers(0).name(), "peer-a");
+
+  fake_sync other;
+  auto second = start_unix_server(path, {&other});
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error(), std::errc::address_in_use);
+
+  server.value()->Shutdown();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(grpc_unix, replaces_stale_socket_file) {
+  auto dir = test_dir();
+  auto path = socket_path(dir, "stale");
+  { std::ofstream(path) << "left over"; }
+  fake_sync service;
+  auto server = start_unix_server(path, {&service});
+  ASSERT_TRUE(server) << server.error().message();
+  server.value()->Shutdown();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(grpc_unix, unreachable_daemon_fails_by_deadline) {
+  auto stub = lbha::v1::Sync::NewStub(unix_channel(test_dir() / "nobody.sock"));
+  auto ctx = context_with_deadline(std::chrono::milliseconds(200));
+  lbha::v1::SyncStatus reply;
+  auto status = stub->GetStatus(ctx.get(), {}, &reply);
+  EXPECT_FALSE(status.ok());
+}
+
+TEST(run_on, runs_on_io_thread_and_returns_value) {
+  asio::io_context io;
+  auto guard = asio::make_work_guard(io);
+  std::thread t([&] { io.run(); });
+  auto io_thread = t.get_id();
+  auto [value, thread] = run_on(io, [] { return std::pair{42, std::this_thread::get_id()}; });
+  EXPECT_EQ(value, 42);
+  EXPECT_EQ(thread, io_thread);
+  guard.reset();
+  t.join();
+}
+
+}  // namespace
+}  // namespace lbha
