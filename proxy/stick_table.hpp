@@ -1,0 +1,159 @@
+// The persistence (stick) table: (virtual service, client address) -> real
+// server label, each entry with an expiry that every use pushes forward.
+//
+// Lifecycle and concurrency: one table per proxyd, shared by every worker
+// thread, the health checker's io_context and the gRPC threads. It is split
+// into shards by key hash, each with its own mutex, so two workers seldom
+// contend; no lock is held while calling out. Expiry is lazy on lookup plus a
+// periodic expire() sweep, which is cheap because each shard keeps its entries
+// ordered by expiry as well as hashed by key.
+//
+// Bounded size: each shard holds at most ceil(capacity / shards) entries. When
+// a new key arrives at a full shard, expired entries are dropped first; if none
+// are, the entry nearest its expiry (the least recently used one for a given
+// service timeout) is evicted and counted in stats().evicted. The new client is
+// always admitted: a client that is balanced afresh is worth more than a
+// nearly-stale one.
+//
+// Changes made by this node (a new entry, a changed server, or a refresh that
+// moved the expiry by more than a quarter of its timeout since last announced)
+// are published to subscribers, which is what Proxy.WatchTable streams to
+// syncd. Entries applied from the peer with apply_remote() are NOT published,
+// so a pair of syncds never echoes an update back and forth.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "proxy/address.hpp"
+
+namespace lbha::proxy {
+
+struct stick_change {
+  std::string service;
+  client_key client;
+  std::string real_server;
+  clock::time_point expires;
+};
+
+// One subscriber's queue of published changes. Bounded: when the consumer
+// falls behind by more than `limit` changes the oldest are dropped and
+// counted; the consumer can then resynchronise with a snapshot.
+class stick_subscription {
+ public:
+  explicit stick_subscription(std::size_t limit) : limit_(limit) {}
+
+  // Waits up to `wait` for at least one change, then returns up to `max`.
+  std::vector<stick_change> take(std::size_t max, std::chrono::milliseconds wait);
+  void close();
+  bool closed() const;
+  std::uint64_t dropped() const;
+
+ private:
+  friend class stick_table;
+  void push(const stick_change& change);
+
+  const std::size_t limit_;
+  mutable std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<stick_change> pending_;
+  std::uint64_t dropped_ = 0;
+  bool closed_ = false;
+};
+
+class stick_table {
+ public:
+  struct stats {
+    std::uint64_t entries = 0;
+    std::uint64_t evicted = 0;  // dropped to make room while not yet expired
+    std::uint64_t expired = 0;
+  };
+
+  // `shards` = 0 picks a count suited to `capacity`.
+  stick_table(const lbha::clock& clock, std::size_t capacity, std::size_t shards = 0);
+
+  // The server label stuck to `client` on `service`, with its expiry pushed to
+  // now + ttl; nullopt when there is no live entry.
+  std::optional<std::string> lookup(const std::string& service, const client_key& client,
+                                    clock::duration ttl);
+
+  // Sticks `client` to `real_server` until now + ttl (a local decision: published).
+  void stick(const std::string& service, const client_key& client, const std::string& real_server,
+             clock::duration ttl);
+
+  // Applies an entry learned from the peer (not published). A zero lifetime removes it.
+  void apply_remote(const std::string& service, const client_key& client,
+                    const std::string& real_server, clock::duration expires_in);
+
+  void erase(const std::string& service, const client_key& client);
+
+  // Drops every expired entry; returns how many.
+  std::size_t expire();
+
+  // Calls `fn` for every live entry, one shard locked at a time.
+  void for_each(const std::function<void(const stick_change&)>& fn) const;
+
+  std::size_t size() const;
+  stats statistics() const;
+  std::size_t capacity() const { return shard_capacity_ * shards_.size(); }
+
+  // A queue that receives every local change from now on, until closed.
+  std::shared_ptr<stick_subscription> subscribe(std::size_t limit = 1'000'000);
+
+ private:
+  struct key {
+    std::string service;
+    client_key client;
+    friend bool operator==(const key& a, const key& b) {
+      return a.client == b.client && a.service == b.service;
+    }
+  };
+  struct key_hash {
+    std::size_t operator()(const key& k) const {
+      return k.client.hash() ^ std::hash<std::string>{}(k.service);
+    }
+  };
+  using order = std::set<std::pair<clock::time_point, const key*>>;
+  struct value {
+    std::string real_server;
+    clock::time_point expires;
+    clock::time_point published;  // expiry last announced to subscribers
+    order::iterator position;
+  };
+  struct shard {
+    mutable std::mutex mutex;
+    std::unordered_map<key, value, key_hash> entries;
+    order by_expiry;
+  };
+
+  shard& shard_for(const key& k) { return *shards_[key_hash{}(k) % shards_.size()]; }
+  // Inserts or updates under the shard lock; returns true when it must be published.
+  bool put(shard& s, const key& k, const std::string& real_server, clock::time_point expires,
+           bool local);
+  void set_expiry(shard& s, value& v, clock::time_point expires);
+  void drop_expired(shard& s, clock::time_point now);
+  void publish(const stick_change& change);
+
+  const lbha::clock& clock_;
+  std::size_t shard_capacity_;
+  std::vector<std::unique_ptr<shard>> shards_;
+  std::atomic<std::uint64_t> evicted_{0};
+  std::atomic<std::uint64_t> expired_{0};
+
+  std::mutex subscribers_mutex_;
+  std::vector<std::weak_ptr<stick_subscription>> subscribers_;
+  std::atomic<bool> has_subscribers_{false};
+};
+
+}  // namespace lbha::proxy
