@@ -1,0 +1,392 @@
+#include "replicator/sync/sync_node.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+#include "common/logging.hpp"
+
+namespace lbha::sync {
+namespace {
+
+std::uint32_t remaining_ms(clock::time_point expires, clock::time_point now) {
+  if (expires <= now) return 0;
+  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(expires - now).count();
+  return static_cast<std::uint32_t>(std::min<std::int64_t>(ms, UINT32_MAX));
+}
+
+std::string key_string(const bytes& key) { return std::string(key.begin(), key.end()); }
+
+}  // namespace
+
+sync_node::sync_node(node_settings settings, const clock& clock)
+    : settings_(std::move(settings)), clock_(clock), random_(settings_.seed) {
+  for (const auto& config : settings_.tables) {
+    table_index_.emplace(config.name, tables_.size());
+    tables_.emplace_back(config);
+    definitions_.push_back(tables_.back().definition(tables_.size()));
+  }
+  for (const auto& config : settings_.peers) {
+    peer_state p;
+    p.config = config;
+    p.known_name = config.name;
+    p.last_acked.assign(tables_.size(), 0);
+    p.last_pushed.assign(tables_.size(), 0);
+    peers_.push_back(std::move(p));
+  }
+  next_purge_ = clock_.now() + settings_.purge_interval;
+}
+
+void sync_node::tick() {
+  const auto now = clock_.now();
+  std::vector<std::pair<connection_id, const char*>> to_drop;
+  for (auto& [id, c] : connections_) {
+    const auto state = c.session.state();
+    if (state != session_state::established) {
+      if (now - c.opened >= settings_.handshake_timeout) to_drop.emplace_back(id, "handshake timeout");
+    } else if (now - c.last_rx >= settings_.peer_timeout) {
+      to_drop.emplace_back(id, "peer silent");
+    } else if (now - c.last_tx >= settings_.heartbeat_interval) {
+      c.session.send_control(control_type::heartbeat);
+    }
+  }
+  for (auto& [id, reason] : to_drop) drop(id, reason);
+  for (std::size_t i = 0; i < peers_.size(); ++i) {
+    const auto& p = peers_[i];
+    if (!p.active && !p.dialing && now >= p.next_dial) start_dial(i, now);
+  }
+  if (now >= next_purge_) {
+    for (auto& t : tables_) t.purge(now);
+    next_purge_ = now + settings_.purge_interval;
+  }
+}
+
+void sync_node::start_dial(std::size_t peer, clock::time_point now) {
+  auto& p = peers_[peer];
+  if (p.config.addresses.empty()) return;
+  const std::string& address = p.config.addresses[p.next_address % p.config.addresses.size()];
+  const connection_id id = next_id_++;
+  auto [it, ok] = connections_.try_emplace(id, session_role::outgoing, definitions_,
+                                           settings_.max_payload, address, now);
+  assert(ok);
+  it->second.peer = peer;
+  p.dialing = id;
+  dials_.push_back({id, address, p.config.port});
+}
+
+std::vector<dial_request> sync_node::take_dials() { return std::exchange(dials_, {}); }
+
+void sync_node::connect_failed(connection_id id) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  if (it->second.peer) ++peers_[*it->second.peer].next_address;
+  drop(id, "connect failed");
+}
+
+void sync_node::connected(connection_id id) {
+  auto it = connections_.find(id);
+  if (it == connections_.end() || !it->second.peer) return;
+  auto& c = it->second;
+  const auto& p = peers_[*c.peer];
+  c.last_rx = clock_.now();
+  c.session.send_hello({.called_name = p.known_name.empty() ? c.address : p.known_name,
+                        .sender_name = settings_.local_name,
+                        .pid = settings_.pid,
+                        .relative_pid = "1"});
+}
+
+std::optional<connection_id> sync_node::accepted(const std::string& address) {
+  const bool known = std::any_of(peers_.begin(), peers_.end(), [&](const peer_state& p) {
+    return std::find(p.config.addresses.begin(), p.config.addresses.end(), address) !=
+           p.config.addresses.end();
+  });
+  if (!known) {
+    ++counters_.refused_connections;
+    get_logger("syncd")->warn("refused a connection from {}: not a configured peer", address);
+    return std::nullopt;
+  }
+  const connection_id id = next_id_++;
+  connections_.try_emplace(id, session_role::incoming, definitions_, settings_.max_payload,
+                           address, clock_.now());
+  return id;
+}
+
+void sync_node::received(connection_id id, byte_view data) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  it->second.last_rx = clock_.now();
+  std::vector<session_event> events;
+  it->second.session.receive(data, events);
+  for (auto& e : events) {
+    it = connections_.find(id);
+    if (it == connections_.end()) return;
+    handle(id, it->second, e);
+  }
+  it = connections_.find(id);
+  if (it != connections_.end() && it->second.session.state() == session_state::established) {
+    push(it->second);
+  }
+}
+
+void sync_node::handle(connection_id id, connection& c, session_event& e) {
+  if (auto* h = std::get_if<event_hello>(&e)) return on_hello(id, c, h->h);
+  if (auto* s = std::get_if<event_status>(&e)) {
+    if (s->code != 200) return drop(id, "peer answered status " + std::to_string(s->code));
+    auto& p = peers_[*c.peer];
+    p.dialing.reset();
+    if (p.active) drop(*p.active, "replaced by a newer session", redial::collision);
+    p.active = id;
+    return on_established(id, c);
+  }
+  if (auto* ctl = std::get_if<event_control>(&e)) {
+    switch (ctl->type) {
+      case control_type::resync_request:
+        return teach(c);
+      case control_type::resync_finished:
+      case control_type::resync_partial:
+        if (teacher_ == id) {
+          teacher_.reset();
+          needs_resync_ = false;
+          get_logger("syncd")->info("resync from {} {}", peers_[*c.peer].known_name,
+                                    ctl->type == control_type::resync_finished ? "finished"
+                                                                               : "partial");
+        }
+        c.session.send_control(control_type::resync_confirm);
+        return;
+      default:
+        return;  // heartbeat, resync confirm: liveness only (last_rx already moved)
+    }
+  }
+  if (auto* u = std::get_if<event_update>(&e)) return on_update(c, u->table, u->update);
+  if (auto* a = std::get_if<event_ack>(&e)) {
+    if (a->table_id < 1 || a->table_id > tables_.size() || !c.peer) return;
+    const std::size_t t = a->table_id - 1;
+    if (a->update_id <= tables_[t].last_update_id()) peers_[*c.peer].last_acked[t] = a->update_id;
+    return;
+  }
+  if (auto* err = std::get_if<event_error>(&e)) {
+    ++counters_.session_errors;
+    return drop(id, err->reason);
+  }
+}
+
+void sync_node::on_hello(connection_id id, connection& c, const hello& h) {
+  std::optional<std::size_t> named, unnamed;
+  for (std::size_t i = 0; i < peers_.size(); ++i) {
+    const auto& cfg = peers_[i].config;
+    if (std::find(cfg.addresses.begin(), cfg.addresses.end(), c.address) == cfg.addresses.end()) {
+      continue;
+    }
+    if (!cfg.name.empty() && cfg.name == h.sender_name) named = i;
+    if (cfg.name.empty()) unnamed = i;
+  }
+  status_code status = status_code::ok;
+  std::optional<std::size_t> peer = named ? named : unnamed;
+  if (!peer) {
+    status = status_code::unknown_peer;
+  } else if (named && h.called_name != settings_.local_name) {
+    status = status_code::bad_local_name;
+  }
+  if (status != status_code::ok) {
+    ++counters_.refused_hellos;
+    c.session.send_status(status);
+    return drop(id, "refused hello from " + h.sender_name + " calling " + h.called_name);
+  }
+  auto& p = peers_[*peer];
+  if (p.config.name.empty()) p.known_name = h.sender_name;
+  if (p.active) drop(*p.active, "replaced by a newer session", redial::collision);
+  if (p.dialing) drop(*p.dialing, "lost a dial collision", redial::collision);
+  c.peer = *peer;
+  p.active = id;
+  c.session.send_status(status_code::ok);
+  on_established(id, c);
+}
+
+void sync_node::on_established(connection_id id, connection& c) {
+  auto& p = peers_[*c.peer];
+  p.failures = 0;
+  p.address = c.address;
+  p.last_pushed = p.last_acked;  // resume after what the peer acknowledged
+  get_logger("syncd")->info("session with {} at {} established", p.known_name, c.address);
+  if (needs_resync_ && !teacher_) {
+    teacher_ = id;
+    c.session.send_control(control_type::resync_request);
+  }
+}
+
+void sync_node::on_update(connection& c, std::size_t t, const update_message& u) {
+  auto& table = tables_[t];
+  std::optional<std::string> server;
+  if (u.server_key && table.has_server(*u.server_key)) {
+    server = u.server_key;
+  } else if (u.server_id) {
+    server = table.server_label(*u.server_id);
+  }
+  if (!server) {
+    ++counters_.unknown_servers;
+    return;
+  }
+  const std::uint32_t expire = u.expire_ms.value_or(table.config().expire_ms);
+  if (expire == 0) return;
+  const auto now = clock_.now();
+  table.put(key_string(u.key), *server, now + std::chrono::milliseconds(expire), true);
+  remote_changes_.push_back({table.config().name, u.key, *server, expire});
+  ++peers_[*c.peer].updates_received;
+}
+
+update_message sync_node::to_update(std::size_t t, const std::string& key, const stored_entry& e,
+                                    clock::time_point now, bool timed) const {
+  update_message u;
+  u.update_id = e.update_id;
+  if (timed) u.expire_ms = remaining_ms(e.expires, now);
+  u.key.assign(key.begin(), key.end());
+  u.server_id = tables_[t].server_id(e.server);
+  u.server_key = e.server;
+  return u;
+}
+
+void sync_node::teach(connection& c) {
+  auto& p = peers_[*c.peer];
+  const auto now = clock_.now();
+  for (std::size_t t = 0; t < tables_.size(); ++t) {
+    tables_[t].for_each_after(0, [&](const std::string& key, const stored_entry& e) {
+      if (e.expires <= now) return;
+      c.session.send_update(t, to_update(t, key, e, now, true));
+      ++p.updates_sent;
+    });
+    p.last_pushed[t] = tables_[t].last_update_id();
+  }
+  // A node still learning itself can only give a partial lesson.
+  c.session.send_control(teacher_ ? control_type::resync_partial : control_type::resync_finished);
+}
+
+void sync_node::push(connection& c) {
+  auto& p = peers_[*c.peer];
+  const auto now = clock_.now();
+  for (std::size_t t = 0; t < tables_.size(); ++t) {
+    if (p.last_pushed[t] == tables_[t].last_update_id()) continue;
+    tables_[t].for_each_after(p.last_pushed[t], [&](const std::string& key, const stored_entry& e) {
+      if (e.remote || e.expires <= now) return;
+      // Always with the remaining expiry: an entry from proxyd's snapshot or
+      // a resumed session may be old, and the peer must not extend it.
+      c.session.send_update(t, to_update(t, key, e, now, true));
+      ++p.updates_sent;
+    });
+    p.last_pushed[t] = tables_[t].last_update_id();
+  }
+}
+
+void sync_node::drop(connection_id id, std::string_view reason, redial how) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  auto& c = it->second;
+  const auto now = clock_.now();
+  if (c.peer) {
+    auto& p = peers_[*c.peer];
+    const bool was_active = p.active == id;
+    if (was_active) p.active.reset();
+    if (p.dialing == id) p.dialing.reset();
+    if (how == redial::collision || was_active) {
+      p.next_dial = now + collision_delay();
+    } else {
+      ++p.failures;
+      const auto delay = std::min(settings_.reconnect_max,
+                                  settings_.reconnect_min * (1 << std::min(p.failures - 1, 10u)));
+      p.next_dial = now + delay;
+    }
+    get_logger("syncd")->info("session with {} at {} closed: {}",
+                              p.known_name.empty() ? c.address : p.known_name, c.address, reason);
+  } else {
+    get_logger("syncd")->info("connection from {} closed: {}", c.address, reason);
+  }
+  if (teacher_ == id) teacher_.reset();
+  c.session.close();
+  closing_.emplace_back(id, c.session.take_output());
+  connections_.erase(it);
+}
+
+clock::duration sync_node::collision_delay() {
+  std::uniform_int_distribution<int> ms(50, 2050);
+  return std::chrono::milliseconds(ms(random_));
+}
+
+void sync_node::closed(connection_id id) { drop(id, "connection closed"); }
+
+std::vector<std::pair<connection_id, bytes>> sync_node::take_outputs() {
+  std::vector<std::pair<connection_id, bytes>> out;
+  const auto now = clock_.now();
+  for (auto& [id, c] : connections_) {
+    if (!c.session.has_output()) continue;
+    out.emplace_back(id, c.session.take_output());
+    c.last_tx = now;
+  }
+  return out;
+}
+
+std::vector<std::pair<connection_id, bytes>> sync_node::take_closing() {
+  return std::exchange(closing_, {});
+}
+
+void sync_node::local_changes(const std::vector<table_change>& changes) {
+  const auto now = clock_.now();
+  for (const auto& change : changes) {
+    auto it = table_index_.find(change.table);
+    if (it == table_index_.end() || change.expires_in_ms == 0) {
+      ++counters_.ignored_local_changes;
+      continue;
+    }
+    auto& table = tables_[it->second];
+    if (change.key.size() != table.config().key_length()) {
+      ++counters_.ignored_local_changes;
+      continue;
+    }
+    const std::string key = key_string(change.key);
+    const auto expires = now + std::chrono::milliseconds(change.expires_in_ms);
+    // proxyd reports what syncd applied too: the same server with (about) the
+    // same expiry is that echo, or a refresh too small to be worth a message.
+    if (const auto* e = table.find(key);
+        e != nullptr && e->server == change.server && expires <= e->expires + 1s) {
+      continue;
+    }
+    table.put(key, change.server, expires, false);
+  }
+  for (auto& [id, c] : connections_) {
+    if (c.session.state() == session_state::established && c.peer) push(c);
+  }
+}
+
+std::vector<table_change> sync_node::take_remote_changes() {
+  return std::exchange(remote_changes_, {});
+}
+
+std::vector<table_change> sync_node::snapshot() const {
+  std::vector<table_change> out;
+  const auto now = clock_.now();
+  for (const auto& table : tables_) {
+    table.for_each_after(0, [&](const std::string& key, const stored_entry& e) {
+      if (e.expires <= now) return;
+      out.push_back({table.config().name, bytes(key.begin(), key.end()), e.server,
+                     remaining_ms(e.expires, now)});
+    });
+  }
+  return out;
+}
+
+const sync_table* sync_node::table(const std::string& name) const {
+  auto it = table_index_.find(name);
+  return it == table_index_.end() ? nullptr : &tables_[it->second];
+}
+
+std::vector<peer_status> sync_node::status() const {
+  std::vector<peer_status> out;
+  for (const auto& p : peers_) {
+    out.push_back({.name = p.known_name,
+                   .address = p.active ? p.address
+                                       : (p.config.addresses.empty() ? "" : p.config.addresses[0]),
+                   .connected = p.active.has_value(),
+                   .updates_sent = p.updates_sent,
+                   .updates_received = p.updates_received});
+  }
+  return out;
+}
+
+}  // namespace lbha::sync

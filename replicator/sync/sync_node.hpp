@@ -1,0 +1,185 @@
+// The pure core of lbha-syncd: peers, sessions, resync and the tables.
+//
+// sync_node decides everything the peers protocol leaves to a node and does
+// no I/O: the daemon tells it about sockets (dialled, accepted, bytes, closed)
+// and table changes from proxyd, calls tick() periodically, and carries out
+// what it asks for (dial, write, close, apply to proxyd). Time comes from the
+// injected clock, so tests drive whole conversations synchronously.
+//
+// Peers: both sides dial. A connection is accepted only from a configured
+// peer address, and its hello only from a configured peer name (a peer
+// configured by address alone, the lbha pair partner, may use any name and
+// call us by any name). When a second valid session for a peer arrives, the
+// newest wins and the older is closed; the peer is then redialled after a
+// random 50-2050 ms so that two nodes dialling each other settle. A failed
+// connect or handshake is retried with exponential backoff.
+//
+// Sessions: heartbeat after heartbeat_interval without sending; a peer
+// silent for peer_timeout is dropped and redialled. Our updates carry ids
+// from each table's counter; the peer acknowledges them and a new session
+// resumes after the last acknowledged id. The first session after start asks
+// for a full resync (RESYNCREQ) and confirms when taught; a peer that asks
+// is taught every entry with its remaining expiry, then RESYNCFINISHED.
+//
+// Single-threaded: the daemon calls it from its io_context only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "replicator/sync/session.hpp"
+#include "replicator/sync/table_store.hpp"
+
+namespace lbha::sync {
+
+using connection_id = std::uint64_t;
+using namespace std::chrono_literals;
+
+struct peer_config {
+  std::string name;                    // empty: the pair partner, known by address only
+  std::vector<std::string> addresses;  // dialled in turn; any may connect to us
+  std::uint16_t port = 7778;
+};
+
+struct node_settings {
+  std::string local_name;
+  std::string pid = "0";
+  std::vector<peer_config> peers;
+  std::vector<table_config> tables;
+  clock::duration heartbeat_interval = 1s;
+  clock::duration peer_timeout = 5s;
+  clock::duration handshake_timeout = 5s;
+  clock::duration reconnect_min = 500ms;
+  clock::duration reconnect_max = 5s;
+  clock::duration purge_interval = 10s;
+  std::size_t max_payload = default_max_payload;
+  std::uint32_t seed = 1;  // for the collision retry delay
+};
+
+struct dial_request {
+  connection_id id;
+  std::string address;
+  std::uint16_t port;
+};
+
+// One persistence entry as proxyd sees it.
+struct table_change {
+  std::string table;  // virtual service label
+  bytes key;          // 4 or 16 bytes, network order
+  std::string server;
+  std::uint32_t expires_in_ms = 0;
+};
+
+struct peer_status {
+  std::string name;
+  std::string address;
+  bool connected = false;
+  std::uint64_t updates_sent = 0;
+  std::uint64_t updates_received = 0;
+};
+
+struct node_counters {
+  std::uint64_t refused_connections = 0;
+  std::uint64_t refused_hellos = 0;
+  std::uint64_t session_errors = 0;
+  std::uint64_t unknown_servers = 0;
+  std::uint64_t ignored_local_changes = 0;
+};
+
+class sync_node {
+ public:
+  sync_node(node_settings settings, const clock& clock);
+
+  // Timers: heartbeats, silent peers, handshake timeouts, redials, expiry.
+  void tick();
+
+  // Sockets.
+  std::vector<dial_request> take_dials();
+  void connect_failed(connection_id id);
+  void connected(connection_id id);
+  // A new incoming socket from `address`; nullopt = refuse (close it).
+  std::optional<connection_id> accepted(const std::string& address);
+  void received(connection_id id, byte_view data);
+  void closed(connection_id id);
+  // Bytes to write, per live connection.
+  std::vector<std::pair<connection_id, bytes>> take_outputs();
+  // Connections to close after writing their last bytes.
+  std::vector<std::pair<connection_id, bytes>> take_closing();
+
+  // Tables.
+  void local_changes(const std::vector<table_change>& changes);
+  std::vector<table_change> take_remote_changes();
+  std::vector<table_change> snapshot() const;
+  const sync_table* table(const std::string& name) const;
+
+  std::vector<peer_status> status() const;
+  const node_counters& counters() const { return counters_; }
+  bool resync_pending() const { return needs_resync_; }
+
+ private:
+  struct peer_state {
+    peer_config config;
+    std::string known_name;
+    std::optional<connection_id> active;
+    std::optional<connection_id> dialing;
+    clock::time_point next_dial{};
+    unsigned failures = 0;
+    std::size_t next_address = 0;
+    std::string address;  // of the current session
+    std::vector<std::uint32_t> last_acked;
+    std::vector<std::uint32_t> last_pushed;
+    std::uint64_t updates_sent = 0;
+    std::uint64_t updates_received = 0;
+  };
+
+  struct connection {
+    connection(session_role role, const std::vector<table_definition>& tables, std::size_t max,
+               std::string addr, clock::time_point now)
+        : session(role, tables, max), address(std::move(addr)), opened(now), last_rx(now),
+          last_tx(now) {}
+    peer_session session;
+    std::optional<std::size_t> peer;
+    std::string address;
+    clock::time_point opened, last_rx, last_tx;
+  };
+
+  enum class redial { backoff, collision };
+
+  void start_dial(std::size_t peer, clock::time_point now);
+  void handle(connection_id id, connection& c, session_event& e);
+  void on_hello(connection_id id, connection& c, const hello& h);
+  void on_established(connection_id id, connection& c);
+  void on_update(connection& c, std::size_t table, const update_message& u);
+  void teach(connection& c);
+  void push(connection& c);
+  void drop(connection_id id, std::string_view reason, redial how = redial::backoff);
+  update_message to_update(std::size_t table, const std::string& key, const stored_entry& e,
+                           clock::time_point now, bool timed) const;
+  clock::duration collision_delay();
+
+  node_settings settings_;
+  const clock& clock_;
+  std::vector<sync_table> tables_;
+  std::vector<table_definition> definitions_;
+  std::unordered_map<std::string, std::size_t> table_index_;
+  std::vector<peer_state> peers_;
+  std::unordered_map<connection_id, connection> connections_;
+  connection_id next_id_ = 1;
+  std::vector<dial_request> dials_;
+  std::vector<std::pair<connection_id, bytes>> closing_;
+  std::vector<table_change> remote_changes_;
+  bool needs_resync_ = true;
+  std::optional<connection_id> teacher_;
+  clock::time_point next_purge_{};
+  std::mt19937 random_;
+  node_counters counters_;
+};
+
+}  // namespace lbha::sync

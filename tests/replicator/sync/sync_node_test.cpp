@@ -1,0 +1,497 @@
+// sync_node driven synchronously: two nodes over an in-memory network, and
+// one node against a scripted peer speaking HAProxy's bytes.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <map>
+#include <memory>
+
+#include "replicator/sync/sync_node.hpp"
+
+namespace lbha::sync {
+namespace {
+
+bytes raw(std::initializer_list<int> v) {
+  bytes out;
+  for (int x : v) out.push_back(static_cast<std::uint8_t>(x));
+  return out;
+}
+
+bytes text(std::string_view s) { return bytes(s.begin(), s.end()); }
+
+table_config web_table() {
+  return {.name = "web", .key = key_type::ipv4, .expire_ms = 1800000, .servers = {"rs1", "rs2"}};
+}
+
+node_settings settings_for(std::string name, std::string peer_address) {
+  node_settings s;
+  s.local_name = std::move(name);
+  s.peers = {{.name = "", .addresses = {std::move(peer_address)}, .port = 7778}};
+  s.tables = {web_table()};
+  return s;
+}
+
+table_change change(std::uint8_t last, std::string server, std::uint32_t ms = 1800000) {
+  return {"web", raw({198, 51, 100, last}), std::move(server), ms};
+}
+
+// Nodes by address, joined by in-memory connections that deliver at once.
+class network {
+ public:
+  explicit network(manual_clock& clock) : clock_(clock) {}
+
+  sync_node& add(const std::string& address, node_settings settings) {
+    nodes_[address] = std::make_unique<sync_node>(std::move(settings), clock_);
+    return *nodes_[address];
+  }
+  void remove(const std::string& address) {
+    // A crashed process: its sockets close under the peer.
+    for (auto it = links_.begin(); it != links_.end();) {
+      if (it->first.first == address) {
+        const auto other = it->second;
+        links_.erase(links_.find(other));
+        if (nodes_.count(other.first)) nodes_[other.first]->closed(other.second);
+        it = links_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    nodes_.erase(address);
+  }
+  void cut() {  // every connection reset at once
+    auto links = std::exchange(links_, {});
+    for (auto& [from, to] : links) {
+      if (nodes_.count(from.first)) nodes_[from.first]->closed(from.second);
+    }
+  }
+  bool partitioned = false;
+
+  // Delivers dials, bytes and closes until nothing moves.
+  void pump() {
+    for (int round = 0; round < 1000; ++round) {
+      bool moved = false;
+      for (auto& [address, node] : snapshot()) {
+        for (auto& d : node->take_dials()) {
+          moved = true;
+          auto target = nodes_.find(d.address);
+          if (partitioned || target == nodes_.end()) {
+            node->connect_failed(d.id);
+            continue;
+          }
+          auto accepted = target->second->accepted(address);
+          if (!accepted) {
+            node->connected(d.id);
+            node->closed(d.id);
+            continue;
+          }
+          links_[{address, d.id}] = {d.address, *accepted};
+          links_[{d.address, *accepted}] = {address, d.id};
+          node->connected(d.id);
+        }
+        for (auto& [id, data] : node->take_outputs()) {
+          moved = true;
+          bytes_sent += data.size();
+          auto link = links_.find({address, id});
+          if (link == links_.end()) continue;
+          const auto to = link->second;
+          if (nodes_.count(to.first)) nodes_[to.first]->received(to.second, data);
+        }
+        for (auto& [id, data] : node->take_closing()) {
+          moved = true;
+          auto link = links_.find({address, id});
+          if (link == links_.end()) continue;
+          const auto to = link->second;
+          links_.erase(link);
+          links_.erase(to);
+          if (nodes_.count(to.first)) {
+            nodes_[to.first]->received(to.second, data);
+            nodes_[to.first]->closed(to.second);
+          }
+        }
+      }
+      if (!moved) return;
+    }
+    FAIL() << "network did not settle";
+  }
+
+  // Advances time in steps, ticking every node and pumping.
+  void run_for(clock::duration d, clock::duration step = 100ms) {
+    for (clock::duration t{}; t < d; t += step) {
+      clock_.advance(step);
+      for (auto& [address, node] : snapshot()) node->tick();
+      pump();
+    }
+  }
+
+  std::size_t bytes_sent = 0;
+
+ private:
+  std::vector<std::pair<std::string, sync_node*>> snapshot() {
+    std::vector<std::pair<std::string, sync_node*>> out;
+    for (auto& [a, n] : nodes_) out.emplace_back(a, n.get());
+    return out;
+  }
+  using end = std::pair<std::string, connection_id>;
+  manual_clock& clock_;
+  std::map<std::string, std::unique_ptr<sync_node>> nodes_;
+  std::map<end, end> links_;
+};
+
+TEST(sync_node, pair_connects_and_replicates_both_ways) {
+  manual_clock clock;
+  network net(clock);
+  auto& a = net.add("192.0.2.1", settings_for("lbha-a", "192.0.2.2"));
+  auto& b = net.add("192.0.2.2", settings_for("lbha-b", "192.0.2.1"));
+  net.run_for(3s);
+  ASSERT_TRUE(a.status()[0].connected);
+  ASSERT_TRUE(b.status()[0].connected);
+  EXPECT_FALSE(a.resync_pending());
+  EXPECT_FALSE(b.resync_pending());
+
+  a.local_changes({change(7, "rs2", 60000)});
+  net.pump();
+  auto got = b.take_remote_changes();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].table, "web");
+  EXPECT_EQ(got[0].key, raw({198, 51, 100, 7}));
+  EXPECT_EQ(got[0].server, "rs2");
+  EXPECT_EQ(got[0].expires_in_ms, 60000u);
+
+  b.local_changes({change(8, "rs1")});
+  net.pump();
+  got = a.take_remote_changes();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].server, "rs1");
+  // Learnt entries are not echoed back.
+  EXPECT_TRUE(b.take_remote_changes().empty());
+  EXPECT_EQ(a.status()[0].updates_sent, 1u);
+  EXPECT_EQ(a.status()[0].updates_received, 1u);
+}
+
+TEST(sync_node, proxyd_echo_of_an_applied_entry_is_not_pushed_back) {
+  manual_clock clock;
+  network net(clock);
+  auto& a = net.add("192.0.2.1", settings_for("lbha-a", "192.0.2.2"));
+  auto& b = net.add("192.0.2.2", settings_for("lbha-b", "192.0.2.1"));
+  net.run_for(3s);
+  a.local_changes({change(7, "rs2", 60000)});
+  net.pump();
+  auto applied = b.take_remote_changes();
+  ASSERT_EQ(applied.size(), 1u);
+  clock.advance(20ms);
+  b.local_changes(applied);  // proxyd's WatchTable reports what syncd applied
+  net.pump();
+  EXPECT_EQ(b.status()[0].updates_sent, 0u);
+  // A real refresh (later expiry) is pushed.
+  clock.advance(5s);
+  b.local_changes({change(7, "rs2", 60000)});
+  net.pump();
+  EXPECT_EQ(b.status()[0].updates_sent, 1u);
+}
+
+TEST(sync_node, restarted_node_is_taught_everything_with_remaining_expiry) {
+  manual_clock clock;
+  network net(clock);
+  auto& a = net.add("192.0.2.1", settings_for("lbha-a", "192.0.2.2"));
+  net.add("192.0.2.2", settings_for("lbha-b", "192.0.2.1"));
+  net.run_for(3s);
+  std::vector<table_change> changes;
+  for (int i = 1; i <= 50; ++i) changes.push_back(change(static_cast<std::uint8_t>(i), i % 2 ? "rs1" : "rs2", 60000));
+  a.local_changes(changes);
+  net.pump();
+  clock.advance(10s);
+
+  net.remove("192.0.2.2");
+  net.run_for(1s);
+  EXPECT_FALSE(a.status()[0].connected);
+  auto& b2 = net.add("192.0.2.2", settings_for("lbha-b", "192.0.2.1"));
+  EXPECT_TRUE(b2.resync_pending());
+  net.run_for(4s);
+  EXPECT_FALSE(b2.resync_pending());
+  auto got = b2.take_remote_changes();
+  ASSERT_EQ(got.size(), 50u);
+  for (const auto& g : got) {
+    EXPECT_EQ(g.server, g.key[3] % 2 ? "rs1" : "rs2");
+    // 60 s less the 10 s before the restart and the few seconds of reconnecting.
+    EXPECT_LE(g.expires_in_ms, 50000u);
+    EXPECT_GE(g.expires_in_ms, 44000u);
+  }
+  ASSERT_NE(b2.table("web"), nullptr);
+  EXPECT_EQ(b2.table("web")->size(), 50u);
+}
+
+TEST(sync_node, new_session_resumes_after_last_acked_update) {
+  manual_clock clock;
+  network net(clock);
+  auto& a = net.add("192.0.2.1", settings_for("lbha-a", "192.0.2.2"));
+  auto& b = net.add("192.0.2.2", settings_for("lbha-b", "192.0.2.1"));
+  net.run_for(3s);
+  a.local_changes({change(1, "rs1"), change(2, "rs1"), change(3, "rs2")});
+  net.pump();
+  EXPECT_EQ(b.take_remote_changes().size(), 3u);
+
+  net.cut();
+  net.partitioned = true;
+  a.local_changes({change(4, "rs2"), change(5, "rs1")});
+  net.run_for(1s);
+  EXPECT_FALSE(a.status()[0].connected);
+  net.partitioned = false;
+  net.run_for(6s);
+  ASSERT_TRUE(a.status()[0].connected);
+  const auto got = b.take_remote_changes();
+  ASSERT_EQ(got.size(), 2u);  // only what b had not acknowledged
+  EXPECT_EQ(got[0].key[3], 4);
+  EXPECT_EQ(got[1].key[3], 5);
+  EXPECT_EQ(a.status()[0].updates_sent, 5u);
+}
+
+TEST(sync_node, heartbeats_keep_an_idle_session_and_a_silent_peer_is_dropped) {
+  manual_clock clock;
+  network net(clock);
+  auto& a = net.add("192.0.2.1", settings_for("lbha-a", "192.0.2.2"));
+  net.add("192.0.2.2", settings_for("lbha-b", "192.0.2.1"));
+  net.run_for(3s);
+  const std::size_t before = net.bytes_sent;
+  net.run_for(30s);
+  EXPECT_TRUE(a.status()[0].connected);
+  // Two heartbeats (2 bytes) per second, one from each side, and nothing else.
+  EXPECT_GE(net.bytes_sent - before, 2u * 2 * 25);
+  EXPECT_LE(net.bytes_sent - before, 2u * 2 * 31);
+}
+
+// A scripted remote peer on one connection of the node under test.
+class scripted_peer : public ::testing::Test {
+ protected:
+  scripted_peer() {
+    node_settings s;
+    s.local_name = "stickd";
+    s.peers = {{.name = "hap1", .addresses = {"127.0.0.1"}, .port = 17788}};
+    s.tables = {{.name = "be_app", .key = key_type::ipv4, .expire_ms = 1800000,
+                 .servers = {"s1", "s2"}}};
+    node_ = std::make_unique<sync_node>(s, clock_);
+  }
+
+  bytes output(connection_id id) {
+    bytes all;
+    for (auto& [cid, data] : node_->take_outputs()) {
+      if (cid == id) all.insert(all.end(), data.begin(), data.end());
+    }
+    return all;
+  }
+  bool closed(connection_id id, bytes* last = nullptr) {
+    for (auto& [cid, data] : node_->take_closing()) {
+      if (cid == id) {
+        if (last) *last = data;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  connection_id haproxy_connects() {
+    auto id = node_->accepted("127.0.0.1");
+    EXPECT_TRUE(id);
+    node_->received(*id, text("HAProxyS 2.1\nstickd\nhap1 30819 1\n"));
+    return *id;
+  }
+
+  manual_clock clock_;
+  std::unique_ptr<sync_node> node_;
+};
+
+TEST_F(scripted_peer, haproxy_calls_learns_and_is_taught) {
+  const auto id = haproxy_connects();
+  // 200, then our request for a full resync (we just started).
+  EXPECT_EQ(output(id), raw({'2', '0', '0', '\n', 0x00, 0x00}));
+  EXPECT_TRUE(node_->status()[0].connected);
+
+  // HAProxy's DEFINE and update, bytes seen live.
+  node_->received(id, raw({0x0a, 0x82, 0x12, 0x01, 0x06, 0x62, 0x65, 0x5f, 0x61, 0x70, 0x70, 0x04,
+                         0x04, 0xf1, 0xf1, 0xfe, 0x00, 0xf0, 0xe5, 0xed, 0x05, 0x0a, 0x80, 0x0e,
+                         0x00, 0x00, 0x00, 0x02, 0x7f, 0x00, 0x00, 0x09, 0x01, 0x04, 0x01, 0x02,
+                         0x73, 0x31}));
+  auto got = node_->take_remote_changes();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].table, "be_app");
+  EXPECT_EQ(got[0].key, raw({127, 0, 0, 9}));
+  EXPECT_EQ(got[0].server, "s1");
+  EXPECT_EQ(got[0].expires_in_ms, 1800000u);  // a plain UPDATE: our table's expiry
+  EXPECT_EQ(output(id), raw({0x0a, 0x84, 0x05, 0x01, 0x00, 0x00, 0x00, 0x02}));  // ACK id 2
+
+  node_->received(id, raw({0x00, 0x01}));  // RESYNCFINISHED
+  EXPECT_EQ(output(id), raw({0x00, 0x03}));  // RESYNCCONFIRM
+  EXPECT_FALSE(node_->resync_pending());
+
+  // HAProxy asks us for our table: a DEFINE, each entry timed, then FINISHED.
+  node_->local_changes({{"be_app", raw({198, 51, 100, 7}), "s2", 60000}});
+  output(id);
+  node_->received(id, raw({0x00, 0x00}));
+  const bytes lesson = output(id);
+  // No DEFINE: the live push of entry 2 already selected be_app. Entry 1
+  // (127.0.0.9, learnt) takes dictionary id 2 for "s1"; entry 2 (198.51.100.7)
+  // finds "s2" cached under id 1 from that live push. Then RESYNCFINISHED.
+  const bytes expected = raw({0x0a, 0x85, 0x12, 0x00, 0x00, 0x00, 0x01, 0x00, 0x1b, 0x77, 0x40,
+                              0x7f, 0x00, 0x00, 0x09, 0x01, 0x04, 0x02, 0x02, 0x73, 0x31,
+                              0x0a, 0x86, 0x0b, 0x00, 0x00, 0xea, 0x60, 0xc6, 0x33, 0x64, 0x07,
+                              0x02, 0x01, 0x01,
+                              0x00, 0x01});
+  EXPECT_EQ(lesson, expected);
+}
+
+TEST_F(scripted_peer, pushes_local_entries_live_and_takes_acks) {
+  const auto id = haproxy_connects();
+  output(id);
+  node_->local_changes({{"be_app", raw({198, 51, 100, 7}), "s2", 30000}});
+  EXPECT_EQ(output(id), raw({0x0a, 0x82, 0x12, 0x01, 0x06, 0x62, 0x65, 0x5f, 0x61, 0x70, 0x70,
+                           0x04, 0x04, 0xf1, 0xf1, 0xfe, 0x00, 0xf0, 0xe5, 0xed, 0x05, 0x0a,
+                           0x85, 0x12, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x75, 0x30, 0xc6,
+                           0x33, 0x64, 0x07, 0x02, 0x04, 0x01, 0x02, 0x73, 0x32}));
+  node_->local_changes({{"be_app", raw({198, 51, 100, 8}), "s2", 30000}});
+  // Same table: no DEFINE; the next id: INCUPDATE_TIMED; "s2" from the dictionary.
+  EXPECT_EQ(output(id), raw({0x0a, 0x86, 0x0b, 0x00, 0x00, 0x75, 0x30, 0xc6, 0x33, 0x64, 0x08,
+                             0x02, 0x01, 0x01}));
+  node_->received(id, raw({0x0a, 0x84, 0x05, 0x01, 0x00, 0x00, 0x00, 0x02}));
+  EXPECT_TRUE(node_->status()[0].connected);
+}
+
+TEST_F(scripted_peer, refuses_unknown_addresses_and_names) {
+  EXPECT_FALSE(node_->accepted("203.0.113.9"));
+  EXPECT_EQ(node_->counters().refused_connections, 1u);
+
+  auto id = node_->accepted("127.0.0.1");
+  ASSERT_TRUE(id);
+  node_->received(*id, text("HAProxyS 2.1\nstickd\nintruder 1 1\n"));
+  bytes last;
+  ASSERT_TRUE(closed(*id, &last));
+  EXPECT_EQ(last, text("504\n"));
+
+  id = node_->accepted("127.0.0.1");
+  node_->received(*id, text("HAProxyS 2.1\nsomeone-else\nhap1 1 1\n"));
+  ASSERT_TRUE(closed(*id, &last));
+  EXPECT_EQ(last, text("503\n"));
+
+  id = node_->accepted("127.0.0.1");
+  node_->received(*id, text("HAProxyS 2.9\nstickd\nhap1 1 1\n"));
+  ASSERT_TRUE(closed(*id, &last));
+  EXPECT_EQ(last, text("502\n"));
+
+  id = node_->accepted("127.0.0.1");
+  node_->received(*id, text("GET / HTTP/1.0\r\n"));
+  ASSERT_TRUE(closed(*id, &last));
+  EXPECT_EQ(last, text("501\n"));
+  EXPECT_FALSE(node_->status()[0].connected);
+}
+
+TEST_F(scripted_peer, malformed_messages_get_an_error_and_a_close) {
+  auto id = haproxy_connects();
+  output(id);
+  node_->received(id, raw({0x0a, 0x80, 0x02, 0x00, 0x00}));  // update before any DEFINE
+  bytes last;
+  ASSERT_TRUE(closed(id, &last));
+  EXPECT_EQ(last, raw({0x01, 0x00}));
+
+  id = haproxy_connects();
+  output(id);
+  bytes big = raw({0x0a, 0x80});
+  put_varint(big, 100000);
+  node_->received(id, big);
+  ASSERT_TRUE(closed(id, &last));
+  EXPECT_EQ(last, raw({0x01, 0x01}));
+
+  id = haproxy_connects();
+  output(id);
+  node_->received(id, raw({0x01, 0x00}));  // the peer reports an error
+  EXPECT_TRUE(closed(id));
+}
+
+TEST_F(scripted_peer, newest_session_wins) {
+  const auto first = haproxy_connects();
+  output(first);
+  const auto second = haproxy_connects();
+  EXPECT_TRUE(closed(first));
+  // The first session died before teaching us, so the new one asks again.
+  EXPECT_EQ(output(second), raw({'2', '0', '0', '\n', 0x00, 0x00}));
+  EXPECT_TRUE(node_->status()[0].connected);
+}
+
+TEST_F(scripted_peer, dials_with_backoff_and_heartbeats) {
+  node_->tick();
+  auto dials = node_->take_dials();
+  ASSERT_EQ(dials.size(), 1u);
+  EXPECT_EQ(dials[0].address, "127.0.0.1");
+  EXPECT_EQ(dials[0].port, 17788);
+  node_->connect_failed(dials[0].id);
+  // 500 ms, then 1 s, 2 s, 4 s, 5 s (cap).
+  for (auto delay : {500ms, 1000ms, 2000ms, 4000ms, 5000ms, 5000ms}) {
+    clock_.advance(delay - 1ms);
+    node_->tick();
+    EXPECT_TRUE(node_->take_dials().empty()) << delay.count();
+    clock_.advance(1ms);
+    node_->tick();
+    dials = node_->take_dials();
+    ASSERT_EQ(dials.size(), 1u) << delay.count();
+    node_->connect_failed(dials[0].id);
+  }
+
+  clock_.advance(5s);
+  node_->tick();
+  dials = node_->take_dials();
+  ASSERT_EQ(dials.size(), 1u);
+  const auto id = dials[0].id;
+  node_->connected(id);
+  EXPECT_EQ(output(id), text("HAProxyS 2.1\nhap1\nstickd 0 1\n"));
+  node_->received(id, text("200\n"));
+  EXPECT_EQ(output(id), raw({0x00, 0x00}));
+  EXPECT_TRUE(node_->status()[0].connected);
+
+  // Heartbeat after 1 s of sending nothing; dropped after 5 s of hearing nothing.
+  clock_.advance(999ms);
+  node_->tick();
+  EXPECT_TRUE(output(id).empty());
+  clock_.advance(1ms);
+  node_->tick();
+  EXPECT_EQ(output(id), raw({0x00, 0x04}));
+  node_->received(id, raw({0x00, 0x04}));
+  clock_.advance(4999ms);
+  node_->tick();
+  EXPECT_TRUE(node_->status()[0].connected);
+  clock_.advance(1ms);
+  node_->tick();
+  EXPECT_TRUE(closed(id));
+  EXPECT_FALSE(node_->status()[0].connected);
+}
+
+TEST_F(scripted_peer, status_other_than_200_closes_and_retries) {
+  node_->tick();
+  auto dials = node_->take_dials();
+  ASSERT_EQ(dials.size(), 1u);
+  node_->connected(dials[0].id);
+  output(dials[0].id);
+  node_->received(dials[0].id, text("503\n"));
+  EXPECT_TRUE(closed(dials[0].id));
+  clock_.advance(500ms);
+  node_->tick();
+  EXPECT_EQ(node_->take_dials().size(), 1u);
+}
+
+TEST(sync_node, simultaneous_dials_settle_on_one_session) {
+  for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+    manual_clock clock;
+    network net(clock);
+    auto sa = settings_for("lbha-a", "192.0.2.2");
+    auto sb = settings_for("lbha-b", "192.0.2.1");
+    sa.seed = seed;
+    sb.seed = seed * 7919;
+    auto& a = net.add("192.0.2.1", sa);
+    auto& b = net.add("192.0.2.2", sb);
+    net.run_for(10s);
+    EXPECT_TRUE(a.status()[0].connected) << seed;
+    EXPECT_TRUE(b.status()[0].connected) << seed;
+    a.local_changes({change(1, "rs1")});
+    net.pump();
+    EXPECT_EQ(b.take_remote_changes().size(), 1u) << seed;
+  }
+}
+
+}  // namespace
+}  // namespace lbha::sync
