@@ -1,0 +1,299 @@
+// Bad configs: every case asserts the exact key path and 1-based line.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "common/config/config.hpp"
+
+namespace lbha::config {
+namespace {
+
+struct bad_case {
+  const char* name;
+  bool node;  // node.yaml rather than cluster.yaml
+  const char* yaml;
+  const char* key;
+  int line;
+  const char* message;  // substring of the message
+};
+
+std::ostream& operator<<(std::ostream& out, const bad_case& c) { return out << c.name; }
+
+// A node.yaml that is valid on its own, for the node cases to break one key of.
+#define NODE_HEAD "node_name: lb1\ninterface: eth0\n"
+
+const bad_case cases[] = {
+    {"unknown_top_level_key", false, "generation: 1\nvirtual_servics: []\n", "virtual_servics", 2,
+     "unknown key 'virtual_servics' (did you mean 'virtual_services'?)"},
+    {"unknown_virtual_service_key", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    colour: red\n",
+     "virtual_services[0].colour", 5, "unknown key 'colour'"},
+    {"unknown_ha_key", false, "ha:\n  interval: 100ms\n  dead_time: 1s\n", "ha.dead_time", 3,
+     "did you mean 'deadtime'?"},
+    {"weight_is_a_string", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    real_servers:\n"
+     "      - label: R1\n        ip: 192.0.2.21\n        weight: heavy\n",
+     "virtual_services[0].real_servers[0].weight", 8, "expected a whole number, got 'heavy'"},
+    {"real_servers_is_a_map", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n"
+     "    real_servers: {label: R1}\n",
+     "virtual_services[0].real_servers", 5, "expected a list, got a map"},
+    {"ha_is_a_list", false, "ha: [1, 2]\n", "ha", 1, "expected a map of keys, got a list"},
+    {"missing_label", false, "virtual_services:\n  - ip: 192.0.2.10\n    ports: 80\n",
+     "virtual_services[0].label", 2, "required key is missing"},
+    {"missing_ip", false, "virtual_services:\n  - label: A\n    ports: 80\n",
+     "virtual_services[0].ip", 2, "required key is missing"},
+    {"missing_ports", false, "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n",
+     "virtual_services[0].ports", 2, "at least one port is required"},
+    {"missing_real_server_ip", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    real_servers:\n"
+     "      - label: R1\n",
+     "virtual_services[0].real_servers[0].ip", 6, "required key is missing"},
+    {"bad_ipv4", false, "virtual_services:\n  - label: A\n    ip: 192.0.2.300\n    ports: 80\n",
+     "virtual_services[0].ip", 3, "not an IPv4 or IPv6 address: '192.0.2.300'"},
+    {"bad_ipv6", false,
+     "virtual_services:\n  - label: A\n    ip: \"2001:db8::zz\"\n    ports: 80\n",
+     "virtual_services[0].ip", 3, "not an IPv4 or IPv6 address"},
+    {"unspecified_vip", false, "virtual_services:\n  - label: A\n    ip: 0.0.0.0\n    ports: 80\n",
+     "virtual_services[0].ip", 3, "must be a specific address"},
+    {"bad_label_characters", false,
+     "virtual_services:\n  - label: my vip\n    ip: 192.0.2.10\n    ports: 80\n",
+     "virtual_services[0].label", 2, "may contain only"},
+    {"port_out_of_range", false, "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 70000\n",
+     "virtual_services[0].ports[0]", 4, "port 70000 is out of range 1..65535"},
+    {"port_zero_in_list", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: [80, 0]\n",
+     "virtual_services[0].ports[1]", 4, "port 0 is out of range"},
+    {"reversed_port_range", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports:\n      - 443\n"
+     "      - \"8000-7000\"\n",
+     "virtual_services[0].ports[1]", 6, "bad port range 8000-7000"},
+    {"garbage_in_comma_ports", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: \"80,abc\"\n",
+     "virtual_services[0].ports[1]", 4, "expected a port (443) or a port range (8000-8010), got 'abc'"},
+    {"ports_is_a_map", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: {http: 80}\n",
+     "virtual_services[0].ports", 4, "expected a port, a list of ports"},
+    {"ports_overlap_within_service", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: [\"8000-8010\", 8005]\n",
+     "virtual_services[0].ports[1]", 4, "overlaps ports[0]"},
+    {"duplicate_virtual_service_label", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n"
+     "  - label: A\n    ip: 192.0.2.11\n    ports: 80\n",
+     "virtual_services[1].label", 5, "duplicate virtual service label 'A'"},
+    {"duplicate_real_server_label", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    real_servers:\n"
+     "      - {label: R1, ip: 192.0.2.21}\n      - {label: R1, ip: 192.0.2.22}\n",
+     "virtual_services[0].real_servers[1].label", 7, "duplicate real server label 'R1'"},
+    {"duplicate_ip_port_across_services", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 443\n"
+     "  - label: B\n    ip: 192.0.2.10\n    ports: [9001, \"440-450\"]\n",
+     "virtual_services[1].ports[1]", 7,
+     "192.0.2.10:443 is already used by virtual service 'A' (virtual_services[0])"},
+    {"duplicate_ipv6_port_spelled_differently", false,
+     "virtual_services:\n  - label: A\n    ip: \"2001:db8::1\"\n    ports: 443\n"
+     "  - label: B\n    ip: \"2001:0db8:0:0::1\"\n    ports: 443\n",
+     "virtual_services[1].ports[0]", 7, "is already used by virtual service 'A'"},
+    {"weight_above_256", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    real_servers:\n"
+     "      - label: R1\n        ip: 192.0.2.21\n        weight: 257\n",
+     "virtual_services[0].real_servers[0].weight", 8, "must be 0..256, got 257"},
+    {"negative_weight", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    real_servers:\n"
+     "      - label: R1\n        ip: 192.0.2.21\n        weight: -5\n",
+     "virtual_services[0].real_servers[0].weight", 8, "must not be negative"},
+    {"negative_generation", false, "generation: -1\n", "generation", 1, "must not be negative"},
+    {"real_server_port_out_of_range", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    real_servers:\n"
+     "      - label: R1\n        ip: 192.0.2.21\n        port: 65536\n",
+     "virtual_services[0].real_servers[0].port", 8, "out of range 1..65535"},
+    {"bad_balance", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    balance: random\n",
+     "virtual_services[0].balance", 5, "expected one of leastconn|roundrobin|source, got 'random'"},
+    {"bad_persistence_mode", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n"
+     "    persistence: {mode: cookie}\n",
+     "virtual_services[0].persistence.mode", 5, "expected one of none|source_ip"},
+    {"bad_check_type", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    check:\n"
+     "      type: ping\n",
+     "virtual_services[0].check.type", 6, "expected one of connect|http|none"},
+    {"bad_real_server_state", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    real_servers:\n"
+     "      - label: R1\n        ip: 192.0.2.21\n        state: offline\n",
+     "virtual_services[0].real_servers[0].state", 8, "expected one of online|drain|halt"},
+    {"bad_garp_mode", false, "ha:\n  garp:\n    mode: broadcast\n", "ha.garp.mode", 3,
+     "expected one of request|reply"},
+    {"bad_protocol", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    protocol: udp\n",
+     "virtual_services[0].protocol", 5, "expected one of tcp, got 'udp'"},
+    {"bad_duration", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    check:\n"
+     "      interval: 2 seconds\n",
+     "virtual_services[0].check.interval", 6, "expected a duration"},
+    {"persistence_timeout_not_whole_seconds", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n"
+     "    persistence: {mode: source_ip, timeout: 1500ms}\n",
+     "virtual_services[0].persistence.timeout", 5, "must be whole seconds"},
+    {"deadtime_not_above_twice_interval", false, "ha:\n  interval: 500ms\n  deadtime: 1s\n",
+     "ha.deadtime", 3, "must be more than 2 x interval (1s), got 1s"},
+    {"warntime_not_below_deadtime", false, "ha:\n  deadtime: 1s\n  warntime: 1s\n", "ha.warntime",
+     3, "must be less than deadtime (1s), got 1s"},
+    {"initdead_below_deadtime", false, "ha:\n  deadtime: 5s\n  initdead: 4s\n", "ha.initdead", 3,
+     "must be at least deadtime (5s), got 4s"},
+    {"check_timeout_above_interval", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n"
+     "    check: {interval: 1s, timeout: 2s}\n",
+     "virtual_services[0].check.timeout", 5, "must not exceed the check interval (1s), got 2s"},
+    {"rise_zero", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    check:\n"
+     "      rise: 0\n",
+     "virtual_services[0].check.rise", 6, "must be at least 1"},
+    {"fall_zero", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    check:\n"
+     "      fall: 0\n",
+     "virtual_services[0].check.fall", 6, "must be at least 1"},
+    {"http_check_without_path", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    check:\n"
+     "      type: http\n      path: \"\"\n",
+     "virtual_services[0].check.path", 7, "an http check needs a path starting with '/'"},
+    {"path_on_connect_check", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    check:\n"
+     "      path: /health\n",
+     "virtual_services[0].check.path", 6, "is only used by checks of type http"},
+    {"persistence_timeout_zero", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    persistence:\n"
+     "      mode: source_ip\n      timeout: 0\n",
+     "virtual_services[0].persistence.timeout", 7, "must be greater than 0 with mode source_ip"},
+    {"fallback_bad_ip", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n"
+     "    fallback: {ip: sorry-server, port: 80}\n",
+     "virtual_services[0].fallback.ip", 5, "not an IPv4 or IPv6 address: 'sorry-server'"},
+    {"fallback_bad_port", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    fallback:\n"
+     "      ip: 192.0.2.50\n      port: 99999\n",
+     "virtual_services[0].fallback.port", 7, "out of range 1..65535"},
+    {"client_timeout_zero", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n"
+     "    timeouts: {client: 0}\n",
+     "virtual_services[0].timeouts.client", 5, "must be greater than 0"},
+    {"duplicate_yaml_key", false, "generation: 1\ngeneration: 2\n", "generation", 2,
+     "duplicate key 'generation'"},
+    {"auto_failback_not_bool", false, "ha:\n  auto_failback: sometimes\n", "ha.auto_failback", 2,
+     "expected true or false, got 'sometimes'"},
+    {"yaml_syntax_error", false, "generation: 1\nha:\n  interval: [100ms\n  deadtime: 1s\n", "",
+     4, "YAML syntax error"},
+
+    {"node_missing_node_name", true, "interface: eth0\n", "node_name", 1,
+     "required key is missing"},
+    {"node_missing_interface", true, "node_name: lb1\n", "interface", 1, "required key is missing"},
+    {"node_priority_zero", true, NODE_HEAD "priority: 0\n", "priority", 3, "must be 1..255, got 0"},
+    {"node_priority_too_high", true, NODE_HEAD "priority: 256\n", "priority", 3,
+     "must be 1..255, got 256"},
+    {"node_bad_peer_address", true, NODE_HEAD "peer_addresses:\n  - 192.0.2.2\n  - lb2.example\n",
+     "peer_addresses[1]", 5, "bad peer address 'lb2.example'"},
+    {"node_bad_ping_method", true,
+     NODE_HEAD "ping_nodes:\n  - address: 192.0.2.254\n    method: udp\n", "ping_nodes[0].method",
+     5, "expected one of icmp|tcp, got 'udp'"},
+    {"node_tcp_ping_without_port", true,
+     NODE_HEAD "ping_nodes:\n  - address: 192.0.2.254\n    method: tcp\n", "ping_nodes[0].port",
+     4, "method tcp needs a port"},
+    {"node_bad_log_level", true, NODE_HEAD "log_level: verbose\n", "log_level", 3,
+     "expected trace|debug|info|warn|error|critical|off, got 'verbose'"},
+    {"node_relative_state_dir", true, NODE_HEAD "directories:\n  state_dir: var/lib/lbha\n",
+     "directories.state_dir", 4, "must be an absolute path"},
+    {"node_unknown_key", true, NODE_HEAD "prio: 100\n", "prio", 3,
+     "unknown key 'prio' (did you mean 'priority'?)"},
+    {"node_heartbeat_port_out_of_range", true, NODE_HEAD "ports:\n  heartbeat: 0\n",
+     "ports.heartbeat", 4, "port 0 is out of range 1..65535"},
+    {"node_interface_name_too_long", true, "node_name: lb1\ninterface: averyveryverylongname\n",
+     "interface", 2, "not a valid interface name"},
+};
+
+class config_errors : public ::testing::TestWithParam<bad_case> {};
+
+TEST_P(config_errors, reports_key_and_line) {
+  const bad_case& c = GetParam();
+  const auto errors = c.node ? parse_node_config(c.yaml, "test.yaml").errors
+                             : parse_cluster_config(c.yaml, "test.yaml").errors;
+  ASSERT_EQ(errors.size(), 1u) << [&] {
+    std::string all;
+    for (const auto& e : errors) all += e.to_string() + "\n";
+    return all;
+  }();
+  EXPECT_EQ(errors[0].file, "test.yaml");
+  EXPECT_EQ(errors[0].key, c.key);
+  EXPECT_EQ(errors[0].line, c.line);
+  EXPECT_THAT(errors[0].message, ::testing::HasSubstr(c.message));
+}
+
+INSTANTIATE_TEST_SUITE_P(bad_configs, config_errors, ::testing::ValuesIn(cases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(config_errors, counts_at_least_thirty_cases) {
+  EXPECT_GE(std::size(cases), 30u);
+}
+
+TEST(config_errors, collects_every_error_in_file_order) {
+  const char* yaml =
+      "virtual_services:\n"
+      "  - label: A\n"
+      "    ip: 192.0.2.999\n"
+      "    ports: 80\n"
+      "    balance: random\n"
+      "    real_servers:\n"
+      "      - {label: R1, ip: 192.0.2.21, weight: 300}\n"
+      "ha:\n"
+      "  deadtime: 100ms\n"
+      "  warntime: 2s\n";
+  const auto result = parse_cluster_config(yaml, "c.yaml");
+  ASSERT_FALSE(result.ok());
+  ASSERT_FALSE(result.value.has_value());
+  ASSERT_EQ(result.errors.size(), 5u);
+  EXPECT_EQ(result.errors[0].to_string(),
+            "c.yaml:3: virtual_services[0].ip: not an IPv4 or IPv6 address: '192.0.2.999'");
+  EXPECT_EQ(result.errors[1].key, "virtual_services[0].balance");
+  EXPECT_EQ(result.errors[2].key, "virtual_services[0].real_servers[0].weight");
+  EXPECT_EQ(result.errors[2].line, 7);
+  EXPECT_EQ(result.errors[3].key, "ha.deadtime");
+  EXPECT_EQ(result.errors[3].line, 9);
+  EXPECT_EQ(result.errors[4].key, "ha.warntime");
+  EXPECT_EQ(result.errors[4].line, 10);
+}
+
+TEST(config_errors, error_format_without_line_or_key) {
+  EXPECT_EQ((config_error{"f.yaml", 0, "ha.interval", "bad"}).to_string(), "f.yaml: ha.interval: bad");
+  EXPECT_EQ((config_error{"f.yaml", 4, "", "YAML syntax error: x"}).to_string(),
+            "f.yaml:4: YAML syntax error: x");
+  EXPECT_EQ((config_error{"", 0, "ha.interval", "bad"}).to_string(), "ha.interval: bad");
+}
+
+TEST(config_errors, unreadable_file_is_one_error) {
+  const auto result = load_cluster_config("/nonexistent/lbha/cluster.yaml");
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].file, "/nonexistent/lbha/cluster.yaml");
+  EXPECT_THAT(result.errors[0].message, ::testing::HasSubstr("cannot read"));
+}
+
+TEST(config_errors, validate_reports_key_paths_for_configs_built_in_code) {
+  v1::ClusterConfig config;
+  auto& vs = *config.add_virtual_services();
+  vs.set_label("A");
+  vs.set_ip("192.0.2.10");
+  auto& port = *vs.add_ports();
+  port.set_first(80);
+  port.set_last(80);
+  auto& rs = *vs.add_real_servers();
+  rs.set_label("R1");
+  rs.set_ip("192.0.2.21");
+  apply_defaults(config);
+  EXPECT_TRUE(validate(config, "mem").empty());
+  rs.set_weight(1000);
+  const auto errors = validate(config, "mem");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].to_string(), "mem: virtual_services[0].real_servers[0].weight: must be 0..256, got 1000");
+}
+
+}  // namespace
+}  // namespace lbha::config
