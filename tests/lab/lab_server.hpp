@@ -1,0 +1,57 @@
+// lbha-lab-server: the real server of every lab test and of the demo.
+//
+// Answers any HTTP request with 200 and the body "server <name>\n", so a test
+// sees which real server a request reached; keep-alive per HTTP/1.1 (and
+// HTTP/1.0 with `Connection: keep-alive`). With `echo` it is a raw TCP echo
+// server instead (persistence and relaying tests). `freebind` sets
+// IP_FREEBIND, so it can listen on an address not (yet) on the interface.
+//
+// One io_context, one coroutine per connection. stop() closes the acceptor
+// and every open connection, so io_context::run() returns by itself.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <string>
+
+#include "common/asio.hpp"
+
+namespace lbha::lab {
+
+struct lab_server_options {
+  std::string address = "0.0.0.0";
+  std::uint16_t port = 80;
+  std::string name = "lab-server";
+  bool echo = false;
+  bool freebind = false;
+};
+
+// The HTTP response to one request; keep_alive says whether the connection stays open.
+std::string http_answer(const std::string& name, bool head, bool keep_alive);
+
+class lab_server {
+ public:
+  lab_server(asio::io_context& io, lab_server_options options);
+
+  // Binds and listens (throws boost::system::system_error), then accepts in the background.
+  void start();
+  void stop();
+  std::uint16_t port() const { return bound_port_; }
+
+ private:
+  using socket_ptr = std::shared_ptr<asio::ip::tcp::socket>;
+
+  awaitable<void> do_accept();
+  awaitable<void> do_http(socket_ptr socket);
+  awaitable<void> do_echo(socket_ptr socket);
+
+  asio::io_context& io_;
+  lab_server_options options_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::list<std::weak_ptr<asio::ip::tcp::socket>> connections_;
+  std::uint16_t bound_port_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace lbha::lab
