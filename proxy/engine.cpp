@@ -1,0 +1,262 @@
+#include "proxy/engine.hpp"
+
+#include <csignal>
+#include <set>
+#include <sstream>
+
+#include "common/grpc_unix.hpp"
+#include "common/logging.hpp"
+
+namespace lbha::proxy {
+
+namespace {
+
+using tcp = asio::ip::tcp;
+
+std::string to_string(const tcp::endpoint& e) {
+  std::ostringstream out;
+  out << e;
+  return out.str();
+}
+
+}  // namespace
+
+engine::engine(asio::io_context& control, const lbha::clock& clock, engine_options options)
+    : control_(control),
+      options_(std::move(options)),
+      table_(std::make_shared<stick_table>(clock, options_.stick_table_size)),
+      checker_(std::make_shared<health_checker>(control)) {
+  // splice(2) has no MSG_NOSIGNAL: a peer that vanished mid-transfer must
+  // give EPIPE, not kill the daemon.
+  std::signal(SIGPIPE, SIG_IGN);
+  if (!options_.source_address.empty()) {
+    boost::system::error_code ec;
+    auto a = asio::ip::make_address(options_.source_address, ec);
+    if (!ec) source_address_ = a;
+  }
+  if (options_.threads == 0) options_.threads = std::max(1u, std::thread::hardware_concurrency());
+}
+
+engine::~engine() { stop(); }
+
+std::optional<std::string> engine::start(const v1::ClusterConfig& config) {
+  std::lock_guard lock(mutex_);
+  if (started_) return "already started";
+  if (!options_.source_address.empty() && !source_address_) {
+    return "proxy.source_address: '" + options_.source_address + "' is not an IP address";
+  }
+  data_plane_context context{table_.get(), source_address_};
+  for (std::size_t i = 0; i < options_.threads; ++i) {
+    workers_.push_back(std::make_unique<worker>(context));
+    workers_.back()->start();
+  }
+  if (auto error = apply(config)) {
+    for (auto& w : workers_) w->stop();
+    workers_.clear();
+    return error;
+  }
+  started_ = true;
+  schedule_sweep();
+  return std::nullopt;
+}
+
+std::optional<std::string> engine::reload(const v1::ClusterConfig& config) {
+  std::lock_guard lock(mutex_);
+  if (!started_ || stopped_) return "not running";
+  return apply(config);
+}
+
+std::optional<std::string> engine::apply(const v1::ClusterConfig& config) {
+  // Validate everything before touching anything, so a bad config changes nothing.
+  std::vector<service_settings> settings(config.virtual_services_size());
+  std::set<std::string> labels;
+  std::map<tcp::endpoint, std::string> owners;
+  for (int i = 0; i < config.virtual_services_size(); ++i) {
+    const auto& vs = config.virtual_services(i);
+    const std::string key = "virtual_services[" + std::to_string(i) + "]";
+    std::string error;
+    if (!resolve_settings(vs, settings[i], error)) return key + "." + error;
+    if (!labels.insert(vs.label()).second) return key + ".label: duplicate '" + vs.label() + "'";
+    for (auto port : settings[i].ports) {
+      auto [it, fresh] = owners.emplace(tcp::endpoint(settings[i].ip, port), vs.label());
+      if (!fresh) {
+        return key + ".ports: " + to_string(it->first) + " is also used by '" + it->second + "'";
+      }
+    }
+  }
+
+  std::map<std::string, service_entry> next;
+  std::map<tcp::endpoint, std::shared_ptr<virtual_service_state>> wanted;
+  for (int i = 0; i < config.virtual_services_size(); ++i) {
+    const auto& vs = config.virtual_services(i);
+    auto old = services_.find(vs.label());
+    std::shared_ptr<virtual_service_state> state;
+    std::shared_ptr<const pool> previous;
+    const v1::VirtualService* previous_config = nullptr;
+    if (old != services_.end()) {
+      state = old->second.state;
+      previous = state->current();
+      previous_config = &old->second.config;
+    } else {
+      state = std::make_shared<virtual_service_state>(vs.label());
+    }
+    auto p = build_pool(vs, settings[i], previous.get(), previous_config);
+    state->install(p);
+    for (auto port : settings[i].ports) wanted[tcp::endpoint(settings[i].ip, port)] = state;
+    asio::post(control_, [checker = checker_, label = vs.label(), p] { checker->watch(label, p); });
+    next[vs.label()] = service_entry{state, vs};
+  }
+  for (auto& [label, entry] : services_) {
+    if (!next.count(label)) {
+      asio::post(control_, [checker = checker_, label = label] { checker->forget(label); });
+    }
+  }
+
+  std::vector<std::string> errors;
+  for (auto& w : workers_) {
+    std::vector<std::string> worker_errors;
+    run_on(w->io(), [&] { sync_listeners(*w, wanted, worker_errors); });
+    for (auto& e : worker_errors) {
+      if (std::find(errors.begin(), errors.end(), e) == errors.end()) errors.push_back(e);
+    }
+  }
+  auto log = get_logger("proxy");
+  for (auto& e : errors) log->error("{}", e);
+  services_ = std::move(next);
+  generation_ = config.generation();
+  listen_errors_ = std::move(errors);
+  log->info("config generation {} applied: {} virtual services", generation_, services_.size());
+  return std::nullopt;
+}
+
+void engine::sync_listeners(
+    worker& w, const std::map<tcp::endpoint, std::shared_ptr<virtual_service_state>>& wanted,
+    std::vector<std::string>& errors) {
+  auto& current = w.listeners();
+  for (auto it = current.begin(); it != current.end();) {
+    if (!wanted.count(it->first)) {
+      it->second->close();
+      it = current.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& [at, service] : wanted) {
+    auto it = current.find(at);
+    if (it != current.end()) {
+      it->second->set_service(service);
+      continue;
+    }
+    auto l = std::make_shared<listener>(w, service, at);
+    if (auto error = l->open()) {
+      errors.push_back(*error);
+      continue;
+    }
+    l->start();
+    current.emplace(at, std::move(l));
+  }
+}
+
+void engine::schedule_sweep() {
+  sweep_timer_ = std::make_shared<asio::steady_timer>(control_);
+  struct sweeper {
+    std::shared_ptr<asio::steady_timer> timer;
+    std::shared_ptr<stick_table> table;
+    void operator()(boost::system::error_code ec) const {
+      if (ec) return;
+      table->expire();
+      timer->expires_after(std::chrono::seconds(1));
+      timer->async_wait(*this);
+    }
+  };
+  sweep_timer_->expires_after(std::chrono::seconds(1));
+  sweep_timer_->async_wait(sweeper{sweep_timer_, table_});
+}
+
+std::optional<std::string> engine::set_real_server_state(const std::string& service,
+                                                         const std::string& real_server,
+                                                         v1::RealServerState state) {
+  if (state != v1::REAL_SERVER_STATE_ONLINE && state != v1::REAL_SERVER_STATE_DRAIN &&
+      state != v1::REAL_SERVER_STATE_HALT) {
+    return "state must be online, drain or halt";
+  }
+  std::lock_guard lock(mutex_);
+  auto it = services_.find(service);
+  if (it == services_.end()) return "no virtual service '" + service + "'";
+  auto server = it->second.state->current()->find(real_server);
+  if (!server) return "virtual service '" + service + "' has no real server '" + real_server + "'";
+  server->set_admin_state(state);
+  get_logger("proxy")->info("{}/{} set to {}", service, real_server,
+                            v1::RealServerState_Name(state));
+  if (state == v1::REAL_SERVER_STATE_HALT) {
+    const real_server_state* target = server.get();
+    for (auto& w : workers_) run_on(w->io(), [&] { w->close_sessions_of(target); });
+  }
+  return std::nullopt;
+}
+
+bool engine::knows(const std::string& service, const std::string& real_server) const {
+  std::lock_guard lock(mutex_);
+  auto it = services_.find(service);
+  return it != services_.end() && it->second.state->current()->find(real_server) != nullptr;
+}
+
+v1::ProxyStatus engine::status() const {
+  std::lock_guard lock(mutex_);
+  v1::ProxyStatus out;
+  out.set_generation(generation_);
+  for (const auto& [label, entry] : services_) {
+    auto* vs = out.add_virtual_services();
+    vs->set_label(label);
+    vs->set_ip(entry.config.ip());
+    *vs->mutable_ports() = entry.config.ports();
+    const auto& c = entry.state->stats;
+    vs->set_current_connections(c.current.load());
+    vs->set_total_connections(c.total.load());
+    vs->set_bytes_in(c.bytes_in.load());
+    vs->set_bytes_out(c.bytes_out.load());
+    auto p = entry.state->current();
+    for (const auto& s : p->servers) {
+      auto* rs = vs->add_real_servers();
+      rs->set_label(s->label());
+      rs->set_ip(s->ip().to_string());
+      rs->set_port(s->port());
+      rs->set_weight(s->weight());
+      rs->set_state(s->admin_state());
+      rs->set_healthy(s->healthy());
+      rs->set_current_connections(s->stats.current.load());
+      rs->set_total_connections(s->stats.total.load());
+      rs->set_bytes_in(s->stats.bytes_in.load());
+      rs->set_bytes_out(s->stats.bytes_out.load());
+      rs->set_last_check(s->last_check());
+    }
+  }
+  return out;
+}
+
+v1::ReadyReply engine::ready() const {
+  std::lock_guard lock(mutex_);
+  v1::ReadyReply r;
+  if (!started_ || stopped_) {
+    r.set_reason(stopped_ ? "stopped" : "not started");
+  } else if (!listen_errors_.empty()) {
+    r.set_reason(listen_errors_.front());
+  } else {
+    r.set_ready(true);
+  }
+  return r;
+}
+
+void engine::stop() {
+  std::lock_guard lock(mutex_);
+  if (stopped_) return;
+  stopped_ = true;
+  for (auto& w : workers_) w->stop();
+  workers_.clear();
+  asio::post(control_, [checker = checker_, timer = sweep_timer_] {
+    checker->stop();
+    if (timer) timer->cancel();
+  });
+}
+
+}  // namespace lbha::proxy

@@ -1,0 +1,97 @@
+// The data plane: virtual services, their listeners on every worker thread,
+// health checks and the persistence table, driven by a ClusterConfig.
+//
+// Lifecycle: construct, start(config) (binds listeners, starts the worker
+// threads and health checks), then any number of reload(config),
+// set_real_server_state() and status() calls, then stop() (closes listeners
+// and connections, joins the workers). Destruction stops.
+//
+// Concurrency: the public methods may be called from any thread (gRPC
+// handlers, the daemon's main thread, tests); they serialise on one mutex.
+// The data path never takes it: workers read pools through atomic pointers
+// and update atomic counters (see service_state.hpp). Listener changes are
+// made on each worker's own thread and waited for; health checker changes are
+// posted to the control io_context, which the caller runs (the daemon's main
+// loop), as is the periodic sweep of expired stick entries.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/asio.hpp"
+#include "common/clock.hpp"
+#include "lbha/v1/config.pb.h"
+#include "lbha/v1/proxy.pb.h"
+#include "proxy/health_checker.hpp"
+#include "proxy/service_state.hpp"
+#include "proxy/stick_table.hpp"
+#include "proxy/worker.hpp"
+
+namespace lbha::proxy {
+
+struct engine_options {
+  std::size_t threads = 1;
+  std::size_t stick_table_size = 1'000'000;
+  std::string source_address;  // "" = the kernel chooses
+};
+
+class engine {
+ public:
+  engine(asio::io_context& control, const lbha::clock& clock, engine_options options);
+  ~engine();
+
+  // Applies `config` and starts the workers; an error message when the
+  // config is unusable (nothing started then).
+  std::optional<std::string> start(const v1::ClusterConfig& config);
+
+  // Applies a new config. A config that does not validate is refused and the
+  // old one stays in force. Services and real servers that are kept keep
+  // their connections, counters, health and run-time state.
+  std::optional<std::string> reload(const v1::ClusterConfig& config);
+
+  std::optional<std::string> set_real_server_state(const std::string& service,
+                                                   const std::string& real_server,
+                                                   v1::RealServerState state);
+
+  v1::ProxyStatus status() const;
+  v1::ReadyReply ready() const;
+  stick_table& table() { return *table_; }
+
+  // Whether `service` exists and has a real server called `real_server`.
+  bool knows(const std::string& service, const std::string& real_server) const;
+
+  void stop();
+
+ private:
+  struct service_entry {
+    std::shared_ptr<virtual_service_state> state;
+    v1::VirtualService config;
+  };
+
+  std::optional<std::string> apply(const v1::ClusterConfig& config);
+  void sync_listeners(worker& w, const std::map<asio::ip::tcp::endpoint,
+                                                std::shared_ptr<virtual_service_state>>& wanted,
+                      std::vector<std::string>& errors);
+  void schedule_sweep();
+
+  asio::io_context& control_;
+  engine_options options_;
+  std::shared_ptr<stick_table> table_;
+  std::optional<asio::ip::address> source_address_;
+  std::vector<std::unique_ptr<worker>> workers_;
+  std::shared_ptr<health_checker> checker_;
+  std::shared_ptr<asio::steady_timer> sweep_timer_;
+
+  mutable std::mutex mutex_;
+  std::map<std::string, service_entry> services_;
+  std::uint64_t generation_ = 0;
+  std::vector<std::string> listen_errors_;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace lbha::proxy

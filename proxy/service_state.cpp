@@ -1,0 +1,232 @@
+#include "proxy/service_state.hpp"
+
+#include <algorithm>
+#include <functional>
+
+namespace lbha::proxy {
+
+real_server_state::real_server_state(std::string label, asio::ip::address ip, std::uint16_t port,
+                                     std::uint32_t weight, v1::RealServerState state,
+                                     std::uint32_t rise, std::uint32_t fall)
+    : label_(std::move(label)),
+      ip_(ip),
+      port_(port),
+      seed_(std::hash<std::string>{}(label_)),
+      weight_(weight),
+      admin_(state),
+      health_(rise, fall) {}
+
+bool real_server_state::record_check(bool passed, std::string detail) {
+  const bool changed = health_.record(passed);
+  healthy_.store(health_.up());
+  std::lock_guard lock(check_mutex_);
+  last_check_ = std::move(detail);
+  return changed;
+}
+
+void real_server_state::reset_health(std::uint32_t rise, std::uint32_t fall) {
+  // Keeps the current up/down state across a change of rise/fall.
+  const bool was_up = health_.up();
+  health_ = health_state(rise, fall);
+  if (!was_up) health_.record(false);
+  healthy_.store(health_.up());
+}
+
+void real_server_state::force_up(std::string detail) {
+  health_ = health_state(1, 1);
+  healthy_.store(true);
+  std::lock_guard lock(check_mutex_);
+  last_check_ = std::move(detail);
+}
+
+std::string real_server_state::last_check() const {
+  std::lock_guard lock(check_mutex_);
+  return last_check_;
+}
+
+std::shared_ptr<real_server_state> pool::find(const std::string& label) const {
+  for (auto& s : servers) {
+    if (s->label() == label) return s;
+  }
+  return nullptr;
+}
+
+std::shared_ptr<real_server_state> pool::select(
+    const client_key& client, stick_table& table,
+    std::span<const real_server_state* const> tried) const {
+  auto was_tried = [&](const real_server_state* s) {
+    return std::find(tried.begin(), tried.end(), s) != tried.end();
+  };
+  if (settings.persistent) {
+    if (auto label = table.lookup(settings.label, client, settings.stick_ttl)) {
+      auto s = find(*label);
+      if (s && s->sticky_usable() && !was_tried(s.get())) {
+        s->stats.current.fetch_add(1, std::memory_order_relaxed);
+        return s;
+      }
+    }
+  }
+  auto view = [&](std::size_t i) {
+    const auto& s = servers[i];
+    return server_view{s->weight(), s->available() && !was_tried(s.get()),
+                       s->stats.current.load(std::memory_order_relaxed)};
+  };
+  auto i = balance->pick(servers.size(), view, client.hash());
+  if (!i) return nullptr;
+  auto s = servers[*i];
+  s->stats.current.fetch_add(1, std::memory_order_relaxed);
+  if (settings.persistent) table.stick(settings.label, client, s->label(), settings.stick_ttl);
+  return s;
+}
+
+namespace {
+
+std::chrono::milliseconds or_default(std::uint32_t ms, std::uint32_t fallback) {
+  return std::chrono::milliseconds(ms ? ms : fallback);
+}
+
+}  // namespace
+
+bool resolve_settings(const v1::VirtualService& config, service_settings& out,
+                      std::string& error) {
+  service_settings s;
+  s.label = config.label();
+  if (s.label.empty()) {
+    error = "label: must not be empty";
+    return false;
+  }
+  boost::system::error_code ec;
+  s.ip = asio::ip::make_address(config.ip(), ec);
+  if (ec) {
+    error = "ip: '" + config.ip() + "' is not an IP address";
+    return false;
+  }
+  if (config.ports().empty()) {
+    error = "ports: at least one port is required";
+    return false;
+  }
+  for (const auto& r : config.ports()) {
+    const std::uint32_t last = r.last() ? r.last() : r.first();
+    if (r.first() == 0 || last > 65535 || last < r.first()) {
+      error = "ports: invalid range " + std::to_string(r.first()) + "-" + std::to_string(last);
+      return false;
+    }
+    for (std::uint32_t p = r.first(); p <= last; ++p) s.ports.push_back(static_cast<std::uint16_t>(p));
+  }
+  std::sort(s.ports.begin(), s.ports.end());
+  s.ports.erase(std::unique(s.ports.begin(), s.ports.end()), s.ports.end());
+  s.persistent = config.persistence().mode() == v1::Persistence::MODE_SOURCE_IP;
+  s.stick_ttl = std::chrono::seconds(config.persistence().timeout_s() ? config.persistence().timeout_s() : 1800);
+  switch (config.balance()) {
+    case v1::BALANCE_ROUNDROBIN: s.balance = balance_policy::roundrobin; break;
+    case v1::BALANCE_SOURCE: s.balance = balance_policy::source; break;
+    default: s.balance = balance_policy::leastconn; break;
+  }
+  s.client_timeout = or_default(config.timeouts().client_ms(), 50000);
+  s.server_timeout = or_default(config.timeouts().server_ms(), 50000);
+  s.connect_timeout = or_default(config.timeouts().connect_ms(), 4000);
+  if (config.has_fallback() && !config.fallback().ip().empty()) {
+    auto ip = asio::ip::make_address(config.fallback().ip(), ec);
+    if (ec || config.fallback().port() == 0 || config.fallback().port() > 65535) {
+      error = "fallback: '" + config.fallback().ip() + ":" +
+              std::to_string(config.fallback().port()) + "' is not an address and port";
+      return false;
+    }
+    s.fallback = asio::ip::tcp::endpoint(ip, static_cast<std::uint16_t>(config.fallback().port()));
+  }
+  s.max_connections = config.max_connections();
+  s.check = config.check();
+  if (s.check.interval_ms() == 0) s.check.set_interval_ms(2000);
+  if (s.check.timeout_ms() == 0) s.check.set_timeout_ms(std::min<std::uint32_t>(1000, s.check.interval_ms()));
+  if (s.check.rise() == 0) s.check.set_rise(2);
+  if (s.check.fall() == 0) s.check.set_fall(3);
+  if (s.check.path().empty()) s.check.set_path("/");
+  for (int i = 0; i < config.real_servers_size(); ++i) {
+    const auto& r = config.real_servers(i);
+    const std::string key = "real_servers[" + std::to_string(i) + "]";
+    if (r.label().empty()) {
+      error = key + ".label: must not be empty";
+      return false;
+    }
+    asio::ip::make_address(r.ip(), ec);
+    if (ec) {
+      error = key + ".ip: '" + r.ip() + "' is not an IP address";
+      return false;
+    }
+    if (r.port() > 65535) {
+      error = key + ".port: out of range";
+      return false;
+    }
+    if (r.weight() > 256) {
+      error = key + ".weight: must be 0..256";
+      return false;
+    }
+    for (int j = 0; j < i; ++j) {
+      if (config.real_servers(j).label() == r.label()) {
+        error = key + ".label: duplicate '" + r.label() + "'";
+        return false;
+      }
+    }
+  }
+  out = std::move(s);
+  return true;
+}
+
+std::shared_ptr<pool> build_pool(const v1::VirtualService& config, service_settings settings,
+                                 const pool* previous, const v1::VirtualService* previous_config) {
+  auto p = std::make_shared<pool>();
+  p->settings = std::move(settings);
+  const auto& check = p->settings.check;
+  const bool checked = check.type() != v1::HealthCheck::TYPE_NONE;
+  std::vector<std::uint32_t> weights;
+  std::vector<std::uint64_t> seeds;
+  for (const auto& r : config.real_servers()) {
+    const auto ip = asio::ip::make_address(r.ip());
+    const auto port = static_cast<std::uint16_t>(r.port());
+    const auto state = r.state() == v1::REAL_SERVER_STATE_UNSPECIFIED ? v1::REAL_SERVER_STATE_ONLINE
+                                                                      : r.state();
+    std::shared_ptr<real_server_state> s;
+    if (previous) {
+      auto old = previous->find(r.label());
+      if (old && old->ip() == ip && old->port() == port) s = old;
+    }
+    if (s) {
+      s->set_weight(r.weight());
+      // A state set at run time (lbctl) survives a reload unless the config
+      // itself changed that server's state.
+      const v1::RealServer* before = nullptr;
+      if (previous_config) {
+        for (const auto& o : previous_config->real_servers()) {
+          if (o.label() == r.label()) before = &o;
+        }
+      }
+      if (!before || before->state() != r.state()) s->set_admin_state(state);
+      if (!previous_config || previous_config->check().rise() != check.rise() ||
+          previous_config->check().fall() != check.fall()) {
+        s->reset_health(check.rise(), check.fall());
+      }
+      if (!checked) s->force_up("no check configured");
+    } else {
+      s = std::make_shared<real_server_state>(r.label(), ip, port, r.weight(), state, check.rise(),
+                                              check.fall());
+      if (!checked) s->force_up("no check configured");
+    }
+    weights.push_back(r.weight());
+    seeds.push_back(s->seed());
+    p->servers.push_back(std::move(s));
+  }
+  if (p->settings.fallback) {
+    if (previous && previous->fallback &&
+        previous->fallback->endpoint(0) == *p->settings.fallback) {
+      p->fallback = previous->fallback;
+    } else {
+      p->fallback = std::make_shared<real_server_state>(
+          "fallback", p->settings.fallback->address(), p->settings.fallback->port(), 1,
+          v1::REAL_SERVER_STATE_ONLINE, 1, 1);
+    }
+  }
+  p->balance = std::make_unique<balancer>(p->settings.balance, std::move(weights), std::move(seeds));
+  return p;
+}
+
+}  // namespace lbha::proxy

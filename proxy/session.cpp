@@ -1,0 +1,240 @@
+#include "proxy/session.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "common/logging.hpp"
+
+namespace lbha::proxy {
+
+namespace {
+
+constexpr std::size_t splice_chunk = 1 << 16;
+constexpr std::size_t max_attempts = 3;
+
+void set_nodelay(int fd) {
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+}  // namespace
+
+session::session(worker& w, asio::ip::tcp::socket client, asio::ip::tcp::endpoint peer,
+                 std::shared_ptr<virtual_service_state> service, std::uint16_t vip_port)
+    : worker_(w),
+      client_(std::move(client)),
+      server_socket_(w.io()),
+      timer_(w.io()),
+      service_(std::move(service)),
+      client_key_(client_key::from(peer.address())),
+      vip_port_(vip_port) {
+  w.sessions().push_back(*this);
+}
+
+session::~session() {
+  worker_.pipes().give(up_.pipe, up_.in_pipe == 0);
+  worker_.pipes().give(down_.pipe, down_.in_pipe == 0);
+}
+
+void session::start() {
+  service_->stats.current.fetch_add(1, std::memory_order_relaxed);
+  service_->stats.total.fetch_add(1, std::memory_order_relaxed);
+  pool_ = service_->current();
+  const auto max = pool_->settings.max_connections;
+  if (max && service_->stats.current.load(std::memory_order_relaxed) > max) {
+    close();
+    return;
+  }
+  boost::system::error_code ec;
+  client_.native_non_blocking(true, ec);
+  set_nodelay(client_.native_handle());
+  connect_next();
+}
+
+void session::connect_next() {
+  if (attempts_ < max_attempts) {
+    server_ = pool_->select(client_key_, *worker_.context().table,
+                            std::span<const real_server_state* const>(tried_.data(), attempts_));
+  } else {
+    server_ = nullptr;
+  }
+  if (!server_ && pool_->fallback && !used_fallback_) {
+    used_fallback_ = true;
+    server_ = pool_->fallback;
+    server_->stats.current.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (!server_) {
+    // Every server is down, halted or already tried: close the client now
+    // rather than leave it hanging.
+    close();
+    return;
+  }
+  if (attempts_ < tried_.size()) tried_[attempts_] = server_.get();
+  ++attempts_;
+
+  boost::system::error_code ec;
+  const auto target = server_->endpoint(vip_port_);
+  server_socket_ = asio::ip::tcp::socket(worker_.io());
+  server_socket_.open(target.protocol(), ec);
+  const auto& source = worker_.context().source_address;
+  if (!ec && source && source->is_v4() == target.address().is_v4()) {
+    // Defer the source port choice to connect(), so the 4-tuple, not the
+    // port alone, must be unique: many more connections per real server.
+    const int one = 1;
+    ::setsockopt(server_socket_.native_handle(), SOL_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    server_socket_.bind(asio::ip::tcp::endpoint(*source, 0), ec);
+  }
+  if (ec) {
+    on_connect(ec);
+    return;
+  }
+  phase_ = phase::connecting;
+  arm_timer(std::chrono::steady_clock::now() + pool_->settings.connect_timeout);
+  server_socket_.async_connect(target, [self = shared_from_this()](boost::system::error_code e) {
+    self->on_connect(e);
+  });
+}
+
+void session::release_server() {
+  if (server_) {
+    server_->stats.current.fetch_sub(1, std::memory_order_relaxed);
+    server_ = nullptr;
+  }
+}
+
+void session::on_connect(const boost::system::error_code& ec) {
+  if (phase_ == phase::closed) return;
+  if (ec) {
+    boost::system::error_code ignored;
+    server_socket_.close(ignored);
+    release_server();
+    connect_next();
+    return;
+  }
+  server_->stats.total.fetch_add(1, std::memory_order_relaxed);
+  phase_ = phase::relaying;
+  boost::system::error_code ignored;
+  server_socket_.native_non_blocking(true, ignored);
+  set_nodelay(server_socket_.native_handle());
+  last_activity_ = std::chrono::steady_clock::now();
+  arm_timer(last_activity_ + pool_->settings.client_timeout);
+  pump(true);
+  if (phase_ != phase::closed) pump(false);
+}
+
+void session::arm_timer(std::chrono::steady_clock::time_point at) {
+  timer_.expires_at(at);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) { self->on_timer(ec); });
+}
+
+void session::on_timer(const boost::system::error_code& ec) {
+  if (ec || phase_ == phase::closed) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (phase_ == phase::connecting) {
+    if (timer_.expiry() > now) return;
+    // Closing the socket completes the pending connect with an error, which
+    // moves on to the next server.
+    boost::system::error_code ignored;
+    server_socket_.close(ignored);
+    return;
+  }
+  const auto& s = pool_->settings;
+  const auto deadline = last_activity_ + (waiting_on_server_ ? s.server_timeout : s.client_timeout);
+  if (now >= deadline) {
+    close();
+    return;
+  }
+  arm_timer(deadline);
+}
+
+void session::pump(bool upstream) {
+  direction& d = upstream ? up_ : down_;
+  auto& in = upstream ? client_ : server_socket_;
+  auto& out = upstream ? server_socket_ : client_;
+  if (d.done || phase_ != phase::relaying) return;
+  if (!d.pipe.valid()) {
+    d.pipe = worker_.pipes().take();
+    if (!d.pipe.valid()) {
+      close();
+      return;
+    }
+  }
+  for (;;) {
+    if (d.in_pipe > 0) {
+      const ssize_t m = ::splice(d.pipe.read_end, nullptr, out.native_handle(), nullptr, d.in_pipe,
+                                 SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      if (m > 0) {
+        d.in_pipe -= static_cast<std::size_t>(m);
+        continue;
+      }
+      if (m < 0 && errno == EINTR) continue;
+      if (m < 0 && errno == EAGAIN) {
+        out.async_wait(asio::socket_base::wait_write,
+                       [self = shared_from_this(), upstream](boost::system::error_code ec) {
+                         if (!ec) self->pump(upstream);
+                       });
+        return;
+      }
+      close();  // the receiving side reset or vanished
+      return;
+    }
+    if (d.eof) {
+      // Everything read has been passed on: pass the half-close on too.
+      ::shutdown(out.native_handle(), SHUT_WR);
+      d.done = true;
+      if (up_.done && down_.done) close();
+      return;
+    }
+    const ssize_t n = ::splice(in.native_handle(), nullptr, d.pipe.write_end, nullptr, splice_chunk,
+                               SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (n > 0) {
+      d.in_pipe = static_cast<std::size_t>(n);
+      last_activity_ = std::chrono::steady_clock::now();
+      waiting_on_server_ = upstream;
+      // The timer is re-armed lazily when it fires, which is only correct
+      // while deadlines move later; with unequal client and server timeouts
+      // a switch of direction can pull the deadline in.
+      const auto deadline =
+          last_activity_ + (upstream ? pool_->settings.server_timeout : pool_->settings.client_timeout);
+      if (deadline < timer_.expiry()) arm_timer(deadline);
+      auto& bytes = upstream ? service_->stats.bytes_in : service_->stats.bytes_out;
+      bytes.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+      auto& server_bytes = upstream ? server_->stats.bytes_in : server_->stats.bytes_out;
+      server_bytes.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+      continue;
+    }
+    if (n == 0) {
+      d.eof = true;
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN) {
+      in.async_wait(asio::socket_base::wait_read,
+                    [self = shared_from_this(), upstream](boost::system::error_code ec) {
+                      if (!ec) self->pump(upstream);
+                    });
+      return;
+    }
+    close();  // reset by the sending side
+    return;
+  }
+}
+
+void session::close() {
+  if (phase_ == phase::closed) return;
+  phase_ = phase::closed;
+  boost::system::error_code ignored;
+  client_.close(ignored);
+  server_socket_.close(ignored);
+  timer_.cancel();
+  release_server();
+  service_->stats.current.fetch_sub(1, std::memory_order_relaxed);
+  unlink();
+}
+
+}  // namespace lbha::proxy

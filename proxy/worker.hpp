@@ -1,0 +1,118 @@
+// One data-plane thread: an io_context, the listeners it accepts on, the
+// sessions it relays and a pool of spare pipes for splice(2).
+//
+// Lifecycle and concurrency: the engine creates N workers, each running its
+// own io_context on its own thread (no strand, no lock on the data path).
+// Every worker binds its own acceptor for every VIP:port with SO_REUSEPORT, so
+// the kernel spreads new connections over the threads. Listeners, sessions and
+// pipes belong to their worker and are touched only on its thread; the engine
+// changes them by posting work to the worker (run_on). Sessions link
+// themselves into the worker's intrusive list so halt and stop can close them.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <boost/intrusive/list.hpp>
+
+#include "common/asio.hpp"
+#include "proxy/service_state.hpp"
+#include "proxy/stick_table.hpp"
+
+namespace lbha::proxy {
+
+class session;
+class worker;
+
+using session_hook =
+    boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
+using session_list = boost::intrusive::list<session, boost::intrusive::base_hook<session_hook>,
+                                          boost::intrusive::constant_time_size<false>>;
+
+// A pipe for splicing one direction of one connection; reused when empty.
+struct splice_pipe {
+  int read_end = -1;
+  int write_end = -1;
+  bool valid() const { return read_end >= 0; }
+};
+
+class pipe_pool {
+ public:
+  ~pipe_pool();
+  // A pipe, or an invalid one when the system is out of file descriptors.
+  splice_pipe take();
+  // Returns `p`; only an empty pipe may be reused, so the caller says.
+  void give(splice_pipe p, bool empty);
+
+ private:
+  std::vector<splice_pipe> spare_;
+};
+
+// What every worker shares with the engine.
+struct data_plane_context {
+  stick_table* table = nullptr;
+  std::optional<asio::ip::address> source_address;
+};
+
+class listener : public std::enable_shared_from_this<listener> {
+ public:
+  listener(worker& w, std::shared_ptr<virtual_service_state> service, asio::ip::tcp::endpoint at);
+
+  // Opens, binds (IP_FREEBIND, SO_REUSEPORT) and listens; an error message on failure.
+  std::optional<std::string> open();
+  void start() { do_accept(); }
+  void close();
+  void set_service(std::shared_ptr<virtual_service_state> s) { service_ = std::move(s); }
+  const std::shared_ptr<virtual_service_state>& service() const { return service_; }
+
+ private:
+  void do_accept();
+
+  worker& worker_;
+  std::shared_ptr<virtual_service_state> service_;
+  asio::ip::tcp::endpoint at_;
+  asio::ip::tcp::acceptor acceptor_;
+  asio::ip::tcp::endpoint peer_;
+  asio::steady_timer backoff_;
+};
+
+class worker {
+ public:
+  explicit worker(data_plane_context context);
+  ~worker();
+
+  void start();
+  // Closes listeners and sessions, lets the io_context drain, joins the thread.
+  void stop();
+
+  asio::io_context& io() { return io_; }
+  const data_plane_context& context() const { return context_; }
+  pipe_pool& pipes() { return pipes_; }
+  session_list& sessions() { return sessions_; }
+  // Listeners by VIP endpoint; on this worker's thread only.
+  std::map<asio::ip::tcp::endpoint, std::shared_ptr<listener>>& listeners() { return listeners_; }
+
+  // Closes every session whose real server is `server` (halt). On this thread.
+  void close_sessions_of(const real_server_state* server);
+  void close_all();
+
+ private:
+  // Declared so that the io_context is destroyed after the listeners (their
+  // acceptors use it) and before the pipes and the session list (handlers it
+  // still holds end sessions, which give their pipes back).
+  data_plane_context context_;
+  pipe_pool pipes_;
+  session_list sessions_;
+  asio::io_context io_{1};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
+  std::thread thread_;
+  std::map<asio::ip::tcp::endpoint, std::shared_ptr<listener>> listeners_;
+};
+
+}  // namespace lbha::proxy

@@ -1,0 +1,343 @@
+// Loopback integration tests: the engine relaying between in-test clients and
+// in-test real servers on 127.0.0.1.
+#include "proxy/engine.hpp"
+
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "tests/proxy/test_net.hpp"
+
+namespace lbha::proxy {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace lbha::proxy::testing;
+
+class engine_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    guard_.emplace(control_.get_executor());
+    control_thread_ = std::thread([this] { control_.run(); });
+  }
+  void TearDown() override {
+    if (engine_) engine_->stop();
+    engine_.reset();
+    guard_.reset();
+    control_.stop();
+    control_thread_.join();
+  }
+
+  // A service on the reserved port with the given backends (label = backend name).
+  v1::VirtualService service(const std::string& label, const std::vector<backend*>& backends,
+                             std::vector<std::uint32_t> weights = {}) {
+    v1::VirtualService vs;
+    vs.set_label(label);
+    vs.set_ip("127.0.0.1");
+    auto* r = vs.add_ports();
+    r->set_first(port_.port());
+    r->set_last(port_.port());
+    vs.set_balance(v1::BALANCE_ROUNDROBIN);
+    vs.mutable_check()->set_type(v1::HealthCheck::TYPE_NONE);
+    for (std::size_t i = 0; i < backends.size(); ++i) {
+      auto* rs = vs.add_real_servers();
+      rs->set_label(backends[i]->name());
+      rs->set_ip("127.0.0.1");
+      rs->set_port(backends[i]->port());
+      rs->set_weight(i < weights.size() ? weights[i] : 100);
+      rs->set_state(v1::REAL_SERVER_STATE_ONLINE);
+    }
+    return vs;
+  }
+
+  void start(const v1::VirtualService& vs, std::size_t threads = 2) {
+    v1::ClusterConfig config;
+    config.set_generation(1);
+    *config.add_virtual_services() = vs;
+    start(config, threads);
+  }
+  void start(const v1::ClusterConfig& config, std::size_t threads = 2) {
+    engine_ = std::make_unique<engine>(control_, clock_, engine_options{threads, 10000, ""});
+    auto error = engine_->start(config);
+    ASSERT_FALSE(error) << *error;
+    ASSERT_TRUE(engine_->ready().ready()) << engine_->ready().reason();
+  }
+
+  // Which backend answers a new connection (its greeting line).
+  std::string who(const char* from = nullptr) {
+    client c(port_.port(), from);
+    return c.read_line();
+  }
+
+  const v1::RealServerStatus* server_status(const v1::ProxyStatus& s, const std::string& label) {
+    for (const auto& vs : s.virtual_services()) {
+      for (const auto& rs : vs.real_servers()) {
+        if (rs.label() == label) return &rs;
+      }
+    }
+    return nullptr;
+  }
+
+  template <typename F>
+  bool eventually(F f, std::chrono::milliseconds limit = 5s) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      if (f()) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return f();
+  }
+
+  asio::io_context control_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
+  std::thread control_thread_;
+  steady_clock clock_;
+  reserved_port port_;
+  std::unique_ptr<engine> engine_;
+};
+
+TEST_F(engine_test, relays_both_ways_with_half_close) {
+  backend a("a");
+  start(service("web", {&a}));
+  client c(port_.port());
+  EXPECT_EQ(c.read_line(), "a");
+  c.send("hello\n");
+  EXPECT_EQ(c.read_line(), "hello");
+  c.shutdown_write();
+  // The backend sees EOF only if the proxy passed the half-close on, and its
+  // reply must still come back over the half-open connection.
+  EXPECT_EQ(c.read_line(), "bye");
+  EXPECT_TRUE(c.closed_by_peer());
+  EXPECT_TRUE(eventually([&] {
+    auto s = engine_->status();
+    return s.virtual_services(0).current_connections() == 0 &&
+           s.virtual_services(0).total_connections() == 1;
+  }));
+  auto s = engine_->status();
+  EXPECT_EQ(s.virtual_services(0).bytes_in(), 6u);
+  EXPECT_EQ(s.virtual_services(0).bytes_out(), 2u + 6u + 4u);
+  EXPECT_EQ(server_status(s, "a")->total_connections(), 1u);
+}
+
+TEST_F(engine_test, spreads_by_weight) {
+  backend a("a"), b("b");
+  start(service("web", {&a, &b}, {50, 150}));
+  std::map<std::string, int> count;
+  for (int i = 0; i < 40; ++i) ++count[who()];
+  EXPECT_EQ(count["a"], 10);
+  EXPECT_EQ(count["b"], 30);
+}
+
+TEST_F(engine_test, weight_zero_takes_no_new_clients) {
+  backend a("a"), b("b");
+  start(service("web", {&a, &b}, {0, 100}));
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(who(), "b");
+}
+
+TEST_F(engine_test, persistence_sticks_across_a_thousand_connections) {
+  backend a("a"), b("b"), c("c");
+  auto vs = service("web", {&a, &b, &c});
+  vs.mutable_persistence()->set_mode(v1::Persistence::MODE_SOURCE_IP);
+  vs.mutable_persistence()->set_timeout_s(60);
+  start(vs);
+  const std::string first = who("127.0.0.2");
+  ASSERT_FALSE(first.empty());
+  int same = 0;
+  for (int i = 0; i < 1000; ++i) same += who("127.0.0.2") == first;
+  EXPECT_EQ(same, 1000);
+  // Other clients are still balanced: 6 more sources cover more than one server.
+  std::set<std::string> seen;
+  for (int i = 3; i < 9; ++i) seen.insert(who(("127.0.0." + std::to_string(i)).c_str()));
+  EXPECT_GT(seen.size(), 1u);
+  EXPECT_EQ(engine_->table().size(), 7u);
+}
+
+TEST_F(engine_test, fails_over_when_a_server_dies) {
+  backend a("a"), b("b");
+  auto vs = service("web", {&a, &b});
+  vs.mutable_persistence()->set_mode(v1::Persistence::MODE_SOURCE_IP);
+  vs.mutable_check()->set_type(v1::HealthCheck::TYPE_CONNECT);
+  vs.mutable_check()->set_interval_ms(50);
+  vs.mutable_check()->set_timeout_ms(50);
+  vs.mutable_check()->set_rise(1);
+  vs.mutable_check()->set_fall(1);
+  start(vs);
+  const std::string first = who();
+  backend& dead = first == "a" ? a : b;
+  const std::string other = first == "a" ? "b" : "a";
+  dead.stop();
+  // Even before the health check notices, a refused connect moves on.
+  EXPECT_EQ(who(), other);
+  EXPECT_EQ(who(), other) << "the stick entry follows the new server";
+  EXPECT_TRUE(eventually([&] { return !server_status(engine_->status(), first)->healthy(); }));
+  EXPECT_NE(server_status(engine_->status(), first)->last_check().find("connect"), std::string::npos);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(who(), other);
+}
+
+TEST_F(engine_test, drain_keeps_open_and_sticky_clients) {
+  backend a("a"), b("b");
+  auto vs = service("web", {&a, &b});
+  vs.mutable_persistence()->set_mode(v1::Persistence::MODE_SOURCE_IP);
+  start(vs);
+  client sticky(port_.port(), "127.0.0.2");
+  const std::string mine = sticky.read_line();
+  ASSERT_FALSE(engine_->set_real_server_state("web", mine, v1::REAL_SERVER_STATE_DRAIN));
+  sticky.send("still there\n");
+  EXPECT_EQ(sticky.read_line(), "still there");
+  EXPECT_EQ(who("127.0.0.2"), mine) << "a persistent client keeps its draining server";
+  const std::string other = mine == "a" ? "b" : "a";
+  for (int i = 3; i < 13; ++i) EXPECT_EQ(who(("127.0.0." + std::to_string(i)).c_str()), other);
+}
+
+TEST_F(engine_test, halt_closes_open_connections_at_once) {
+  backend a("a"), b("b");
+  auto vs = service("web", {&a, &b});
+  vs.mutable_persistence()->set_mode(v1::Persistence::MODE_SOURCE_IP);
+  start(vs);
+  client open(port_.port(), "127.0.0.2", 2s);
+  const std::string mine = open.read_line();
+  const std::string other = mine == "a" ? "b" : "a";
+  const auto before = std::chrono::steady_clock::now();
+  ASSERT_FALSE(engine_->set_real_server_state("web", mine, v1::REAL_SERVER_STATE_HALT));
+  EXPECT_TRUE(open.closed_by_peer());
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 1s);
+  EXPECT_EQ(who("127.0.0.2"), other) << "a halted server loses its persistent clients";
+  EXPECT_EQ(server_status(engine_->status(), mine)->state(), v1::REAL_SERVER_STATE_HALT);
+  EXPECT_TRUE(engine_->set_real_server_state("web", "nope", v1::REAL_SERVER_STATE_HALT));
+}
+
+TEST_F(engine_test, all_down_without_fallback_closes_at_once) {
+  backend a("a");
+  auto vs = service("web", {&a});
+  vs.mutable_real_servers(0)->set_state(v1::REAL_SERVER_STATE_HALT);
+  start(vs);
+  client c(port_.port(), nullptr, 2s);
+  const auto before = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.closed_by_peer());
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 1s);
+  EXPECT_EQ(a.accepted(), 0);
+}
+
+TEST_F(engine_test, all_down_uses_the_fallback) {
+  backend a("a"), fallback("sorry");
+  auto vs = service("web", {&a});
+  vs.mutable_real_servers(0)->set_state(v1::REAL_SERVER_STATE_HALT);
+  vs.mutable_fallback()->set_ip("127.0.0.1");
+  vs.mutable_fallback()->set_port(fallback.port());
+  start(vs);
+  EXPECT_EQ(who(), "sorry");
+  ASSERT_FALSE(engine_->set_real_server_state("web", "a", v1::REAL_SERVER_STATE_ONLINE));
+  EXPECT_EQ(who(), "a");
+}
+
+TEST_F(engine_test, client_that_sends_nothing_times_out) {
+  backend a("a");
+  auto vs = service("web", {&a});
+  vs.mutable_timeouts()->set_client_ms(300);
+  vs.mutable_timeouts()->set_server_ms(10000);
+  start(vs);
+  client c(port_.port(), nullptr, 5s);
+  EXPECT_EQ(c.read_line(), "a");
+  const auto before = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.closed_by_peer());
+  const auto took = std::chrono::steady_clock::now() - before;
+  EXPECT_GT(took, 200ms);
+  EXPECT_LT(took, 3s);
+}
+
+TEST_F(engine_test, server_that_never_answers_times_out) {
+  backend silent("silent", backend::mode::silent);
+  auto vs = service("web", {&silent});
+  vs.mutable_timeouts()->set_client_ms(10000);
+  vs.mutable_timeouts()->set_server_ms(300);
+  start(vs);
+  client c(port_.port(), nullptr, 5s);
+  c.send("GET / HTTP/1.0\r\n\r\n");
+  const auto before = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.closed_by_peer());
+  const auto took = std::chrono::steady_clock::now() - before;
+  EXPECT_GT(took, 200ms);
+  EXPECT_LT(took, 3s);
+  EXPECT_TRUE(eventually([&] { return engine_->status().virtual_services(0).current_connections() == 0; }));
+}
+
+TEST_F(engine_test, relays_bulk_data_and_counts_it) {
+  backend bulk("bulk", backend::mode::bulk);
+  start(service("web", {&bulk}));
+  client c(port_.port());
+  EXPECT_EQ(c.drain(), static_cast<long long>(bulk.bulk_bytes));
+  EXPECT_TRUE(eventually([&] {
+    return engine_->status().virtual_services(0).bytes_out() == bulk.bulk_bytes;
+  }));
+}
+
+TEST_F(engine_test, clients_that_vanish_leave_nothing_behind) {
+  backend a("a"), silent("silent", backend::mode::silent);
+  start(service("web", {&a, &silent}));
+  for (int i = 0; i < 50; ++i) {
+    client c(port_.port());
+    c.send("half a req");
+    c.reset();
+  }
+  EXPECT_TRUE(eventually([&] { return engine_->status().virtual_services(0).current_connections() == 0; }));
+  EXPECT_FALSE(who().empty()) << "still serving";
+}
+
+TEST_F(engine_test, reload_keeps_in_flight_connections) {
+  backend a("a"), b("b"), c2("c");
+  auto vs = service("web", {&a, &b});
+  start(vs);
+  client open(port_.port());
+  const std::string mine = open.read_line();
+
+  reserved_port other_port;
+  v1::ClusterConfig next;
+  next.set_generation(2);
+  auto changed = service("web", {&a, &b, &c2}, {50, 50, 100});
+  *next.add_virtual_services() = changed;
+  auto added = service("api", {&c2});
+  added.mutable_ports(0)->set_first(other_port.port());
+  added.mutable_ports(0)->set_last(other_port.port());
+  *next.add_virtual_services() = added;
+  auto error = engine_->reload(next);
+  ASSERT_FALSE(error) << *error;
+
+  open.send("after reload\n");
+  EXPECT_EQ(open.read_line(), "after reload");
+  client api(other_port.port());
+  EXPECT_EQ(api.read_line(), "c");
+  std::map<std::string, int> count;
+  for (int i = 0; i < 8; ++i) ++count[who()];
+  EXPECT_EQ(count["c"], 4);
+  auto s = engine_->status();
+  EXPECT_EQ(s.generation(), 2u);
+  EXPECT_EQ(s.virtual_services_size(), 2);
+  EXPECT_GE(server_status(s, mine)->total_connections(), 1u) << "counters survive a reload";
+}
+
+TEST_F(engine_test, bad_reload_is_refused_and_old_config_stays) {
+  backend a("a");
+  start(service("web", {&a}));
+  v1::ClusterConfig bad;
+  bad.set_generation(2);
+  auto vs = service("web", {&a});
+  vs.mutable_real_servers(0)->set_ip("not-an-ip");
+  *bad.add_virtual_services() = vs;
+  auto error = engine_->reload(bad);
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->find("real_servers[0].ip"), std::string::npos) << *error;
+  EXPECT_EQ(who(), "a");
+  EXPECT_EQ(engine_->status().generation(), 1u);
+}
+
+TEST_F(engine_test, removed_service_stops_listening) {
+  backend a("a");
+  start(service("web", {&a}));
+  v1::ClusterConfig empty;
+  empty.set_generation(2);
+  ASSERT_FALSE(engine_->reload(empty));
+  EXPECT_THROW(client c(port_.port()), boost::system::system_error);
+}
+
+}  // namespace
+}  // namespace lbha::proxy
