@@ -228,7 +228,10 @@ void write_virtual_service(YAML::Emitter& out, const VirtualService& vs) {
   out << YAML::BeginMap;
   write_string(out, "label", vs.label());
   write_string(out, "ip", vs.ip());
-  out << YAML::Key << "ports" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  // `ports: 443` for the common single port, else a flow list such as [443, "8000-8010"].
+  out << YAML::Key << "ports" << YAML::Value;
+  const bool single = vs.ports_size() == 1 && vs.ports(0).first() == vs.ports(0).last();
+  if (!single) out << YAML::Flow << YAML::BeginSeq;
   for (const auto& range : vs.ports()) {
     if (range.first() == range.last()) {
       out << range.first();
@@ -236,7 +239,7 @@ void write_virtual_service(YAML::Emitter& out, const VirtualService& vs) {
       out << std::to_string(range.first()) + "-" + std::to_string(range.last());
     }
   }
-  out << YAML::EndSeq;
+  if (!single) out << YAML::EndSeq;
   write_enum(out, "protocol", names::protocol, vs.protocol());
   write_enum(out, "balance", names::balance, vs.balance());
   out << YAML::Key << "persistence" << YAML::Value << YAML::BeginMap;

@@ -370,11 +370,14 @@ std::string to_yaml(const NodeConfig& config) {
     write_string(out, "source_address", config.proxy().source_address());
   }
   out << YAML::EndMap;
-  out << YAML::Key << "notify" << YAML::Value << YAML::BeginMap;
-  write_string(out, "on_active", config.notify().on_active());
-  write_string(out, "on_passive", config.notify().on_passive());
-  write_string(out, "on_fault", config.notify().on_fault());
-  out << YAML::EndMap;
+  const auto& notify = config.notify();
+  if (!notify.on_active().empty() || !notify.on_passive().empty() || !notify.on_fault().empty()) {
+    out << YAML::Key << "notify" << YAML::Value << YAML::BeginMap;
+    if (!notify.on_active().empty()) write_string(out, "on_active", notify.on_active());
+    if (!notify.on_passive().empty()) write_string(out, "on_passive", notify.on_passive());
+    if (!notify.on_fault().empty()) write_string(out, "on_fault", notify.on_fault());
+    out << YAML::EndMap;
+  }
   write_string(out, "log_level", config.log_level());
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

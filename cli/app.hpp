@@ -1,0 +1,13 @@
+// run_lbctl: the whole of lbctl as a function, so tests run commands in
+// process and read what they print and the exit code they return.
+#pragma once
+
+#include <ostream>
+
+namespace lbha::cli {
+
+// Parses argv, runs the chosen command and returns its exit code
+// (cli/exit_codes.hpp). Usage errors print a hint to `err` and return 2.
+int run_lbctl(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+
+}  // namespace lbha::cli
