@@ -24,7 +24,8 @@ struct config_error {
   std::string key;
   std::string message;
 
-  // "file:line: key: message" (line omitted when 0).
+  // "file:line: key: message"; the line is omitted when 0, the key when empty
+  // (a YAML syntax error), the file when empty.
   std::string to_string() const;
 };
 
@@ -46,13 +47,19 @@ load_result<lbha::v1::NodeConfig> parse_node_config(std::string_view yaml,
 load_result<lbha::v1::ClusterConfig> load_cluster_config(const std::filesystem::path& path);
 load_result<lbha::v1::NodeConfig> load_node_config(const std::filesystem::path& path);
 
-// Fills every unset field with its documented default. Idempotent.
+// Fills every unset field of a message built in code with its documented
+// default (parse_*/load_* already did this, using which keys the file wrote).
+// Zero means unset, except where zero is meaningful: a real server's weight
+// is defaulted only while its state is UNSPECIFIED, the GARP second burst only
+// while the GARP mode is UNSPECIFIED, arp_probe.enabled only when arp_probe is
+// absent. Idempotent; a loaded config is a fixed point.
 void apply_defaults(lbha::v1::ClusterConfig& config);
 void apply_defaults(lbha::v1::NodeConfig& config);
 
 // Semantic checks on an in-memory config (the same rules the loader applies
 // after parsing): labels, addresses, ports, weights, timings, conflicts.
-// Errors carry the key path and line 0; `file_name` is copied into each.
+// The message is checked as it is: call apply_defaults first on one built in
+// code. Errors carry the YAML key path and line 0; `file_name` is copied into each.
 std::vector<config_error> validate(const lbha::v1::ClusterConfig& config,
                                    std::string_view file_name = "");
 std::vector<config_error> validate(const lbha::v1::NodeConfig& config,
