@@ -1,9 +1,9 @@
 #include "tests/lab/binaries.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <string>
-
-#include <unistd.h>
 
 #include "tests/lab/lab_error.hpp"
 

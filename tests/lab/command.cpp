@@ -1,13 +1,13 @@
 #include "tests/lab/command.hpp"
 
-#include <cerrno>
-#include <csignal>
-#include <cstring>
-
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
 
 #include "tests/lab/lab_error.hpp"
 #include "tests/lab/spawn.hpp"
@@ -21,7 +21,8 @@ struct pipe_pair {
   int write = -1;
   pipe_pair() {
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw lab_error(std::string("pipe2: ") + std::strerror(errno));
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+      throw lab_error(std::string("pipe2: ") + std::strerror(errno));
     read = fds[0];
     write = fds[1];
   }

@@ -12,13 +12,13 @@
 // stderr and the exit status back.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <sys/types.h>
 
 namespace lbha::lab {
 
@@ -35,7 +35,7 @@ struct exit_status {
 struct command_options {
   std::string netns{};  // empty: the caller's namespace
   std::chrono::milliseconds timeout{10'000};
-  std::string stdin_data{};                               // written to the child's stdin
+  std::string stdin_data{};                                // written to the child's stdin
   std::vector<std::pair<std::string, std::string>> env{};  // added to the inherited environment
 };
 
@@ -52,11 +52,13 @@ struct command_result {
 
 // Runs argv[0] (searched in PATH) with argv. Failing to start the program is
 // reported as exit code 127 with the reason in `err`, as a shell would.
-command_result run_command(const std::vector<std::string>& argv, const command_options& options = {});
+command_result run_command(const std::vector<std::string>& argv,
+                           const command_options& options = {});
 
 // Like run_command, but throws lab_error (with the command and its stderr)
 // unless the command exits 0. For setup steps that must not fail.
-command_result run_checked(const std::vector<std::string>& argv, const command_options& options = {});
+command_result run_checked(const std::vector<std::string>& argv,
+                           const command_options& options = {});
 
 // Joins argv for messages and logs; quotes arguments that contain spaces.
 std::string join_argv(const std::vector<std::string>& argv);

@@ -26,7 +26,8 @@ void render_direction(std::string& script, const fault& f, const std::string& in
     // Two rules (either port may match), but a frame is judged once: with
     // random loss, two independent draws would drop more than asked for.
     script += "    " + match + p + " dport " + port + " " + action + "\n";
-    script += "    " + match + p + " dport != " + port + " " + p + " sport " + port + " " + action + "\n";
+    script +=
+        "    " + match + p + " dport != " + port + " " + p + " sport " + port + " " + action + "\n";
   } else {
     script += "    " + match + action + "\n";
   }

@@ -38,7 +38,7 @@ struct port_match {
 
 struct fault_scope {
   std::optional<port_match> port{};  // only frames with this source or destination port
-  bool one_way = false;            // only frames from the first node to the second
+  bool one_way = false;              // only frames from the first node to the second
 };
 
 struct fault {

@@ -1,5 +1,9 @@
 #include "tests/lab/lab.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -8,12 +12,8 @@
 #include <sstream>
 #include <thread>
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <yaml-cpp/yaml.h>
-
 #include "common/atomic_file.hpp"
+#include "common/config/config.hpp"
 #include "common/logging.hpp"
 #include "tests/lab/naming.hpp"
 #include "tests/lab/spawn.hpp"
@@ -83,6 +83,21 @@ bool keep_dir_requested() {
 
 bool pid_alive(pid_t pid) { return ::kill(pid, 0) == 0; }
 
+// Validates, then writes atomically: a lab test must never start a daemon on a config it rejects.
+template <typename Config>
+std::filesystem::path write_config(const std::filesystem::path& path, const Config& config) {
+  const auto errors = config::validate(config, path.string());
+  if (!errors.empty()) {
+    std::string text = "invalid config for " + path.string() + ":";
+    for (const auto& e : errors) text += "\n  " + e.to_string();
+    throw lab_error(text);
+  }
+  if (auto written = write_file_atomically(path, config::to_yaml(config)); !written) {
+    throw lab_error("cannot write " + path.string() + ": " + written.error().message());
+  }
+  return path;
+}
+
 }  // namespace
 
 std::string why_lab_unavailable() {
@@ -140,8 +155,8 @@ void lab::build(const lab_options& options) {
   run_checked({"ip", "netns", "add", switch_netns_});
   run_checked({"ip", "-n", switch_netns_, "link", "set", "lo", "up"});
   // STP off and no forwarding delay: a port forwards as soon as it is up.
-  run_checked({"ip", "-n", switch_netns_, "link", "add", bridge_name, "type", "bridge",
-               "stp_state", "0", "forward_delay", "0"});
+  run_checked({"ip", "-n", switch_netns_, "link", "add", bridge_name, "type", "bridge", "stp_state",
+               "0", "forward_delay", "0"});
   run_checked({"ip", "-n", switch_netns_, "link", "set", bridge_name, "up"});
 
   for (int i = 1; i <= options.lb_nodes; ++i) add_node(role::lb, i);
@@ -174,8 +189,8 @@ void lab::add_node(role kind, int index) {
   run_checked({"ip", "-n", n.netns, "link", "set", "lo", "up"});
   run_checked({"ip", "-n", n.netns, "addr", "add", n.ipv4 + "/24", "dev", node_interface});
   if (ipv6_) {
-    run_checked({"ip", "-n", n.netns, "addr", "add", n.ipv6 + "/64", "dev", node_interface,
-                 "nodad"});
+    run_checked(
+        {"ip", "-n", n.netns, "addr", "add", n.ipv6 + "/64", "dev", node_interface, "nodad"});
   }
   run_checked({"ip", "-n", n.netns, "link", "set", node_interface, "up"});
 }
@@ -264,8 +279,7 @@ void lab::save_state(const std::filesystem::path& state_file) const {
   }
   out << YAML::EndSeq;
   out << YAML::EndMap;
-  if (auto written = write_file_atomically(state_file, std::string(out.c_str()) + "\n");
-      !written) {
+  if (auto written = write_file_atomically(state_file, std::string(out.c_str()) + "\n"); !written) {
     throw lab_error("cannot write lab state " + state_file.string() + ": " +
                     written.error().message());
   }
@@ -460,7 +474,21 @@ lbha::v1::NodeConfig lab::node_config(int lb_index) const {
   dirs->set_config_dir(self.etc_dir().string());
   dirs->set_state_dir(self.state_dir().string());
   dirs->set_run_dir(self.run_dir().string());
+  config::apply_defaults(config);
   return config;
+}
+
+std::filesystem::path lab::write_node_yaml(int lb_index) const {
+  return write_node_yaml(lb_index, node_config(lb_index));
+}
+
+std::filesystem::path lab::write_node_yaml(int lb_index, const lbha::v1::NodeConfig& config) const {
+  return write_config(lb(lb_index).node_yaml(), config);
+}
+
+std::filesystem::path lab::write_cluster_yaml(int lb_index,
+                                              const lbha::v1::ClusterConfig& config) const {
+  return write_config(lb(lb_index).etc_dir() / "cluster.yaml", config);
 }
 
 }  // namespace lbha::lab

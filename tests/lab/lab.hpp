@@ -44,12 +44,12 @@ namespace lbha::lab {
 enum class role { lb, server, client };
 
 struct node {
-  std::string name;   // "lb1", "rs2", "client1"; also its port name on the bridge
+  std::string name;  // "lb1", "rs2", "client1"; also its port name on the bridge
   role kind = role::lb;
-  int index = 0;      // 1-based within its role
-  std::string netns;  // "<prefix>-lb1"
-  std::string ipv4;   // "192.0.2.11"
-  std::string ipv6;   // "2001:db8::11" when the lab has IPv6, else empty
+  int index = 0;              // 1-based within its role
+  std::string netns;          // "<prefix>-lb1"
+  std::string ipv4;           // "192.0.2.11"
+  std::string ipv6;           // "2001:db8::11" when the lab has IPv6, else empty
   std::filesystem::path dir;  // <lab dir>/nodes/<name>: etc/, state/, run/
 
   std::filesystem::path etc_dir() const { return dir / "etc"; }
@@ -71,7 +71,7 @@ struct lab_options {
 
 struct start_options {
   std::vector<std::pair<std::string, std::string>> env{};
-  std::filesystem::path cwd{};  // empty: the node's dir
+  std::filesystem::path cwd{};       // empty: the node's dir
   bool die_with_lab_process = true;  // false for `lbha-lab start` (outlives the CLI)
 };
 
@@ -144,6 +144,14 @@ class lab {
   // A NodeConfig for LB node i: name, eth0, its address, every other LB
   // node's address as a peer, priority (lb1 highest) and its directories.
   lbha::v1::NodeConfig node_config(int lb_index) const;
+  // Writes `config` (default: node_config(i)) as LB node i's etc/node.yaml
+  // once config::validate accepts it; returns the path (--node-config).
+  // Throws lab_error listing the validation errors.
+  std::filesystem::path write_node_yaml(int lb_index) const;
+  std::filesystem::path write_node_yaml(int lb_index, const lbha::v1::NodeConfig& config) const;
+  // Writes `config` as LB node i's etc/cluster.yaml (the node's config_dir), validated likewise.
+  std::filesystem::path write_cluster_yaml(int lb_index,
+                                           const lbha::v1::ClusterConfig& config) const;
 
  private:
   struct attach_tag {};

@@ -1,15 +1,14 @@
 #include "tests/lab/lab_cli.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
-
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <CLI/CLI.hpp>
 
 #include "tests/lab/lab.hpp"
 #include "tests/lab/naming.hpp"
@@ -38,7 +37,8 @@ void print_layout(const lab& l, const std::filesystem::path& state, std::ostream
   out << "lab " << l.prefix() << " (state " << state.string() << ", dir " << l.dir().string()
       << ")\n";
   out << "  " << std::left << std::setw(9) << "node" << std::setw(8) << "role" << std::setw(14)
-      << "address" << std::setw(16) << "ipv6" << "namespace\n";
+      << "address" << std::setw(16) << "ipv6"
+      << "namespace\n";
   for (const auto& n : l.nodes()) {
     out << "  " << std::left << std::setw(9) << n.name << std::setw(8) << role_label(n.kind)
         << std::setw(14) << n.ipv4 << std::setw(16) << (n.ipv6.empty() ? "-" : n.ipv6) << n.netns
@@ -164,7 +164,9 @@ int run_lab_cli(int argc, char** argv) {
   std::string link_state;
   auto* link = app.add_subcommand("link", "unplug or replug a node: link NODE down|up");
   link->add_option("node", node, "node name")->required();
-  link->add_option("state", link_state, "down|up")->required()->check(CLI::IsMember({"down", "up"}));
+  link->add_option("state", link_state, "down|up")
+      ->required()
+      ->check(CLI::IsMember({"down", "up"}));
 
   bool all = false;
   auto* cleanup = app.add_subcommand("cleanup", "remove lab runs whose owner process is gone");
@@ -221,13 +223,14 @@ int run_lab_cli(int argc, char** argv) {
       auto& p = l->start(node, process_name, command, {.die_with_lab_process = false});
       l->save_state(state);
       std::cout << p.pid() << "\n";
-      std::cerr << "started " << process_name << " in " << node << " (pid " << p.pid()
-                << "), logs " << p.out_log().string() << " " << p.err_log().string() << "\n";
+      std::cerr << "started " << process_name << " in " << node << " (pid " << p.pid() << "), logs "
+                << p.out_log().string() << " " << p.err_log().string() << "\n";
       return 0;
     }
     if (partition->parsed() || loss->parsed()) {
       const fault_scope scope{.port = parse_port_option(port_text), .one_way = one_way};
-      const int id = partition->parsed() ? l->partition(a, b, scope) : l->loss(a, b, percent, scope);
+      const int id =
+          partition->parsed() ? l->partition(a, b, scope) : l->loss(a, b, percent, scope);
       l->save_state(state);
       for (const auto& f : l->faults()) {
         if (f.id == id) std::cout << "fault " << f.to_string() << "\n";

@@ -10,10 +10,10 @@
 // process's stdout/stderr before the teardown deletes them.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <iostream>
 #include <memory>
-
-#include <gtest/gtest.h>
 
 #include "tests/lab/lab.hpp"
 

@@ -1,10 +1,10 @@
 #include "tests/lab/lab_server.hpp"
 
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-
-#include <netinet/in.h>
 
 #include "common/logging.hpp"
 
@@ -35,8 +35,8 @@ std::string header_value(const std::string& headers, const std::string& name) {
 std::string http_answer(const std::string& name, bool head, bool keep_alive) {
   const std::string body = "server " + name + "\n";
   std::string response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
-                         std::to_string(body.size()) + "\r\nConnection: " +
-                         (keep_alive ? "keep-alive" : "close") + "\r\n\r\n";
+                         std::to_string(body.size()) +
+                         "\r\nConnection: " + (keep_alive ? "keep-alive" : "close") + "\r\n\r\n";
   if (!head) response += body;
   return response;
 }
@@ -78,8 +78,8 @@ void lab_server::stop() {
 awaitable<void> lab_server::do_accept() {
   while (!stopped_) {
     boost::system::error_code ec;
-    auto socket = std::make_shared<tcp::socket>(co_await acceptor_.async_accept(
-        asio::redirect_error(use_awaitable, ec)));
+    auto socket = std::make_shared<tcp::socket>(
+        co_await acceptor_.async_accept(asio::redirect_error(use_awaitable, ec)));
     if (ec) {
       if (stopped_ || ec == asio::error::operation_aborted) co_return;
       continue;  // e.g. EMFILE: keep serving the connections we have

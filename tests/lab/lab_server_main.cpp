@@ -1,7 +1,6 @@
 // lbha-lab-server ADDRESS PORT [--name NAME] [--echo] [--freebind]
-#include <iostream>
-
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "common/logging.hpp"
 #include "common/shutdown.hpp"

@@ -1,9 +1,9 @@
 // lbha-lab-server on loopback: HTTP with keep-alive, HEAD, and echo mode.
 #include "tests/lab/lab_server.hpp"
 
-#include <thread>
-
 #include <gtest/gtest.h>
+
+#include <thread>
 
 #include "tests/lab/net.hpp"
 

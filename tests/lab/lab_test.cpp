@@ -1,18 +1,18 @@
 // The lab's smoke test: real namespaces, a real bridge, real nftables rules.
-#include <csignal>
-#include <filesystem>
-#include <fstream>
-#include <string>
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <string>
 
+#include "common/config/config.hpp"
 #include "tests/lab/binaries.hpp"
 #include "tests/lab/lab_fixture.hpp"
 #include "tests/lab/naming.hpp"
@@ -27,8 +27,8 @@ using namespace std::chrono_literals;
 // lbha-lab-server in `node` on its own address, answering "server <name>".
 process& start_server(lab& l, const std::string& node, std::uint16_t port = 80,
                       const std::string& name = "", bool echo = false) {
-  std::vector<std::string> argv{lab_server_binary().string(), l.at(node).ipv4,
-                                std::to_string(port), "--name", name.empty() ? node : name};
+  std::vector<std::string> argv{lab_server_binary().string(), l.at(node).ipv4, std::to_string(port),
+                                "--name", name.empty() ? node : name};
   if (echo) argv.push_back("--echo");
   auto& p = l.start(node, "server-" + std::to_string(port), argv);
   const bool listening =
@@ -204,8 +204,8 @@ TEST_F(lab_smoke_test, processes_stop_pause_resume_and_kill) {
   EXPECT_EQ(sleeper.stop().signal, SIGTERM);
 
   // A process that ignores SIGTERM is killed after the grace period.
-  auto& stubborn =
-      l.start("lb1", "stubborn", {"sh", "-c", "trap '' TERM; echo ready; while :; do sleep 1; done"});
+  auto& stubborn = l.start("lb1", "stubborn",
+                           {"sh", "-c", "trap '' TERM; echo ready; while :; do sleep 1; done"});
   auto said_ready = [&] {
     std::ifstream out(stubborn.out_log());
     std::string line;
@@ -334,6 +334,18 @@ TEST_F(lab_smoke_test, lb_nodes_get_their_own_directories_and_node_config) {
   EXPECT_EQ(config.directories().run_dir(), l.lb(2).run_dir().string());
   EXPECT_NE(l.lb(1).state_dir(), l.lb(2).state_dir());
   EXPECT_TRUE(std::filesystem::is_directory(l.lb(2).etc_dir()));
+
+  // node.yaml round-trips through the project's own loader.
+  const auto path = l.write_node_yaml(2);
+  EXPECT_EQ(path, l.lb(2).etc_dir() / "node.yaml");
+  const auto loaded = config::load_node_config(path);
+  ASSERT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors[0].to_string());
+  EXPECT_EQ(loaded.value->node_name(), "lb2");
+  EXPECT_EQ(loaded.value->peer_addresses(0), "192.0.2.11");
+  EXPECT_EQ(loaded.value->directories().state_dir(), l.lb(2).state_dir().string());
+  auto bad = config;
+  bad.set_priority(1000);
+  EXPECT_THROW(l.write_node_yaml(1, bad), lab_error);
 
   // IPv6 from the documentation prefix, usable at once (no DAD).
   EXPECT_EQ(l.lb(1).ipv6, "2001:db8::11");

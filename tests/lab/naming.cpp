@@ -1,5 +1,7 @@
 #include "tests/lab/naming.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -8,8 +10,6 @@
 #include <set>
 #include <sstream>
 #include <system_error>
-
-#include <unistd.h>
 
 #include "tests/lab/command.hpp"
 

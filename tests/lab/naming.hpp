@@ -10,14 +10,14 @@
 // or `lbha-lab cleanup --all`.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <sys/types.h>
 
 namespace lbha::lab {
 
@@ -45,8 +45,8 @@ std::vector<std::string> run_namespaces(const std::string& prefix);
 bool destroy_run(const std::string& prefix, std::ostream* log = nullptr);
 
 struct cleanup_options {
-  bool include_kept = false;  // also kept runs (`lbha-lab cleanup --all`)
-  bool include_live = false;  // also runs whose owner is alive (only with --all)
+  bool include_kept = false;         // also kept runs (`lbha-lab cleanup --all`)
+  bool include_live = false;         // also runs whose owner is alive (only with --all)
   std::filesystem::path base_dir{};  // non-empty: also remove <base_dir>/<prefix>
 };
 

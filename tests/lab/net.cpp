@@ -1,9 +1,5 @@
 #include "tests/lab/net.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <thread>
-
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -11,6 +7,10 @@
 #include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
 
 #include "tests/lab/command.hpp"
 #include "tests/lab/lab_error.hpp"
@@ -37,8 +37,7 @@ int connect_within(const std::string& netns, const std::string& ip, std::uint16_
     return -1;
   }
   const int fd = make_socket(netns, AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 &&
-      errno != EINPROGRESS) {
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS) {
     error = std::string("connect: ") + std::strerror(errno);
     ::close(fd);
     return -1;
@@ -142,7 +141,8 @@ http_response http_get(const std::string& netns, const std::string& ip, std::uin
   // "HTTP/1.1 200 OK\r\n<headers>\r\n\r\n<body>"
   const auto header_end = data.find("\r\n\r\n");
   if (data.compare(0, 5, "HTTP/") != 0 || header_end == std::string::npos) {
-    if (response.error.empty()) response.error = "no HTTP response (" + std::to_string(data.size()) + " bytes)";
+    if (response.error.empty())
+      response.error = "no HTTP response (" + std::to_string(data.size()) + " bytes)";
     return response;
   }
   const auto space = data.find(' ');

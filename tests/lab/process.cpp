@@ -1,12 +1,12 @@
 #include "tests/lab/process.hpp"
 
+#include <sys/wait.h>
+
 #include <cerrno>
 #include <csignal>
 #include <fstream>
 #include <sstream>
 #include <thread>
-
-#include <sys/wait.h>
 
 namespace lbha::lab {
 

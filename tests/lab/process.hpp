@@ -12,13 +12,13 @@
 // running(), wait(), stop() or kill(), whichever sees the exit first.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <sys/types.h>
 
 #include "tests/lab/command.hpp"
 

@@ -1,15 +1,15 @@
 #include "tests/lab/spawn.hpp"
 
-#include <cerrno>
-#include <csignal>
-#include <cstring>
-
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
 
 #include "tests/lab/command.hpp"
 #include "tests/lab/lab_error.hpp"
@@ -37,7 +37,8 @@ class fd_guard {
 };
 
 // Builds "KEY=VALUE" strings: the inherited environment with `overrides` replacing or adding.
-std::vector<std::string> make_env(const std::vector<std::pair<std::string, std::string>>& overrides) {
+std::vector<std::string> make_env(
+    const std::vector<std::pair<std::string, std::string>>& overrides) {
   std::vector<std::string> env;
   for (char** e = environ; e && *e; ++e) {
     std::string_view entry(*e);

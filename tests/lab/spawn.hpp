@@ -6,12 +6,12 @@
 // fork in a multi-threaded program only async-signal-safe calls are allowed.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <sys/types.h>
 
 namespace lbha::lab {
 
