@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <functional>
 
 #include "common/logging.hpp"
 
@@ -19,7 +20,10 @@ std::string key_string(const bytes& key) { return std::string(key.begin(), key.e
 }  // namespace
 
 sync_node::sync_node(node_settings settings, const clock& clock)
-    : settings_(std::move(settings)), clock_(clock), random_(settings_.seed) {
+    : settings_(std::move(settings)),
+      clock_(clock),
+      // Two nodes that collide must not draw the same retry delays.
+      random_(settings_.seed ^ static_cast<std::uint32_t>(std::hash<std::string>{}(settings_.local_name))) {
   for (const auto& config : settings_.tables) {
     table_index_.emplace(config.name, tables_.size());
     tables_.emplace_back(config);
@@ -146,7 +150,7 @@ void sync_node::handle(connection_id id, connection& c, session_event& e) {
         if (teacher_ == id) {
           teacher_.reset();
           needs_resync_ = false;
-          get_logger("syncd")->info("resync from {} {}", peers_[*c.peer].known_name,
+          get_logger("syncd")->info("resync from {} {}", c.address,
                                     ctl->type == control_type::resync_finished ? "finished"
                                                                                : "partial");
         }
@@ -206,7 +210,8 @@ void sync_node::on_established(connection_id id, connection& c) {
   p.failures = 0;
   p.address = c.address;
   p.last_pushed = p.last_acked;  // resume after what the peer acknowledged
-  get_logger("syncd")->info("session with {} at {} established", p.known_name, c.address);
+  get_logger("syncd")->info("session with {} at {} established",
+                            p.known_name.empty() ? "the pair partner" : p.known_name, c.address);
   if (needs_resync_ && !teacher_) {
     teacher_ = id;
     c.session.send_control(control_type::resync_request);

@@ -118,6 +118,7 @@ class sync_node {
   std::vector<table_change> take_remote_changes();
   std::vector<table_change> snapshot() const;
   const sync_table* table(const std::string& name) const;
+  const std::vector<sync_table>& tables() const { return tables_; }
 
   std::vector<peer_status> status() const;
   const node_counters& counters() const { return counters_; }

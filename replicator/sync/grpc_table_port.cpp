@@ -1,0 +1,158 @@
+#include "replicator/sync/grpc_table_port.hpp"
+
+#include "common/logging.hpp"
+
+namespace lbha::sync {
+
+grpc_table_port::grpc_table_port(asio::io_context& io, std::shared_ptr<grpc::Channel> channel)
+    : io_(io), stub_(lbha::v1::Proxy::NewStub(std::move(channel))) {}
+
+grpc_table_port::~grpc_table_port() { stop(); }
+
+void grpc_table_port::start(handlers h) {
+  handlers_ = std::move(h);
+  watcher_ = std::thread([this] { watch_loop(); });
+  applier_ = std::thread([this] { apply_loop(); });
+}
+
+void grpc_table_port::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_.exchange(true)) return;
+    if (watch_context_) watch_context_->TryCancel();
+    if (apply_context_) apply_context_->TryCancel();
+  }
+  wake_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+  if (applier_.joinable()) applier_.join();
+}
+
+void grpc_table_port::apply(std::vector<table_change> entries) {
+  if (entries.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(entries));
+  }
+  wake_.notify_all();
+}
+
+bool grpc_table_port::wait_or_stop(std::chrono::milliseconds d) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, d, [this] { return stopping_.load(); });
+  return !stopping_;
+}
+
+std::vector<table_change> grpc_table_port::from_batch(const lbha::v1::StickBatch& batch) {
+  std::vector<table_change> out;
+  out.reserve(static_cast<std::size_t>(batch.entries_size()));
+  for (const auto& e : batch.entries()) {
+    out.push_back({e.virtual_service(), bytes(e.client().begin(), e.client().end()),
+                   e.real_server(), e.expires_in_ms()});
+  }
+  return out;
+}
+
+lbha::v1::StickBatch grpc_table_port::to_batch(const std::vector<table_change>& entries) {
+  lbha::v1::StickBatch batch;
+  for (const auto& c : entries) {
+    auto* e = batch.add_entries();
+    e->set_virtual_service(c.table);
+    e->set_client(std::string(c.key.begin(), c.key.end()));
+    e->set_real_server(c.server);
+    e->set_expires_in_ms(c.expires_in_ms);
+  }
+  return batch;
+}
+
+void grpc_table_port::watch_loop() {
+  auto log = get_logger("syncd");
+  while (!stopping_) {
+    grpc::ClientContext watch_context;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      watch_context_ = &watch_context;
+    }
+    auto watch = stub_->WatchTable(&watch_context, lbha::v1::WatchTableRequest{});
+    // The snapshot comes after the watch is open, so no change is missed.
+    grpc::ClientContext snapshot_context;
+    snapshot_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    auto snapshot = stub_->SnapshotTable(&snapshot_context, lbha::v1::SnapshotTableRequest{});
+    lbha::v1::StickBatch batch;
+    std::vector<table_change> all;
+    while (snapshot->Read(&batch)) {
+      auto part = from_batch(batch);
+      all.insert(all.end(), part.begin(), part.end());
+    }
+    const auto snapshot_status = snapshot->Finish();
+    if (snapshot_status.ok()) {
+      connected_ = true;
+      log->info("table streams to proxyd up ({} entries)", all.size());
+      asio::post(io_, [this, all = std::move(all)]() mutable {
+        handlers_.on_local(std::move(all));
+        handlers_.on_connected();
+      });
+      while (watch->Read(&batch)) {
+        asio::post(io_, [this, changes = from_batch(batch)]() mutable {
+          handlers_.on_local(std::move(changes));
+        });
+      }
+    }
+    watch_context.TryCancel();
+    watch->Finish();
+    {
+      std::lock_guard lock(mutex_);
+      watch_context_ = nullptr;
+    }
+    if (connected_.exchange(false)) log->warn("table streams to proxyd down; retrying");
+    if (!wait_or_stop(std::chrono::milliseconds(1000))) return;
+  }
+}
+
+void grpc_table_port::apply_loop() {
+  std::unique_ptr<grpc::ClientContext> context;
+  std::unique_ptr<grpc::ClientWriter<lbha::v1::StickBatch>> writer;
+  lbha::v1::ProxyResult result;
+  auto close_stream = [&] {
+    if (!writer) return;
+    writer->WritesDone();
+    writer->Finish();
+    writer.reset();
+    std::lock_guard lock(mutex_);
+    apply_context_ = nullptr;
+  };
+  while (true) {
+    std::vector<table_change> entries;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) break;
+      // Merge what queued up into one batch (bounded by gRPC's 4 MiB message limit).
+      while (!queue_.empty() && entries.size() < 50000) {
+        auto& front = queue_.front();
+        entries.insert(entries.end(), front.begin(), front.end());
+        queue_.pop_front();
+      }
+    }
+    if (!writer) {
+      context = std::make_unique<grpc::ClientContext>();
+      {
+        std::lock_guard lock(mutex_);
+        if (stopping_) break;
+        apply_context_ = context.get();
+      }
+      writer = stub_->ApplyTable(context.get(), &result);
+    }
+    if (!writer->Write(to_batch(entries))) {
+      get_logger("syncd")->warn("ApplyTable stream to proxyd broke; {} entries wait for the re-sync",
+                                entries.size());
+      close_stream();
+    }
+  }
+  if (writer) {
+    writer->WritesDone();
+    writer->Finish();
+  }
+}
+
+}  // namespace lbha::sync

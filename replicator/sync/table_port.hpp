@@ -1,0 +1,34 @@
+// The seam between syncd and proxyd's persistence table.
+//
+// One implementation streams over proxyd's lbha.v1.Proxy gRPC service
+// (grpc_table_port); tests use an in-memory double. Callbacks run on the
+// daemon's io_context.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "replicator/sync/sync_node.hpp"
+
+namespace lbha::sync {
+
+class table_port {
+ public:
+  struct handlers {
+    // Entries proxyd created or refreshed (including, once per connection to
+    // proxyd, its whole table).
+    std::function<void(std::vector<table_change>)> on_local;
+    // The table streams (re)connected: proxyd may have restarted empty, so
+    // syncd re-applies everything it holds.
+    std::function<void()> on_connected;
+  };
+
+  virtual ~table_port() = default;
+  virtual void start(handlers h) = 0;
+  // Entries learnt from peers, to store in proxyd's table.
+  virtual void apply(std::vector<table_change> entries) = 0;
+  virtual void stop() = 0;
+  virtual bool connected() const = 0;
+};
+
+}  // namespace lbha::sync

@@ -1,0 +1,149 @@
+// Two lbha-syncd daemons on loopback (127.0.0.2 and 127.0.0.3) with
+// in-memory doubles for their proxyd tables: real sockets, real timers.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+
+#include "replicator/sync/syncd.hpp"
+
+namespace lbha::sync {
+namespace {
+
+bytes key(std::uint8_t last) { return {198, 51, 100, last}; }
+
+// The table_port test double: records what syncd applies, injects local changes.
+class fake_table final : public table_port {
+ public:
+  void start(handlers h) override {
+    handlers_ = std::move(h);
+    handlers_.on_connected();
+  }
+  void apply(std::vector<table_change> entries) override {
+    applied.insert(applied.end(), entries.begin(), entries.end());
+  }
+  void stop() override {}
+  bool connected() const override { return true; }
+  void local(std::vector<table_change> changes) { handlers_.on_local(std::move(changes)); }
+
+  std::vector<table_change> applied;
+
+ private:
+  handlers handlers_;
+};
+
+std::uint16_t free_port(const char* address) {
+  asio::io_context io;
+  asio::ip::tcp::acceptor a(io, {asio::ip::make_address(address), 0});
+  return a.local_endpoint().port();
+}
+
+node_settings settings(std::string name, std::string peer, std::uint16_t peer_port) {
+  node_settings s;
+  s.local_name = std::move(name);
+  s.peers = {{.name = "", .addresses = {std::move(peer)}, .port = peer_port}};
+  s.tables = {{.name = "web", .key = key_type::ipv4, .expire_ms = 600000, .servers = {"rs1", "rs2"}}};
+  return s;
+}
+
+class loopback_pair : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    port_a_ = free_port("127.0.0.2");
+    port_b_ = free_port("127.0.0.3");
+    start_a();
+    start_b();
+  }
+  void start_a() {
+    a_ = std::make_unique<syncd>(io_, settings("lbha-a", "127.0.0.3", port_b_),
+                                 syncd_options{.listen_address = "127.0.0.2", .port = port_a_},
+                                 table_a_, clock_);
+    ASSERT_TRUE(a_->start());
+  }
+  void start_b() {
+    table_b_ = std::make_unique<fake_table>();
+    b_ = std::make_unique<syncd>(io_, settings("lbha-b", "127.0.0.2", port_a_),
+                                 syncd_options{.listen_address = "127.0.0.3", .port = port_b_},
+                                 *table_b_, clock_);
+    ASSERT_TRUE(b_->start());
+  }
+  // Runs the io_context until `done` or 10 s.
+  bool run_until(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      io_.run_for(std::chrono::milliseconds(20));
+    }
+    return true;
+  }
+  bool connected(const syncd& d) {
+    const auto s = d.status();
+    return s.peers_size() == 1 && s.peers(0).connected();
+  }
+
+  asio::io_context io_;
+  steady_clock clock_;
+  std::uint16_t port_a_ = 0, port_b_ = 0;
+  fake_table table_a_;
+  std::unique_ptr<fake_table> table_b_;
+  std::unique_ptr<syncd> a_, b_;
+};
+
+TEST_F(loopback_pair, entries_flow_both_ways) {
+  ASSERT_TRUE(run_until([&] { return connected(*a_) && connected(*b_); }));
+  table_a_.local({{"web", key(1), "rs2", 300000}, {"web", key(2), "rs1", 300000}});
+  ASSERT_TRUE(run_until([&] { return table_b_->applied.size() == 2; }));
+  EXPECT_EQ(table_b_->applied[0].key, key(1));
+  EXPECT_EQ(table_b_->applied[0].server, "rs2");
+  EXPECT_LE(table_b_->applied[0].expires_in_ms, 300000u);
+  EXPECT_GE(table_b_->applied[0].expires_in_ms, 290000u);
+
+  table_b_->local({{"web", key(3), "rs1", 300000}});
+  ASSERT_TRUE(run_until([&] { return table_a_.applied.size() == 1; }));
+  EXPECT_EQ(table_a_.applied[0].server, "rs1");
+  EXPECT_EQ(a_->status().tables(0).entries(), 3u);
+  EXPECT_EQ(b_->status().tables(0).entries(), 3u);
+  a_->stop();
+  b_->stop();
+}
+
+TEST_F(loopback_pair, restarted_peer_is_taught_everything) {
+  ASSERT_TRUE(run_until([&] { return connected(*a_) && connected(*b_); }));
+  std::vector<table_change> changes;
+  for (int i = 1; i <= 200; ++i) {
+    changes.push_back({"web", key(static_cast<std::uint8_t>(i)), i % 2 ? "rs1" : "rs2", 300000});
+  }
+  table_a_.local(changes);
+  ASSERT_TRUE(run_until([&] { return table_b_->applied.size() == 200; }));
+
+  b_->stop();
+  b_.reset();
+  ASSERT_TRUE(run_until([&] { return !connected(*a_); }));
+  start_b();
+  ASSERT_TRUE(run_until([&] { return table_b_->applied.size() == 200; }));
+  EXPECT_FALSE(b_->status().resync_pending());
+  for (const auto& e : table_b_->applied) EXPECT_EQ(e.server, e.key[3] % 2 ? "rs1" : "rs2");
+  a_->stop();
+  b_->stop();
+}
+
+TEST_F(loopback_pair, refuses_a_connection_from_an_unconfigured_address) {
+  asio::ip::tcp::socket s(io_);
+  s.open(asio::ip::tcp::v4());
+  s.bind({asio::ip::make_address("127.0.0.9"), 0});
+  s.connect({asio::ip::make_address("127.0.0.2"), port_a_});
+  const std::string hello = "HAProxyS 2.1\nlbha-a\nlbha-b 1 1\n";
+  asio::write(s, asio::buffer(hello));
+  ASSERT_TRUE(run_until([&] { return a_->status().refused_connections() == 1; }));
+  io_.run_for(std::chrono::milliseconds(50));
+  std::array<char, 16> buf;
+  boost::system::error_code ec;
+  const auto n = s.read_some(asio::buffer(buf), ec);
+  EXPECT_EQ(n, 0u);
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+  a_->stop();
+  b_->stop();
+}
+
+}  // namespace
+}  // namespace lbha::sync
