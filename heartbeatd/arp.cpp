@@ -1,0 +1,188 @@
+#include "heartbeatd/arp.hpp"
+
+#include <arpa/inet.h>
+#include <cstring>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+namespace lbha::heartbeat {
+
+namespace {
+
+std::error_code last_error() { return {errno, std::generic_category()}; }
+
+constexpr mac_address broadcast_mac = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+}  // namespace
+
+std::string to_string(const mac_address& m) {
+  return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+std::array<std::uint8_t, 28> encode_arp(const arp_packet& p) {
+  std::array<std::uint8_t, 28> b{};
+  b[0] = 0x00, b[1] = 0x01;  // Ethernet
+  b[2] = 0x08, b[3] = 0x00;  // IPv4
+  b[4] = 6, b[5] = 4;
+  b[6] = static_cast<std::uint8_t>(p.op >> 8), b[7] = static_cast<std::uint8_t>(p.op);
+  std::copy(p.sender_mac.begin(), p.sender_mac.end(), b.begin() + 8);
+  auto sip = p.sender_ip.to_bytes();
+  std::copy(sip.begin(), sip.end(), b.begin() + 14);
+  std::copy(p.target_mac.begin(), p.target_mac.end(), b.begin() + 18);
+  auto tip = p.target_ip.to_bytes();
+  std::copy(tip.begin(), tip.end(), b.begin() + 24);
+  return b;
+}
+
+bool decode_arp(const std::uint8_t* d, std::size_t n, arp_packet& out) {
+  if (n < 28) return false;
+  if (d[0] != 0 || d[1] != 1 || d[2] != 0x08 || d[3] != 0 || d[4] != 6 || d[5] != 4) return false;
+  out.op = static_cast<std::uint16_t>(d[6] << 8 | d[7]);
+  std::copy(d + 8, d + 14, out.sender_mac.begin());
+  asio::ip::address_v4::bytes_type ip;
+  std::copy(d + 14, d + 18, ip.begin());
+  out.sender_ip = asio::ip::address_v4(ip);
+  std::copy(d + 18, d + 24, out.target_mac.begin());
+  std::copy(d + 24, d + 28, ip.begin());
+  out.target_ip = asio::ip::address_v4(ip);
+  return true;
+}
+
+arp_packet gratuitous(const asio::ip::address_v4& vip, const mac_address& mac, bool reply_mode) {
+  arp_packet p;
+  p.op = reply_mode ? 2 : 1;
+  p.sender_mac = mac;
+  p.sender_ip = vip;
+  p.target_mac = reply_mode ? broadcast_mac : mac_address{};
+  p.target_ip = vip;
+  return p;
+}
+
+arp_packet probe(const asio::ip::address_v4& vip, const mac_address& mac) {
+  arp_packet p;
+  p.op = 1;
+  p.sender_mac = mac;
+  p.sender_ip = asio::ip::address_v4::any();
+  p.target_ip = vip;
+  return p;
+}
+
+result<std::unique_ptr<arp_socket>> arp_socket::open(asio::io_context& io, int ifindex,
+                                                     handler on_packet) {
+  int fd = ::socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ARP));
+  if (fd < 0) return last_error();
+  sockaddr_ll sll{};
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ETH_P_ARP);
+  sll.sll_ifindex = ifindex;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof(sll)) != 0) {
+    auto ec = last_error();
+    ::close(fd);
+    return ec;
+  }
+  ifreq ifr{};
+  if (!::if_indextoname(static_cast<unsigned>(ifindex), ifr.ifr_name) ||
+      ::ioctl(fd, SIOCGIFHWADDR, &ifr) != 0) {
+    auto ec = last_error();
+    ::close(fd);
+    return ec;
+  }
+  mac_address mac;
+  std::memcpy(mac.data(), ifr.ifr_hwaddr.sa_data, mac.size());
+  std::unique_ptr<arp_socket> s(new arp_socket(io, fd, ifindex, mac, std::move(on_packet)));
+  s->do_receive();
+  return s;
+}
+
+arp_socket::arp_socket(asio::io_context& io, int fd, int ifindex, mac_address mac, handler h)
+    : socket_(io, fd), ifindex_(ifindex), mac_(mac), on_packet_(std::move(h)) {}
+
+arp_socket::~arp_socket() { close(); }
+
+void arp_socket::close() {
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+}
+
+result<void> arp_socket::send(const arp_packet& p) {
+  auto bytes = encode_arp(p);
+  sockaddr_ll to{};
+  to.sll_family = AF_PACKET;
+  to.sll_protocol = htons(ETH_P_ARP);
+  to.sll_ifindex = ifindex_;
+  to.sll_halen = 6;
+  std::memcpy(to.sll_addr, broadcast_mac.data(), 6);
+  if (::sendto(socket_.native_handle(), bytes.data(), bytes.size(), 0,
+               reinterpret_cast<sockaddr*>(&to), sizeof(to)) < 0)
+    return last_error();
+  return success();
+}
+
+void arp_socket::do_receive() {
+  socket_.async_wait(asio::posix::stream_descriptor::wait_read,
+                     [this](const boost::system::error_code& ec) {
+                       if (ec) return;  // closed
+                       std::array<std::uint8_t, 512> buf;
+                       for (;;) {
+                         sockaddr_ll from{};
+                         socklen_t len = sizeof(from);
+                         ssize_t n = ::recvfrom(socket_.native_handle(), buf.data(), buf.size(), 0,
+                                                reinterpret_cast<sockaddr*>(&from), &len);
+                         if (n < 0) break;  // EAGAIN: drained
+                         if (from.sll_pkttype == PACKET_OUTGOING) continue;
+                         arp_packet p;
+                         if (!decode_arp(buf.data(), static_cast<std::size_t>(n), p)) continue;
+                         if (p.sender_mac == mac_) continue;
+                         on_packet_(p);
+                       }
+                       do_receive();
+                     });
+}
+
+result<std::unique_ptr<neighbour_advertiser>> neighbour_advertiser::open(int ifindex,
+                                                                          const mac_address& mac) {
+  int fd = ::socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+  if (fd < 0) return last_error();
+  int hops = 255;  // RFC 4861: receivers drop neighbour discovery with any other hop limit
+  unsigned idx = static_cast<unsigned>(ifindex);
+  if (::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) != 0 ||
+      ::setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops)) != 0 ||
+      ::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof(idx)) != 0) {
+    auto ec = last_error();
+    ::close(fd);
+    return ec;
+  }
+  return std::unique_ptr<neighbour_advertiser>(new neighbour_advertiser(fd, ifindex, mac));
+}
+
+neighbour_advertiser::~neighbour_advertiser() { ::close(fd_); }
+
+result<void> neighbour_advertiser::send(const asio::ip::address_v6& vip) {
+  // ICMPv6 type 136, Override flag, target, option 2 (target link-layer address).
+  std::array<std::uint8_t, 32> b{};
+  b[0] = ND_NEIGHBOR_ADVERT;
+  b[4] = 0x20;  // Override (not Solicited, not Router)
+  auto target = vip.to_bytes();
+  std::copy(target.begin(), target.end(), b.begin() + 8);
+  b[24] = ND_OPT_TARGET_LINKADDR;
+  b[25] = 1;  // 8 bytes
+  std::copy(mac_.begin(), mac_.end(), b.begin() + 26);
+  sockaddr_in6 to{};
+  to.sin6_family = AF_INET6;
+  to.sin6_scope_id = static_cast<unsigned>(ifindex_);
+  ::inet_pton(AF_INET6, "ff02::1", &to.sin6_addr);
+  // The kernel fills in the checksum of raw ICMPv6 packets.
+  if (::sendto(fd_, b.data(), b.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)) < 0)
+    return last_error();
+  return success();
+}
+
+}  // namespace lbha::heartbeat

@@ -1,0 +1,86 @@
+#include "heartbeatd/ha_service.hpp"
+
+#include "common/grpc_unix.hpp"
+
+namespace lbha::heartbeat {
+
+using namespace std::chrono_literals;
+namespace v1 = lbha::v1;
+
+ha_service::ha_service(asio::io_context& io, heartbeat_daemon& daemon, loader load)
+    : io_(io), daemon_(daemon), load_(std::move(load)) {}
+
+grpc::Status ha_service::GetStatus(grpc::ServerContext*, const v1::HaStatusRequest*,
+                                   v1::HaStatus* out) {
+  *out = run_on(io_, [this] { return daemon_.status(); });
+  return grpc::Status::OK;
+}
+
+grpc::Status ha_service::WatchStatus(grpc::ServerContext* ctx, const v1::HaStatusRequest*,
+                                     grpc::ServerWriter<v1::HaStatus>* writer) {
+  auto& board = daemon_.board();
+  std::uint64_t seen = 0;
+  for (;;) {
+    if (board.closed()) return grpc::Status::OK;  // shutting down
+    auto status = run_on(io_, [this] { return daemon_.status(); });
+    if (!writer->Write(status)) return grpc::Status::OK;  // the client went away
+    // Changes wake us at once; otherwise a status every second keeps ages fresh.
+    seen = board.wait(seen, 1000ms);
+    if (ctx->IsCancelled()) return grpc::Status::CANCELLED;
+  }
+}
+
+grpc::Status ha_service::MakeActive(grpc::ServerContext*, const v1::MakeActiveRequest* req,
+                                    v1::HaResult* out) {
+  const bool force = req->force();
+  auto timeout = run_on(io_, [this, force] {
+    daemon_.make_active(force);
+    return daemon_.make_active_timeout();
+  });
+  auto& board = daemon_.board();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::uint64_t seen = 0;
+  for (;;) {
+    auto [now_role, want] = run_on(io_, [this] {
+      return std::make_pair(daemon_.current_role(), daemon_.status().want_active());
+    });
+    if (now_role == role::active) {
+      out->set_ok(true);
+      out->set_message("active");
+      return grpc::Status::OK;
+    }
+    if (!want || std::chrono::steady_clock::now() >= deadline || board.closed()) {
+      out->set_ok(false);
+      out->set_message("the peer did not release the VIPs in time (use --force if it is "
+                       "unreachable); role is " + std::string(to_string(now_role)));
+      return grpc::Status::OK;
+    }
+    seen = board.wait(seen, 50ms);
+  }
+}
+
+grpc::Status ha_service::MakePassive(grpc::ServerContext*, const v1::MakePassiveRequest*,
+                                     v1::HaResult* out) {
+  std::string message;
+  const bool ok = run_on(io_, [&] { return daemon_.make_passive(message); });
+  out->set_ok(ok);
+  out->set_message(ok ? "passive" : message);
+  return grpc::Status::OK;
+}
+
+grpc::Status ha_service::Reload(grpc::ServerContext*, const v1::HaReloadRequest*,
+                                v1::HaResult* out) {
+  daemon_inputs in;
+  std::string message;
+  if (!load_(in, message)) {
+    out->set_ok(false);
+    out->set_message(message);
+    return grpc::Status::OK;
+  }
+  const bool ok = run_on(io_, [&] { return daemon_.reload(std::move(in), message); });
+  out->set_ok(ok);
+  out->set_message(message);
+  return grpc::Status::OK;
+}
+
+}  // namespace lbha::heartbeat

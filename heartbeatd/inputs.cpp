@@ -1,0 +1,99 @@
+#include "heartbeatd/inputs.hpp"
+
+#include "common/config/config.hpp"
+
+namespace lbha::heartbeat {
+
+void add_heartbeatd_options(CLI::App& app, heartbeatd_options& options) {
+  add_daemon_options(app, options.daemon);
+  app.add_option("--key-file", options.key_file,
+                 "heartbeat keyring (default <state-dir>/heartbeat.key)");
+  app.add_option("--cluster-id", options.cluster_id,
+                 "cluster id, 32 hex digits (default from <state-dir>/pairing)");
+  app.add_option("--node-id", options.node_id, "node id (default from <state-dir>/pairing)");
+}
+
+namespace {
+
+std::string join(const std::vector<config::config_error>& errors) {
+  std::string out;
+  for (const auto& e : errors) out += (out.empty() ? "" : "\n") + e.to_string();
+  return out;
+}
+
+}  // namespace
+
+bool load_inputs(const heartbeatd_options& options, daemon_inputs& out, std::string& error) {
+  auto node = config::load_node_config(options.daemon.node_config);
+  if (!node.ok()) {
+    error = join(node.errors);
+    return false;
+  }
+  out.node = *node.value;
+  const auto& dirs = out.node.directories();
+  out.state_dir = !options.daemon.state_dir.empty() ? options.daemon.state_dir
+                  : !dirs.state_dir().empty()      ? std::filesystem::path(dirs.state_dir())
+                                                   : std::filesystem::path(default_state_dir);
+  out.run_dir = !options.daemon.run_dir.empty() ? options.daemon.run_dir
+                : !dirs.run_dir().empty()      ? std::filesystem::path(dirs.run_dir())
+                                               : std::filesystem::path(default_run_dir);
+  const std::filesystem::path config_dir =
+      !dirs.config_dir().empty() ? std::filesystem::path(dirs.config_dir())
+                                 : std::filesystem::path(default_config_dir);
+  const auto cluster_path = config_dir / "cluster.yaml";
+  std::error_code ec;
+  if (std::filesystem::exists(cluster_path, ec)) {
+    auto cluster = config::load_cluster_config(cluster_path);
+    if (!cluster.ok()) {
+      error = join(cluster.errors);
+      return false;
+    }
+    out.cluster = *cluster.value;
+  } else {
+    out.cluster = {};  // not configured yet: default timings, no VIPs
+    config::apply_defaults(out.cluster);
+  }
+
+  std::string why;
+  auto pairing = load_pairing(out.state_dir / pairing_file, why);
+  if (!why.empty()) {
+    error = why;
+    return false;
+  }
+  out.id = pairing;
+  if (!options.cluster_id.empty() || options.node_id != 0) {
+    identity id = out.id.value_or(identity{});
+    if (!options.cluster_id.empty()) {
+      auto c = parse_cluster_id(options.cluster_id);
+      if (!c) {
+        error = "--cluster-id must be 32 hex digits";
+        return false;
+      }
+      id.cluster = *c;
+    }
+    if (options.node_id != 0) id.node_id = options.node_id;
+    out.id = id;
+  }
+  const auto key_path =
+      !options.key_file.empty() ? options.key_file : out.state_dir / key_file;
+  out.keys = keyring{};
+  if (std::filesystem::exists(key_path, ec)) {
+    auto ring = load_keyring(key_path, why);
+    if (!ring) {
+      error = why;
+      return false;
+    }
+    out.keys = std::move(ring.value());
+  } else if (!options.key_file.empty()) {
+    error = key_path.string() + ": does not exist";
+    return false;
+  }
+  if (!out.keys.empty() && (!out.id || out.id->node_id == 0)) {
+    error = "a heartbeat key but no node id: pair the nodes (" +
+            (out.state_dir / pairing_file).string() + ") or pass --node-id";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace lbha::heartbeat
