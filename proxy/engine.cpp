@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/config/config.hpp"
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
 
@@ -23,6 +24,7 @@ std::string to_string(const tcp::endpoint& e) {
 
 engine::engine(asio::io_context& control, const lbha::clock& clock, engine_options options)
     : control_(control),
+      clock_(clock),
       options_(std::move(options)),
       table_(std::make_shared<stick_table>(clock, options_.stick_table_size)),
       checker_(std::make_shared<health_checker>(control)) {
@@ -66,8 +68,15 @@ std::optional<std::string> engine::reload(const v1::ClusterConfig& config) {
   return apply(config);
 }
 
-std::optional<std::string> engine::apply(const v1::ClusterConfig& config) {
+std::optional<std::string> engine::apply(const v1::ClusterConfig& given) {
   // Validate everything before touching anything, so a bad config changes nothing.
+  v1::ClusterConfig config = given;
+  config::apply_defaults(config);
+  if (auto errors = config::validate(config); !errors.empty()) {
+    std::string message;
+    for (const auto& e : errors) message += (message.empty() ? "" : "; ") + e.to_string();
+    return message;
+  }
   std::vector<service_settings> settings(config.virtual_services_size());
   std::set<std::string> labels;
   std::map<tcp::endpoint, std::string> owners;

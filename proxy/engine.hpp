@@ -60,6 +60,7 @@ class engine {
   v1::ProxyStatus status() const;
   v1::ReadyReply ready() const;
   stick_table& table() { return *table_; }
+  const lbha::clock& table_clock() const { return clock_; }
 
   // Whether `service` exists and has a real server called `real_server`.
   bool knows(const std::string& service, const std::string& real_server) const;
@@ -79,6 +80,7 @@ class engine {
   void schedule_sweep();
 
   asio::io_context& control_;
+  const lbha::clock& clock_;
   engine_options options_;
   std::shared_ptr<stick_table> table_;
   std::optional<asio::ip::address> source_address_;

@@ -14,7 +14,7 @@
 
 #include "common/asio.hpp"
 
-namespace lbha::proxy::testing {
+namespace lbha::proxy::test_support {
 
 using tcp = asio::ip::tcp;
 
@@ -205,4 +205,4 @@ class client {
   tcp::socket socket_;
 };
 
-}  // namespace lbha::proxy::testing
+}  // namespace lbha::proxy::test_support

@@ -1,0 +1,114 @@
+#include "proxy/control_service.hpp"
+
+#include <algorithm>
+
+#include "common/logging.hpp"
+
+namespace lbha::proxy {
+
+namespace {
+
+void fill(v1::StickEntry& out, const stick_change& c, clock::time_point now) {
+  out.set_virtual_service(c.service);
+  out.set_client(c.client.to_bytes());
+  out.set_real_server(c.real_server);
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(c.expires - now).count();
+  out.set_expires_in_ms(static_cast<std::uint32_t>(std::clamp<long long>(left, 0, UINT32_MAX)));
+}
+
+}  // namespace
+
+grpc::Status control_service::GetStatus(grpc::ServerContext*, const v1::ProxyStatusRequest*,
+                                        v1::ProxyStatus* reply) {
+  *reply = engine_.status();
+  return grpc::Status::OK;
+}
+
+grpc::Status control_service::SetRealServerState(grpc::ServerContext*,
+                                                 const v1::SetRealServerStateRequest* request,
+                                                 v1::ProxyResult* reply) {
+  auto error = engine_.set_real_server_state(request->virtual_service(), request->real_server(),
+                                             request->state());
+  reply->set_ok(!error);
+  reply->set_message(error ? *error : request->virtual_service() + "/" + request->real_server() +
+                                          " is now " + v1::RealServerState_Name(request->state()));
+  return grpc::Status::OK;
+}
+
+grpc::Status control_service::Reload(grpc::ServerContext*, const v1::ProxyReloadRequest* request,
+                                     v1::ProxyResult* reply) {
+  auto error = request->has_config() ? engine_.reload(request->config()) : reload_from_disk_();
+  if (error) get_logger("proxy")->error("reload refused: {}", *error);
+  reply->set_ok(!error);
+  reply->set_message(error ? *error
+                           : "generation " + std::to_string(engine_.status().generation()) + " applied");
+  return grpc::Status::OK;
+}
+
+grpc::Status control_service::WatchTable(grpc::ServerContext* context, const v1::WatchTableRequest*,
+                                         grpc::ServerWriter<v1::StickBatch>* writer) {
+  auto sub = engine_.table().subscribe();
+  std::uint64_t reported_drops = 0;
+  while (!stopped_ && !context->IsCancelled()) {
+    auto changes = sub->take(batch_size, std::chrono::milliseconds(200));
+    if (sub->dropped() != reported_drops) {
+      reported_drops = sub->dropped();
+      get_logger("proxy")->warn("WatchTable consumer too slow: {} changes dropped", reported_drops);
+    }
+    if (changes.empty()) continue;
+    v1::StickBatch batch;
+    const auto now = engine_.table_clock().now();
+    for (const auto& c : changes) fill(*batch.add_entries(), c, now);
+    if (!writer->Write(batch)) break;
+  }
+  sub->close();
+  return grpc::Status::OK;
+}
+
+grpc::Status control_service::ApplyTable(grpc::ServerContext*,
+                                         grpc::ServerReader<v1::StickBatch>* reader,
+                                         v1::ProxyResult* reply) {
+  v1::StickBatch batch;
+  std::uint64_t applied = 0, skipped = 0;
+  while (reader->Read(&batch)) {
+    for (const auto& e : batch.entries()) {
+      auto client = client_key::from_bytes(e.client());
+      if (!client || e.virtual_service().empty() || e.real_server().empty()) {
+        ++skipped;
+        continue;
+      }
+      engine_.table().apply_remote(e.virtual_service(), *client, e.real_server(),
+                                   std::chrono::milliseconds(e.expires_in_ms()));
+      ++applied;
+    }
+  }
+  reply->set_ok(true);
+  reply->set_message("applied " + std::to_string(applied) + ", skipped " + std::to_string(skipped));
+  return grpc::Status::OK;
+}
+
+grpc::Status control_service::SnapshotTable(grpc::ServerContext* context,
+                                            const v1::SnapshotTableRequest*,
+                                            grpc::ServerWriter<v1::StickBatch>* writer) {
+  v1::StickBatch batch;
+  bool ok = true;
+  const auto now = engine_.table_clock().now();
+  engine_.table().for_each([&](const stick_change& c) {
+    if (!ok) return;
+    fill(*batch.add_entries(), c, now);
+    if (static_cast<std::size_t>(batch.entries_size()) >= batch_size) {
+      ok = !context->IsCancelled() && writer->Write(batch);
+      batch.Clear();
+    }
+  });
+  if (ok && batch.entries_size() > 0) writer->Write(batch);
+  return grpc::Status::OK;
+}
+
+grpc::Status control_service::Ready(grpc::ServerContext*, const v1::ReadyRequest*,
+                                    v1::ReadyReply* reply) {
+  *reply = engine_.ready();
+  return grpc::Status::OK;
+}
+
+}  // namespace lbha::proxy

@@ -1,0 +1,103 @@
+#include "proxy/daemon.hpp"
+
+#include <thread>
+
+#include "common/config/config.hpp"
+#include "common/grpc_unix.hpp"
+#include "common/logging.hpp"
+#include "common/shutdown.hpp"
+#include "proxy/control_service.hpp"
+#include "proxy/engine.hpp"
+
+namespace lbha::proxy {
+
+namespace {
+
+std::string join(const std::vector<config::config_error>& errors) {
+  std::string out;
+  for (const auto& e : errors) out += (out.empty() ? "" : "\n") + e.to_string();
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> load_inputs(const daemon_options& options, proxyd_inputs& out) {
+  auto node = config::load_node_config(options.node_config);
+  if (!node.ok()) return join(node.errors);
+  out.node = *node.value;
+  const auto& dirs = out.node.directories();
+  out.run_dir = !options.run_dir.empty()    ? options.run_dir
+                : !dirs.run_dir().empty() ? std::filesystem::path(dirs.run_dir())
+                                          : std::filesystem::path(default_run_dir);
+  const std::filesystem::path config_dir =
+      dirs.config_dir().empty() ? std::filesystem::path(default_config_dir)
+                                : std::filesystem::path(dirs.config_dir());
+  out.cluster_file = config_dir / "cluster.yaml";
+  return std::nullopt;
+}
+
+std::optional<std::string> load_cluster(const std::filesystem::path& file, v1::ClusterConfig& out) {
+  auto cluster = config::load_cluster_config(file);
+  if (!cluster.ok()) return join(cluster.errors);
+  out = *cluster.value;
+  return std::nullopt;
+}
+
+int run_daemon(const daemon_options& options) {
+  auto log = get_logger("proxyd");
+  proxyd_inputs inputs;
+  if (auto error = load_inputs(options, inputs)) {
+    log->critical("{}", *error);
+    return 1;
+  }
+  v1::ClusterConfig cluster;
+  if (auto error = load_cluster(inputs.cluster_file, cluster)) {
+    log->critical("{}", *error);
+    return 1;
+  }
+  const auto& settings = inputs.node.proxy();
+  asio::io_context control;
+  steady_clock clock;
+  engine data_plane(control, clock,
+                    engine_options{settings.threads(), settings.stick_table_size(),
+                                   settings.source_address()});
+  if (auto error = data_plane.start(cluster)) {
+    log->critical("{}", *error);
+    return 1;
+  }
+  auto reload_from_disk = [&]() -> std::optional<std::string> {
+    v1::ClusterConfig next;
+    if (auto error = load_cluster(inputs.cluster_file, next)) return error;
+    return data_plane.reload(next);
+  };
+  control_service service(data_plane, reload_from_disk);
+  const auto socket = socket_path(inputs.run_dir, "proxyd");
+  auto server = start_unix_server(socket, {&service});
+  if (!server) {
+    log->critical("gRPC socket {}: {}", socket.string(), server.error().message());
+    data_plane.stop();
+    return 1;
+  }
+  log->info("serving {} virtual services; control on {}", cluster.virtual_services_size(),
+            socket.string());
+
+  shutdown_sequence sequence;
+  sequence.push("engine", [&] { data_plane.stop(); });
+  sequence.push("grpc", [&] {
+    service.stop();
+    // Handlers may be blocked on work this thread would run: shut down from another one.
+    std::thread([&] {
+      server.value()->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+    }).detach();
+  });
+  signal_watcher signals(control, sequence, [&] {
+    if (auto error = reload_from_disk()) log->error("reload refused: {}", *error);
+  });
+  sequence.push("signals", [&] { signals.stop(); });
+  control.run();
+  server.value()->Shutdown(std::chrono::system_clock::now());
+  server.value()->Wait();
+  return 0;
+}
+
+}  // namespace lbha::proxy
