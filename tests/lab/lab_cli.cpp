@@ -127,6 +127,9 @@ int run_lab_cli(int argc, char** argv) {
 
   auto* down = app.add_subcommand("down", "tear the lab down (processes, namespaces, dir)");
   auto* show = app.add_subcommand("show", "print the lab's layout and faults");
+  std::string address_node;
+  auto* address = app.add_subcommand("address", "print a node's IPv4 address (for scripts)");
+  address->add_option("node", address_node, "node name")->required();
 
   std::string node;
   std::vector<std::string> command;
@@ -216,6 +219,10 @@ int run_lab_cli(int argc, char** argv) {
     }
     if (show->parsed()) {
       print_layout(*l, state, std::cout);
+      return 0;
+    }
+    if (address->parsed()) {
+      std::cout << l->at(address_node).ipv4 << "\n";
       return 0;
     }
     if (exec->parsed()) return run_exec(*l, node, command);

@@ -1,4 +1,4 @@
-// The `lbha-lab` command line (see README.md): up, down, show, exec, start,
+// The `lbha-lab` command line (see README.md): up, down, show, address, exec, start,
 // partition, loss, heal, link, cleanup. A lab made by `up` is "kept": it
 // outlives the command, and later commands find it through the state file
 // (default /tmp/lbha-lab/lab.yaml).
