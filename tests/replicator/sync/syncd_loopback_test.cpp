@@ -72,6 +72,7 @@ class loopback_pair : public ::testing::Test {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!done()) {
       if (std::chrono::steady_clock::now() > deadline) return false;
+      if (io_.stopped()) io_.restart();  // it stops whenever it runs out of work
       io_.run_for(std::chrono::milliseconds(20));
     }
     return true;
