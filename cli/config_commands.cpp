@@ -25,9 +25,10 @@ const char* kind_name(config_kind kind) { return kind == config_kind::node ? "no
 // node.yaml and cluster.yaml share no top-level key, so the keys decide; an
 // empty or unparsable file falls back to its name (node*.yaml is a node file).
 config_kind detect_kind(const std::filesystem::path& file, const std::string& text) {
-  static const std::set<std::string> node_keys{
-      "node_name", "interface", "local_addresses", "peer_addresses", "priority", "ping_nodes",
-      "directories", "ports", "ssh", "proxy", "notify", "log_level"};
+  static const std::set<std::string> node_keys{"node_name",      "interface", "local_addresses",
+                                               "peer_addresses", "priority",  "ping_nodes",
+                                               "directories",    "ports",     "ssh",
+                                               "proxy",          "notify",    "log_level"};
   static const std::set<std::string> cluster_keys{"generation", "term", "ha", "virtual_services"};
   int node_votes = 0;
   int cluster_votes = 0;
@@ -139,10 +140,9 @@ void run_show(file_options options, cli_context& context) {
     json.always_print_primitive_fields = true;
     json.preserve_proto_field_names = true;
     std::string text;
-    const auto status = loaded.node
-                            ? google::protobuf::util::MessageToJsonString(*loaded.node, &text, json)
-                            : google::protobuf::util::MessageToJsonString(*loaded.cluster, &text,
-                                                                          json);
+    const auto status =
+        loaded.node ? google::protobuf::util::MessageToJsonString(*loaded.node, &text, json)
+                    : google::protobuf::util::MessageToJsonString(*loaded.cluster, &text, json);
     if (!status.ok()) {
       *context.err << "lbctl: cannot render JSON: " << status.ToString() << "\n";
       context.exit_code = exit_code::failed;
@@ -150,7 +150,8 @@ void run_show(file_options options, cli_context& context) {
     }
     *context.out << text;
   } else {
-    *context.out << (loaded.node ? config::to_yaml(*loaded.node) : config::to_yaml(*loaded.cluster));
+    *context.out << (loaded.node ? config::to_yaml(*loaded.node)
+                                 : config::to_yaml(*loaded.cluster));
   }
   context.exit_code = exit_code::ok;
 }
@@ -175,12 +176,12 @@ void add_config_commands(CLI::App& app, cli_context& context) {
   validate->callback([validate_options, &context] { run_validate(*validate_options, context); });
 
   auto show_options = std::make_shared<file_options>();
-  auto* show = group->add_subcommand(
-      "show", "print a config file normalized, with every default filled in");
-  show->add_option("FILE", show_options->file, "the file to show (default <config-dir>/cluster.yaml)");
+  auto* show =
+      group->add_subcommand("show", "print a config file normalized, with every default filled in");
+  show->add_option("FILE", show_options->file,
+                   "the file to show (default <config-dir>/cluster.yaml)");
   add_kind_flags(*show, *show_options);
-  show->footer(
-      "Example:\n  lbctl config show\n  lbctl --json config show /etc/lbha/node.yaml");
+  show->footer("Example:\n  lbctl config show\n  lbctl --json config show /etc/lbha/node.yaml");
   show->callback([show_options, &context] { run_show(*show_options, context); });
 }
 

@@ -15,7 +15,7 @@
 namespace lbha::cli {
 
 struct cli_context {
-  std::filesystem::path run_dir = default_run_dir;        // daemons' gRPC sockets
+  std::filesystem::path run_dir = default_run_dir;  // daemons' gRPC sockets
   std::filesystem::path node_config = default_node_config;
   std::filesystem::path state_dir = default_state_dir;
   std::filesystem::path config_dir = default_config_dir;  // holds cluster.yaml

@@ -22,49 +22,45 @@ using lbha::v1::VirtualService;
 using node = YAML::Node;
 using path_t = std::string;
 
-// Stores an optional value read by the reader into a message field.
-#define LBHA_SET(expr, setter)        \
-  [&](const node& n, const path_t& p) { \
-    if (auto v = (expr)) setter(*v);  \
-  }
-
 void read_ha(yaml_reader& r, const node& yaml, const path_t& path, HaSettings& ha) {
   auto& garp = *ha.mutable_garp();
   auto& probe = *ha.mutable_arp_probe();
   r.read_map(
       yaml, path,
       {
-          {"interval", LBHA_SET(r.duration_ms(n, p), ha.set_interval_ms)},
-          {"deadtime", LBHA_SET(r.duration_ms(n, p), ha.set_deadtime_ms)},
-          {"warntime", LBHA_SET(r.duration_ms(n, p), ha.set_warntime_ms)},
-          {"initdead", LBHA_SET(r.duration_ms(n, p), ha.set_initdead_ms)},
-          {"auto_failback", LBHA_SET(r.boolean(n, p), ha.set_auto_failback)},
+          {"interval", LBHA_CONFIG_STORE(r.duration_ms(n, p), ha.set_interval_ms)},
+          {"deadtime", LBHA_CONFIG_STORE(r.duration_ms(n, p), ha.set_deadtime_ms)},
+          {"warntime", LBHA_CONFIG_STORE(r.duration_ms(n, p), ha.set_warntime_ms)},
+          {"initdead", LBHA_CONFIG_STORE(r.duration_ms(n, p), ha.set_initdead_ms)},
+          {"auto_failback", LBHA_CONFIG_STORE(r.boolean(n, p), ha.set_auto_failback)},
           {"garp",
            [&](const node& n, const path_t& p) {
-             r.read_map(n, p,
-                        {
-                            {"mode",
-                             [&](const node& n, const path_t& p) {
-                               if (auto v = r.enumeration(n, p, names::garp_mode)) {
-                                 garp.set_mode(static_cast<v1::GarpPolicy::Mode>(*v));
-                               }
-                             }},
-                            {"count", LBHA_SET(r.uint32(n, p), garp.set_count)},
-                            {"interval", LBHA_SET(r.duration_ms(n, p), garp.set_interval_ms)},
-                            {"second_burst_delay",
-                             LBHA_SET(r.duration_ms(n, p), garp.set_second_burst_delay_ms)},
-                            {"refresh_interval",
-                             LBHA_SET(r.duration_ms(n, p), garp.set_refresh_interval_ms)},
-                        });
+             r.read_map(
+                 n, p,
+                 {
+                     {"mode",
+                      [&](const node& n, const path_t& p) {
+                        if (auto v = r.enumeration(n, p, names::garp_mode)) {
+                          garp.set_mode(static_cast<v1::GarpPolicy::Mode>(*v));
+                        }
+                      }},
+                     {"count", LBHA_CONFIG_STORE(r.uint32(n, p), garp.set_count)},
+                     {"interval", LBHA_CONFIG_STORE(r.duration_ms(n, p), garp.set_interval_ms)},
+                     {"second_burst_delay",
+                      LBHA_CONFIG_STORE(r.duration_ms(n, p), garp.set_second_burst_delay_ms)},
+                     {"refresh_interval",
+                      LBHA_CONFIG_STORE(r.duration_ms(n, p), garp.set_refresh_interval_ms)},
+                 });
            }},
           {"arp_probe",
            [&](const node& n, const path_t& p) {
-             r.read_map(n, p,
-                        {
-                            {"enabled", LBHA_SET(r.boolean(n, p), probe.set_enabled)},
-                            {"timeout", LBHA_SET(r.duration_ms(n, p), probe.set_timeout_ms)},
-                            {"count", LBHA_SET(r.uint32(n, p), probe.set_count)},
-                        });
+             r.read_map(
+                 n, p,
+                 {
+                     {"enabled", LBHA_CONFIG_STORE(r.boolean(n, p), probe.set_enabled)},
+                     {"timeout", LBHA_CONFIG_STORE(r.duration_ms(n, p), probe.set_timeout_ms)},
+                     {"count", LBHA_CONFIG_STORE(r.uint32(n, p), probe.set_count)},
+                 });
            }},
       });
 }
@@ -106,10 +102,10 @@ void read_ports(yaml_reader& r, const node& yaml, const path_t& path, VirtualSer
 void read_real_server(yaml_reader& r, const node& yaml, const path_t& path, RealServer& rs) {
   r.read_map(yaml, path,
              {
-                 {"label", LBHA_SET(r.string(n, p), rs.set_label)},
-                 {"ip", LBHA_SET(r.string(n, p), rs.set_ip)},
-                 {"port", LBHA_SET(r.uint32(n, p), rs.set_port)},
-                 {"weight", LBHA_SET(r.uint32(n, p), rs.set_weight)},
+                 {"label", LBHA_CONFIG_STORE(r.string(n, p), rs.set_label)},
+                 {"ip", LBHA_CONFIG_STORE(r.string(n, p), rs.set_ip)},
+                 {"port", LBHA_CONFIG_STORE(r.uint32(n, p), rs.set_port)},
+                 {"weight", LBHA_CONFIG_STORE(r.uint32(n, p), rs.set_weight)},
                  {"state",
                   [&](const node& n, const path_t& p) {
                     if (auto v = r.enumeration(n, p, names::real_server_state)) {
@@ -124,8 +120,8 @@ void read_virtual_service(yaml_reader& r, const node& yaml, const path_t& path,
   r.read_map(
       yaml, path,
       {
-          {"label", LBHA_SET(r.string(n, p), vs.set_label)},
-          {"ip", LBHA_SET(r.string(n, p), vs.set_ip)},
+          {"label", LBHA_CONFIG_STORE(r.string(n, p), vs.set_label)},
+          {"ip", LBHA_CONFIG_STORE(r.string(n, p), vs.set_ip)},
           {"ports", [&](const node& n, const path_t& p) { read_ports(r, n, p, vs); }},
           {"protocol",
            [&](const node& n, const path_t& p) {
@@ -142,47 +138,50 @@ void read_virtual_service(yaml_reader& r, const node& yaml, const path_t& path,
           {"persistence",
            [&](const node& n, const path_t& p) {
              auto& persistence = *vs.mutable_persistence();
-             r.read_map(n, p,
-                        {
-                            {"mode",
-                             [&](const node& n, const path_t& p) {
-                               if (auto v = r.enumeration(n, p, names::persistence_mode)) {
-                                 persistence.set_mode(static_cast<v1::Persistence::Mode>(*v));
-                               }
-                             }},
-                            {"timeout", LBHA_SET(r.duration_s(n, p), persistence.set_timeout_s)},
-                        });
+             r.read_map(
+                 n, p,
+                 {
+                     {"mode",
+                      [&](const node& n, const path_t& p) {
+                        if (auto v = r.enumeration(n, p, names::persistence_mode)) {
+                          persistence.set_mode(static_cast<v1::Persistence::Mode>(*v));
+                        }
+                      }},
+                     {"timeout", LBHA_CONFIG_STORE(r.duration_s(n, p), persistence.set_timeout_s)},
+                 });
            }},
           {"check",
            [&](const node& n, const path_t& p) {
              auto& check = *vs.mutable_check();
-             r.read_map(n, p,
-                        {
-                            {"type",
-                             [&](const node& n, const path_t& p) {
-                               if (auto v = r.enumeration(n, p, names::check_type)) {
-                                 check.set_type(static_cast<v1::HealthCheck::Type>(*v));
-                               }
-                             }},
-                            {"path", LBHA_SET(r.string(n, p), check.set_path)},
-                            {"expect", LBHA_SET(r.string(n, p), check.set_expect)},
-                            {"host", LBHA_SET(r.string(n, p), check.set_host)},
-                            {"port", LBHA_SET(r.uint32(n, p), check.set_port)},
-                            {"interval", LBHA_SET(r.duration_ms(n, p), check.set_interval_ms)},
-                            {"timeout", LBHA_SET(r.duration_ms(n, p), check.set_timeout_ms)},
-                            {"rise", LBHA_SET(r.uint32(n, p), check.set_rise)},
-                            {"fall", LBHA_SET(r.uint32(n, p), check.set_fall)},
-                        });
+             r.read_map(
+                 n, p,
+                 {
+                     {"type",
+                      [&](const node& n, const path_t& p) {
+                        if (auto v = r.enumeration(n, p, names::check_type)) {
+                          check.set_type(static_cast<v1::HealthCheck::Type>(*v));
+                        }
+                      }},
+                     {"path", LBHA_CONFIG_STORE(r.string(n, p), check.set_path)},
+                     {"expect", LBHA_CONFIG_STORE(r.string(n, p), check.set_expect)},
+                     {"host", LBHA_CONFIG_STORE(r.string(n, p), check.set_host)},
+                     {"port", LBHA_CONFIG_STORE(r.uint32(n, p), check.set_port)},
+                     {"interval", LBHA_CONFIG_STORE(r.duration_ms(n, p), check.set_interval_ms)},
+                     {"timeout", LBHA_CONFIG_STORE(r.duration_ms(n, p), check.set_timeout_ms)},
+                     {"rise", LBHA_CONFIG_STORE(r.uint32(n, p), check.set_rise)},
+                     {"fall", LBHA_CONFIG_STORE(r.uint32(n, p), check.set_fall)},
+                 });
            }},
           {"timeouts",
            [&](const node& n, const path_t& p) {
              auto& timeouts = *vs.mutable_timeouts();
-             r.read_map(n, p,
-                        {
-                            {"client", LBHA_SET(r.duration_ms(n, p), timeouts.set_client_ms)},
-                            {"server", LBHA_SET(r.duration_ms(n, p), timeouts.set_server_ms)},
-                            {"connect", LBHA_SET(r.duration_ms(n, p), timeouts.set_connect_ms)},
-                        });
+             r.read_map(
+                 n, p,
+                 {
+                     {"client", LBHA_CONFIG_STORE(r.duration_ms(n, p), timeouts.set_client_ms)},
+                     {"server", LBHA_CONFIG_STORE(r.duration_ms(n, p), timeouts.set_server_ms)},
+                     {"connect", LBHA_CONFIG_STORE(r.duration_ms(n, p), timeouts.set_connect_ms)},
+                 });
            }},
           {"fallback",
            [&](const node& n, const path_t& p) {
@@ -190,11 +189,11 @@ void read_virtual_service(yaml_reader& r, const node& yaml, const path_t& path,
              auto& fallback = *vs.mutable_fallback();
              r.read_map(n, p,
                         {
-                            {"ip", LBHA_SET(r.string(n, p), fallback.set_ip)},
-                            {"port", LBHA_SET(r.uint32(n, p), fallback.set_port)},
+                            {"ip", LBHA_CONFIG_STORE(r.string(n, p), fallback.set_ip)},
+                            {"port", LBHA_CONFIG_STORE(r.uint32(n, p), fallback.set_port)},
                         });
            }},
-          {"max_connections", LBHA_SET(r.uint32(n, p), vs.set_max_connections)},
+          {"max_connections", LBHA_CONFIG_STORE(r.uint32(n, p), vs.set_max_connections)},
           {"real_servers",
            [&](const node& n, const path_t& p) {
              r.read_list(n, p, [&](const node& item, const path_t& item_path) {
@@ -206,23 +205,20 @@ void read_virtual_service(yaml_reader& r, const node& yaml, const path_t& path,
 
 void read_cluster(yaml_reader& r, const node& yaml, ClusterConfig& config) {
   constexpr uint64_t max64 = std::numeric_limits<uint64_t>::max();
-  r.read_map(yaml, "",
-             {
-                 {"generation", LBHA_SET(r.unsigned_int(n, p, max64), config.set_generation)},
-                 {"term", LBHA_SET(r.unsigned_int(n, p, max64), config.set_term)},
-                 {"ha", [&](const node& n, const path_t& p) {
-                    read_ha(r, n, p, *config.mutable_ha());
-                  }},
-                 {"virtual_services",
-                  [&](const node& n, const path_t& p) {
-                    r.read_list(n, p, [&](const node& item, const path_t& item_path) {
-                      read_virtual_service(r, item, item_path, *config.add_virtual_services());
-                    });
-                  }},
+  r.read_map(
+      yaml, "",
+      {
+          {"generation", LBHA_CONFIG_STORE(r.unsigned_int(n, p, max64), config.set_generation)},
+          {"term", LBHA_CONFIG_STORE(r.unsigned_int(n, p, max64), config.set_term)},
+          {"ha", [&](const node& n, const path_t& p) { read_ha(r, n, p, *config.mutable_ha()); }},
+          {"virtual_services",
+           [&](const node& n, const path_t& p) {
+             r.read_list(n, p, [&](const node& item, const path_t& item_path) {
+               read_virtual_service(r, item, item_path, *config.add_virtual_services());
              });
+           }},
+      });
 }
-
-#undef LBHA_SET
 
 void write_virtual_service(YAML::Emitter& out, const VirtualService& vs) {
   out << YAML::BeginMap;

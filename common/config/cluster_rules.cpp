@@ -19,8 +19,7 @@ using lbha::v1::VirtualService;
 
 // A zero field gets its default unless the file wrote the zero on purpose.
 template <typename Value, typename Setter>
-void fill(const presence& keys, const std::string& path, Value current, Value value,
-          Setter set) {
+void fill(const presence& keys, const std::string& path, Value current, Value value, Setter set) {
   if (current == Value{} && !keys.written(path)) set(value);
 }
 
@@ -29,8 +28,7 @@ void defaults_ha(HaSettings& ha, const presence& keys) {
   fill(keys, "ha.deadtime", ha.deadtime_ms(), 1000u, [&](auto v) { ha.set_deadtime_ms(v); });
   // The documented defaults (500ms, 3s) bend to a longer deadtime, so that
   // raising deadtime alone never makes the untouched keys invalid.
-  fill(keys, "ha.warntime", ha.warntime_ms(),
-       ha.deadtime_ms() > 500 ? 500u : ha.deadtime_ms() / 2,
+  fill(keys, "ha.warntime", ha.warntime_ms(), ha.deadtime_ms() > 500 ? 500u : ha.deadtime_ms() / 2,
        [&](auto v) { ha.set_warntime_ms(v); });
   fill(keys, "ha.initdead", ha.initdead_ms(), std::max(3000u, ha.deadtime_ms()),
        [&](auto v) { ha.set_initdead_ms(v); });
@@ -95,10 +93,9 @@ void defaults_virtual_service(VirtualService& vs, const std::string& path, const
     const std::string rs_path = index_key(key("real_servers"), i);
     // weight 0 is meaningful ("no new clients"). In code, a server whose state
     // is still UNSPECIFIED never saw defaults, so its zero weight is unset.
-    const bool weight_unset = keys.from_file()
-                                  ? !keys.written(join_key(rs_path, "weight"))
-                                  : rs.weight() == 0 &&
-                                        rs.state() == v1::REAL_SERVER_STATE_UNSPECIFIED;
+    const bool weight_unset =
+        keys.from_file() ? !keys.written(join_key(rs_path, "weight"))
+                         : rs.weight() == 0 && rs.state() == v1::REAL_SERVER_STATE_UNSPECIFIED;
     if (weight_unset) rs.set_weight(100);
     fill(keys, join_key(rs_path, "state"), rs.state(), v1::REAL_SERVER_STATE_ONLINE,
          [&](auto v) { rs.set_state(v); });
@@ -267,12 +264,13 @@ class cluster_validator {
     check_enum(key("type"), names::check_type, check.type());
     const bool http = check.type() == v1::HealthCheck::TYPE_HTTP;
     if (http && (check.path().empty() || check.path().front() != '/')) {
-      error(key("path"), "an http check needs a path starting with '/', got '" + check.path() +
-                             "'");
+      error(key("path"),
+            "an http check needs a path starting with '/', got '" + check.path() + "'");
     }
     if (!http) {
-      for (auto [name, value] : {std::pair{"path", &check.path()}, std::pair{"expect", &check.expect()},
-                                 std::pair{"host", &check.host()}}) {
+      for (auto [name, value] :
+           {std::pair{"path", &check.path()}, std::pair{"expect", &check.expect()},
+            std::pair{"host", &check.host()}}) {
         if (!value->empty()) error(key(name), "is only used by checks of type http");
       }
     }
@@ -326,8 +324,8 @@ class cluster_validator {
 void apply_defaults(ClusterConfig& config, const presence& keys) {
   defaults_ha(*config.mutable_ha(), keys);
   for (int i = 0; i < config.virtual_services_size(); ++i) {
-    defaults_virtual_service(*config.mutable_virtual_services(i),
-                             index_key("virtual_services", i), keys);
+    defaults_virtual_service(*config.mutable_virtual_services(i), index_key("virtual_services", i),
+                             keys);
   }
 }
 

@@ -22,11 +22,6 @@ using lbha::v1::NodeConfig;
 using node = YAML::Node;
 using path_t = std::string;
 
-#define LBHA_SET(expr, setter)        \
-  [&](const node& n, const path_t& p) { \
-    if (auto v = (expr)) setter(*v);  \
-  }
-
 void read_ping_node(yaml_reader& r, const node& yaml, const path_t& path, v1::PingNode& ping) {
   if (yaml.IsScalar()) {  // `- 192.0.2.254`: an ICMP target
     ping.set_address(yaml.Scalar());
@@ -34,14 +29,14 @@ void read_ping_node(yaml_reader& r, const node& yaml, const path_t& path, v1::Pi
   }
   r.read_map(yaml, path,
              {
-                 {"address", LBHA_SET(r.string(n, p), ping.set_address)},
+                 {"address", LBHA_CONFIG_STORE(r.string(n, p), ping.set_address)},
                  {"method",
                   [&](const node& n, const path_t& p) {
                     if (auto v = r.enumeration(n, p, names::ping_method)) {
                       ping.set_method(static_cast<v1::PingNode::Method>(*v));
                     }
                   }},
-                 {"port", LBHA_SET(r.uint32(n, p), ping.set_port)},
+                 {"port", LBHA_CONFIG_STORE(r.uint32(n, p), ping.set_port)},
              });
 }
 
@@ -66,8 +61,8 @@ void read_node(yaml_reader& r, const node& yaml, NodeConfig& config) {
   r.read_map(
       yaml, "",
       {
-          {"node_name", LBHA_SET(r.string(n, p), config.set_node_name)},
-          {"interface", LBHA_SET(r.string(n, p), config.set_interface)},
+          {"node_name", LBHA_CONFIG_STORE(r.string(n, p), config.set_node_name)},
+          {"interface", LBHA_CONFIG_STORE(r.string(n, p), config.set_interface)},
           {"local_addresses",
            [&](const node& n, const path_t& p) {
              read_strings(r, n, p, *config.mutable_local_addresses());
@@ -76,7 +71,7 @@ void read_node(yaml_reader& r, const node& yaml, NodeConfig& config) {
            [&](const node& n, const path_t& p) {
              read_strings(r, n, p, *config.mutable_peer_addresses());
            }},
-          {"priority", LBHA_SET(r.uint32(n, p), config.set_priority)},
+          {"priority", LBHA_CONFIG_STORE(r.uint32(n, p), config.set_priority)},
           {"ping_nodes",
            [&](const node& n, const path_t& p) {
              r.read_list(n, p, [&](const node& item, const path_t& item_path) {
@@ -87,54 +82,55 @@ void read_node(yaml_reader& r, const node& yaml, NodeConfig& config) {
            [&](const node& n, const path_t& p) {
              r.read_map(n, p,
                         {
-                            {"config_dir", LBHA_SET(r.string(n, p), dirs.set_config_dir)},
-                            {"state_dir", LBHA_SET(r.string(n, p), dirs.set_state_dir)},
-                            {"run_dir", LBHA_SET(r.string(n, p), dirs.set_run_dir)},
+                            {"config_dir", LBHA_CONFIG_STORE(r.string(n, p), dirs.set_config_dir)},
+                            {"state_dir", LBHA_CONFIG_STORE(r.string(n, p), dirs.set_state_dir)},
+                            {"run_dir", LBHA_CONFIG_STORE(r.string(n, p), dirs.set_run_dir)},
                         });
            }},
           {"ports",
            [&](const node& n, const path_t& p) {
              r.read_map(n, p,
                         {
-                            {"heartbeat", LBHA_SET(r.uint32(n, p), ports.set_heartbeat)},
-                            {"sync", LBHA_SET(r.uint32(n, p), ports.set_sync)},
-                            {"ssh", LBHA_SET(r.uint32(n, p), ports.set_ssh)},
+                            {"heartbeat", LBHA_CONFIG_STORE(r.uint32(n, p), ports.set_heartbeat)},
+                            {"sync", LBHA_CONFIG_STORE(r.uint32(n, p), ports.set_sync)},
+                            {"ssh", LBHA_CONFIG_STORE(r.uint32(n, p), ports.set_ssh)},
                         });
            }},
           {"ssh",
            [&](const node& n, const path_t& p) {
              r.read_map(n, p,
                         {
-                            {"user", LBHA_SET(r.string(n, p), ssh.set_user)},
-                            {"receive_command", LBHA_SET(r.string(n, p), ssh.set_receive_command)},
-                            {"authorized_keys", LBHA_SET(r.string(n, p), ssh.set_authorized_keys)},
+                            {"user", LBHA_CONFIG_STORE(r.string(n, p), ssh.set_user)},
+                            {"receive_command",
+                             LBHA_CONFIG_STORE(r.string(n, p), ssh.set_receive_command)},
+                            {"authorized_keys",
+                             LBHA_CONFIG_STORE(r.string(n, p), ssh.set_authorized_keys)},
                         });
            }},
           {"proxy",
            [&](const node& n, const path_t& p) {
-             r.read_map(
-                 n, p,
-                 {
-                     {"threads", LBHA_SET(r.uint32(n, p), proxy.set_threads)},
-                     {"stick_table_size",
-                      LBHA_SET(r.unsigned_int(n, p, UINT64_MAX), proxy.set_stick_table_size)},
-                     {"source_address", LBHA_SET(r.string(n, p), proxy.set_source_address)},
-                 });
+             r.read_map(n, p,
+                        {
+                            {"threads", LBHA_CONFIG_STORE(r.uint32(n, p), proxy.set_threads)},
+                            {"stick_table_size", LBHA_CONFIG_STORE(r.unsigned_int(n, p, UINT64_MAX),
+                                                                   proxy.set_stick_table_size)},
+                            {"source_address",
+                             LBHA_CONFIG_STORE(r.string(n, p), proxy.set_source_address)},
+                        });
            }},
           {"notify",
            [&](const node& n, const path_t& p) {
-             r.read_map(n, p,
-                        {
-                            {"on_active", LBHA_SET(r.string(n, p), notify.set_on_active)},
-                            {"on_passive", LBHA_SET(r.string(n, p), notify.set_on_passive)},
-                            {"on_fault", LBHA_SET(r.string(n, p), notify.set_on_fault)},
-                        });
+             r.read_map(
+                 n, p,
+                 {
+                     {"on_active", LBHA_CONFIG_STORE(r.string(n, p), notify.set_on_active)},
+                     {"on_passive", LBHA_CONFIG_STORE(r.string(n, p), notify.set_on_passive)},
+                     {"on_fault", LBHA_CONFIG_STORE(r.string(n, p), notify.set_on_fault)},
+                 });
            }},
-          {"log_level", LBHA_SET(r.string(n, p), config.set_log_level)},
+          {"log_level", LBHA_CONFIG_STORE(r.string(n, p), config.set_log_level)},
       });
 }
-
-#undef LBHA_SET
 
 // ~user/.ssh/authorized_keys, resolved now so that the loaded config is complete.
 std::string default_authorized_keys(const std::string& user) {
@@ -151,8 +147,7 @@ std::string default_authorized_keys(const std::string& user) {
 }
 
 template <typename Value, typename Setter>
-void fill(const presence& keys, const std::string& path, Value current, Value value,
-          Setter set) {
+void fill(const presence& keys, const std::string& path, Value current, Value value, Setter set) {
   if (current == Value{} && !keys.written(path)) set(value);
 }
 
@@ -184,8 +179,8 @@ class node_validator {
         error(join_key(path, "method"), "expected one of " + names::choices(names::ping_method));
       } else if (ping.method() == v1::PingNode::METHOD_TCP) {
         if (ping.port() == 0 || ping.port() > 65535) {
-          error(join_key(path, "port"), "method tcp needs a port 1..65535, got " +
-                                            std::to_string(ping.port()));
+          error(join_key(path, "port"),
+                "method tcp needs a port 1..65535, got " + std::to_string(ping.port()));
         }
       } else if (ping.port() != 0) {
         error(join_key(path, "port"), "is only used with method tcp");
@@ -215,8 +210,8 @@ class node_validator {
     check_absolute("notify.on_fault", config.notify().on_fault(), true);
     spdlog::level::level_enum level;
     if (!parse_log_level(config.log_level(), level)) {
-      error("log_level", "expected trace|debug|info|warn|error|critical|off, got '" +
-                             config.log_level() + "'");
+      error("log_level",
+            "expected trace|debug|info|warn|error|critical|off, got '" + config.log_level() + "'");
     }
     return std::move(errors_);
   }
@@ -292,8 +287,7 @@ void apply_defaults(NodeConfig& config, const presence& keys) {
   fill(keys, "ports.sync", ports.sync(), 7778u, [&](auto v) { ports.set_sync(v); });
   fill(keys, "ports.ssh", ports.ssh(), 22u, [&](auto v) { ports.set_ssh(v); });
   auto& ssh = *config.mutable_ssh();
-  fill(keys, "ssh.user", ssh.user(), std::string("loadbalancer"),
-       [&](auto v) { ssh.set_user(v); });
+  fill(keys, "ssh.user", ssh.user(), std::string("loadbalancer"), [&](auto v) { ssh.set_user(v); });
   fill(keys, "ssh.receive_command", ssh.receive_command(), std::string("lbha-receive-config"),
        [&](auto v) { ssh.set_receive_command(v); });
   if (!ssh.user().empty()) {

@@ -111,8 +111,8 @@ void yaml_reader::read_map(const YAML::Node& node, const std::string& path,
       error(key_path, key_node, "duplicate key '" + key + "'");
       continue;
     }
-    auto it = std::find_if(fields.begin(), fields.end(),
-                           [&](const field& f) { return key == f.key; });
+    auto it =
+        std::find_if(fields.begin(), fields.end(), [&](const field& f) { return key == f.key; });
     if (it == fields.end()) {
       std::string message = "unknown key '" + key + "'";
       const field* closest = nullptr;
@@ -200,8 +200,7 @@ std::optional<bool> yaml_reader::boolean(const YAML::Node& node, const std::stri
   return std::nullopt;
 }
 
-std::optional<uint32_t> yaml_reader::duration_ms(const YAML::Node& node,
-                                                 const std::string& path) {
+std::optional<uint32_t> yaml_reader::duration_ms(const YAML::Node& node, const std::string& path) {
   if (!node.IsScalar()) {
     error(path, node, "expected a duration such as 100ms, 2s, 5m or 1h, got " + describe(node));
     return std::nullopt;
@@ -224,9 +223,8 @@ std::optional<uint32_t> yaml_reader::duration_s(const YAML::Node& node, const st
   return *ms / 1000;
 }
 
-std::optional<int> yaml_reader::enumeration(
-    const YAML::Node& node, const std::string& path,
-    const std::vector<std::pair<std::string, int>>& names) {
+std::optional<int> yaml_reader::enumeration(const YAML::Node& node, const std::string& path,
+                                            const std::vector<std::pair<std::string, int>>& names) {
   std::string choices;
   for (const auto& [name, number] : names) {
     choices += (choices.empty() ? "" : "|") + name;

@@ -23,6 +23,14 @@
 
 #include "common/config/config.hpp"
 
+// A yaml_reader::field reader that stores the value `expr` reads from node
+// `n` at key path `p` with `setter`, unless reading failed (already reported).
+// A macro because proto setters are overloaded and cannot be passed by name.
+#define LBHA_CONFIG_STORE(expr, setter)            \
+  [&](const YAML::Node& n, const std::string& p) { \
+    if (auto v = (expr)) setter(*v);               \
+  }
+
 namespace lbha::config {
 
 // "a.b" / "a[3]": the dotted key paths used in every error.

@@ -25,8 +25,8 @@ std::string_view trim(std::string_view text) {
 }  // namespace
 
 std::optional<uint64_t> parse_unsigned(std::string_view text) {
-  if (text.empty() || !std::all_of(text.begin(), text.end(),
-                                   [](char c) { return c >= '0' && c <= '9'; })) {
+  if (text.empty() ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }
   uint64_t value = 0;
@@ -76,8 +76,8 @@ port_range_parse parse_port_range(std::string_view text) {
   text = trim(text);
   port_range_parse result;
   const auto bad = [&] {
-    result.error = "expected a port (443) or a port range (8000-8010), got '" +
-                   std::string(text) + "'";
+    result.error =
+        "expected a port (443) or a port range (8000-8010), got '" + std::string(text) + "'";
     return result;
   };
   if (!text.empty() && text.front() == '-') {

@@ -26,8 +26,7 @@ inline void write_duration(YAML::Emitter& out, const char* key, uint64_t ms) {
 }
 
 // An UNSPECIFIED (or unknown) enum is left out, so it reads back as unset.
-inline void write_enum(YAML::Emitter& out, const char* key, const names::table& table,
-                       int number) {
+inline void write_enum(YAML::Emitter& out, const char* key, const names::table& table, int number) {
   const std::string name = names::name_of(table, number);
   if (!name.empty()) out << YAML::Key << key << YAML::Value << name;
 }

@@ -82,10 +82,12 @@ TEST_F(lbctl_config, validate_prints_every_error_and_fails) {
   const auto run = lbctl({"config", "validate", file});
   EXPECT_EQ(run.code, exit_code::failed);
   EXPECT_EQ(run.out, "");
-  EXPECT_EQ(run.err, file + ":3: virtual_services[0].ip: not an IPv4 or IPv6 address: "
-                            "'192.0.2.300'\n" +
-                         file + ":6: virtual_services[0].real_servers[0].weight: must be "
-                                "0..256, got 500\n" +
+  EXPECT_EQ(run.err, file +
+                         ":3: virtual_services[0].ip: not an IPv4 or IPv6 address: "
+                         "'192.0.2.300'\n" +
+                         file +
+                         ":6: virtual_services[0].real_servers[0].weight: must be "
+                         "0..256, got 500\n" +
                          file + ": 2 errors\n");
 }
 
@@ -122,7 +124,8 @@ TEST_F(lbctl_config, validate_json_output) {
   const auto good = write("good.yaml", good_cluster);
   const auto after = lbctl({"config", "validate", good, "--json"});
   EXPECT_EQ(after.code, exit_code::ok);
-  EXPECT_THAT(after.out, HasSubstr("\"valid\": true, \"virtual_services\": 1, \"real_servers\": 2"));
+  EXPECT_THAT(after.out,
+              HasSubstr("\"valid\": true, \"virtual_services\": 1, \"real_servers\": 2"));
 }
 
 TEST_F(lbctl_config, validate_unreadable_file_fails) {
@@ -201,7 +204,8 @@ TEST(deploy_examples, load_without_errors) {
   EXPECT_EQ(lbctl({"config", "validate", (deploy / "node.yaml.example").string()}).code,
             exit_code::ok);
   EXPECT_EQ(lbctl({"config", "validate", (deploy / "cluster.yaml.example").string()}).out,
-            (deploy / "cluster.yaml.example").string() + ": valid (2 virtual services, 4 real servers)\n");
+            (deploy / "cluster.yaml.example").string() +
+                ": valid (2 virtual services, 4 real servers)\n");
 }
 
 }  // namespace

@@ -60,7 +60,8 @@ const bad_case cases[] = {
     {"bad_label_characters", false,
      "virtual_services:\n  - label: my vip\n    ip: 192.0.2.10\n    ports: 80\n",
      "virtual_services[0].label", 2, "may contain only"},
-    {"port_out_of_range", false, "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 70000\n",
+    {"port_out_of_range", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 70000\n",
      "virtual_services[0].ports[0]", 4, "port 70000 is out of range 1..65535"},
     {"port_zero_in_list", false,
      "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: [80, 0]\n",
@@ -71,7 +72,8 @@ const bad_case cases[] = {
      "virtual_services[0].ports[1]", 6, "bad port range 8000-7000"},
     {"garbage_in_comma_ports", false,
      "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: \"80,abc\"\n",
-     "virtual_services[0].ports[1]", 4, "expected a port (443) or a port range (8000-8010), got 'abc'"},
+     "virtual_services[0].ports[1]", 4,
+     "expected a port (443) or a port range (8000-8010), got 'abc'"},
     {"ports_is_a_map", false,
      "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: {http: 80}\n",
      "virtual_services[0].ports", 4, "expected a port, a list of ports"},
@@ -182,8 +184,8 @@ const bad_case cases[] = {
      "duplicate key 'generation'"},
     {"auto_failback_not_bool", false, "ha:\n  auto_failback: sometimes\n", "ha.auto_failback", 2,
      "expected true or false, got 'sometimes'"},
-    {"yaml_syntax_error", false, "generation: 1\nha:\n  interval: [100ms\n  deadtime: 1s\n", "",
-     4, "YAML syntax error"},
+    {"yaml_syntax_error", false, "generation: 1\nha:\n  interval: [100ms\n  deadtime: 1s\n", "", 4,
+     "YAML syntax error"},
 
     {"node_missing_node_name", true, "interface: eth0\n", "node_name", 1,
      "required key is missing"},
@@ -197,8 +199,8 @@ const bad_case cases[] = {
      NODE_HEAD "ping_nodes:\n  - address: 192.0.2.254\n    method: udp\n", "ping_nodes[0].method",
      5, "expected one of icmp|tcp, got 'udp'"},
     {"node_tcp_ping_without_port", true,
-     NODE_HEAD "ping_nodes:\n  - address: 192.0.2.254\n    method: tcp\n", "ping_nodes[0].port",
-     4, "method tcp needs a port"},
+     NODE_HEAD "ping_nodes:\n  - address: 192.0.2.254\n    method: tcp\n", "ping_nodes[0].port", 4,
+     "method tcp needs a port"},
     {"node_bad_log_level", true, NODE_HEAD "log_level: verbose\n", "log_level", 3,
      "expected trace|debug|info|warn|error|critical|off, got 'verbose'"},
     {"node_relative_state_dir", true, NODE_HEAD "directories:\n  state_dir: var/lib/lbha\n",
@@ -231,9 +233,7 @@ TEST_P(config_errors, reports_key_and_line) {
 INSTANTIATE_TEST_SUITE_P(bad_configs, config_errors, ::testing::ValuesIn(cases),
                          [](const auto& info) { return std::string(info.param.name); });
 
-TEST(config_errors, counts_at_least_thirty_cases) {
-  EXPECT_GE(std::size(cases), 30u);
-}
+TEST(config_errors, counts_at_least_thirty_cases) { EXPECT_GE(std::size(cases), 30u); }
 
 TEST(config_errors, collects_every_error_in_file_order) {
   const char* yaml =
@@ -263,7 +263,8 @@ TEST(config_errors, collects_every_error_in_file_order) {
 }
 
 TEST(config_errors, error_format_without_line_or_key) {
-  EXPECT_EQ((config_error{"f.yaml", 0, "ha.interval", "bad"}).to_string(), "f.yaml: ha.interval: bad");
+  EXPECT_EQ((config_error{"f.yaml", 0, "ha.interval", "bad"}).to_string(),
+            "f.yaml: ha.interval: bad");
   EXPECT_EQ((config_error{"f.yaml", 4, "", "YAML syntax error: x"}).to_string(),
             "f.yaml:4: YAML syntax error: x");
   EXPECT_EQ((config_error{"", 0, "ha.interval", "bad"}).to_string(), "ha.interval: bad");
@@ -292,7 +293,8 @@ TEST(config_errors, validate_reports_key_paths_for_configs_built_in_code) {
   rs.set_weight(1000);
   const auto errors = validate(config, "mem");
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0].to_string(), "mem: virtual_services[0].real_servers[0].weight: must be 0..256, got 1000");
+  EXPECT_EQ(errors[0].to_string(),
+            "mem: virtual_services[0].real_servers[0].weight: must be 0..256, got 1000");
 }
 
 }  // namespace

@@ -75,8 +75,9 @@ TEST(config_load, seed_deployment) {
 }
 
 TEST(config_load, defaults_fill_every_documented_value) {
-  const auto config = load_ok("virtual_services:\n  - {label: A, ip: 192.0.2.10, ports: 80,"
-                              " real_servers: [{label: R, ip: 192.0.2.21}]}\n");
+  const auto config = load_ok(
+      "virtual_services:\n  - {label: A, ip: 192.0.2.10, ports: 80,"
+      " real_servers: [{label: R, ip: 192.0.2.21}]}\n");
   const auto& ha = config.ha();
   EXPECT_EQ(ha.interval_ms(), 100u);
   EXPECT_EQ(ha.deadtime_ms(), 1000u);
@@ -184,8 +185,8 @@ TEST(config_load, ipv6_virtual_service_with_http_check_and_fallback) {
 }
 
 TEST(config_load, http_check_path_defaults_to_slash) {
-  const auto config =
-      load_ok("virtual_services:\n  - {label: A, ip: 192.0.2.10, ports: 80, check: {type: http}}\n");
+  const auto config = load_ok(
+      "virtual_services:\n  - {label: A, ip: 192.0.2.10, ports: 80, check: {type: http}}\n");
   EXPECT_EQ(config.virtual_services(0).check().path(), "/");
 }
 
