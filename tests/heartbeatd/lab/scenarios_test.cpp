@@ -1,0 +1,278 @@
+// Lab scenarios of issue 7: two heartbeatd nodes, a client and a real server
+// on the lab bridge (label `lab`, root).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include "heartbeatd/wire.hpp"
+#include "tests/heartbeatd/lab/ha_pair.hpp"
+#include "tests/lab/lab_fixture.hpp"
+#include "tests/lab/net.hpp"
+#include "tests/lab/wait.hpp"
+
+namespace lbha::heartbeat::lab_tests {
+namespace {
+
+using namespace std::chrono_literals;
+namespace v1 = lbha::v1;
+using lab::wait_until;
+
+class heartbeatd_lab : public lab::lab_test {
+ protected:
+  ha_pair& make_pair(pair_options o = {}) {
+    auto& l = make_lab({.lb_nodes = 2, .servers = 1, .clients = 1});
+    pair_ = std::make_unique<ha_pair>(l, o);
+    return *pair_;
+  }
+  void TearDown() override {
+    pair_.reset();
+    lab::lab_test::TearDown();
+  }
+  std::unique_ptr<ha_pair> pair_;
+};
+
+// Samples the kernel's view on both nodes until `stop`; counts moments with two owners.
+class ownership_sampler {
+ public:
+  explicit ownership_sampler(const ha_pair& p) : thread_([this, &p] {
+      while (!stop_) {
+        const bool a = p.holds_vip(1), b = p.holds_vip(2);
+        if (a && b) ++both_;
+        ++samples_;
+      }
+    }) {}
+  ~ownership_sampler() { finish(); }
+  void finish() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  int both() const { return both_; }
+  int samples() const { return samples_; }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> both_{0};
+  std::atomic<int> samples_{0};
+  std::thread thread_;
+};
+
+TEST_F(heartbeatd_lab, pair_starts_with_exactly_one_active_and_the_client_reaches_the_vip) {
+  auto& p = make_pair();
+  const int owner = p.wait_single_owner(5s);
+  ASSERT_EQ(owner, 1) << "lb1 has the higher priority";
+  EXPECT_EQ(p.status(2).role(), v1::ROLE_PASSIVE);
+  EXPECT_TRUE(p.status(2).peer_alive());
+  EXPECT_EQ(p.client_reaches(), "lb1");
+  ownership_sampler sampler(p);
+  std::this_thread::sleep_for(2s);  // real daemons on real time: watch for a flap
+  sampler.finish();
+  EXPECT_EQ(sampler.both(), 0);
+  EXPECT_GT(sampler.samples(), 10);
+  EXPECT_EQ(p.status(1).takeovers() + p.status(2).takeovers(), 1u);
+}
+
+TEST_F(heartbeatd_lab, link_down_on_the_active_node_moves_the_vip_and_the_client_follows_the_garp) {
+  auto& p = make_pair();
+  ASSERT_EQ(p.wait_single_owner(5s), 1);
+  ASSERT_EQ(p.client_reaches(), "lb1");
+  ASSERT_EQ(p.client_neighbour_mac(), p.mac("lb1"));
+  const auto lb2_mac = p.mac("lb2");
+  p.lab().link_down("lb1");
+  ASSERT_TRUE(wait_until([&] { return p.holds_vip(2); }, 3s));
+  EXPECT_EQ(p.status(2).role(), v1::ROLE_ACTIVE);
+  // The GARP burst updates the client's cache without the client asking.
+  EXPECT_TRUE(wait_until([&] { return p.client_neighbour_mac() == lb2_mac; }, 500ms))
+      << p.client_neighbour_mac();
+  EXPECT_EQ(p.client_reaches(), "lb2");
+}
+
+TEST_F(heartbeatd_lab, sigkill_of_the_active_daemon_fails_over_and_restart_removes_its_stale_vip) {
+  auto& p = make_pair();
+  ASSERT_EQ(p.wait_single_owner(5s), 1);
+  ASSERT_EQ(p.client_reaches(), "lb1");
+  const auto killed = std::chrono::steady_clock::now();
+  p.daemon(1).kill();
+  EXPECT_TRUE(p.holds_vip(1));  // the kernel keeps the address of a killed daemon
+  ASSERT_TRUE(wait_until([&] { return p.holds_vip(2); }, 3s, 5ms));
+  const auto took = std::chrono::steady_clock::now() - killed;
+  // deadtime (1 s) + probe (30 ms) + sampling; the last heartbeat was up to 100 ms earlier.
+  EXPECT_LT(took, 1400ms);
+  EXPECT_TRUE(wait_until([&] { return p.client_neighbour_mac() == p.mac("lb2"); }, 300ms));
+  EXPECT_EQ(p.client_reaches(), "lb2");
+  p.start_daemon(1);
+  EXPECT_TRUE(wait_until([&] { return !p.holds_vip(1); }, 2s));
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(p.status(1).role(), v1::ROLE_PASSIVE);
+  EXPECT_EQ(p.status(2).role(), v1::ROLE_ACTIVE);  // no failback
+  EXPECT_TRUE(p.holds_vip(2));
+  EXPECT_FALSE(p.holds_vip(1));
+  EXPECT_EQ(p.client_reaches(), "lb2");
+}
+
+TEST_F(heartbeatd_lab, heartbeat_only_partition_keeps_the_passive_node_passive) {
+  auto& p = make_pair();
+  ASSERT_EQ(p.wait_single_owner(5s), 1);
+  lab::fault_scope scope;
+  scope.port = lab::port_match{lab::transport::udp, 6694};
+  p.lab().partition("lb1", "lb2", scope);
+  ASSERT_TRUE(wait_until([&] { return !p.status(2).peer_alive(); }, 3s));
+  std::this_thread::sleep_for(2s);
+  auto s2 = p.status(2);
+  EXPECT_EQ(s2.role(), v1::ROLE_PASSIVE);
+  EXPECT_TRUE(s2.peer_holds_vips_on_lan());  // lb1's heartbeatd defended the VIP
+  EXPECT_FALSE(p.holds_vip(2));
+  EXPECT_EQ(p.client_reaches(), "lb1");
+  p.lab().heal();
+  EXPECT_TRUE(wait_until([&] { return p.status(2).peer_alive(); }, 2s));
+  EXPECT_EQ(p.wait_single_owner(2s), 1);
+}
+
+TEST_F(heartbeatd_lab, dual_active_after_a_full_partition_is_resolved_on_heal_to_one_owner) {
+  auto& p = make_pair({.ping_nodes = true});
+  ASSERT_EQ(p.wait_single_owner(8s), 1);
+  ASSERT_EQ(p.client_reaches(), "lb1");
+  p.lab().partition("lb1", "lb2");  // layer 2 cut between them; both still reach rs1 and client1
+  ASSERT_TRUE(wait_until([&] { return p.holds_vip(2); }, 4s));
+  EXPECT_TRUE(p.holds_vip(1));  // dual active while partitioned
+  EXPECT_GT(p.status(2).term(), p.status(1).term());
+  p.lab().heal();
+  ASSERT_EQ(p.wait_single_owner(3s), 2) << "the higher term wins";
+  EXPECT_EQ(p.status(1).role(), v1::ROLE_PASSIVE);
+  EXPECT_TRUE(wait_until([&] { return p.client_neighbour_mac() == p.mac("lb2"); }, 2s))
+      << p.client_neighbour_mac();
+  EXPECT_EQ(p.client_reaches(), "lb2");
+}
+
+TEST_F(heartbeatd_lab, active_node_that_loses_its_ping_node_hands_over) {
+  auto& p = make_pair({.ping_nodes = true});
+  ASSERT_EQ(p.wait_single_owner(8s), 1);
+  ASSERT_TRUE(p.status(1).ping_ok());
+  p.lab().partition("lb1", "rs1");
+  ASSERT_TRUE(wait_until([&] { return p.holds_vip(2) && !p.holds_vip(1); }, 4s));
+  EXPECT_EQ(p.status(1).role(), v1::ROLE_FAULT);
+  EXPECT_EQ(p.status(2).role(), v1::ROLE_ACTIVE);
+  EXPECT_EQ(p.client_reaches(), "lb2");
+  p.lab().heal();
+  EXPECT_TRUE(wait_until([&] { return p.status(1).role() == v1::ROLE_PASSIVE; }, 4s));
+  EXPECT_EQ(p.status(2).role(), v1::ROLE_ACTIVE);
+}
+
+TEST_F(heartbeatd_lab, make_active_on_the_passive_node_switches_over_without_dual_ownership) {
+  auto& p = make_pair();
+  ASSERT_EQ(p.wait_single_owner(5s), 1);
+  ownership_sampler sampler(p);
+  const auto begin = std::chrono::steady_clock::now();
+  auto r = p.make_active(2);
+  const auto took = std::chrono::steady_clock::now() - begin;
+  std::this_thread::sleep_for(300ms);
+  sampler.finish();
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_LT(took, 200ms);
+  EXPECT_EQ(sampler.both(), 0) << "of " << sampler.samples() << " samples";
+  EXPECT_TRUE(p.holds_vip(2));
+  EXPECT_FALSE(p.holds_vip(1));
+  EXPECT_EQ(p.status(1).role(), v1::ROLE_PASSIVE);
+  EXPECT_EQ(p.client_reaches(), "lb2");
+  // And back with make-passive on the new active node.
+  auto back = p.make_passive(2);
+  ASSERT_TRUE(back.ok()) << back.message();
+  EXPECT_EQ(p.wait_single_owner(2s), 1);
+}
+
+TEST_F(heartbeatd_lab, ten_percent_heartbeat_loss_for_30s_changes_no_role) {
+  auto& p = make_pair();
+  ASSERT_EQ(p.wait_single_owner(5s), 1);
+  const auto takeovers = p.status(1).takeovers() + p.status(2).takeovers();
+  lab::fault_scope scope;
+  scope.port = lab::port_match{lab::transport::udp, 6694};
+  p.lab().loss("lb1", "lb2", 10, scope);
+  ownership_sampler sampler(p);
+  for (int i = 0; i < 30; ++i) {
+    std::this_thread::sleep_for(1s);
+    ASSERT_EQ(p.status(1).role(), v1::ROLE_ACTIVE) << "after " << i << " s";
+    ASSERT_EQ(p.status(2).role(), v1::ROLE_PASSIVE) << "after " << i << " s";
+  }
+  sampler.finish();
+  EXPECT_EQ(sampler.both(), 0);
+  EXPECT_EQ(p.status(1).takeovers() + p.status(2).takeovers(), takeovers);
+  EXPECT_LT(p.status(2).received(), 30u * 10u);  // the loss really happened
+}
+
+// Receives one heartbeat lb1 sends to lb2, as seen on lb2's interface.
+std::vector<std::uint8_t> capture_heartbeat(lab::lab& l) {
+  const int fd = lab::make_socket(l.lb(2).netns, AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP));
+  std::vector<std::uint8_t> out;
+  std::uint8_t buf[2048];
+  pollfd pfd{fd, POLLIN, 0};
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (out.empty() && std::chrono::steady_clock::now() < deadline && ::poll(&pfd, 1, 500) > 0) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 28 || (buf[0] >> 4) != 4 || buf[9] != IPPROTO_UDP) continue;
+    const std::size_t ihl = (buf[0] & 0x0f) * 4u;
+    const std::uint16_t dport = static_cast<std::uint16_t>(buf[ihl + 2] << 8 | buf[ihl + 3]);
+    if (dport == 6694 && static_cast<std::size_t>(n) >= ihl + 8 + packet_size)
+      out.assign(buf + ihl + 8, buf + ihl + 8 + packet_size);
+  }
+  ::close(fd);
+  return out;
+}
+
+TEST_F(heartbeatd_lab, forged_heartbeats_from_a_third_namespace_are_ignored_and_counted) {
+  auto& p = make_pair();
+  ASSERT_EQ(p.wait_single_owner(5s), 1);
+  auto& l = p.lab();
+  auto captured = capture_heartbeat(l);
+  ASSERT_EQ(captured.size(), packet_size);
+
+  const int fd = lab::make_socket(l.client(1).netns, AF_INET, SOCK_DGRAM);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(6694);
+  ::inet_pton(AF_INET, l.lb(2).ipv4.c_str(), &to.sin_addr);
+  auto send = [&](const std::vector<std::uint8_t>& b) {
+    ::sendto(fd, b.data(), b.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  };
+  // A forged "lb1 is active with a huge term" signed with the wrong key.
+  message forged;
+  forged.sender_role = role::active;
+  forged.priority = 255;
+  forged.cluster = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+                    0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
+  forged.node_id = 1;
+  forged.term = 1'000'000;
+  forged.sequence = ~std::uint64_t{0} >> 1;
+  forged.timestamp_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch()).count());
+  key wrong{1, std::vector<std::uint8_t>(32, 0x42)};
+  auto bad = encode(forged, wrong);
+  const auto before = p.status(2).dropped();
+  for (int i = 0; i < 5; ++i) send({bad.begin(), bad.end()});
+  for (int i = 0; i < 3; ++i) send(captured);                                    // replayed
+  send(std::vector<std::uint8_t>(captured.begin(), captured.begin() + 40));      // truncated
+  auto other_cluster = captured;
+  other_cluster[8] ^= 0xff;
+  send(other_cluster);
+  ::close(fd);
+  ASSERT_TRUE(wait_until([&] { return p.status(2).dropped().at("replayed") >= before.at("replayed") + 3; }, 2s));
+  auto after = p.status(2).dropped();
+  EXPECT_EQ(after.at("bad_hmac") - before.at("bad_hmac"), 5u);
+  EXPECT_EQ(after.at("replayed") - before.at("replayed"), 3u);
+  EXPECT_EQ(after.at("truncated") - before.at("truncated"), 1u);
+  EXPECT_EQ(after.at("wrong_cluster") - before.at("wrong_cluster"), 1u);
+  // None was acted on.
+  EXPECT_EQ(p.status(2).role(), v1::ROLE_PASSIVE);
+  EXPECT_EQ(p.status(2).peer_term(), p.status(1).term());
+  EXPECT_EQ(p.wait_single_owner(1s), 1);
+}
+
+}  // namespace
+}  // namespace lbha::heartbeat::lab_tests
