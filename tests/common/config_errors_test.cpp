@@ -187,6 +187,18 @@ const bad_case cases[] = {
     {"yaml_syntax_error", false, "generation: 1\nha:\n  interval: [100ms\n  deadtime: 1s\n", "", 4,
      "YAML syntax error"},
 
+    {"top_level_is_a_list", false, "- generation: 1\n", "", 1,
+     "expected a map of keys, got a list"},
+    {"virtual_service_is_a_word", false, "virtual_services:\n  - web\n", "virtual_services[0]", 2,
+     "expected a map of keys, got 'web'"},
+    {"check_port_out_of_range", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    check:\n"
+     "      port: 65536\n",
+     "virtual_services[0].check.port", 6, "port 65536 is out of range 1..65535"},
+    {"generation_not_a_number", false, "generation: 1.5\n", "generation", 1,
+     "expected a whole number, got '1.5'"},
+    {"garp_count_zero", false, "ha:\n  garp:\n    count: 0\n", "ha.garp.count", 3,
+     "must be at least 1"},
     {"node_missing_node_name", true, "interface: eth0\n", "node_name", 1,
      "required key is missing"},
     {"node_missing_interface", true, "node_name: lb1\n", "interface", 1, "required key is missing"},
@@ -211,6 +223,11 @@ const bad_case cases[] = {
      "ports.heartbeat", 4, "port 0 is out of range 1..65535"},
     {"node_interface_name_too_long", true, "node_name: lb1\ninterface: averyveryverylongname\n",
      "interface", 2, "not a valid interface name"},
+    {"node_port_on_icmp_ping", true,
+     NODE_HEAD "ping_nodes:\n  - {address: 192.0.2.254, port: 80}\n", "ping_nodes[0].port", 4,
+     "is only used with method tcp"},
+    {"node_bad_local_address", true, NODE_HEAD "local_addresses: 192.0.2\n", "local_addresses[0]",
+     3, "bad local address '192.0.2'"},
 };
 
 class config_errors : public ::testing::TestWithParam<bad_case> {};
