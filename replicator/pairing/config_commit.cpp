@@ -1,0 +1,80 @@
+#include "replicator/pairing/config_commit.hpp"
+
+#include <algorithm>
+
+#include "common/atomic_file.hpp"
+#include "common/config/config.hpp"
+
+namespace lbha::pairing {
+
+namespace {
+
+std::string join_errors(const std::vector<config::config_error>& errors) {
+  std::string out;
+  for (const auto& e : errors) {
+    if (!out.empty()) out += "\n";
+    out += e.to_string();
+  }
+  return out;
+}
+
+}  // namespace
+
+lbha::v1::ClusterConfig empty_cluster_config() {
+  lbha::v1::ClusterConfig config;
+  config::apply_defaults(config);
+  config.set_generation(0);
+  config.set_term(0);
+  return config;
+}
+
+outcome<lbha::v1::ClusterConfig> prepare_commit(const lbha::v1::ClusterConfig& current,
+                                                lbha::v1::ClusterConfig proposed,
+                                                std::uint64_t primary_term) {
+  config::apply_defaults(proposed);
+  proposed.set_generation(current.generation() + 1);
+  proposed.set_term(std::max(current.term(), primary_term));
+  auto errors = config::validate(proposed, "cluster.yaml");
+  if (!errors.empty()) return failure(join_errors(errors));
+  return proposed;
+}
+
+outcome<void> check_incoming(const lbha::v1::ClusterConfig& current,
+                             const lbha::v1::ClusterConfig& incoming) {
+  if (incoming.term() < current.term()) {
+    return failure("refused: config term " + std::to_string(incoming.term()) +
+                   " is older than this node's term " + std::to_string(current.term()));
+  }
+  if (incoming.generation() <= current.generation()) {
+    return failure("refused: config generation " + std::to_string(incoming.generation()) +
+                   " is not newer than this node's generation " +
+                   std::to_string(current.generation()));
+  }
+  auto errors = config::validate(incoming, "cluster.yaml");
+  if (!errors.empty()) return failure("refused: invalid config:\n" + join_errors(errors));
+  return success();
+}
+
+std::filesystem::path cluster_config_path(const std::filesystem::path& config_dir) {
+  return config_dir / "cluster.yaml";
+}
+
+outcome<lbha::v1::ClusterConfig> load_cluster(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return empty_cluster_config();
+  auto loaded = config::load_cluster_config(path);
+  if (!loaded.ok()) return failure(join_errors(loaded.errors));
+  return *loaded.value;
+}
+
+outcome<void> store_cluster(const std::filesystem::path& path,
+                            const lbha::v1::ClusterConfig& config) {
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec) return failure("cannot create " + path.parent_path().string() + ": " + ec.message());
+  auto written = write_file_atomically(path, config::to_yaml(config), 0644);
+  if (!written) return failure("cannot write " + path.string() + ": " + written.error().message());
+  return success();
+}
+
+}  // namespace lbha::pairing

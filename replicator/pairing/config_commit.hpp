@@ -1,0 +1,44 @@
+// The rules for committing and accepting cluster.yaml.
+//
+// Every config change is committed on the primary: the proposed config is
+// validated, gets generation = current + 1 and the primary's term, and is
+// written atomically. A secondary accepts a pushed config only when it is
+// valid, strictly newer (generation) and not from an older term; anything else
+// is refused and the old config stays in force. The decisions are pure
+// functions so they are tested without files; load/store do the I/O.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "lbha/v1/config.pb.h"
+#include "replicator/pairing/outcome.hpp"
+
+namespace lbha::pairing {
+
+// The config a node starts from before anything was committed: generation 0, defaults filled.
+lbha::v1::ClusterConfig empty_cluster_config();
+
+// The config to write on the primary: `proposed` with defaults, generation
+// current+1 and term max(current.term, primary_term). Fails with every
+// validation error, one per line.
+outcome<lbha::v1::ClusterConfig> prepare_commit(const lbha::v1::ClusterConfig& current,
+                                                lbha::v1::ClusterConfig proposed,
+                                                std::uint64_t primary_term);
+
+// Whether a node holding `current` may apply `incoming`.
+outcome<void> check_incoming(const lbha::v1::ClusterConfig& current,
+                             const lbha::v1::ClusterConfig& incoming);
+
+// <config_dir>/cluster.yaml
+std::filesystem::path cluster_config_path(const std::filesystem::path& config_dir);
+
+// Reads cluster.yaml; a missing file is empty_cluster_config().
+outcome<lbha::v1::ClusterConfig> load_cluster(const std::filesystem::path& path);
+
+// Writes cluster.yaml atomically (temp file, fsync, rename, fsync dir).
+outcome<void> store_cluster(const std::filesystem::path& path,
+                            const lbha::v1::ClusterConfig& config);
+
+}  // namespace lbha::pairing

@@ -1,0 +1,3 @@
+#include "replicator/pairing/replicatord.hpp"
+
+int main(int argc, char** argv) { return lbha::pairing::receive_config_main(argc, argv); }

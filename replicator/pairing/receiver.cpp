@@ -1,0 +1,210 @@
+#include "replicator/pairing/receiver.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "replicator/pairing/authorized_keys.hpp"
+#include "replicator/pairing/config_commit.hpp"
+#include "replicator/pairing/pairing_state.hpp"
+
+namespace lbha::pairing {
+
+namespace {
+
+// Holds an exclusive flock for the lifetime of the object.
+class file_lock {
+ public:
+  explicit file_lock(const std::filesystem::path& path) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+  }
+  ~file_lock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  file_lock(const file_lock&) = delete;
+  file_lock& operator=(const file_lock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace
+
+receiver::receiver(node_context node, std::string forced_command, local_daemons& daemons)
+    : node_(std::move(node)), forced_command_(std::move(forced_command)), daemons_(daemons) {}
+
+receive_reply receiver::refuse(std::string message) {
+  receive_reply reply;
+  reply.ok = false;
+  reply.node = node_.node_name;
+  reply.message = std::move(message);
+  auto current = load_cluster(cluster_config_path(node_.config_dir));
+  if (current) {
+    reply.generation = current.value().generation();
+    reply.term = current.value().term();
+  }
+  return reply;
+}
+
+receive_reply receiver::handle(const lbha::v1::ReceiveRequest& request, bool restricted) {
+  file_lock lock(node_.state_dir / "receive.lock");
+  switch (request.kind_case()) {
+    case lbha::v1::ReceiveRequest::kStatus:
+      return do_status();
+    case lbha::v1::ReceiveRequest::kConfig:
+      return do_config(request.config());
+    case lbha::v1::ReceiveRequest::kPair:
+      if (restricted) return refuse("refused: pairing needs the password login, not the pair key");
+      return do_pair(request.pair());
+    case lbha::v1::ReceiveRequest::kUnpair:
+      return do_unpair(request.unpair());
+    case lbha::v1::ReceiveRequest::KIND_NOT_SET:
+      break;
+  }
+  return refuse("refused: empty request");
+}
+
+receive_reply receiver::do_status() {
+  receive_reply reply;
+  auto current = load_cluster(cluster_config_path(node_.config_dir));
+  if (!current) return refuse("cannot read this node's cluster.yaml: " + current.error());
+  auto identity = read_pairing_identity(state_files(node_.state_dir));
+  reply.ok = true;
+  reply.node = node_.node_name;
+  reply.generation = current.value().generation();
+  reply.term = current.value().term();
+  if (identity && identity.value()) {
+    reply.cluster_id = identity.value()->cluster_id;
+    reply.message = std::string(to_string(identity.value()->role)) + " paired with " +
+                    identity.value()->peer_node_name;
+  } else {
+    reply.message = "not paired";
+  }
+  return reply;
+}
+
+receive_reply receiver::do_config(const lbha::v1::ClusterConfig& config) {
+  auto identity = read_pairing_identity(state_files(node_.state_dir));
+  if (!identity) return refuse(identity.error());
+  if (!identity.value()) return refuse("refused: this node is not paired");
+  if (identity.value()->role != node_role::secondary) {
+    return refuse("refused: this node is the primary of its pair; it does not take configs");
+  }
+  auto current = load_cluster(cluster_config_path(node_.config_dir));
+  if (!current) return refuse("cannot read this node's cluster.yaml: " + current.error());
+  auto acceptable = check_incoming(current.value(), config);
+  if (!acceptable) return refuse(acceptable.error());
+  auto stored = store_cluster(cluster_config_path(node_.config_dir), config);
+  if (!stored) return refuse(stored.error());
+  receive_reply reply;
+  reply.ok = true;
+  reply.node = node_.node_name;
+  reply.generation = config.generation();
+  reply.term = config.term();
+  reply.cluster_id = identity.value()->cluster_id;
+  reply.message = "applied generation " + std::to_string(config.generation()) + "; " +
+                  daemons_.reload(true);
+  return reply;
+}
+
+receive_reply receiver::do_pair(const lbha::v1::PairOffer& offer) {
+  state_files files(node_.state_dir);
+  auto identity = read_pairing_identity(files);
+  if (!identity) return refuse(identity.error());
+  if (identity.value()) {
+    const auto& existing = *identity.value();
+    // The same primary retrying the same pairing may finish it; anything else is refused.
+    if (existing.cluster_id != offer.cluster_id()) {
+      return refuse("refused: " + node_.node_name + " is already paired with " +
+                    existing.peer_node_name + " (cluster " + existing.cluster_id +
+                    "); run `lbctl unpair --local` on it first");
+    }
+  }
+  if (offer.primary_name() == node_.node_name) {
+    return refuse("refused: both nodes are called '" + node_.node_name +
+                  "'; node names must differ (node.yaml node_name)");
+  }
+  auto current = load_cluster(cluster_config_path(node_.config_dir));
+  if (!current) return refuse("cannot read this node's cluster.yaml: " + current.error());
+  if (current.value().virtual_services_size() > 0 && !identity.value()) {
+    return refuse("refused: " + node_.node_name + " has " +
+                  std::to_string(current.value().virtual_services_size()) +
+                  " virtual service(s) of its own; remove them before pairing it as a secondary");
+  }
+  auto incoming = offer.config();
+  auto check = check_incoming(empty_cluster_config(), incoming);
+  if (!check) return refuse(check.error());
+  if (offer.heartbeat_key().key().size() != 32 || offer.heartbeat_key().key_id() == 0) {
+    return refuse("refused: malformed heartbeat key in the pairing offer");
+  }
+
+  auto line = forced_key_line(forced_command_, offer.primary_public_key(), offer.cluster_id(),
+                              offer.primary_name());
+  if (!line) return refuse("refused: " + line.error());
+  if (auto r = install_authorized_key(node_.authorized_keys, line.value().value,
+                                      offer.primary_public_key());
+      !r) {
+    return refuse(r.error());
+  }
+  heartbeat_key key;
+  key.key_id = offer.heartbeat_key().key_id();
+  std::copy(offer.heartbeat_key().key().begin(), offer.heartbeat_key().key().end(),
+            key.key.begin());
+  if (auto r = write_heartbeat_key(files, key); !r) return refuse(r.error());
+  if (auto r = store_cluster(cluster_config_path(node_.config_dir), incoming); !r) {
+    return refuse(r.error());
+  }
+  pairing_identity mine;
+  mine.cluster_id = offer.cluster_id();
+  mine.role = node_role::secondary;
+  mine.local_node_id = offer.secondary_node_id();
+  mine.local_node_name = node_.node_name;
+  mine.peer_node_id = offer.primary_node_id();
+  mine.peer_node_name = offer.primary_name();
+  mine.peer_addresses.assign(offer.primary_addresses().begin(), offer.primary_addresses().end());
+  mine.paired_at = utc_now_text();
+  // pairing.yaml goes last: it is what makes this node consider itself paired.
+  if (auto r = write_pairing_identity(files, mine); !r) return refuse(r.error());
+  // A pin left from an earlier pairing where this node was the primary is stale now.
+  std::error_code ec;
+  std::filesystem::remove(files.peer_host_key(), ec);
+
+  receive_reply reply;
+  reply.ok = true;
+  reply.node = node_.node_name;
+  reply.generation = incoming.generation();
+  reply.term = incoming.term();
+  reply.cluster_id = offer.cluster_id();
+  reply.message = "paired as secondary of " + offer.primary_name() + "; " + daemons_.reload(true);
+  return reply;
+}
+
+receive_reply receiver::do_unpair(const lbha::v1::UnpairNotice& notice) {
+  state_files files(node_.state_dir);
+  auto identity = read_pairing_identity(files);
+  if (!identity) return refuse(identity.error());
+  if (identity.value() && identity.value()->cluster_id != notice.cluster_id()) {
+    return refuse("refused: this node is paired in cluster " + identity.value()->cluster_id +
+                  ", not " + notice.cluster_id());
+  }
+  auto removed = remove_authorized_keys(node_.authorized_keys, notice.cluster_id());
+  if (!removed) return refuse(removed.error());
+  if (auto r = clear_pairing(files); !r) return refuse(r.error());
+  receive_reply reply;
+  reply.ok = true;
+  reply.node = node_.node_name;
+  reply.cluster_id = notice.cluster_id();
+  auto current = load_cluster(cluster_config_path(node_.config_dir));
+  if (current) {
+    reply.generation = current.value().generation();
+    reply.term = current.value().term();
+  }
+  reply.message = "unpaired; removed " + std::to_string(removed.value()) +
+                  " authorized key(s); " + daemons_.reload(false);
+  return reply;
+}
+
+}  // namespace lbha::pairing

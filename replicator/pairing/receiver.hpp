@@ -1,0 +1,44 @@
+// The receiving side of replication: what lbha-receive-config does on the
+// secondary with one request from the primary.
+//
+//   status  report generation, term, cluster id (the primary's catch-up check)
+//   config  apply a newer cluster config atomically, then reload local daemons
+//   pair    (password login only) install the primary's key behind the forced
+//           command, the heartbeat key, the pairing identity and the config
+//   unpair  remove the primary's key and the pairing files
+//
+// `restricted` is set when running as the forced command of the primary's key:
+// then `pair` is refused, so the key can never re-pair or widen its own access.
+// One request runs at a time per node (flock on <state>/receive.lock), so a
+// catch-up push racing a new commit cannot interleave their writes.
+#pragma once
+
+#include <string>
+
+#include "lbha/v1/replication.pb.h"
+#include "replicator/pairing/local_daemons.hpp"
+#include "replicator/pairing/node_context.hpp"
+#include "replicator/pairing/wire.hpp"
+
+namespace lbha::pairing {
+
+class receiver {
+ public:
+  // `forced_command` is the command line installed in authorized_keys when pairing.
+  receiver(node_context node, std::string forced_command, local_daemons& daemons);
+
+  receive_reply handle(const lbha::v1::ReceiveRequest& request, bool restricted);
+
+ private:
+  receive_reply do_status();
+  receive_reply do_config(const lbha::v1::ClusterConfig& config);
+  receive_reply do_pair(const lbha::v1::PairOffer& offer);
+  receive_reply do_unpair(const lbha::v1::UnpairNotice& notice);
+  receive_reply refuse(std::string message);
+
+  node_context node_;
+  std::string forced_command_;
+  local_daemons& daemons_;
+};
+
+}  // namespace lbha::pairing

@@ -1,0 +1,305 @@
+#include "replicator/pairing/replication_ops.hpp"
+
+#include "common/logging.hpp"
+#include "replicator/pairing/authorized_keys.hpp"
+#include "replicator/pairing/config_commit.hpp"
+
+namespace lbha::pairing {
+
+namespace {
+
+lbha::v1::ReplicationResult fail(std::string message) {
+  lbha::v1::ReplicationResult result;
+  result.set_ok(false);
+  result.set_message(std::move(message));
+  return result;
+}
+
+lbha::v1::NodeResult node_result(const std::string& node, bool ok, std::string message,
+                                 std::uint64_t generation) {
+  lbha::v1::NodeResult r;
+  r.set_node(node);
+  r.set_ok(ok);
+  r.set_message(std::move(message));
+  r.set_generation(generation);
+  return r;
+}
+
+std::string secondary_refusal(const pairing_identity& identity) {
+  std::string where = identity.peer_addresses.empty() ? "" : " (" + identity.peer_addresses[0] + ")";
+  return "this node is the secondary of " + identity.peer_node_name + where +
+         "; make config changes on the primary, or break the pair with `lbctl unpair --local`";
+}
+
+}  // namespace
+
+replication_ops::replication_ops(node_context node, ssh_client& ssh, local_daemons& daemons)
+    : node_(std::move(node)), files_(node_.state_dir), ssh_(ssh), daemons_(daemons) {}
+
+ssh_target replication_ops::peer_target(const std::string& address) const {
+  return ssh_target{address, node_.ssh_port, node_.ssh_user};
+}
+
+ssh_credentials replication_ops::key_credentials() const {
+  return ssh_credentials{std::nullopt, files_.node_key()};
+}
+
+outcome<receive_reply> replication_ops::send_with_key(const pairing_identity& identity,
+                                                      const lbha::v1::ReceiveRequest& request) {
+  auto pinned = read_pinned_host_key(files_);
+  if (!pinned) return failure(pinned.error());
+  if (!pinned.value()) {
+    return failure("no pinned host key for " + identity.peer_node_name + " in " +
+                   files_.peer_host_key().string() + "; pair again");
+  }
+  if (identity.peer_addresses.empty()) return failure("pairing.yaml has no peer address");
+  auto exec = ssh_.exec(peer_target(identity.peer_addresses[0]), key_credentials(),
+                        pinned.value(), node_.receive_command, encode_request(request));
+  if (!exec) return failure(exec.error().message);
+  return parse_reply(exec.value().out + "\n" + exec.value().err);
+}
+
+lbha::v1::NodeResult replication_ops::push_to_peer(const pairing_identity& identity,
+                                                   const lbha::v1::ClusterConfig& config) {
+  lbha::v1::ReceiveRequest request;
+  *request.mutable_config() = config;
+  auto reply = send_with_key(identity, request);
+  if (!reply) return node_result(identity.peer_node_name, false, reply.error(), 0);
+  return node_result(identity.peer_node_name, reply.value().ok, reply.value().message,
+                     reply.value().generation);
+}
+
+lbha::v1::ReplicationResult replication_ops::pair(const std::string& peer,
+                                                  const std::string& password) {
+  auto log = get_logger("pairing");
+  auto identity = read_pairing_identity(files_);
+  if (!identity) return fail(identity.error());
+  if (identity.value()) {
+    return fail("this node is already paired (" + std::string(to_string(identity.value()->role)) +
+                " of a pair with " + identity.value()->peer_node_name +
+                "); run `lbctl unpair` first");
+  }
+  if (peer.empty()) return fail("no peer address given");
+  auto public_key = ensure_node_key(files_.node_key());
+  if (!public_key) return fail(public_key.error());
+
+  auto current = load_cluster(cluster_config_path(node_.config_dir));
+  if (!current) return fail("cannot read this node's cluster.yaml: " + current.error());
+  lbha::v1::ClusterConfig config = current.value();
+  if (config.generation() == 0) {
+    // Nothing committed yet: commit the empty config so both nodes start from generation 1.
+    auto committed = prepare_commit(config, config, daemons_.current_term().value_or(0));
+    if (!committed) return fail(committed.error());
+    config = committed.value();
+    if (auto stored = store_cluster(cluster_config_path(node_.config_dir), config); !stored) {
+      return fail(stored.error());
+    }
+  }
+
+  const auto cluster_id = generate_cluster_id();
+  const auto hb_key = generate_heartbeat_key();
+  lbha::v1::ReceiveRequest request;
+  auto* offer = request.mutable_pair();
+  offer->set_cluster_id(cluster_id);
+  offer->set_primary_name(node_.node_name);
+  offer->set_primary_node_id(primary_node_id);
+  offer->set_secondary_node_id(secondary_node_id);
+  for (const auto& a : node_.local_addresses) offer->add_primary_addresses(a);
+  offer->mutable_heartbeat_key()->set_key_id(hb_key.key_id);
+  offer->mutable_heartbeat_key()->set_key(hb_key.key.data(), hb_key.key.size());
+  offer->set_primary_public_key(public_key.value().value);
+  *offer->mutable_config() = config;
+
+  log->info("pairing with {} as {}@{}:{}", peer, node_.ssh_user, peer, node_.ssh_port);
+  auto exec = ssh_.exec(peer_target(peer), ssh_credentials{password, {}}, std::nullopt,
+                        node_.receive_command, encode_request(request));
+  if (!exec) {
+    log->warn("pairing with {} failed: {}", peer, exec.error().message);
+    return fail(exec.error().message);
+  }
+  const std::string fingerprint = exec.value().fingerprint;
+  auto reply = parse_reply(exec.value().out + "\n" + exec.value().err);
+  if (!reply) return fail(reply.error());
+  if (!reply.value().ok) return fail(peer + " refused to pair: " + reply.value().message);
+
+  pairing_identity mine;
+  mine.cluster_id = cluster_id;
+  mine.role = node_role::primary;
+  mine.local_node_id = primary_node_id;
+  mine.local_node_name = node_.node_name;
+  mine.peer_node_id = secondary_node_id;
+  mine.peer_node_name = reply.value().node;
+  mine.peer_addresses.push_back(peer);
+  for (const auto& a : node_.peer_addresses) {
+    if (a != peer) mine.peer_addresses.push_back(a);
+  }
+  mine.paired_at = utc_now_text();
+  if (auto r = write_pinned_host_key(files_, fingerprint); !r) return fail(r.error());
+  if (auto r = write_heartbeat_key(files_, hb_key); !r) return fail(r.error());
+  if (auto r = write_pairing_identity(files_, mine); !r) return fail(r.error());
+
+  lbha::v1::ReplicationResult result;
+  result.set_peer_fingerprint(fingerprint);
+  *result.add_nodes() = node_result(node_.node_name, true,
+                                    "paired as primary; " + daemons_.reload(false),
+                                    config.generation());
+  // Prove the restricted key works before calling the pair done.
+  lbha::v1::ReceiveRequest status;
+  status.mutable_status();
+  auto check = send_with_key(mine, status);
+  if (!check || !check.value().ok) {
+    std::string why = check ? check.value().message : check.error();
+    *result.add_nodes() = node_result(mine.peer_node_name, false, why, reply.value().generation);
+    result.set_ok(false);
+    result.set_message("paired with " + mine.peer_node_name + ", but logging in with this "
+                       "node's key failed: " + why + ". Check the peer's sshd (AuthorizedKeysFile, "
+                       "PubkeyAuthentication) and run `lbctl unpair` before retrying");
+    return result;
+  }
+  *result.add_nodes() = node_result(mine.peer_node_name, true, reply.value().message,
+                                    check.value().generation);
+  result.set_ok(true);
+  result.set_message("paired " + node_.node_name + " (primary) with " + mine.peer_node_name +
+                     " (secondary) at " + peer + "; peer host key " + fingerprint + " pinned");
+  log->info("{}", result.message());
+  return result;
+}
+
+lbha::v1::ReplicationResult replication_ops::unpair(bool local_only) {
+  auto identity = read_pairing_identity(files_);
+  if (!identity) return fail(identity.error());
+  if (!identity.value()) return fail("this node is not paired");
+  const auto& id = *identity.value();
+  lbha::v1::ReplicationResult result;
+  if (id.role == node_role::secondary && !local_only) {
+    return fail("this node is the secondary; run `lbctl unpair` on the primary " +
+                id.peer_node_name + ", or `lbctl unpair --local` here if the primary is gone");
+  }
+  if (!local_only) {
+    lbha::v1::ReceiveRequest request;
+    request.mutable_unpair()->set_cluster_id(id.cluster_id);
+    auto reply = send_with_key(id, request);
+    if (!reply || !reply.value().ok) {
+      return fail("cannot unpair " + id.peer_node_name + ": " +
+                  (reply ? reply.value().message : reply.error()) +
+                  ". If the peer is gone for good, run `lbctl unpair --local` on each node");
+    }
+    *result.add_nodes() = node_result(id.peer_node_name, true, reply.value().message,
+                                      reply.value().generation);
+  }
+  std::string removed_keys;
+  if (id.role == node_role::secondary) {
+    auto removed = remove_authorized_keys(node_.authorized_keys, id.cluster_id);
+    if (!removed) return fail(removed.error());
+    removed_keys = "removed " + std::to_string(removed.value()) + " authorized key(s); ";
+  }
+  if (auto r = clear_pairing(files_); !r) return fail(r.error());
+  *result.add_nodes() = node_result(node_.node_name, true,
+                                    "unpaired; " + removed_keys + daemons_.reload(false), 0);
+  result.set_ok(true);
+  result.set_message(local_only ? "pairing state cleared on " + node_.node_name
+                                : "pair " + node_.node_name + " / " + id.peer_node_name + " broken");
+  get_logger("pairing")->info("{}", result.message());
+  return result;
+}
+
+lbha::v1::ReplicationResult replication_ops::push(lbha::v1::ClusterConfig proposed,
+                                                  bool dry_run) {
+  auto identity = read_pairing_identity(files_);
+  if (!identity) return fail(identity.error());
+  if (identity.value() && identity.value()->role == node_role::secondary) {
+    return fail(secondary_refusal(*identity.value()));
+  }
+  const auto path = cluster_config_path(node_.config_dir);
+  auto current = load_cluster(path);
+  if (!current) return fail("cannot read this node's cluster.yaml: " + current.error());
+  auto prepared =
+      prepare_commit(current.value(), std::move(proposed), daemons_.current_term().value_or(0));
+  if (!prepared) return fail("invalid config:\n" + prepared.error());
+  const auto& config = prepared.value();
+  lbha::v1::ReplicationResult result;
+  if (dry_run) {
+    result.set_ok(true);
+    result.set_message("config is valid; it would be committed as generation " +
+                       std::to_string(config.generation()));
+    return result;
+  }
+  if (auto stored = store_cluster(path, config); !stored) return fail(stored.error());
+  *result.add_nodes() = node_result(node_.node_name, true,
+                                    "committed generation " + std::to_string(config.generation()) +
+                                        "; " + daemons_.reload(true),
+                                    config.generation());
+  if (!identity.value()) {
+    result.set_ok(true);
+    result.set_message("committed generation " + std::to_string(config.generation()) +
+                       " (not paired: nothing to replicate)");
+    return result;
+  }
+  auto peer = push_to_peer(*identity.value(), config);
+  *result.add_nodes() = peer;
+  result.set_ok(peer.ok());
+  result.set_message(
+      peer.ok() ? "committed generation " + std::to_string(config.generation()) + " on both nodes"
+                : "committed generation " + std::to_string(config.generation()) + " on " +
+                      node_.node_name + "; " + peer.node() + " did not take it (" +
+                      peer.message() + "); it catches up when it is reachable again");
+  return result;
+}
+
+peer_check replication_ops::catch_up() {
+  peer_check check;
+  auto identity = read_pairing_identity(files_);
+  if (!identity || !identity.value() || identity.value()->role != node_role::primary) {
+    return check;
+  }
+  check.attempted = true;
+  auto current = load_cluster(cluster_config_path(node_.config_dir));
+  if (!current) {
+    check.message = current.error();
+    return check;
+  }
+  lbha::v1::ReceiveRequest request;
+  request.mutable_status();
+  auto reply = send_with_key(*identity.value(), request);
+  if (!reply) {
+    check.message = reply.error();
+    return check;
+  }
+  check.reachable = true;
+  check.peer_generation = reply.value().generation;
+  if (reply.value().generation >= current.value().generation()) {
+    check.in_sync = true;
+    check.message = reply.value().message;
+    return check;
+  }
+  auto pushed = push_to_peer(*identity.value(), current.value());
+  check.in_sync = pushed.ok();
+  if (pushed.ok()) check.peer_generation = pushed.generation();
+  check.message = pushed.message();
+  check.push = pushed;
+  return check;
+}
+
+lbha::v1::ReplicationStatus replication_ops::local_status() const {
+  lbha::v1::ReplicationStatus status;
+  status.set_local_node(node_.node_name);
+  auto current = load_cluster(cluster_config_path(node_.config_dir));
+  if (current) {
+    status.set_local_generation(current.value().generation());
+    status.set_local_term(current.value().term());
+  }
+  auto identity = read_pairing_identity(files_);
+  if (identity && identity.value()) {
+    const auto& id = *identity.value();
+    status.set_paired(true);
+    status.set_role(to_string(id.role));
+    status.set_cluster_id(id.cluster_id);
+    status.set_peer_node(id.peer_node_name);
+    if (!id.peer_addresses.empty()) status.set_peer_address(id.peer_addresses[0]);
+  }
+  auto pinned = read_pinned_host_key(files_);
+  if (pinned && pinned.value()) status.set_peer_fingerprint(*pinned.value());
+  return status;
+}
+
+}  // namespace lbha::pairing

@@ -1,0 +1,64 @@
+// The primary's side of pairing and replication, as blocking operations.
+//
+// Each call is one whole operation (pair, unpair, commit+push, catch-up check)
+// that reads the state files, talks to the peer over the ssh_client seam and
+// writes files. replicatord runs them one at a time on its worker thread, which
+// makes the worker the single writer of cluster.yaml and the pairing files on
+// this node; tests call them directly with an in-process ssh double.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "lbha/v1/replication.pb.h"
+#include "replicator/pairing/local_daemons.hpp"
+#include "replicator/pairing/node_context.hpp"
+#include "replicator/pairing/pairing_state.hpp"
+#include "replicator/pairing/ssh_client.hpp"
+#include "replicator/pairing/wire.hpp"
+
+namespace lbha::pairing {
+
+struct peer_check {
+  bool attempted = false;  // false when not paired as primary: nothing to check
+  bool reachable = false;
+  bool in_sync = false;
+  std::uint64_t peer_generation = 0;
+  std::string message;
+  std::optional<lbha::v1::NodeResult> push;  // set when the check pushed the current config
+};
+
+class replication_ops {
+ public:
+  replication_ops(node_context node, ssh_client& ssh, local_daemons& daemons);
+
+  // `password` is used for one SSH login and dropped.
+  lbha::v1::ReplicationResult pair(const std::string& peer, const std::string& password);
+  lbha::v1::ReplicationResult unpair(bool local_only);
+  // Commits `proposed` here (generation + 1) and pushes it to the secondary.
+  lbha::v1::ReplicationResult push(lbha::v1::ClusterConfig proposed, bool dry_run);
+  // Asks the secondary for its generation and pushes the current config when it is behind.
+  peer_check catch_up();
+
+  // What the files say: pairing, pin, local generation (no network).
+  lbha::v1::ReplicationStatus local_status() const;
+
+  const node_context& node() const { return node_; }
+
+ private:
+  ssh_target peer_target(const std::string& address) const;
+  ssh_credentials key_credentials() const;
+  // Sends one request with this node's key to the paired peer.
+  outcome<receive_reply> send_with_key(const pairing_identity& identity,
+                                       const lbha::v1::ReceiveRequest& request);
+  lbha::v1::NodeResult push_to_peer(const pairing_identity& identity,
+                                    const lbha::v1::ClusterConfig& config);
+
+  node_context node_;
+  state_files files_;
+  ssh_client& ssh_;
+  local_daemons& daemons_;
+};
+
+}  // namespace lbha::pairing

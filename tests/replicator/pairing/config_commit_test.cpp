@@ -1,0 +1,79 @@
+#include "replicator/pairing/config_commit.hpp"
+
+#include <gtest/gtest.h>
+
+#include "common/atomic_file.hpp"
+#include "test_support.hpp"
+
+namespace lbha::pairing {
+namespace {
+
+TEST(config_commit, commit_takes_next_generation_and_highest_term) {
+  auto current = testing::one_service_config();
+  current.set_generation(4);
+  current.set_term(2);
+  auto proposed = testing::one_service_config("api");
+  proposed.set_generation(99);  // whatever the caller sent: the primary decides
+  auto committed = prepare_commit(current, proposed, 1);
+  ASSERT_TRUE(committed) << committed.error();
+  EXPECT_EQ(committed.value().generation(), 5u);
+  EXPECT_EQ(committed.value().term(), 2u);
+  EXPECT_EQ(committed.value().virtual_services(0).label(), "api");
+  EXPECT_EQ(prepare_commit(current, proposed, 7).value().term(), 7u);
+}
+
+TEST(config_commit, invalid_config_is_not_committed) {
+  auto proposed = testing::one_service_config();
+  proposed.mutable_virtual_services(0)->set_ip("not-an-ip");
+  auto committed = prepare_commit(empty_cluster_config(), proposed, 0);
+  ASSERT_FALSE(committed);
+  EXPECT_NE(committed.error().find("virtual_services[0]"), std::string::npos) << committed.error();
+}
+
+TEST(config_commit, incoming_must_be_strictly_newer_and_not_older_term) {
+  auto current = testing::one_service_config();
+  current.set_generation(5);
+  current.set_term(3);
+  auto incoming = current;
+  incoming.set_generation(6);
+  EXPECT_TRUE(check_incoming(current, incoming));
+  incoming.set_generation(5);
+  EXPECT_FALSE(check_incoming(current, incoming));
+  incoming.set_generation(4);
+  EXPECT_FALSE(check_incoming(current, incoming));
+  incoming.set_generation(9);
+  incoming.set_term(2);
+  auto older_term = check_incoming(current, incoming);
+  ASSERT_FALSE(older_term);
+  EXPECT_NE(older_term.error().find("term"), std::string::npos);
+}
+
+TEST(config_commit, incoming_invalid_config_is_refused) {
+  auto incoming = testing::one_service_config();
+  incoming.set_generation(1);
+  incoming.mutable_virtual_services(0)->mutable_real_servers(0)->set_weight(1000);
+  EXPECT_FALSE(check_incoming(empty_cluster_config(), incoming));
+}
+
+TEST(config_commit, store_then_load_gives_the_same_config) {
+  testing::temp_dir dir;
+  auto path = cluster_config_path(dir.path() / "etc");
+  auto missing = load_cluster(path);
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing.value().generation(), 0u);
+  auto config = prepare_commit(empty_cluster_config(), testing::one_service_config(), 3).value();
+  ASSERT_TRUE(store_cluster(path, config));
+  auto loaded = load_cluster(path);
+  ASSERT_TRUE(loaded) << loaded.error();
+  EXPECT_EQ(loaded.value().SerializeAsString(), config.SerializeAsString());
+}
+
+TEST(config_commit, unreadable_config_is_an_error_not_an_empty_config) {
+  testing::temp_dir dir;
+  auto path = cluster_config_path(dir.path());
+  ASSERT_TRUE(write_file_atomically(path, "generation: [\n"));
+  EXPECT_FALSE(load_cluster(path));
+}
+
+}  // namespace
+}  // namespace lbha::pairing

@@ -1,0 +1,299 @@
+// Pairing, commit, push, catch-up and unpair between two nodes in temp dirs,
+// with the peer's sshd played by loopback_ssh and the peer's receiver in-process.
+#include "replicator/pairing/replication_ops.hpp"
+
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include "common/atomic_file.hpp"
+#include "replicator/pairing/config_commit.hpp"
+#include "replicator/pairing/replicator.hpp"
+#include "test_support.hpp"
+
+namespace lbha::pairing {
+namespace {
+
+constexpr const char* password = "s3cret-pw";
+constexpr const char* secondary_address = "192.0.2.2";
+
+class replication_ops_test : public ::testing::Test {
+ protected:
+  replication_ops_test()
+      : lb1_(testing::make_node(root_.path() / "lb1", "lb1")),
+        lb2_(testing::make_node(root_.path() / "lb2", "lb2")),
+        ops_(lb1_, ssh_, daemons_) {
+    peer_ = &ssh_.add_peer(secondary_address, lb2_, password);
+  }
+
+  lbha::v1::ClusterConfig config_on(const node_context& node) {
+    return load_cluster(cluster_config_path(node.config_dir)).value();
+  }
+
+  void pair_ok() {
+    auto result = ops_.pair(secondary_address, password);
+    ASSERT_TRUE(result.ok()) << result.message();
+  }
+
+  std::string lb2_authorized_keys() {
+    auto text = read_file(lb2_.authorized_keys);
+    return text ? text.value() : "";
+  }
+
+  testing::temp_dir root_;
+  node_context lb1_;
+  node_context lb2_;
+  testing::loopback_ssh ssh_;
+  testing::recording_daemons daemons_;
+  testing::loopback_ssh::peer* peer_;
+  replication_ops ops_;
+};
+
+TEST_F(replication_ops_test, pair_writes_both_nodes_and_pins_the_host_key) {
+  auto result = ops_.pair(secondary_address, password);
+  ASSERT_TRUE(result.ok()) << result.message();
+  EXPECT_EQ(result.peer_fingerprint(), peer_->fingerprint);
+  EXPECT_NE(result.message().find(peer_->fingerprint), std::string::npos);
+
+  auto mine = read_pairing_identity(state_files(lb1_.state_dir)).value();
+  auto theirs = read_pairing_identity(state_files(lb2_.state_dir)).value();
+  ASSERT_TRUE(mine && theirs);
+  EXPECT_EQ(mine->role, node_role::primary);
+  EXPECT_EQ(theirs->role, node_role::secondary);
+  EXPECT_EQ(mine->cluster_id, theirs->cluster_id);
+  EXPECT_EQ(mine->peer_node_name, "lb2");
+  EXPECT_EQ(theirs->peer_node_name, "lb1");
+  EXPECT_EQ(mine->local_node_id, theirs->peer_node_id);
+  EXPECT_EQ(mine->peer_addresses.front(), secondary_address);
+  EXPECT_EQ(theirs->peer_addresses, lb1_.local_addresses);
+
+  auto key1 = read_heartbeat_key(state_files(lb1_.state_dir)).value();
+  auto key2 = read_heartbeat_key(state_files(lb2_.state_dir)).value();
+  ASSERT_TRUE(key1 && key2);
+  EXPECT_EQ(*key1, *key2);
+  struct stat st {};
+  ASSERT_EQ(::stat(state_files(lb2_.state_dir).heartbeat_key().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  EXPECT_EQ(*read_pinned_host_key(state_files(lb1_.state_dir)).value(), peer_->fingerprint);
+  EXPECT_NE(lb2_authorized_keys().find("command=\""), std::string::npos);
+  EXPECT_NE(lb2_authorized_keys().find("lbha-pair:" + mine->cluster_id + ":lb1"),
+            std::string::npos);
+  // Both start from the same committed config, generation 1.
+  EXPECT_EQ(config_on(lb1_).generation(), 1u);
+  EXPECT_EQ(config_on(lb2_).generation(), 1u);
+  EXPECT_GE(peer_->daemons.reloads, 1);
+  EXPECT_GE(daemons_.reloads, 1);
+}
+
+TEST_F(replication_ops_test, wrong_password_leaves_no_trace) {
+  auto result = ops_.pair(secondary_address, "wrong");
+  EXPECT_FALSE(result.ok());
+  EXPECT_NE(result.message().find("wrong password"), std::string::npos);
+  EXPECT_FALSE(read_pairing_identity(state_files(lb1_.state_dir)).value());
+  EXPECT_FALSE(read_pairing_identity(state_files(lb2_.state_dir)).value());
+  EXPECT_FALSE(read_pinned_host_key(state_files(lb1_.state_dir)).value());
+  EXPECT_EQ(lb2_authorized_keys(), "");
+}
+
+TEST_F(replication_ops_test, unreachable_peer_fails_cleanly) {
+  auto result = ops_.pair("203.0.113.99", password);
+  EXPECT_FALSE(result.ok());
+  EXPECT_NE(result.message().find("cannot reach"), std::string::npos);
+  EXPECT_FALSE(read_pairing_identity(state_files(lb1_.state_dir)).value());
+}
+
+TEST_F(replication_ops_test, peer_with_its_own_services_refuses) {
+  ASSERT_TRUE(store_cluster(cluster_config_path(lb2_.config_dir),
+                            prepare_commit(empty_cluster_config(),
+                                           testing::one_service_config("theirs"), 0)
+                                .value()));
+  auto result = ops_.pair(secondary_address, password);
+  EXPECT_FALSE(result.ok());
+  EXPECT_NE(result.message().find("virtual service"), std::string::npos) << result.message();
+  EXPECT_FALSE(read_pairing_identity(state_files(lb1_.state_dir)).value());
+  EXPECT_EQ(config_on(lb2_).virtual_services(0).label(), "theirs");
+}
+
+TEST_F(replication_ops_test, peer_paired_elsewhere_refuses_and_local_pair_twice_refuses) {
+  pairing_identity other;
+  other.cluster_id = "ffffffffffffffffffffffffffffffff";
+  other.role = node_role::secondary;
+  other.local_node_name = "lb2";
+  other.peer_node_name = "lb9";
+  ASSERT_TRUE(write_pairing_identity(state_files(lb2_.state_dir), other));
+  auto result = ops_.pair(secondary_address, password);
+  EXPECT_FALSE(result.ok());
+  EXPECT_NE(result.message().find("already paired with lb9"), std::string::npos);
+
+  ASSERT_TRUE(clear_pairing(state_files(lb2_.state_dir)));
+  pair_ok();
+  auto again = ops_.pair(secondary_address, password);
+  EXPECT_FALSE(again.ok());
+  EXPECT_NE(again.message().find("already paired"), std::string::npos);
+}
+
+TEST_F(replication_ops_test, commit_appears_on_the_secondary_with_equal_generation) {
+  pair_ok();
+  daemons_.term = 4;
+  auto result = ops_.push(testing::one_service_config(), false);
+  ASSERT_TRUE(result.ok()) << result.message();
+  ASSERT_EQ(result.nodes_size(), 2);
+  EXPECT_EQ(result.nodes(0).node(), "lb1");
+  EXPECT_EQ(result.nodes(1).node(), "lb2");
+  EXPECT_EQ(result.nodes(1).generation(), 2u);
+  auto primary = config_on(lb1_);
+  auto secondary = config_on(lb2_);
+  EXPECT_EQ(primary.generation(), 2u);
+  EXPECT_EQ(primary.term(), 4u);
+  EXPECT_EQ(secondary.SerializeAsString(), primary.SerializeAsString());
+  EXPECT_GE(peer_->daemons.config_reloads, 2);
+}
+
+TEST_F(replication_ops_test, dry_run_and_invalid_configs_change_nothing) {
+  pair_ok();
+  auto dry = ops_.push(testing::one_service_config(), true);
+  EXPECT_TRUE(dry.ok());
+  EXPECT_NE(dry.message().find("generation 2"), std::string::npos);
+  auto bad = testing::one_service_config();
+  bad.mutable_virtual_services(0)->clear_ports();
+  EXPECT_FALSE(ops_.push(bad, false).ok());
+  EXPECT_EQ(config_on(lb1_).generation(), 1u);
+  EXPECT_EQ(config_on(lb2_).generation(), 1u);
+}
+
+TEST_F(replication_ops_test, secondary_refuses_edits_naming_the_primary) {
+  pair_ok();
+  replication_ops on_secondary(lb2_, ssh_, peer_->daemons);
+  auto result = on_secondary.push(testing::one_service_config(), false);
+  EXPECT_FALSE(result.ok());
+  EXPECT_NE(result.message().find("secondary of lb1"), std::string::npos) << result.message();
+  EXPECT_EQ(config_on(lb2_).generation(), 1u);
+}
+
+TEST_F(replication_ops_test, secondary_down_catches_up_when_back) {
+  pair_ok();
+  peer_->up = false;
+  auto result = ops_.push(testing::one_service_config(), false);
+  EXPECT_FALSE(result.ok());
+  EXPECT_TRUE(result.nodes(0).ok());
+  EXPECT_FALSE(result.nodes(1).ok());
+  EXPECT_NE(result.message().find("catches up"), std::string::npos);
+  EXPECT_EQ(config_on(lb1_).generation(), 2u);
+  EXPECT_EQ(config_on(lb2_).generation(), 1u);
+
+  auto down = ops_.catch_up();
+  EXPECT_TRUE(down.attempted);
+  EXPECT_FALSE(down.reachable);
+
+  peer_->up = true;
+  auto back = ops_.catch_up();
+  EXPECT_TRUE(back.reachable);
+  EXPECT_TRUE(back.in_sync);
+  ASSERT_TRUE(back.push.has_value());
+  EXPECT_EQ(back.peer_generation, 2u);
+  EXPECT_EQ(config_on(lb2_).SerializeAsString(), config_on(lb1_).SerializeAsString());
+
+  auto steady = ops_.catch_up();
+  EXPECT_TRUE(steady.in_sync);
+  EXPECT_FALSE(steady.push.has_value());
+}
+
+TEST_F(replication_ops_test, changed_host_key_is_refused) {
+  pair_ok();
+  peer_->fingerprint = "SHA256:someoneelseBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+  auto result = ops_.push(testing::one_service_config(), false);
+  EXPECT_FALSE(result.ok());
+  EXPECT_NE(result.nodes(1).message().find("host key changed"), std::string::npos);
+  EXPECT_EQ(config_on(lb2_).generation(), 1u);
+}
+
+TEST_F(replication_ops_test, secondary_refuses_an_older_generation) {
+  pair_ok();
+  ASSERT_TRUE(ops_.push(testing::one_service_config(), false).ok());
+  lbha::v1::ReceiveRequest request;
+  *request.mutable_config() = config_on(lb1_);
+  request.mutable_config()->set_generation(1);
+  receiver rx(lb2_, "cmd", peer_->daemons);
+  auto reply = rx.handle(request, true);
+  EXPECT_FALSE(reply.ok);
+  EXPECT_EQ(reply.generation, 2u);
+  EXPECT_EQ(config_on(lb2_).generation(), 2u);
+}
+
+TEST_F(replication_ops_test, restricted_key_cannot_pair) {
+  lbha::v1::ReceiveRequest request;
+  request.mutable_pair()->set_cluster_id("abc");
+  receiver rx(lb2_, "cmd", peer_->daemons);
+  auto reply = rx.handle(request, true);
+  EXPECT_FALSE(reply.ok);
+  EXPECT_FALSE(read_pairing_identity(state_files(lb2_.state_dir)).value());
+}
+
+TEST_F(replication_ops_test, unpair_removes_the_key_and_state_on_both) {
+  const std::string operator_key = "ssh-rsa AAAAB3NzaOperator admin@laptop\n";
+  std::filesystem::create_directories(lb2_.authorized_keys.parent_path());
+  ASSERT_TRUE(write_file_atomically(lb2_.authorized_keys, operator_key, 0600));
+  pair_ok();
+  auto result = ops_.unpair(false);
+  ASSERT_TRUE(result.ok()) << result.message();
+  EXPECT_EQ(lb2_authorized_keys(), operator_key);
+  for (const auto* node : {&lb1_, &lb2_}) {
+    state_files files(node->state_dir);
+    EXPECT_FALSE(read_pairing_identity(files).value());
+    EXPECT_FALSE(read_heartbeat_key(files).value());
+    EXPECT_FALSE(read_pinned_host_key(files).value());
+  }
+  // The key no longer opens the peer.
+  lbha::v1::ReceiveRequest status;
+  status.mutable_status();
+  auto after = ssh_.exec({secondary_address, 22, "loadbalancer"},
+                         {std::nullopt, state_files(lb1_.state_dir).node_key()}, std::nullopt,
+                         "", encode_request(status));
+  ASSERT_FALSE(after);
+  EXPECT_EQ(after.error().kind, ssh_failure::auth_failed);
+  // And the pair can be made again.
+  pair_ok();
+}
+
+TEST_F(replication_ops_test, unpair_with_the_peer_gone_needs_local) {
+  pair_ok();
+  peer_->up = false;
+  auto result = ops_.unpair(false);
+  EXPECT_FALSE(result.ok());
+  EXPECT_NE(result.message().find("--local"), std::string::npos);
+  EXPECT_TRUE(read_pairing_identity(state_files(lb1_.state_dir)).value());
+  EXPECT_TRUE(ops_.unpair(true).ok());
+  EXPECT_FALSE(read_pairing_identity(state_files(lb1_.state_dir)).value());
+
+  replication_ops on_secondary(lb2_, ssh_, peer_->daemons);
+  auto refused = on_secondary.unpair(false);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("primary lb1"), std::string::npos);
+  ASSERT_TRUE(on_secondary.unpair(true).ok());
+  EXPECT_EQ(lb2_authorized_keys().find("lbha-pair:"), std::string::npos);
+}
+
+TEST_F(replication_ops_test, status_reports_files) {
+  auto before = ops_.local_status();
+  EXPECT_FALSE(before.paired());
+  pair_ok();
+  auto after = ops_.local_status();
+  EXPECT_TRUE(after.paired());
+  EXPECT_EQ(after.role(), "primary");
+  EXPECT_EQ(after.peer_node(), "lb2");
+  EXPECT_EQ(after.peer_address(), secondary_address);
+  EXPECT_EQ(after.peer_fingerprint(), peer_->fingerprint);
+  EXPECT_EQ(after.local_generation(), 1u);
+}
+
+TEST(replicator, check_delay_backs_off_and_caps) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(next_check_delay(0, milliseconds(500), milliseconds(4000)), milliseconds(500));
+  EXPECT_EQ(next_check_delay(1, milliseconds(500), milliseconds(4000)), milliseconds(1000));
+  EXPECT_EQ(next_check_delay(3, milliseconds(500), milliseconds(4000)), milliseconds(4000));
+  EXPECT_EQ(next_check_delay(60, milliseconds(500), milliseconds(4000)), milliseconds(4000));
+}
+
+}  // namespace
+}  // namespace lbha::pairing

@@ -1,0 +1,145 @@
+// Shared fixtures for the pairing tests: temp dirs, a valid cluster config, and
+// an in-process SSH double that runs the peer's receiver directly.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "common/atomic_file.hpp"
+#include "common/config/config.hpp"
+#include "replicator/pairing/authorized_keys.hpp"
+#include "replicator/pairing/local_daemons.hpp"
+#include "replicator/pairing/node_context.hpp"
+#include "replicator/pairing/receiver.hpp"
+#include "replicator/pairing/ssh_client.hpp"
+#include "replicator/pairing/wire.hpp"
+
+namespace lbha::pairing::testing {
+
+class temp_dir {
+ public:
+  temp_dir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "lbha-pairing-XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline lbha::v1::ClusterConfig one_service_config(const std::string& label = "web") {
+  lbha::v1::ClusterConfig config;
+  auto* vs = config.add_virtual_services();
+  vs->set_label(label);
+  vs->set_ip("192.0.2.10");
+  auto* ports = vs->add_ports();
+  ports->set_first(80);
+  ports->set_last(80);
+  auto* rs = vs->add_real_servers();
+  rs->set_label("rip1");
+  rs->set_ip("198.51.100.11");
+  rs->set_port(8080);
+  config::apply_defaults(config);
+  return config;
+}
+
+inline node_context make_node(const std::filesystem::path& root, const std::string& name) {
+  node_context node;
+  node.node_name = name;
+  node.config_dir = root / "etc";
+  node.state_dir = root / "state";
+  node.run_dir = root / "run";
+  node.authorized_keys = root / "home" / ".ssh" / "authorized_keys";
+  node.local_addresses = {name == "lb1" ? "192.0.2.1" : "192.0.2.2"};
+  node.peer_addresses = {name == "lb1" ? "192.0.2.2" : "192.0.2.1"};
+  return node;
+}
+
+class recording_daemons final : public local_daemons {
+ public:
+  std::string reload(bool config_changed) override {
+    ++reloads;
+    if (config_changed) ++config_reloads;
+    return "reloaded (test)";
+  }
+  std::optional<std::uint64_t> current_term() override { return term; }
+
+  int reloads = 0;
+  int config_reloads = 0;
+  std::optional<std::uint64_t> term;
+};
+
+// Plays the peer's sshd: host key check, password or authorized_keys login,
+// then the forced command, i.e. the peer's receiver in-process.
+class loopback_ssh final : public ssh_client {
+ public:
+  struct peer {
+    node_context node;
+    std::string password;
+    std::string fingerprint = "SHA256:peerhostkeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    bool up = true;
+    recording_daemons daemons;
+  };
+
+  peer& add_peer(const std::string& address, node_context node, std::string password) {
+    auto& p = peers_[address];
+    p.node = std::move(node);
+    p.password = std::move(password);
+    return p;
+  }
+
+  exec_outcome exec(const ssh_target& target, const ssh_credentials& credentials,
+                    const std::optional<std::string>& pinned, const std::string&,
+                    const std::string& input) override {
+    ++calls;
+    auto it = peers_.find(target.host);
+    if (it == peers_.end() || !it->second.up) {
+      return ssh_error{ssh_failure::unreachable, "cannot reach " + target.host, ""};
+    }
+    auto& p = it->second;
+    if (pinned && *pinned != p.fingerprint) {
+      return ssh_error{ssh_failure::host_key_mismatch, "host key changed", p.fingerprint};
+    }
+    bool restricted = false;
+    if (credentials.password) {
+      if (*credentials.password != p.password) {
+        return ssh_error{ssh_failure::auth_failed, "wrong password", p.fingerprint};
+      }
+    } else {
+      auto pub = ensure_node_key(credentials.private_key);
+      auto keys = read_file(p.node.authorized_keys);
+      if (!pub || !keys || keys.value().find(pub.value().value) == std::string::npos) {
+        return ssh_error{ssh_failure::auth_failed, "key refused", p.fingerprint};
+      }
+      restricted = true;  // the key only runs the forced command
+    }
+    std::istringstream in(input);
+    receive_reply reply;
+    auto request = decode_request(in);
+    if (!request) {
+      reply.message = request.error();
+    } else {
+      receiver rx(p.node, "/usr/bin/lbha-receive-config --restricted", p.daemons);
+      reply = rx.handle(request.value(), restricted);
+    }
+    exec_result result;
+    result.fingerprint = p.fingerprint;
+    result.exit_status = reply.ok ? 0 : 1;
+    result.out = format_reply(reply) + "\n";
+    return result;
+  }
+
+  int calls = 0;
+
+ private:
+  std::map<std::string, peer> peers_;
+};
+
+}  // namespace lbha::pairing::testing
