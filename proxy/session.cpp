@@ -1,6 +1,7 @@
 #include "proxy/session.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -77,27 +78,73 @@ void session::connect_next() {
   if (attempts_ < tried_.size()) tried_[attempts_] = server_.get();
   ++attempts_;
 
-  boost::system::error_code ec;
   const auto target = server_->endpoint(vip_port_);
+  boost::system::error_code ec;
   server_socket_ = asio::ip::tcp::socket(worker_.io());
-  server_socket_.open(target.protocol(), ec);
-  const auto& source = worker_.context().source_address;
-  if (!ec && source && source->is_v4() == target.address().is_v4()) {
-    // Defer the source port choice to connect(), so the 4-tuple, not the
-    // port alone, must be unique: many more connections per real server.
-    const int one = 1;
-    ::setsockopt(server_socket_.native_handle(), SOL_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-    server_socket_.bind(asio::ip::tcp::endpoint(*source, 0), ec);
+  // Created non-blocking (no extra ioctl): only splice and readiness waits use it.
+  const int fd = ::socket(target.address().is_v4() ? AF_INET : AF_INET6,
+                          SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    on_connect(boost::system::error_code(errno, boost::system::system_category()));
+    return;
   }
+  server_socket_.assign(target.protocol(), fd, ec);
   if (ec) {
+    ::close(fd);
     on_connect(ec);
     return;
   }
+  set_nodelay(fd);
+  const auto& source = worker_.context().source_address;
+  if (source && source->is_v4() == target.address().is_v4()) {
+    // Defer the source port choice to connect(), so the 4-tuple, not the
+    // port alone, must be unique: many more connections per real server.
+    const int one = 1;
+    ::setsockopt(fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    server_socket_.bind(asio::ip::tcp::endpoint(*source, 0), ec);
+    if (ec) {
+      on_connect(ec);
+      return;
+    }
+  }
   phase_ = phase::connecting;
+  if (::connect(fd, target.data(), static_cast<socklen_t>(target.size())) == 0) {
+    on_connect({}, true);
+    return;
+  }
+  if (errno != EINPROGRESS) {
+    on_connect(boost::system::error_code(errno, boost::system::system_category()));
+    return;
+  }
+  // A nearby server (loopback, same host) has usually completed the
+  // handshake by the time connect() returns: look before paying for a
+  // round through the reactor.
+  pollfd p{fd, POLLOUT, 0};
+  if (::poll(&p, 1, 0) == 1) {
+    on_connect(connect_result(), true);
+    return;
+  }
   arm_timer(std::chrono::steady_clock::now() + pool_->settings.connect_timeout);
-  server_socket_.async_connect(target, [self = shared_from_this()](boost::system::error_code e) {
-    self->on_connect(e);
-  });
+  server_socket_.async_wait(asio::socket_base::wait_write,
+                            [self = shared_from_this()](boost::system::error_code e) {
+                              if (e == asio::error::operation_aborted &&
+                                  self->phase_ == phase::connecting && !self->server_socket_.is_open()) {
+                                // Closed by the connect timer.
+                                e = asio::error::timed_out;
+                              } else if (e == asio::error::operation_aborted) {
+                                return;
+                              }
+                              self->on_connect(e ? e : self->connect_result());
+                            });
+}
+
+boost::system::error_code session::connect_result() {
+  int error = 0;
+  socklen_t len = sizeof error;
+  if (::getsockopt(server_socket_.native_handle(), SOL_SOCKET, SO_ERROR, &error, &len) != 0) {
+    error = errno;
+  }
+  return boost::system::error_code(error, boost::system::system_category());
 }
 
 void session::release_server() {
@@ -107,7 +154,7 @@ void session::release_server() {
   }
 }
 
-void session::on_connect(const boost::system::error_code& ec) {
+void session::on_connect(const boost::system::error_code& ec, bool synchronous) {
   if (phase_ == phase::closed) return;
   if (ec) {
     boost::system::error_code ignored;
@@ -118,13 +165,26 @@ void session::on_connect(const boost::system::error_code& ec) {
   }
   server_->stats.total.fetch_add(1, std::memory_order_relaxed);
   phase_ = phase::relaying;
-  boost::system::error_code ignored;
-  server_socket_.native_non_blocking(true, ignored);
-  set_nodelay(server_socket_.native_handle());
   last_activity_ = std::chrono::steady_clock::now();
   arm_timer(last_activity_ + pool_->settings.client_timeout);
   pump(true);
-  if (phase_ != phase::closed) pump(false);
+  if (phase_ == phase::closed) return;
+  if (synchronous) {
+    // Connected within this handler: no reactor round has run since the
+    // socket was registered, so any readiness edge is still pending and a
+    // plain wait cannot miss it. Saves a splice that would find nothing yet.
+    wait_readable(false);
+  } else {
+    pump(false);
+  }
+}
+
+void session::wait_readable(bool upstream) {
+  auto& in = upstream ? client_ : server_socket_;
+  in.async_wait(asio::socket_base::wait_read,
+                [self = shared_from_this(), upstream](boost::system::error_code ec) {
+                  if (!ec) self->pump(upstream);
+                });
 }
 
 void session::arm_timer(std::chrono::steady_clock::time_point at) {
@@ -184,10 +244,13 @@ void session::pump(bool upstream) {
       return;
     }
     if (d.eof) {
+      d.done = true;
+      if (up_.done && down_.done) {
+        close();
+        return;
+      }
       // Everything read has been passed on: pass the half-close on too.
       ::shutdown(out.native_handle(), SHUT_WR);
-      d.done = true;
-      if (up_.done && down_.done) close();
       return;
     }
     const ssize_t n = ::splice(in.native_handle(), nullptr, d.pipe.write_end, nullptr, splice_chunk,
@@ -214,10 +277,7 @@ void session::pump(bool upstream) {
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN) {
-      in.async_wait(asio::socket_base::wait_read,
-                    [self = shared_from_this(), upstream](boost::system::error_code ec) {
-                      if (!ec) self->pump(upstream);
-                    });
+      wait_readable(upstream);
       return;
     }
     close();  // reset by the sending side

@@ -50,7 +50,9 @@ class session : public std::enable_shared_from_this<session>, public session_hoo
   enum class phase { connecting, relaying, closed };
 
   void connect_next();
-  void on_connect(const boost::system::error_code& ec);
+  void on_connect(const boost::system::error_code& ec, bool synchronous = false);
+  void wait_readable(bool upstream);
+  boost::system::error_code connect_result();
   void arm_timer(std::chrono::steady_clock::time_point at);
   void on_timer(const boost::system::error_code& ec);
   void pump(bool upstream);
