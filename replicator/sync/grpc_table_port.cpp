@@ -104,7 +104,7 @@ void grpc_table_port::watch_loop() {
       std::lock_guard lock(mutex_);
       watch_context_ = nullptr;
     }
-    if (connected_.exchange(false)) log->warn("table streams to proxyd down; retrying");
+    if (connected_.exchange(false) && !stopping_) log->warn("table streams to proxyd down; retrying");
     if (!wait_or_stop(std::chrono::milliseconds(1000))) return;
   }
 }
@@ -134,19 +134,25 @@ void grpc_table_port::apply_loop() {
         queue_.pop_front();
       }
     }
-    if (!writer) {
-      context = std::make_unique<grpc::ClientContext>();
-      {
-        std::lock_guard lock(mutex_);
-        if (stopping_) break;
-        apply_context_ = context.get();
+    // A stream broken by a proxyd restart is only noticed on the next write:
+    // retry once on a fresh stream before giving the batch up.
+    bool written = false;
+    for (int attempt = 0; attempt < 2 && !written; ++attempt) {
+      if (!writer) {
+        context = std::make_unique<grpc::ClientContext>();
+        {
+          std::lock_guard lock(mutex_);
+          if (stopping_) break;
+          apply_context_ = context.get();
+        }
+        writer = stub_->ApplyTable(context.get(), &result);
       }
-      writer = stub_->ApplyTable(context.get(), &result);
+      written = writer->Write(to_batch(entries));
+      if (!written) close_stream();
     }
-    if (!writer->Write(to_batch(entries))) {
-      get_logger("syncd")->warn("ApplyTable stream to proxyd broke; {} entries wait for the re-sync",
+    if (!written && !stopping_) {
+      get_logger("syncd")->warn("ApplyTable to proxyd failed; {} entries wait for the re-sync",
                                 entries.size());
-      close_stream();
     }
   }
   if (writer) {
