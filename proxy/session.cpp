@@ -253,22 +253,58 @@ void session::pump(bool upstream) {
       ::shutdown(out.native_handle(), SHUT_WR);
       return;
     }
+    if (!d.bulk) {
+      // Small transfers: recv into the worker's scratch buffer and send at
+      // once. A short read means the socket is drained, so we can wait for
+      // readiness without a read that would only say EAGAIN. A full buffer
+      // means a bulk transfer: this direction switches to splice for good.
+      auto& buf = worker_.scratch();
+      const ssize_t n = ::recv(in.native_handle(), buf.data(), buf.size(), MSG_DONTWAIT);
+      if (n > 0) {
+        note_read(static_cast<std::size_t>(n), upstream);
+        ssize_t m = ::send(out.native_handle(), buf.data(), static_cast<std::size_t>(n),
+                           MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (m < 0) {
+          if (errno != EAGAIN && errno != EINTR) {
+            close();
+            return;
+          }
+          m = 0;
+        }
+        if (m < n) {
+          // Park the rest in the (empty, 64 KiB) pipe; the splice path flushes it.
+          const auto rest = static_cast<std::size_t>(n - m);
+          if (::write(d.pipe.write_end, buf.data() + m, rest) != static_cast<ssize_t>(rest)) {
+            close();
+            return;
+          }
+          d.in_pipe = rest;
+        }
+        if (static_cast<std::size_t>(n) == buf.size()) {
+          d.bulk = true;
+        } else if (d.in_pipe == 0) {
+          wait_readable(upstream);
+          return;
+        }
+        continue;
+      }
+      if (n == 0) {
+        d.eof = true;
+        continue;
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        wait_readable(upstream);
+        return;
+      }
+      close();
+      return;
+    }
     const ssize_t n = ::splice(in.native_handle(), nullptr, d.pipe.write_end, nullptr, splice_chunk,
                                SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
     if (n > 0) {
       d.in_pipe = static_cast<std::size_t>(n);
-      last_activity_ = std::chrono::steady_clock::now();
-      waiting_on_server_ = upstream;
-      // The timer is re-armed lazily when it fires, which is only correct
-      // while deadlines move later; with unequal client and server timeouts
-      // a switch of direction can pull the deadline in.
-      const auto deadline =
-          last_activity_ + (upstream ? pool_->settings.server_timeout : pool_->settings.client_timeout);
-      if (deadline < timer_.expiry()) arm_timer(deadline);
-      auto& bytes = upstream ? service_->stats.bytes_in : service_->stats.bytes_out;
-      bytes.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
-      auto& server_bytes = upstream ? server_->stats.bytes_in : server_->stats.bytes_out;
-      server_bytes.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+      note_read(d.in_pipe, upstream);
       continue;
     }
     if (n == 0) {
@@ -283,6 +319,21 @@ void session::pump(bool upstream) {
     close();  // reset by the sending side
     return;
   }
+}
+
+void session::note_read(std::size_t n, bool upstream) {
+  last_activity_ = std::chrono::steady_clock::now();
+  waiting_on_server_ = upstream;
+  // The timer is re-armed lazily when it fires, which is only correct while
+  // deadlines move later; with unequal client and server timeouts a switch
+  // of direction can pull the deadline in.
+  const auto deadline =
+      last_activity_ + (upstream ? pool_->settings.server_timeout : pool_->settings.client_timeout);
+  if (deadline < timer_.expiry()) arm_timer(deadline);
+  auto& bytes = upstream ? service_->stats.bytes_in : service_->stats.bytes_out;
+  bytes.fetch_add(n, std::memory_order_relaxed);
+  auto& server_bytes = upstream ? server_->stats.bytes_in : server_->stats.bytes_out;
+  server_bytes.fetch_add(n, std::memory_order_relaxed);
 }
 
 void session::close() {

@@ -3,8 +3,11 @@
 // Lifecycle: created by a listener on accept; start() picks a server (stick
 // table, then balancer), connects with the connect timeout and, on failure,
 // tries up to two other servers; with none left it uses the fallback server
-// or closes the client at once. Then both directions are relayed with
-// splice(2) through a pipe (zero copy in the kernel). A direction that reads
+// or closes the client at once. Then both directions are relayed: first
+// with recv/send through the worker's scratch buffer (a short read proves the
+// socket drained, saving the EAGAIN read), and once a read fills the buffer,
+// with splice(2) through a pooled pipe (zero copy in the kernel). Bytes a
+// send could not take wait in the same pipe. A direction that reads
 // end-of-stream shuts down the write side of the other socket once its pipe
 // is flushed (half-close); the session ends when both directions are done,
 // on an error or reset, on the idle timeout, or when the engine closes it
@@ -46,12 +49,14 @@ class session : public std::enable_shared_from_this<session>, public session_hoo
     std::size_t in_pipe = 0;
     bool eof = false;
     bool done = false;
+    bool bulk = false;  // splice from the socket instead of recv/send
   };
   enum class phase { connecting, relaying, closed };
 
   void connect_next();
   void on_connect(const boost::system::error_code& ec, bool synchronous = false);
   void wait_readable(bool upstream);
+  void note_read(std::size_t n, bool upstream);
   boost::system::error_code connect_result();
   void arm_timer(std::chrono::steady_clock::time_point at);
   void on_timer(const boost::system::error_code& ec);

@@ -10,6 +10,7 @@
 // themselves into the worker's intrusive list so halt and stop can close them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -94,6 +95,8 @@ class worker {
   asio::io_context& io() { return io_; }
   const data_plane_context& context() const { return context_; }
   pipe_pool& pipes() { return pipes_; }
+  // Scratch space for the small-transfer path; sessions use it only within one handler.
+  std::array<char, 16384>& scratch() { return scratch_; }
   session_list& sessions() { return sessions_; }
   // Listeners by VIP endpoint; on this worker's thread only.
   std::map<asio::ip::tcp::endpoint, std::shared_ptr<listener>>& listeners() { return listeners_; }
@@ -108,6 +111,7 @@ class worker {
   // still holds end sessions, which give their pipes back).
   data_plane_context context_;
   pipe_pool pipes_;
+  std::array<char, 16384> scratch_;
   session_list sessions_;
   asio::io_context io_{1};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
