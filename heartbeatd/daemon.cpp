@@ -74,6 +74,8 @@ heartbeat_daemon::heartbeat_daemon(asio::io_context& io, const lbha::clock& cloc
               std::chrono::system_clock::now().time_since_epoch())
               .count()))),
       tick_timer_(io),
+      dead_timer_(io),
+      probe_timer_(io),
       notifier_(hooks{in_.node.notify().on_active(), in_.node.notify().on_passive(),
                       in_.node.notify().on_fault()}) {
   if (id_.node_id == 0) id_.node_id = 1;
@@ -97,6 +99,7 @@ settings heartbeat_daemon::make_settings() const {
   s.initdead = milliseconds(ha.initdead_ms());
   s.auto_failback = ha.auto_failback();
   s.arp_probe = ha.arp_probe().enabled();
+  s.probe_lead = milliseconds(ha.arp_probe().timeout_ms() + 2);
   s.has_ping_nodes = in_.node.ping_nodes_size() > 0;
   s.path_count = std::max<std::size_t>(peers_.size(), 1);
   return s;
@@ -182,6 +185,8 @@ void heartbeat_daemon::stop() {
   if (vips_held_) remove_vips();  // a clean stop hands the VIPs over; the peer sees us gone
   ++burst_generation_;
   tick_timer_.cancel();
+  dead_timer_.cancel();
+  probe_timer_.cancel();
   if (pinger_) pinger_->stop();
   if (arp_) arp_->close();
   boost::system::error_code ignored;
@@ -259,6 +264,19 @@ void heartbeat_daemon::handle_datagram(const std::uint8_t* data, std::size_t siz
   }
   ++received_;
   run(sm_->on_heartbeat(path, m.value()));
+  // Notice the peer's death the moment deadtime expires, not at the next tick: up to one
+  // interval sooner.
+  dead_timer_.expires_after(sm_->config().deadtime + std::chrono::milliseconds(1));
+  dead_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec && !stopped_) run(sm_->tick());
+  });
+  const auto& cfg = sm_->config();
+  if (cfg.arp_probe && cfg.probe_lead > milliseconds(0) && cfg.probe_lead < cfg.deadtime) {
+    probe_timer_.expires_after(cfg.deadtime - cfg.probe_lead);
+    probe_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec && !stopped_) run(sm_->tick());
+    });
+  }
 }
 
 void heartbeat_daemon::send_heartbeat() {
@@ -308,8 +326,14 @@ void heartbeat_daemon::run(const actions& acts) {
   for (const auto& a : acts) {
     switch (a.kind) {
       case action_kind::persist_term:
-        if (auto r = save_term(in_.state_dir / term_file, a.term); !r)
-          logger()->error("cannot persist term {}: {}", a.term, r.error().message());
+        // The write fsyncs (tens of ms on some disks): it runs right after this batch, so
+        // the VIPs and the first GARP burst do not wait for the disk. A crash inside that
+        // window loses only this increment, and the peer still orders terms correctly
+        // because every takeover goes past the highest term it has seen.
+        asio::post(io_, [this, term = a.term] {
+          if (auto r = save_term(in_.state_dir / term_file, term); !r)
+            logger()->error("cannot persist term {}: {}", term, r.error().message());
+        });
         break;
       case action_kind::add_vips: add_vips(); break;
       case action_kind::remove_vips: remove_vips(); break;

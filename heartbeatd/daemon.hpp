@@ -128,6 +128,8 @@ class heartbeat_daemon {
   std::vector<std::array<std::uint8_t, 2048>> buffers_;
   std::vector<asio::ip::udp::endpoint> senders_;
   asio::steady_timer tick_timer_;
+  asio::steady_timer dead_timer_;
+  asio::steady_timer probe_timer_;
   clock::time_point next_tick_{};
 
   std::unique_ptr<vip_addresses> addresses_;

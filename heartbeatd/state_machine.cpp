@@ -33,6 +33,13 @@ bool state_machine::peer_alive() const {
   return false;
 }
 
+std::optional<clock::time_point> state_machine::last_heard() const {
+  std::optional<clock::time_point> newest;
+  for (const auto& t : path_heard_)
+    if (t && (!newest || *t > *newest)) newest = t;
+  return newest;
+}
+
 peer_status state_machine::peer() const {
   peer_status s;
   s.heard = peer_heard_;
@@ -223,6 +230,14 @@ bool state_machine::decide(actions& out) {
       if (role_ != resting) {
         set_role(out, resting);
         return true;
+      }
+      if (alive && settings_.arp_probe && settings_.probe_lead.count() > 0 && !isolated() &&
+          !probing_ && !probe_clear_ && now >= next_probe_) {
+        const auto heard = last_heard();
+        if (heard && now - *heard >= settings_.deadtime - settings_.probe_lead) {
+          probing_ = true;  // early probe: the answer is in when deadtime expires
+          out.push_back({action_kind::probe_vips});
+        }
       }
       if (!alive) {
         if (isolated()) return false;  // rule 1: maybe we are the one cut off

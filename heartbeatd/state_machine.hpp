@@ -49,6 +49,10 @@ struct settings {
   milliseconds initdead{3000};
   bool auto_failback = false;
   bool arp_probe = true;      // probe the VIPs before a takeover on a dead peer
+  // Start that probe this long before deadtime expires (the probe's own timeout), so
+  // its answer is in when the peer is declared dead and the probe adds nothing to the
+  // failover. A heartbeat arriving meanwhile discards the result.
+  milliseconds probe_lead{0};
   bool has_ping_nodes = false;
   std::size_t path_count = 1;
 };
@@ -118,6 +122,7 @@ class state_machine {
  private:
   bool isolated() const { return settings_.has_ping_nodes && !ping_ok_; }
   bool peer_alive() const;
+  std::optional<clock::time_point> last_heard() const;
   bool peer_active() const { return peer_alive() && peer_.sender_role == role::active; }
   bool we_win_dual_active() const;
   bool we_are_preferred() const;

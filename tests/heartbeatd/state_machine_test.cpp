@@ -699,3 +699,56 @@ TEST(state_machine, warns_once_when_the_heartbeat_is_late) {
 
 }  // namespace
 }  // namespace lbha::heartbeat
+
+namespace lbha::heartbeat {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(state_machine_probe_lead, probes_before_deadtime_so_the_takeover_is_not_delayed) {
+  manual_clock clock;
+  settings cfg;
+  cfg.node_id = 2;
+  cfg.probe_lead = 30ms;
+  state_machine sm(clock, cfg, 0);
+  sm.start();
+  message peer;
+  peer.node_id = 1;
+  peer.sender_role = role::active;
+  peer.term = 3;
+  sm.on_heartbeat(0, peer);
+  clock.advance(960ms);
+  EXPECT_EQ(count(sm.tick(), action_kind::probe_vips), 0);
+  clock.advance(10ms);  // 970 ms of silence: deadtime - probe_lead
+  EXPECT_EQ(count(sm.tick(), action_kind::probe_vips), 1);
+  EXPECT_TRUE(sm.on_probe_result(false).empty() || sm.current_role() == role::passive);
+  EXPECT_EQ(sm.current_role(), role::passive);  // the peer is not dead yet
+  clock.advance(30ms);
+  sm.tick();
+  EXPECT_EQ(sm.current_role(), role::active);  // at deadtime exactly, no further probe
+  EXPECT_EQ(sm.term(), 4u);
+}
+
+TEST(state_machine_probe_lead, a_heartbeat_after_the_early_probe_discards_its_result) {
+  manual_clock clock;
+  settings cfg;
+  cfg.node_id = 2;
+  cfg.probe_lead = 30ms;
+  state_machine sm(clock, cfg, 0);
+  sm.start();
+  message peer;
+  peer.node_id = 1;
+  peer.sender_role = role::active;
+  sm.on_heartbeat(0, peer);
+  clock.advance(975ms);
+  EXPECT_EQ(count(sm.tick(), action_kind::probe_vips), 1);
+  sm.on_probe_result(false);
+  sm.on_heartbeat(0, peer);  // the peer was only late
+  clock.advance(1001ms);
+  auto acts = sm.tick();
+  EXPECT_EQ(sm.current_role(), role::passive);  // must probe again before taking over
+  EXPECT_EQ(count(acts, action_kind::probe_vips), 1);
+}
+
+}  // namespace
+}  // namespace lbha::heartbeat

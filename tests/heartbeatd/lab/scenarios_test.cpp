@@ -40,11 +40,13 @@ class heartbeatd_lab : public lab::lab_test {
 };
 
 // Samples the kernel's view on both nodes until `stop`; counts moments with two owners.
+// The two reads are a few ms apart, so the node expected to gain the VIP is read first:
+// if it holds the VIP at t1 and the other still does at t2 > t1, both held it at t2.
 class ownership_sampler {
  public:
-  explicit ownership_sampler(const ha_pair& p) : thread_([this, &p] {
+  explicit ownership_sampler(const ha_pair& p, int gaining = 2) : thread_([this, &p, gaining] {
       while (!stop_) {
-        const bool a = p.holds_vip(1), b = p.holds_vip(2);
+        const bool b = p.holds_vip(gaining), a = p.holds_vip(3 - gaining);
         if (a && b) ++both_;
         ++samples_;
       }
