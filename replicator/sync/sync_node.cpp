@@ -38,6 +38,7 @@ sync_node::sync_node(node_settings settings, const clock& clock)
     peers_.push_back(std::move(p));
   }
   next_purge_ = clock_.now() + settings_.purge_interval;
+  resync_deadline_ = clock_.now() + settings_.resync_timeout;
 }
 
 void sync_node::tick() {
@@ -49,14 +50,23 @@ void sync_node::tick() {
       if (now - c.opened >= settings_.handshake_timeout) to_drop.emplace_back(id, "handshake timeout");
     } else if (now - c.last_rx >= settings_.peer_timeout) {
       to_drop.emplace_back(id, "peer silent");
-    } else if (now - c.last_tx >= settings_.heartbeat_interval) {
-      c.session.send_control(control_type::heartbeat);
+    } else {
+      if (c.peer) push(c);
+      if (now - c.last_tx >= settings_.heartbeat_interval && !c.session.has_output()) {
+        c.session.send_control(control_type::heartbeat);
+      }
     }
   }
   for (auto& [id, reason] : to_drop) drop(id, reason);
   for (std::size_t i = 0; i < peers_.size(); ++i) {
     const auto& p = peers_[i];
     if (!p.active && !p.dialing && now >= p.next_dial) start_dial(i, now);
+  }
+  if (needs_resync_ && !teacher_ && now >= resync_deadline_) {
+    needs_resync_ = false;
+    get_logger("syncd")->info("no peer taught us within {} ms: starting on our own",
+                              std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  settings_.resync_timeout).count());
   }
   if (now >= next_purge_) {
     for (auto& t : tables_) t.purge(now);
@@ -118,6 +128,10 @@ void sync_node::received(connection_id id, byte_view data) {
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
   it->second.last_rx = clock_.now();
+  // A session that has just come up is not pushed to at once: the peer's
+  // first message is likely a RESYNCREQ, and the lesson would send the same
+  // entries again. tick() pushes the backlog if no request comes.
+  const bool was_established = it->second.session.state() == session_state::established;
   std::vector<session_event> events;
   it->second.session.receive(data, events);
   for (auto& e : events) {
@@ -126,7 +140,8 @@ void sync_node::received(connection_id id, byte_view data) {
     handle(id, it->second, e);
   }
   it = connections_.find(id);
-  if (it != connections_.end() && it->second.session.state() == session_state::established) {
+  if (was_established && it != connections_.end() &&
+      it->second.session.state() == session_state::established) {
     push(it->second);
   }
 }

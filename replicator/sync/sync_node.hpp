@@ -59,6 +59,9 @@ struct node_settings {
   clock::duration reconnect_min = 500ms;
   clock::duration reconnect_max = 5s;
   clock::duration purge_interval = 10s;
+  // A node that finds no peer to teach it within this time after start is
+  // on its own and counts as synced (HAProxy's PEER_RESYNC_TIMEOUT).
+  clock::duration resync_timeout = 5s;
   std::size_t max_payload = default_max_payload;
   std::uint32_t seed = 1;  // for the collision retry delay
 };
@@ -179,6 +182,7 @@ class sync_node {
   bool needs_resync_ = true;
   std::optional<connection_id> teacher_;
   clock::time_point next_purge_{};
+  clock::time_point resync_deadline_{};
   std::mt19937 random_;
   node_counters counters_;
 };

@@ -131,6 +131,7 @@ void syncd::do_read(connection_id id, std::shared_ptr<link> l) {
                                 flush();
                                 return;
                               }
+                              bytes_received_ += n;
                               node_.received(id, byte_view(l->read_buffer.data(), n));
                               flush();
                               if (l->socket.is_open()) do_read(id, l);
@@ -173,6 +174,7 @@ void syncd::flush() {
   for (auto& [id, data] : node_.take_outputs()) {
     auto it = links_.find(id);
     if (it == links_.end()) continue;
+    bytes_sent_ += data.size();
     it->second->queue.push_back(std::move(data));
     do_write(id, it->second);
   }
@@ -207,6 +209,8 @@ lbha::v1::SyncStatus syncd::status() const {
   out.set_refused_connections(node_.counters().refused_connections);
   out.set_session_errors(node_.counters().session_errors);
   out.set_proxy_connected(table_.connected());
+  out.set_bytes_sent(bytes_sent_);
+  out.set_bytes_received(bytes_received_);
   return out;
 }
 
