@@ -17,9 +17,13 @@
 // Sessions: heartbeat after heartbeat_interval without sending; a peer
 // silent for peer_timeout is dropped and redialled. Our updates carry ids
 // from each table's counter; the peer acknowledges them and a new session
-// resumes after the last acknowledged id. The first session after start asks
-// for a full resync (RESYNCREQ) and confirms when taught; a peer that asks
-// is taught every entry with its remaining expiry, then RESYNCFINISHED.
+// resumes after the last acknowledged id (the backlog goes out on the next
+// message or tick, so a peer that asks for a resync first is not sent every
+// entry twice). The first session after start asks for a full resync
+// (RESYNCREQ) and confirms when taught; a node that finds no teacher within
+// resync_timeout counts as synced. A peer that asks is taught every entry
+// with its remaining expiry, then RESYNCFINISHED (RESYNCPARTIAL while we are
+// still learning ourselves).
 //
 // Single-threaded: the daemon calls it from its io_context only.
 #pragma once
