@@ -25,18 +25,6 @@ namespace {
 constexpr const char* bridge_name = "br0";
 constexpr const char* node_interface = "eth0";
 
-const char* role_name(role kind) {
-  switch (kind) {
-    case role::lb:
-      return "lb";
-    case role::server:
-      return "server";
-    case role::client:
-      return "client";
-  }
-  return "?";
-}
-
 role role_from(const std::string& text) {
   if (text == "lb") return role::lb;
   if (text == "server") return role::server;
@@ -99,6 +87,18 @@ std::filesystem::path write_config(const std::filesystem::path& path, const Conf
 }
 
 }  // namespace
+
+const char* to_string(role kind) {
+  switch (kind) {
+    case role::lb:
+      return "lb";
+    case role::server:
+      return "server";
+    case role::client:
+      return "client";
+  }
+  return "?";
+}
 
 std::string why_lab_unavailable() {
   if (::geteuid() != 0) {
@@ -251,7 +251,7 @@ void lab::save_state(const std::filesystem::path& state_file) const {
   for (const auto& n : nodes_) {
     out << YAML::BeginMap;
     out << YAML::Key << "name" << YAML::Value << n.name;
-    out << YAML::Key << "role" << YAML::Value << role_name(n.kind);
+    out << YAML::Key << "role" << YAML::Value << to_string(n.kind);
     out << YAML::Key << "index" << YAML::Value << n.index;
     out << YAML::Key << "netns" << YAML::Value << n.netns;
     out << YAML::Key << "ipv4" << YAML::Value << n.ipv4;
@@ -332,7 +332,7 @@ const node& lab::find(role kind, int i) const {
   for (const auto& n : nodes_) {
     if (n.kind == kind && n.index == i) return n;
   }
-  throw lab_error(std::string("no lab node of role ") + role_name(kind) + " with index " +
+  throw lab_error(std::string("no lab node of role ") + to_string(kind) + " with index " +
                   std::to_string(i));
 }
 

@@ -42,6 +42,7 @@
 namespace lbha::lab {
 
 enum class role { lb, server, client };
+const char* to_string(role kind);  // "lb", "server", "client"
 
 struct node {
   std::string name;  // "lb1", "rs2", "client1"; also its port name on the bridge

@@ -21,18 +21,6 @@ namespace {
 const std::filesystem::path default_base_dir = "/tmp/lbha-lab";
 const std::filesystem::path default_state = default_base_dir / "lab.yaml";
 
-const char* role_label(role kind) {
-  switch (kind) {
-    case role::lb:
-      return "lb";
-    case role::server:
-      return "server";
-    case role::client:
-      return "client";
-  }
-  return "?";
-}
-
 void print_layout(const lab& l, const std::filesystem::path& state, std::ostream& out) {
   out << "lab " << l.prefix() << " (state " << state.string() << ", dir " << l.dir().string()
       << ")\n";
@@ -40,7 +28,7 @@ void print_layout(const lab& l, const std::filesystem::path& state, std::ostream
       << "address" << std::setw(16) << "ipv6"
       << "namespace\n";
   for (const auto& n : l.nodes()) {
-    out << "  " << std::left << std::setw(9) << n.name << std::setw(8) << role_label(n.kind)
+    out << "  " << std::left << std::setw(9) << n.name << std::setw(8) << to_string(n.kind)
         << std::setw(14) << n.ipv4 << std::setw(16) << (n.ipv6.empty() ? "-" : n.ipv6) << n.netns
         << "\n";
   }
