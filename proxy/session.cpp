@@ -40,6 +40,8 @@ session::session(worker& w, asio::ip::tcp::socket client, asio::ip::tcp::endpoin
 session::~session() {
   worker_.pipes().give(up_.pipe, up_.in_pipe == 0);
   worker_.pipes().give(down_.pipe, down_.in_pipe == 0);
+  worker_.buffers().give(std::move(up_.buffer));
+  worker_.buffers().give(std::move(down_.buffer));
 }
 
 void session::start() {
@@ -109,7 +111,7 @@ void session::connect_next() {
   }
   phase_ = phase::connecting;
   if (::connect(fd, target.data(), static_cast<socklen_t>(target.size())) == 0) {
-    on_connect({}, true);
+    on_connect({});
     return;
   }
   if (errno != EINPROGRESS) {
@@ -121,7 +123,7 @@ void session::connect_next() {
   // round through the reactor.
   pollfd p{fd, POLLOUT, 0};
   if (::poll(&p, 1, 0) == 1) {
-    on_connect(connect_result(), true);
+    on_connect(connect_result());
     return;
   }
   arm_timer(std::chrono::steady_clock::now() + pool_->settings.connect_timeout);
@@ -154,7 +156,7 @@ void session::release_server() {
   }
 }
 
-void session::on_connect(const boost::system::error_code& ec, bool synchronous) {
+void session::on_connect(const boost::system::error_code& ec) {
   if (phase_ == phase::closed) return;
   if (ec) {
     boost::system::error_code ignored;
@@ -168,15 +170,7 @@ void session::on_connect(const boost::system::error_code& ec, bool synchronous) 
   last_activity_ = std::chrono::steady_clock::now();
   arm_timer(last_activity_ + pool_->settings.client_timeout);
   pump(true);
-  if (phase_ == phase::closed) return;
-  if (synchronous) {
-    // Connected within this handler: no reactor round has run since the
-    // socket was registered, so any readiness edge is still pending and a
-    // plain wait cannot miss it. Saves a splice that would find nothing yet.
-    wait_readable(false);
-  } else {
-    pump(false);
-  }
+  if (phase_ != phase::closed) pump(false);
 }
 
 void session::wait_readable(bool upstream) {
@@ -254,50 +248,7 @@ void session::pump(bool upstream) {
       return;
     }
     if (!d.bulk) {
-      // Small transfers: recv into the worker's scratch buffer and send at
-      // once. A short read means the socket is drained, so we can wait for
-      // readiness without a read that would only say EAGAIN. A full buffer
-      // means a bulk transfer: this direction switches to splice for good.
-      auto& buf = worker_.scratch();
-      const ssize_t n = ::recv(in.native_handle(), buf.data(), buf.size(), MSG_DONTWAIT);
-      if (n > 0) {
-        note_read(static_cast<std::size_t>(n), upstream);
-        ssize_t m = ::send(out.native_handle(), buf.data(), static_cast<std::size_t>(n),
-                           MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (m < 0) {
-          if (errno != EAGAIN && errno != EINTR) {
-            close();
-            return;
-          }
-          m = 0;
-        }
-        if (m < n) {
-          // Park the rest in the (empty, 64 KiB) pipe; the splice path flushes it.
-          const auto rest = static_cast<std::size_t>(n - m);
-          if (::write(d.pipe.write_end, buf.data() + m, rest) != static_cast<ssize_t>(rest)) {
-            close();
-            return;
-          }
-          d.in_pipe = rest;
-        }
-        if (static_cast<std::size_t>(n) == buf.size()) {
-          d.bulk = true;
-        } else if (d.in_pipe == 0) {
-          wait_readable(upstream);
-          return;
-        }
-        continue;
-      }
-      if (n == 0) {
-        d.eof = true;
-        continue;
-      }
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) {
-        wait_readable(upstream);
-        return;
-      }
-      close();
+      receive_small(upstream);
       return;
     }
     const ssize_t n = ::splice(in.native_handle(), nullptr, d.pipe.write_end, nullptr, splice_chunk,
@@ -319,6 +270,57 @@ void session::pump(bool upstream) {
     close();  // reset by the sending side
     return;
   }
+}
+
+void session::receive_small(bool upstream) {
+  direction& d = upstream ? up_ : down_;
+  auto& in = upstream ? client_ : server_socket_;
+  if (!d.buffer) d.buffer = worker_.buffers().take();
+  // A real receive, not a readiness wait: Asio tries it at once and, when the
+  // socket turns out drained, waits on the edge without re-arming epoll (a
+  // plain wait costs an epoll_ctl MOD per message, which is dearer than the
+  // failed recv).
+  in.async_receive(asio::buffer(d.buffer.get(), buffer_pool::size),
+                   [self = shared_from_this(), upstream](boost::system::error_code ec,
+                                                         std::size_t n) {
+                     self->on_small(upstream, ec, n);
+                   });
+}
+
+void session::on_small(bool upstream, const boost::system::error_code& ec, std::size_t n) {
+  if (phase_ != phase::relaying) return;
+  direction& d = upstream ? up_ : down_;
+  if (ec == asio::error::eof) {
+    d.eof = true;
+    pump(upstream);
+    return;
+  }
+  if (ec) {
+    if (ec != asio::error::operation_aborted) close();
+    return;
+  }
+  note_read(n, upstream);
+  auto& out = upstream ? server_socket_ : client_;
+  ssize_t m = ::send(out.native_handle(), d.buffer.get(), n, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (m < 0) {
+    if (errno != EAGAIN && errno != EINTR) {
+      close();
+      return;
+    }
+    m = 0;
+  }
+  if (static_cast<std::size_t>(m) < n) {
+    // Park the rest in the (empty, 64 KiB) pipe; pump() flushes it.
+    const auto rest = n - static_cast<std::size_t>(m);
+    if (::write(d.pipe.write_end, d.buffer.get() + m, rest) != static_cast<ssize_t>(rest)) {
+      close();
+      return;
+    }
+    d.in_pipe = rest;
+  }
+  // A full buffer means a bulk transfer: splice from now on.
+  if (n == buffer_pool::size) d.bulk = true;
+  pump(upstream);
 }
 
 void session::note_read(std::size_t n, bool upstream) {

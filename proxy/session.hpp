@@ -4,10 +4,11 @@
 // table, then balancer), connects with the connect timeout and, on failure,
 // tries up to two other servers; with none left it uses the fallback server
 // or closes the client at once. Then both directions are relayed: first
-// with recv/send through the worker's scratch buffer (a short read proves the
-// socket drained, saving the EAGAIN read), and once a read fills the buffer,
-// with splice(2) through a pooled pipe (zero copy in the kernel). Bytes a
-// send could not take wait in the same pipe. A direction that reads
+// with Asio receives into a pooled 16 KiB buffer and a direct send (Asio's
+// speculative receive avoids the epoll re-arm a readiness wait costs per
+// message), and once a read fills the buffer, with splice(2) through a pooled
+// pipe (zero copy in the kernel). Bytes a send could not take wait in the same
+// pipe. A direction that reads
 // end-of-stream shuts down the write side of the other socket once its pipe
 // is flushed (half-close); the session ends when both directions are done,
 // on an error or reset, on the idle timeout, or when the engine closes it
@@ -49,12 +50,15 @@ class session : public std::enable_shared_from_this<session>, public session_hoo
     std::size_t in_pipe = 0;
     bool eof = false;
     bool done = false;
-    bool bulk = false;  // splice from the socket instead of recv/send
+    bool bulk = false;  // splice from the socket instead of receiving into `buffer`
+    std::unique_ptr<char[]> buffer;
   };
   enum class phase { connecting, relaying, closed };
 
   void connect_next();
-  void on_connect(const boost::system::error_code& ec, bool synchronous = false);
+  void on_connect(const boost::system::error_code& ec);
+  void receive_small(bool upstream);
+  void on_small(bool upstream, const boost::system::error_code& ec, std::size_t n);
   void wait_readable(bool upstream);
   void note_read(std::size_t n, bool upstream);
   boost::system::error_code connect_result();

@@ -55,6 +55,24 @@ class pipe_pool {
   std::vector<splice_pipe> spare_;
 };
 
+// Receive buffers for the small-transfer path, reused across sessions.
+class buffer_pool {
+ public:
+  static constexpr std::size_t size = 16384;
+  std::unique_ptr<char[]> take() {
+    if (spare_.empty()) return std::make_unique<char[]>(size);
+    auto b = std::move(spare_.back());
+    spare_.pop_back();
+    return b;
+  }
+  void give(std::unique_ptr<char[]> b) {
+    if (b && spare_.size() < 1024) spare_.push_back(std::move(b));
+  }
+
+ private:
+  std::vector<std::unique_ptr<char[]>> spare_;
+};
+
 // What every worker shares with the engine.
 struct data_plane_context {
   stick_table* table = nullptr;
@@ -95,8 +113,7 @@ class worker {
   asio::io_context& io() { return io_; }
   const data_plane_context& context() const { return context_; }
   pipe_pool& pipes() { return pipes_; }
-  // Scratch space for the small-transfer path; sessions use it only within one handler.
-  std::array<char, 16384>& scratch() { return scratch_; }
+  buffer_pool& buffers() { return buffers_; }
   session_list& sessions() { return sessions_; }
   // Listeners by VIP endpoint; on this worker's thread only.
   std::map<asio::ip::tcp::endpoint, std::shared_ptr<listener>>& listeners() { return listeners_; }
@@ -111,7 +128,7 @@ class worker {
   // still holds end sessions, which give their pipes back).
   data_plane_context context_;
   pipe_pool pipes_;
-  std::array<char, 16384> scratch_;
+  buffer_pool buffers_;
   session_list sessions_;
   asio::io_context io_{1};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
