@@ -37,6 +37,15 @@ ha_pair::ha_pair(lab::lab& l, pair_options o) : lab_(l), options_(o), vip_(lab::
   auto* rs = vs->add_real_servers();
   rs->set_label("rs1");
   rs->set_ip(l.server(1).ipv4);
+  if (o.ipv6_vip) {
+    auto* v6 = cluster.add_virtual_services();
+    v6->set_label("web6");
+    v6->set_ip(vip6);
+    *v6->add_ports() = *ports;
+    auto* rs6 = v6->add_real_servers();
+    rs6->set_label("rs1");
+    rs6->set_ip(l.server(1).ipv6);
+  }
   config::apply_defaults(cluster);
   for (int i = 1; i <= 2; ++i) {
     auto node = l.node_config(i);
@@ -56,6 +65,10 @@ ha_pair::ha_pair(lab::lab& l, pair_options o) : lab_(l), options_(o), vip_(lab::
     ::chmod(key.c_str(), 0600);
     l.start(l.lb(i).name, "responder",
             {lab::lab_server_binary().string(), vip_, "80", "--name", l.lb(i).name, "--freebind"});
+    if (o.ipv6_vip)
+      l.start(l.lb(i).name, "responder6",
+              {lab::lab_server_binary().string(), vip6, "80", "--name", l.lb(i).name,
+               "--freebind"});
   }
   start_daemon(1);
   start_daemon(2);
@@ -104,6 +117,17 @@ v1::HaResult ha_pair::make_passive(int i) const {
 bool ha_pair::holds_vip(int i) const {
   auto r = lab_.exec(lab_.lb(i).name, {"ip", "-4", "-o", "addr", "show", "dev", "eth0"});
   return r.out.find(" " + vip_ + "/32") != std::string::npos;
+}
+
+bool ha_pair::holds_vip6(int i) const {
+  auto r = lab_.exec(lab_.lb(i).name, {"ip", "-6", "-o", "addr", "show", "dev", "eth0"});
+  return r.out.find(" " + vip6 + "/128") != std::string::npos;
+}
+
+std::string ha_pair::client_neighbour_mac6() const {
+  auto r = lab_.exec(lab_.client(1).name, {"ip", "-6", "neigh", "show", vip6, "dev", "eth0"});
+  auto at = r.out.find("lladdr ");
+  return at == std::string::npos ? "" : r.out.substr(at + 7, 17);
 }
 
 std::string ha_pair::mac(const std::string& node) const {

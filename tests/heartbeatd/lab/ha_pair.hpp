@@ -23,7 +23,10 @@ struct pair_options {
   std::uint32_t initdead_ms = 1000;
   bool arp_probe = true;
   bool ping_nodes = false;  // rs1 as ICMP ping node on both
+  bool ipv6_vip = false;    // a second VIP, vip6(), in an IPv6 lab
 };
+
+inline const std::string vip6 = "2001:db8::100";
 
 extern const std::string test_key_hex;
 
@@ -39,6 +42,8 @@ class ha_pair {
   lbha::v1::HaResult make_passive(int i) const;
 
   bool holds_vip(int i) const;        // the VIP is on lb<i>'s eth0
+  bool holds_vip6(int i) const;       // vip6 is on lb<i>'s eth0
+  std::string client_neighbour_mac6() const;  // the client's neighbour entry for vip6
   std::string mac(const std::string& node) const;
   std::string client_neighbour_mac() const;  // the client's ARP entry for the VIP
   std::string client_reaches() const;  // "lb1", "lb2" or "" (no answer)

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <thread>
 
+#include "common/grpc_unix.hpp"
 #include "heartbeatd/wire.hpp"
 #include "tests/heartbeatd/lab/ha_pair.hpp"
 #include "tests/lab/lab_fixture.hpp"
@@ -28,7 +29,7 @@ using lab::wait_until;
 class heartbeatd_lab : public lab::lab_test {
  protected:
   ha_pair& make_pair(pair_options o = {}) {
-    auto& l = make_lab({.lb_nodes = 2, .servers = 1, .clients = 1});
+    auto& l = make_lab({.lb_nodes = 2, .servers = 1, .clients = 1, .ipv6 = o.ipv6_vip});
     pair_ = std::make_unique<ha_pair>(l, o);
     return *pair_;
   }
@@ -206,6 +207,42 @@ TEST_F(heartbeatd_lab, ten_percent_heartbeat_loss_for_30s_changes_no_role) {
   EXPECT_EQ(sampler.both(), 0);
   EXPECT_EQ(p.status(1).takeovers() + p.status(2).takeovers(), takeovers);
   EXPECT_LT(p.status(2).received(), 30u * 10u);  // the loss really happened
+}
+
+TEST_F(heartbeatd_lab, ipv6_vip_moves_with_an_unsolicited_neighbour_advertisement) {
+  auto& p = make_pair({.ipv6_vip = true});
+  ASSERT_EQ(p.wait_single_owner(5s), 1);
+  ASSERT_TRUE(p.holds_vip6(1));
+  ASSERT_FALSE(p.holds_vip6(2));
+  // lab::tcp_connect is IPv4-only: ping the IPv6 VIP instead.
+  auto ping6 = [&] {
+    return p.lab().exec("client1", {"ping", "-6", "-c", "1", "-W", "1", vip6}).ok();
+  };
+  ASSERT_TRUE(wait_until(ping6, 5s));
+  ASSERT_EQ(p.client_neighbour_mac6(), p.mac("lb1"));
+  p.lab().link_down("lb1");
+  ASSERT_TRUE(wait_until([&] { return p.holds_vip6(2); }, 3s));
+  EXPECT_TRUE(wait_until([&] { return p.client_neighbour_mac6() == p.mac("lb2"); }, 500ms))
+      << p.client_neighbour_mac6();
+  EXPECT_TRUE(ping6());
+}
+
+TEST_F(heartbeatd_lab, watch_status_streams_the_role_change_of_a_switch_over) {
+  auto& p = make_pair();
+  ASSERT_EQ(p.wait_single_owner(5s), 1);
+  auto stub = v1::Ha::NewStub(unix_channel(socket_path(p.lab().lb(2).run_dir(), "heartbeatd")));
+  auto ctx = context_with_deadline(5s);
+  auto reader = stub->WatchStatus(ctx.get(), {});
+  v1::HaStatus s;
+  ASSERT_TRUE(reader->Read(&s));
+  EXPECT_EQ(s.role(), v1::ROLE_PASSIVE);
+  std::thread switcher([&] { p.make_active(2); });
+  bool saw_active = false;
+  while (!saw_active && reader->Read(&s)) saw_active = s.role() == v1::ROLE_ACTIVE;
+  switcher.join();
+  EXPECT_TRUE(saw_active);
+  EXPECT_EQ(s.peer_role(), v1::ROLE_PASSIVE);
+  ctx->TryCancel();
 }
 
 // Receives one heartbeat lb1 sends to lb2, as seen on lb2's interface.
