@@ -10,6 +10,7 @@ namespace {
 
 void add_all_commands(CLI::App& app, cli_context& context) {
   add_config_commands(app, context);
+  add_replication_commands(app, context);
   add_version_command(app, context);
 }
 

@@ -20,6 +20,9 @@ void add_global_options(CLI::App& app, cli_context& context);
 // config validate FILE, config show [FILE] (config_commands.cpp).
 void add_config_commands(CLI::App& app, cli_context& context);
 
+// pair, unpair, apply -f FILE, replication status (replication_commands.cpp).
+void add_replication_commands(CLI::App& app, cli_context& context);
+
 // version (version_command.cpp).
 void add_version_command(CLI::App& app, cli_context& context);
 

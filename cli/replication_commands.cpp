@@ -1,0 +1,258 @@
+// lbctl pair / unpair / apply / replication status: the front end of
+// lbha-replicatord (lbha.v1.Replication on <run-dir>/replicatord.sock).
+//
+// The peer's password is read from the terminal with echo off, or from the
+// first line of --password-file; it never appears in argv and lbctl never
+// prints it. `apply` parses the file here, so errors name its lines, and the
+// daemon commits it (generation + 1) and pushes it to the secondary.
+#include <google/protobuf/util/json_util.h>
+
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "cli/render.hpp"
+#include "common/atomic_file.hpp"
+#include "common/config/config.hpp"
+#include "common/grpc_unix.hpp"
+#include "lbha/v1/replication.grpc.pb.h"
+
+namespace lbha::cli {
+
+namespace {
+
+// Pairing and pushes include SSH handshakes and the peer's reloads.
+constexpr std::chrono::milliseconds operation_timeout{120000};
+constexpr std::chrono::milliseconds status_timeout{5000};
+
+std::unique_ptr<v1::Replication::Stub> stub(const cli_context& context) {
+  return v1::Replication::NewStub(unix_channel(socket_path(context.run_dir, "replicatord")));
+}
+
+// False (and the exit code set) when the RPC itself failed.
+bool rpc_ok(const grpc::Status& status, cli_context& context) {
+  if (status.ok()) return true;
+  *context.err << "lbctl: lbha-replicatord did not answer on "
+               << socket_path(context.run_dir, "replicatord").string() << ": "
+               << status.error_message() << "\n";
+  context.exit_code = exit_code::unreachable;
+  return false;
+}
+
+void print_json(const google::protobuf::Message& message, cli_context& context) {
+  google::protobuf::util::JsonPrintOptions json;
+  json.add_whitespace = true;
+  json.always_print_primitive_fields = true;
+  json.preserve_proto_field_names = true;
+  std::string text;
+  if (!google::protobuf::util::MessageToJsonString(message, &text, json).ok()) {
+    *context.err << "lbctl: cannot render JSON\n";
+    context.exit_code = exit_code::failed;
+    return;
+  }
+  *context.out << text;
+}
+
+void print_result(const v1::ReplicationResult& result, cli_context& context) {
+  context.exit_code = result.ok() ? exit_code::ok : exit_code::failed;
+  if (context.json) {
+    print_json(result, context);
+    return;
+  }
+  for (const auto& node : result.nodes()) {
+    *context.out << "  " << node.node() << ": " << (node.ok() ? "ok" : "FAILED");
+    if (node.generation() != 0) *context.out << " (generation " << node.generation() << ")";
+    *context.out << ": " << node.message() << "\n";
+  }
+  (result.ok() ? *context.out : *context.err) << result.message() << "\n";
+}
+
+// Reads one line from the terminal with echo switched off.
+std::optional<std::string> read_password_from_tty(const std::string& prompt) {
+  int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  termios saved{};
+  const bool is_tty = ::tcgetattr(fd, &saved) == 0;
+  if (is_tty) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  (void)!::write(fd, prompt.data(), prompt.size());
+  std::string line;
+  char c;
+  while (::read(fd, &c, 1) == 1 && c != '\n') line.push_back(c);
+  if (is_tty) ::tcsetattr(fd, TCSAFLUSH, &saved);
+  (void)!::write(fd, "\n", 1);
+  ::close(fd);
+  return line;
+}
+
+std::optional<std::string> read_password_file(const std::string& file, cli_context& context) {
+  auto text = read_file(file);
+  if (!text) {
+    *context.err << "lbctl: cannot read " << file << ": " << text.error().message() << "\n";
+    return std::nullopt;
+  }
+  std::string password = text.value().substr(0, text.value().find('\n'));
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  return password;
+}
+
+struct pair_options {
+  std::string peer;
+  std::string password_file;
+};
+
+void run_pair(const pair_options& options, cli_context& context) {
+  auto password = options.password_file.empty()
+                      ? read_password_from_tty("Password of the SSH user on " + options.peer + ": ")
+                      : read_password_file(options.password_file, context);
+  if (!password) {
+    if (options.password_file.empty()) {
+      *context.err << "lbctl: no terminal to ask for the password; use --password-file FILE\n";
+    }
+    context.exit_code = options.password_file.empty() ? exit_code::usage : exit_code::failed;
+    return;
+  }
+  v1::PairRequest request;
+  request.set_peer_address(options.peer);
+  request.set_password(*password);
+  password->assign(password->size(), '\0');
+  v1::ReplicationResult result;
+  auto ctx = context_with_deadline(operation_timeout);
+  auto status = stub(context)->Pair(ctx.get(), request, &result);
+  request.mutable_password()->assign(request.password().size(), '\0');
+  if (!rpc_ok(status, context)) return;
+  print_result(result, context);
+}
+
+void run_unpair(bool local_only, cli_context& context) {
+  v1::UnpairRequest request;
+  request.set_local_only(local_only);
+  v1::ReplicationResult result;
+  auto ctx = context_with_deadline(operation_timeout);
+  if (!rpc_ok(stub(context)->Unpair(ctx.get(), request, &result), context)) return;
+  print_result(result, context);
+}
+
+struct apply_options {
+  std::string file;
+  bool dry_run = false;
+};
+
+void run_apply(const apply_options& options, cli_context& context) {
+  auto loaded = config::load_cluster_config(options.file);
+  if (!loaded.ok()) {
+    print_errors(*context.err, loaded.errors);
+    *context.err << options.file << ": not applied\n";
+    context.exit_code = exit_code::failed;
+    return;
+  }
+  v1::PushRequest request;
+  *request.mutable_config() = *loaded.value;
+  request.set_dry_run(options.dry_run);
+  v1::ReplicationResult result;
+  auto ctx = context_with_deadline(operation_timeout);
+  if (!rpc_ok(stub(context)->Push(ctx.get(), request, &result), context)) return;
+  print_result(result, context);
+}
+
+std::string when(std::int64_t unix_ms) {
+  if (unix_ms == 0) return "never";
+  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  ::gmtime_r(&seconds, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+void run_status(cli_context& context) {
+  v1::ReplicationStatus status;
+  auto ctx = context_with_deadline(status_timeout);
+  if (!rpc_ok(stub(context)->GetStatus(ctx.get(), v1::ReplicationStatusRequest{}, &status),
+              context)) {
+    return;
+  }
+  context.exit_code = exit_code::ok;
+  if (context.json) {
+    print_json(status, context);
+    return;
+  }
+  auto& out = *context.out;
+  out << "node:              " << status.local_node() << "\n";
+  if (!status.paired()) {
+    out << "paired:            no\n";
+    out << "local generation:  " << status.local_generation() << "\n";
+    return;
+  }
+  out << "role:              " << status.role() << "\n"
+      << "cluster id:        " << status.cluster_id() << "\n"
+      << "peer:              " << status.peer_node() << " (" << status.peer_address() << ")\n";
+  if (!status.peer_fingerprint().empty()) {
+    out << "peer host key:     " << status.peer_fingerprint() << "\n";
+  }
+  out << "local generation:  " << status.local_generation() << " (term " << status.local_term()
+      << ")\n";
+  if (status.role() == "primary") {
+    out << "peer generation:   "
+        << (status.peer_generation() ? std::to_string(status.peer_generation()) : "unknown")
+        << (status.peer_reachable() ? "" : " (peer unreachable at last contact)") << "\n"
+        << "last push:         " << when(status.last_push_unix_ms());
+    if (status.last_push_unix_ms() != 0) {
+      out << ", " << (status.last_push_ok() ? "ok" : "FAILED") << ": "
+          << status.last_push_message();
+    }
+    out << "\n";
+  }
+}
+
+}  // namespace
+
+void add_replication_commands(CLI::App& app, cli_context& context) {
+  auto pair_opts = std::make_shared<pair_options>();
+  auto* pair = app.add_subcommand("pair", "pair this node (the primary) with a secondary over SSH");
+  pair->add_option("--peer", pair_opts->peer, "the secondary's address (its sshd)")->required();
+  pair->add_option("--password-file", pair_opts->password_file,
+                   "read the peer user's password from the first line of FILE instead of the "
+                   "terminal");
+  pair->footer(
+      "Asks once for the password of the peer's SSH user (node.yaml ssh.user, default\n"
+      "loadbalancer), pins the peer's host key, installs this node's key on the peer behind a\n"
+      "forced command, shares the heartbeat key and pushes the cluster config.\n"
+      "Example:\n  lbctl pair --peer 192.0.2.2");
+  pair->callback([pair_opts, &context] { run_pair(*pair_opts, context); });
+
+  auto local_only = std::make_shared<bool>(false);
+  auto* unpair = app.add_subcommand("unpair", "break the clustered pair (both nodes)");
+  unpair->add_flag("--local", *local_only,
+                   "clear the pairing on this node only (when the peer is gone)");
+  unpair->footer("Example:\n  lbctl unpair\n  lbctl unpair --local");
+  unpair->callback([local_only, &context] { run_unpair(*local_only, context); });
+
+  auto apply_opts = std::make_shared<apply_options>();
+  auto* apply = app.add_subcommand(
+      "apply", "commit a cluster.yaml on the primary and replicate it to the secondary");
+  apply->add_option("-f,--file", apply_opts->file, "the new cluster.yaml")->required();
+  apply->add_flag("--dry-run", apply_opts->dry_run, "validate only; commit nothing");
+  apply->footer(
+      "The generation is assigned by the primary (current + 1); the result shows both nodes.\n"
+      "Example:\n  lbctl apply -f cluster.yaml\n  lbctl apply -f cluster.yaml --dry-run");
+  apply->callback([apply_opts, &context] { run_apply(*apply_opts, context); });
+
+  auto* group = app.add_subcommand("replication", "config replication between the pair");
+  group->require_subcommand(1);
+  auto* status = group->add_subcommand(
+      "status", "peer, pinned host key, generations on both nodes, last push");
+  status->footer("Example:\n  lbctl replication status\n  lbctl --json replication status");
+  status->callback([&context] { run_status(context); });
+}
+
+}  // namespace lbha::cli
