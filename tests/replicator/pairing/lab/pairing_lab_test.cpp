@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -312,6 +314,32 @@ TEST_F(pairing_lab_test, unpair_leaves_no_key_behind) {
   EXPECT_NE(status.out.find("paired:            no"), std::string::npos) << status.out;
   // The pair can be made again with the password.
   EXPECT_TRUE(pair(password_).ok()) << logs();
+}
+
+// bench/replication runs this (disabled in the suite: it measures, it does not check).
+// Time of `lbctl apply` on the primary until it returns, i.e. the config is
+// committed, pushed over a fresh SSH session (handshake included), validated
+// and written on the secondary and its daemons asked to reload.
+TEST_F(pairing_lab_test, DISABLED_bench_apply_latency) {
+  start_replicatord(1);
+  ASSERT_TRUE(pair(password_).ok()) << logs();
+  auto median_ms = [&](int services) {
+    std::vector<double> samples;
+    for (int run = 0; run < 20; ++run) {
+      const auto file = services_file(services, "bench" + std::to_string(run % 2) + ".yaml");
+      const auto start = std::chrono::steady_clock::now();
+      auto applied = lbctl(1, {"apply", "-f", file.string()});
+      const auto end = std::chrono::steady_clock::now();
+      EXPECT_TRUE(applied.ok()) << applied.out << applied.err;
+      EXPECT_EQ(config_of(2).generation(), config_of(1).generation());
+      samples.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+    }
+    std::sort(samples.begin(), samples.end());
+    return (samples[9] + samples[10]) / 2;
+  };
+  const double small = median_ms(1);
+  const double large = median_ms(1000);
+  std::printf("RESULT apply_small_ms=%.1f\nRESULT apply_1000vs_ms=%.1f\n", small, large);
 }
 
 }  // namespace
