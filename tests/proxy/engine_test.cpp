@@ -2,6 +2,7 @@
 // in-test real servers on 127.0.0.1.
 #include "proxy/engine.hpp"
 
+#include <filesystem>
 #include <map>
 
 #include <gtest/gtest.h>
@@ -255,6 +256,44 @@ TEST_F(engine_test, removed_service_stops_listening) {
   empty.set_generation(2);
   ASSERT_FALSE(engine_->reload(empty));
   EXPECT_THROW(client c(port_.port()), boost::system::system_error);
+}
+
+std::size_t open_fds() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+TEST_F(engine_test, churn_leaks_no_descriptors) {
+  backend a("a"), bulk("bulk", backend::mode::bulk);
+  bulk.bulk_bytes = 20000;
+  start(service("web", {&a, &bulk}));
+  auto round = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      client c(port_.port());
+      switch (i % 3) {
+        case 0:
+          c.read_line();
+          c.shutdown_write();
+          c.drain();
+          break;
+        case 1:
+          c.reset();
+          break;
+        default:
+          c.send("x\n");
+          break;  // closes normally with data in flight
+      }
+    }
+    return eventually([&] { return engine_->status().virtual_services(0).current_connections() == 0; });
+  };
+  ASSERT_TRUE(round(30));  // warm the pipe and buffer pools
+  ASSERT_TRUE(eventually([&] { return a.accepted() + bulk.accepted() >= 30; }));
+  std::this_thread::sleep_for(100ms);
+  const auto before = open_fds();
+  ASSERT_TRUE(round(300));
+  std::this_thread::sleep_for(100ms);
+  EXPECT_LE(open_fds(), before + 4);
 }
 
 }  // namespace
