@@ -47,7 +47,11 @@ class pairing_lab_test : public lab::lab_test {
     lab_ = &make_lab({.lb_nodes = 2, .servers = 0, .clients = 0});
     ensure_login_user();
     // The login user runs the receiver, which writes the secondary's dirs.
-    for (auto p = lab_->dir(); p != p.root_path(); p = p.parent_path()) ::chmod(p.c_str(), 0755);
+    // Only adds search permission for others; never removes a bit (e.g. /tmp's sticky 1777).
+    for (auto p = lab_->dir(); p != p.root_path(); p = p.parent_path()) {
+      struct stat st {};
+      if (::stat(p.c_str(), &st) == 0) ::chmod(p.c_str(), (st.st_mode & 07777) | 0055);
+    }
     for (int i = 1; i <= 2; ++i) setup_node(i);
   }
 
