@@ -1,5 +1,6 @@
 // lbha-heartbeatd: the HA role daemon. Everything lives in lbha_heartbeat.
 #include <iostream>
+#include <thread>
 
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
@@ -41,12 +42,19 @@ int main(int argc, char** argv) {
     return 1;
   }
   shutdown_sequence sequence;
+  // gRPC handlers reach the daemon through run_on(io): the io_context must keep running
+  // until the server has drained them, so the server is shut down on its own thread while a
+  // work guard holds io.run() open, and the guard is dropped when the server is done.
+  auto guard = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
+      io.get_executor());
+  std::thread grpc_stopper;
   sequence.push("heartbeat", [&] { daemon.stop(); });
   sequence.push("grpc", [&] {
-    daemon.board().close();
-    // gRPC handlers may be waiting on the io thread (run_on): shut down from another thread.
-    std::thread([&] { server.value()->Shutdown(std::chrono::system_clock::now() +
-                                               std::chrono::milliseconds(200)); }).detach();
+    daemon.board().close();  // wakes WatchStatus and MakeActive waiters
+    grpc_stopper = std::thread([&] {
+      server.value()->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+      asio::post(io, [&] { guard.reset(); });
+    });
   });
   signal_watcher signals(io, sequence, [&] {
     heartbeat::daemon_inputs in;
@@ -56,7 +64,7 @@ int main(int argc, char** argv) {
   });
   sequence.push("signals", [&] { signals.stop(); });
   io.run();
-  server.value()->Shutdown(std::chrono::system_clock::now());
+  if (grpc_stopper.joinable()) grpc_stopper.join();
   server.value()->Wait();
   return 0;
 }
