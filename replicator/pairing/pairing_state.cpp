@@ -91,6 +91,8 @@ std::string to_yaml(const pairing_identity& identity) {
   out << YAML::BeginMap;
   out << YAML::Key << "cluster_id" << YAML::Value << identity.cluster_id;
   out << YAML::Key << "role" << YAML::Value << to_string(identity.role);
+  // heartbeatd reads cluster_id and this top-level node_id (heartbeatd/pairing.hpp).
+  out << YAML::Key << "node_id" << YAML::Value << identity.local_node_id;
   out << YAML::Key << "local" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "node_id" << YAML::Value << identity.local_node_id;
   out << YAML::Key << "name" << YAML::Value << identity.local_node_name;
@@ -114,7 +116,7 @@ outcome<pairing_identity> parse_pairing_identity(const std::string& text) {
     auto role = root["role"].as<std::string>();
     if (role == "primary") id.role = node_role::primary;
     else if (role == "secondary") id.role = node_role::secondary;
-    else return failure("pairing.yaml: role: expected primary or secondary, got '" + role + "'");
+    else return failure("pairing: role: expected primary or secondary, got '" + role + "'");
     id.local_node_id = root["local"]["node_id"].as<std::uint32_t>();
     id.local_node_name = root["local"]["name"].as<std::string>();
     id.peer_node_id = root["peer"]["node_id"].as<std::uint32_t>();
@@ -123,32 +125,44 @@ outcome<pairing_identity> parse_pairing_identity(const std::string& text) {
       id.peer_addresses = root["peer"]["addresses"].as<std::vector<std::string>>();
     }
     if (root["paired_at"]) id.paired_at = root["paired_at"].as<std::string>();
-    if (id.cluster_id.empty()) return failure("pairing.yaml: cluster_id is empty");
+    if (id.cluster_id.empty()) return failure("pairing: cluster_id is empty");
     return id;
   } catch (const YAML::Exception& e) {
-    return failure(std::string("pairing.yaml: ") + e.what());
+    return failure(std::string("pairing: ") + e.what());
   }
 }
 
+// heartbeatd's keyring format (heartbeatd/keyring.hpp): one "<key id> <hex secret>" per line.
 std::string to_text(const heartbeat_key& key) {
-  return "# HMAC-SHA256 heartbeat key shared by the pair. Secret: mode 0600.\nkey_id: " +
-         std::to_string(key.key_id) + "\nkey: " + to_hex(key.key.data(), key.key.size()) + "\n";
+  return "# HMAC-SHA256 heartbeat key shared by the pair (written by lbctl pair). Secret: mode "
+         "0600.\n" +
+         std::to_string(key.key_id) + " " + to_hex(key.key.data(), key.key.size()) + "\n";
 }
 
 outcome<heartbeat_key> parse_heartbeat_key(const std::string& text) {
-  try {
-    YAML::Node root = YAML::Load(text);
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string id_text, hex, extra;
+    fields >> id_text;
+    if (id_text.empty() || id_text[0] == '#') continue;
+    fields >> hex >> extra;
     heartbeat_key key;
-    key.key_id = root["key_id"].as<std::uint32_t>();
-    // The key itself never goes into a message.
-    if (!from_hex(root["key"].as<std::string>(), key.key.data(), key.key.size())) {
-      return failure("heartbeat.key: key must be 64 hex digits");
+    try {
+      std::size_t used = 0;
+      auto id = std::stoull(id_text, &used);
+      if (used != id_text.size() || id == 0 || id > 0xffffffffull) throw std::out_of_range("id");
+      key.key_id = static_cast<std::uint32_t>(id);
+    } catch (const std::exception&) {
+      return failure("heartbeat.key: key id must be a number 1..4294967295");
     }
-    if (key.key_id == 0) return failure("heartbeat.key: key_id must not be 0");
+    // The key itself never goes into a message.
+    if (!extra.empty() || !from_hex(hex, key.key.data(), key.key.size())) {
+      return failure("heartbeat.key: expected '<key id> <64 hex digits>'");
+    }
     return key;
-  } catch (const YAML::Exception& e) {
-    return failure(std::string("heartbeat.key: ") + e.what());
   }
+  return failure("heartbeat.key: no key");
 }
 
 outcome<std::optional<pairing_identity>> read_pairing_identity(const state_files& files) {

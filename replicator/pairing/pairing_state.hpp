@@ -1,7 +1,7 @@
 // The pairing files in a node's state dir, shared with heartbeatd.
 //
-//   <state>/pairing.yaml    who we are paired with: cluster id, node ids, names, role, peer addresses
-//   <state>/heartbeat.key   the HMAC-SHA256 key for heartbeats (key id + hex key), mode 0600
+//   <state>/pairing         YAML: who we are paired with: cluster id, node ids, names, role, peer addresses
+//   <state>/heartbeat.key   the HMAC-SHA256 key, heartbeatd's keyring format "<id> <hex>", mode 0600
 //   <state>/peer_host_key   the peer sshd's pinned host key fingerprint (primary only)
 //   <state>/id_ed25519      this node's SSH key (primary: logs in to the secondary with it)
 //
@@ -55,7 +55,7 @@ struct heartbeat_key {
 struct state_files {
   explicit state_files(std::filesystem::path state_dir) : dir(std::move(state_dir)) {}
 
-  std::filesystem::path pairing() const { return dir / "pairing.yaml"; }
+  std::filesystem::path pairing() const { return dir / "pairing"; }
   std::filesystem::path heartbeat_key() const { return dir / "heartbeat.key"; }
   std::filesystem::path peer_host_key() const { return dir / "peer_host_key"; }
   std::filesystem::path node_key() const { return dir / "id_ed25519"; }
@@ -82,7 +82,7 @@ outcome<void> write_pairing_identity(const state_files& files, const pairing_ide
 outcome<void> write_heartbeat_key(const state_files& files, const heartbeat_key& key);  // 0600
 outcome<void> write_pinned_host_key(const state_files& files, const std::string& fingerprint);
 
-// Removes pairing.yaml, heartbeat.key and peer_host_key (the node key stays:
+// Removes pairing, heartbeat.key and peer_host_key (the node key stays:
 // it is useless without an authorized_keys entry on a peer).
 outcome<void> clear_pairing(const state_files& files);
 

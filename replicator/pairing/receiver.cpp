@@ -166,7 +166,7 @@ receive_reply receiver::do_pair(const lbha::v1::PairOffer& offer) {
   mine.peer_node_name = offer.primary_name();
   mine.peer_addresses.assign(offer.primary_addresses().begin(), offer.primary_addresses().end());
   mine.paired_at = utc_now_text();
-  // pairing.yaml goes last: it is what makes this node consider itself paired.
+  // The pairing file goes last: it is what makes this node consider itself paired.
   if (auto r = write_pairing_identity(files, mine); !r) return refuse(r.error());
   // A pin left from an earlier pairing where this node was the primary is stale now.
   std::error_code ec;

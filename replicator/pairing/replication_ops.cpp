@@ -52,7 +52,7 @@ outcome<receive_reply> replication_ops::send_with_key(const pairing_identity& id
     return failure("no pinned host key for " + identity.peer_node_name + " in " +
                    files_.peer_host_key().string() + "; pair again");
   }
-  if (identity.peer_addresses.empty()) return failure("pairing.yaml has no peer address");
+  if (identity.peer_addresses.empty()) return failure("the pairing file has no peer address");
   auto exec = ssh_.exec(peer_target(identity.peer_addresses[0]), key_credentials(),
                         pinned.value(), node_.receive_command, encode_request(request));
   if (!exec) return failure(exec.error().message);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include "test_support.hpp"
 
@@ -52,9 +53,24 @@ TEST(pairing_state, heartbeat_keys_are_random_and_round_trip) {
 }
 
 TEST(pairing_state, heartbeat_key_rejects_short_key_without_echoing_it) {
-  auto parsed = parse_heartbeat_key("key_id: 7\nkey: abcdef\n");
+  auto parsed = parse_heartbeat_key("7 abcdef\n");
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().find("abcdef"), std::string::npos);
+}
+
+// heartbeatd reads these two files with its own parsers (heartbeatd/keyring.hpp, pairing.hpp).
+TEST(pairing_state, files_use_the_formats_heartbeatd_reads) {
+  heartbeat_key key;
+  key.key_id = 7;
+  key.key.fill(0xab);
+  auto text = to_text(key);
+  std::string expected_line = "7 ";
+  for (int i = 0; i < 32; ++i) expected_line += "ab";
+  EXPECT_NE(text.find("\n" + expected_line + "\n"), std::string::npos) << text;
+  auto yaml = YAML::Load(to_yaml(sample_identity()));
+  EXPECT_EQ(yaml["cluster_id"].as<std::string>(), "00112233445566778899aabbccddeeff");
+  EXPECT_EQ(yaml["node_id"].as<std::uint32_t>(), secondary_node_id);
+  EXPECT_EQ(state_files("/s").pairing(), std::filesystem::path("/s/pairing"));
 }
 
 TEST(pairing_state, cluster_ids_are_32_hex_digits_and_differ) {
@@ -97,7 +113,7 @@ TEST(pairing_state, corrupt_pairing_file_is_an_error_naming_it) {
   ASSERT_TRUE(write_file_atomically(files.pairing(), "cluster_id: [unterminated\n"));
   auto read = read_pairing_identity(files);
   ASSERT_FALSE(read);
-  EXPECT_NE(read.error().find("pairing.yaml"), std::string::npos);
+  EXPECT_NE(read.error().find(files.pairing().string()), std::string::npos);
 }
 
 }  // namespace
