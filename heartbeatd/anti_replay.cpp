@@ -4,7 +4,8 @@ namespace lbha::heartbeat {
 
 result<void> anti_replay::check(const message& m, std::uint64_t now_ms) {
   const auto window = static_cast<std::uint64_t>(window_.count());
-  const std::uint64_t age = now_ms > m.timestamp_ms ? now_ms - m.timestamp_ms : m.timestamp_ms - now_ms;
+  const std::uint64_t age =
+      now_ms > m.timestamp_ms ? now_ms - m.timestamp_ms : m.timestamp_ms - now_ms;
   if (age > window) return errc::stale;
 
   auto it = senders_.find(m.node_id);

@@ -1,7 +1,7 @@
 #include "heartbeatd/arp.hpp"
 
 #include <arpa/inet.h>
-#include <cstring>
+#include <fmt/format.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <fmt/format.h>
+#include <cstring>
 
 namespace lbha::heartbeat {
 
@@ -24,7 +24,8 @@ constexpr mac_address broadcast_mac = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 }  // namespace
 
 std::string to_string(const mac_address& m) {
-  return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5]);
+  return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4],
+                     m[5]);
 }
 
 std::array<std::uint8_t, 28> encode_arp(const arp_packet& p) {
@@ -148,7 +149,7 @@ void arp_socket::do_receive() {
 }
 
 result<std::unique_ptr<neighbour_advertiser>> neighbour_advertiser::open(int ifindex,
-                                                                          const mac_address& mac) {
+                                                                         const mac_address& mac) {
   int fd = ::socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
   if (fd < 0) return last_error();
   int hops = 255;  // RFC 4861: receivers drop neighbour discovery with any other hop limit

@@ -84,7 +84,8 @@ class neighbour_advertiser {
   result<void> send(const asio::ip::address_v6& vip);
 
  private:
-  neighbour_advertiser(int fd, int ifindex, mac_address mac) : fd_(fd), ifindex_(ifindex), mac_(mac) {}
+  neighbour_advertiser(int fd, int ifindex, mac_address mac)
+      : fd_(fd), ifindex_(ifindex), mac_(mac) {}
   int fd_;
   int ifindex_;
   mac_address mac_;

@@ -1,7 +1,8 @@
 #include "heartbeatd/daemon.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
@@ -61,18 +62,17 @@ v1::Role to_proto(role r) { return static_cast<v1::Role>(static_cast<int>(r)); }
 
 }  // namespace
 
-heartbeat_daemon::heartbeat_daemon(asio::io_context& io, const lbha::clock& clock,
-                                   daemon_inputs in)
+heartbeat_daemon::heartbeat_daemon(asio::io_context& io, const lbha::clock& clock, daemon_inputs in)
     : io_(io),
       clock_(clock),
       in_(std::move(in)),
       keys_(in_.keys),
       id_(in_.id.value_or(identity{})),
       vips_(vips_of(in_.cluster)),
-      sequence_(initial_sequence(static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::microseconds>(
-              std::chrono::system_clock::now().time_since_epoch())
-              .count()))),
+      sequence_(initial_sequence(
+          static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count()))),
       tick_timer_(io),
       dead_timer_(io),
       probe_timer_(io),
@@ -130,7 +130,8 @@ bool heartbeat_daemon::start(std::string& error) {
     return false;
   }
   addresses_ = std::move(addresses.value());
-  auto arp = arp_socket::open(io_, addresses_->ifindex(), [this](const arp_packet& p) { on_arp(p); });
+  auto arp =
+      arp_socket::open(io_, addresses_->ifindex(), [this](const arp_packet& p) { on_arp(p); });
   if (!arp) {
     error = "ARP socket on " + in_.node.interface() + ": " + arp.error().message();
     return false;
@@ -153,8 +154,8 @@ bool heartbeat_daemon::start(std::string& error) {
     boost::system::error_code ec;
     auto a = asio::ip::make_address(p.address(), ec);
     if (ec) continue;  // validated by the config loader
-    targets.push_back({a, p.method() == v1::PingNode::METHOD_TCP,
-                       static_cast<std::uint16_t>(p.port())});
+    targets.push_back(
+        {a, p.method() == v1::PingNode::METHOD_TCP, static_cast<std::uint16_t>(p.port())});
   }
   if (!targets.empty()) {
     pinger_ = std::make_unique<pinger>(io_, targets, 200ms, [this](bool reachable) {
@@ -231,13 +232,12 @@ bool heartbeat_daemon::open_heartbeat_sockets(std::string& error) {
 }
 
 void heartbeat_daemon::do_receive(std::size_t i) {
-  sockets_[i]->async_receive_from(
-      asio::buffer(buffers_[i]), senders_[i],
-      [this, i](boost::system::error_code ec, std::size_t n) {
-        if (ec == asio::error::operation_aborted || stopped_) return;
-        if (!ec) handle_datagram(buffers_[i].data(), n, senders_[i]);
-        do_receive(i);
-      });
+  sockets_[i]->async_receive_from(asio::buffer(buffers_[i]), senders_[i],
+                                  [this, i](boost::system::error_code ec, std::size_t n) {
+                                    if (ec == asio::error::operation_aborted || stopped_) return;
+                                    if (!ec) handle_datagram(buffers_[i].data(), n, senders_[i]);
+                                    do_receive(i);
+                                  });
 }
 
 void heartbeat_daemon::handle_datagram(const std::uint8_t* data, std::size_t size,
@@ -335,10 +335,18 @@ void heartbeat_daemon::run(const actions& acts) {
             logger()->error("cannot persist term {}: {}", term, r.error().message());
         });
         break;
-      case action_kind::add_vips: add_vips(); break;
-      case action_kind::remove_vips: remove_vips(); break;
-      case action_kind::announce: announce(); break;
-      case action_kind::probe_vips: start_probe(); break;
+      case action_kind::add_vips:
+        add_vips();
+        break;
+      case action_kind::remove_vips:
+        remove_vips();
+        break;
+      case action_kind::announce:
+        announce();
+        break;
+      case action_kind::probe_vips:
+        start_probe();
+        break;
       case action_kind::notify: {
         logger()->info("role {} (term {})", to_string(a.new_role), a.term);
         std::vector<std::string> vips;
@@ -346,7 +354,9 @@ void heartbeat_daemon::run(const actions& acts) {
         notifier_.notify(a.new_role, vips);
         break;
       }
-      case action_kind::send_now: send_heartbeat(); break;
+      case action_kind::send_now:
+        send_heartbeat();
+        break;
       case action_kind::warn_late:
         logger()->warn("peer heartbeat later than warntime ({} ms)",
                        in_.cluster.ha().warntime_ms());
@@ -461,8 +471,9 @@ void heartbeat_daemon::finish_probe(std::uint64_t id) {
   if (!probing_ || id != probe_id_ || stopped_) return;
   probing_ = false;
   if (probe_defended_)
-    logger()->warn("peer silent on every heartbeat path but its heartbeatd defends the VIPs: "
-                   "heartbeat path broken, staying passive");
+    logger()->warn(
+        "peer silent on every heartbeat path but its heartbeatd defends the VIPs: "
+        "heartbeat path broken, staying passive");
   run(sm_->on_probe_result(probe_defended_));
 }
 
@@ -616,8 +627,8 @@ bool heartbeat_daemon::reload(daemon_inputs in, std::string& message) {
     announce();
   }
   run(sm_->reconfigure(make_settings()));
-  message = fmt::format("reloaded: generation {}, {} VIP(s)", in_.cluster.generation(),
-                        vips_.size());
+  message =
+      fmt::format("reloaded: generation {}, {} VIP(s)", in_.cluster.generation(), vips_.size());
   logger()->info("{}", message);
   return true;
 }

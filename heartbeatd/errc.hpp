@@ -12,17 +12,17 @@
 namespace lbha::heartbeat {
 
 enum class errc {
-  truncated = 1,   // shorter than its version's fixed size
-  oversized,       // longer than its version's fixed size
-  bad_magic,       // not a heartbeat at all
-  wrong_version,   // a format this build does not speak
-  wrong_cluster,   // another pair's heartbeat
-  unknown_key,     // key id not in our keyring
-  bad_hmac,        // authentication failed
-  malformed,       // authenticated but carries invalid field values
-  stale,           // timestamp outside the accepted window
-  replayed,        // sequence already seen (or too old) from that sender
-  own_node,        // carries our own node id: a reflection or a misconfigured peer
+  truncated = 1,  // shorter than its version's fixed size
+  oversized,      // longer than its version's fixed size
+  bad_magic,      // not a heartbeat at all
+  wrong_version,  // a format this build does not speak
+  wrong_cluster,  // another pair's heartbeat
+  unknown_key,    // key id not in our keyring
+  bad_hmac,       // authentication failed
+  malformed,      // authenticated but carries invalid field values
+  stale,          // timestamp outside the accepted window
+  replayed,       // sequence already seen (or too old) from that sender
+  own_node,       // carries our own node id: a reflection or a misconfigured peer
 };
 
 inline constexpr std::size_t errc_count = 11;

@@ -51,8 +51,10 @@ grpc::Status ha_service::MakeActive(grpc::ServerContext*, const v1::MakeActiveRe
     }
     if (!want || std::chrono::steady_clock::now() >= deadline || board.closed()) {
       out->set_ok(false);
-      out->set_message("the peer did not release the VIPs in time (use --force if it is "
-                       "unreachable); role is " + std::string(to_string(now_role)));
+      out->set_message(
+          "the peer did not release the VIPs in time (use --force if it is "
+          "unreachable); role is " +
+          std::string(to_string(now_role)));
       return grpc::Status::OK;
     }
     seen = board.wait(seen, 50ms);

@@ -32,14 +32,14 @@ bool load_inputs(const heartbeatd_options& options, daemon_inputs& out, std::str
   out.node = *node.value;
   const auto& dirs = out.node.directories();
   out.state_dir = !options.daemon.state_dir.empty() ? options.daemon.state_dir
-                  : !dirs.state_dir().empty()      ? std::filesystem::path(dirs.state_dir())
-                                                   : std::filesystem::path(default_state_dir);
+                  : !dirs.state_dir().empty()       ? std::filesystem::path(dirs.state_dir())
+                                                    : std::filesystem::path(default_state_dir);
   out.run_dir = !options.daemon.run_dir.empty() ? options.daemon.run_dir
-                : !dirs.run_dir().empty()      ? std::filesystem::path(dirs.run_dir())
-                                               : std::filesystem::path(default_run_dir);
-  const std::filesystem::path config_dir =
-      !dirs.config_dir().empty() ? std::filesystem::path(dirs.config_dir())
-                                 : std::filesystem::path(default_config_dir);
+                : !dirs.run_dir().empty()       ? std::filesystem::path(dirs.run_dir())
+                                                : std::filesystem::path(default_run_dir);
+  const std::filesystem::path config_dir = !dirs.config_dir().empty()
+                                               ? std::filesystem::path(dirs.config_dir())
+                                               : std::filesystem::path(default_config_dir);
   const auto cluster_path = config_dir / "cluster.yaml";
   std::error_code ec;
   if (std::filesystem::exists(cluster_path, ec)) {
@@ -74,8 +74,7 @@ bool load_inputs(const heartbeatd_options& options, daemon_inputs& out, std::str
     if (options.node_id != 0) id.node_id = options.node_id;
     out.id = id;
   }
-  const auto key_path =
-      !options.key_file.empty() ? options.key_file : out.state_dir / key_file;
+  const auto key_path = !options.key_file.empty() ? options.key_file : out.state_dir / key_file;
   out.keys = keyring{};
   if (std::filesystem::exists(key_path, ec)) {
     auto ring = load_keyring(key_path, why);

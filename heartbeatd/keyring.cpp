@@ -1,8 +1,9 @@
 #include "heartbeatd/keyring.hpp"
 
+#include <sys/stat.h>
+
 #include <charconv>
 #include <sstream>
-#include <sys/stat.h>
 
 #include "common/atomic_file.hpp"
 

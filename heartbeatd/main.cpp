@@ -31,10 +31,10 @@ int main(int argc, char** argv) {
     log->critical("{}", error);
     return 1;
   }
-  heartbeat::ha_service service(io, daemon, [&options](heartbeat::daemon_inputs& in,
-                                                       std::string& message) {
-    return heartbeat::load_inputs(options, in, message);
-  });
+  heartbeat::ha_service service(io, daemon,
+                                [&options](heartbeat::daemon_inputs& in, std::string& message) {
+                                  return heartbeat::load_inputs(options, in, message);
+                                });
   auto server = start_unix_server(socket_path(run_dir, "heartbeatd"), {&service});
   if (!server) {
     log->critical("gRPC socket {}: {}", socket_path(run_dir, "heartbeatd").string(),

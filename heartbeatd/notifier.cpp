@@ -1,8 +1,9 @@
 #include "heartbeatd/notifier.hpp"
 
-#include <algorithm>
 #include <spawn.h>
 #include <sys/wait.h>
+
+#include <algorithm>
 
 #include "common/logging.hpp"
 
@@ -26,8 +27,8 @@ pid_t notifier::notify(role r, const std::vector<std::string>& vips) {
   pid_t pid = 0;
   if (int err = ::posix_spawn(&pid, script.c_str(), nullptr, nullptr, argv.data(), environ);
       err != 0) {
-    get_logger("heartbeatd")->error("notify hook {} could not start: {}", script,
-                                    std::generic_category().message(err));
+    get_logger("heartbeatd")
+        ->error("notify hook {} could not start: {}", script, std::generic_category().message(err));
     return 0;
   }
   children_.push_back(pid);

@@ -4,8 +4,9 @@
 // so a slow or hanging script cannot delay a failover. Exit codes are logged.
 #pragma once
 
-#include <string>
 #include <sys/types.h>
+
+#include <string>
 #include <vector>
 
 #include "heartbeatd/wire.hpp"

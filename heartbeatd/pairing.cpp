@@ -1,8 +1,8 @@
 #include "heartbeatd/pairing.hpp"
 
-#include <charconv>
-
 #include <yaml-cpp/yaml.h>
+
+#include <charconv>
 
 #include "common/atomic_file.hpp"
 

@@ -1,10 +1,11 @@
 #include "heartbeatd/pinger.hpp"
 
-#include <cstring>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <cstring>
 
 namespace lbha::heartbeat {
 
@@ -14,7 +15,8 @@ std::error_code last_error() { return {errno, std::generic_category()}; }
 
 std::uint16_t checksum(const std::uint8_t* d, std::size_t n) {
   std::uint32_t sum = 0;
-  for (std::size_t i = 0; i + 1 < n; i += 2) sum += static_cast<std::uint32_t>(d[i] << 8 | d[i + 1]);
+  for (std::size_t i = 0; i + 1 < n; i += 2)
+    sum += static_cast<std::uint32_t>(d[i] << 8 | d[i + 1]);
   if (n % 2) sum += static_cast<std::uint32_t>(d[n - 1] << 8);
   while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
   return static_cast<std::uint16_t>(~sum);

@@ -32,9 +32,8 @@ struct ping_target {
 
 class pinger {
  public:
-  pinger(asio::io_context& io, std::vector<ping_target> targets,
-         std::chrono::milliseconds round, std::function<void(bool reachable)> on_change,
-         int rise = 2, int fall = 3);
+  pinger(asio::io_context& io, std::vector<ping_target> targets, std::chrono::milliseconds round,
+         std::function<void(bool reachable)> on_change, int rise = 2, int fall = 3);
   ~pinger();
 
   result<void> start();

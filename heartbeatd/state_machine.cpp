@@ -199,13 +199,13 @@ bool state_machine::we_are_preferred() const {
   // Both alive, neither active: who should take over. Each side evaluates the same order
   // on the same facts, so exactly one of them wins.
   const flags& p = peer_.health;
-  auto key = [](bool ping, bool yield, bool want, bool proxy, std::uint64_t term,
-                std::uint8_t prio, std::uint32_t node) {
+  auto key = [](bool ping, bool yield, bool want, bool proxy, std::uint64_t term, std::uint8_t prio,
+                std::uint32_t node) {
     return std::make_tuple(ping, !yield, want, proxy, term, prio, ~node);
   };
   return key(ping_ok_, yield_, want_active_, proxy_ready_, term_, settings_.priority,
-             settings_.node_id) > key(p.ping_ok, p.yield, p.want_active, p.proxy_ready,
-                                      peer_.term, peer_.priority, peer_.node_id);
+             settings_.node_id) > key(p.ping_ok, p.yield, p.want_active, p.proxy_ready, peer_.term,
+                                      peer_.priority, peer_.node_id);
 }
 
 void state_machine::evaluate(actions& out) {

@@ -48,7 +48,7 @@ struct settings {
   milliseconds warntime{500};
   milliseconds initdead{3000};
   bool auto_failback = false;
-  bool arp_probe = true;      // probe the VIPs before a takeover on a dead peer
+  bool arp_probe = true;  // probe the VIPs before a takeover on a dead peer
   // Start that probe this long before deadtime expires (the probe's own timeout), so
   // its answer is in when the peer is declared dead and the probe adds nothing to the
   // failover. A heartbeat arriving meanwhile discards the result.
@@ -61,11 +61,11 @@ enum class action_kind {
   persist_term,  // write `term` to the state dir (before the VIPs are added)
   add_vips,
   remove_vips,
-  announce,      // GARP / unsolicited NA burst (the I/O schedules the second burst)
-  probe_vips,    // ARP-probe every IPv4 VIP, then call on_probe_result
-  notify,        // run the notify hook for `new_role`
-  send_now,      // send a heartbeat now instead of at the next interval
-  warn_late,     // the peer's heartbeat is later than warntime
+  announce,    // GARP / unsolicited NA burst (the I/O schedules the second burst)
+  probe_vips,  // ARP-probe every IPv4 VIP, then call on_probe_result
+  notify,      // run the notify hook for `new_role`
+  send_now,    // send a heartbeat now instead of at the next interval
+  warn_late,   // the peer's heartbeat is later than warntime
 };
 
 struct action {
@@ -78,9 +78,9 @@ struct action {
 using actions = std::vector<action>;
 
 struct peer_status {
-  bool heard = false;  // ever, since start
-  bool alive = false;  // heard on some path within deadtime
-  message last;        // the last accepted heartbeat
+  bool heard = false;                                    // ever, since start
+  bool alive = false;                                    // heard on some path within deadtime
+  message last;                                          // the last accepted heartbeat
   std::vector<std::optional<clock::duration>> path_age;  // per path, unset = never heard
 };
 

@@ -1,13 +1,14 @@
 #include "heartbeatd/vip_addresses.hpp"
 
-#include <cerrno>
-#include <array>
-#include <ctime>
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+#include <ctime>
 
 namespace lbha::heartbeat {
 
@@ -108,7 +109,8 @@ int on_address(const nlmsghdr* nlh, void* data) {
         return MNL_CB_OK;
       },
       &found);
-  const nlattr* a = found[0] ? found[0] : found[1];  // IFA_LOCAL is the address on point-to-point links
+  const nlattr* a =
+      found[0] ? found[0] : found[1];  // IFA_LOCAL is the address on point-to-point links
   if (!a) return MNL_CB_OK;
   const auto len = mnl_attr_get_payload_len(a);
   const auto* p = static_cast<const unsigned char*>(mnl_attr_get_payload(a));

@@ -1,18 +1,23 @@
 #include "heartbeatd/wire.hpp"
 
-#include <algorithm>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+
+#include <algorithm>
 
 namespace lbha::heartbeat {
 
 std::string_view to_string(role r) {
   switch (r) {
-    case role::init: return "init";
-    case role::passive: return "passive";
-    case role::active: return "active";
-    case role::fault: return "fault";
+    case role::init:
+      return "init";
+    case role::passive:
+      return "passive";
+    case role::active:
+      return "active";
+    case role::fault:
+      return "fault";
   }
   return "invalid";
 }
@@ -57,10 +62,9 @@ packet encode(const message& m, const key& k) {
   p[4] = version;
   p[5] = static_cast<std::uint8_t>(m.sender_role);
   p[6] = m.priority;
-  p[7] = static_cast<std::uint8_t>((m.health.ping_ok ? flag_ping_ok : 0) |
-                                   (m.health.proxy_ready ? flag_proxy_ready : 0) |
-                                   (m.health.want_active ? flag_want_active : 0) |
-                                   (m.health.yield ? flag_yield : 0));
+  p[7] = static_cast<std::uint8_t>(
+      (m.health.ping_ok ? flag_ping_ok : 0) | (m.health.proxy_ready ? flag_proxy_ready : 0) |
+      (m.health.want_active ? flag_want_active : 0) | (m.health.yield ? flag_yield : 0));
   std::copy(m.cluster.begin(), m.cluster.end(), p.begin() + 8);
   put<std::uint32_t>(&p[24], m.node_id);
   put<std::uint32_t>(&p[28], k.id);

@@ -1,9 +1,9 @@
 #include "heartbeatd/keyring.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
-#include <sys/stat.h>
 
 namespace lbha::heartbeat {
 namespace {

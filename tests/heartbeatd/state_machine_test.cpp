@@ -101,19 +101,25 @@ class pair_sim {
   }
 
   role role_of(const sim_node& n) const { return n.sm->current_role(); }
-  int owners() const { return int(a.has_vips && a.up) + int(b.has_vips && b.up) +
-                              int(a.has_vips && !a.up) + int(b.has_vips && !b.up); }
+  int owners() const {
+    return int(a.has_vips && a.up) + int(b.has_vips && b.up) + int(a.has_vips && !a.up) +
+           int(b.has_vips && !b.up);
+  }
 
   void apply(sim_node& n, const actions& acts) {
     for (const auto& act : acts) {
       n.log.push_back(act);
       switch (act.kind) {
-        case action_kind::persist_term: n.persisted_term = act.term; break;
+        case action_kind::persist_term:
+          n.persisted_term = act.term;
+          break;
         case action_kind::add_vips:
           if (on_add_vips) on_add_vips(n, other(n));
           n.has_vips = true;
           break;
-        case action_kind::remove_vips: n.has_vips = false; break;
+        case action_kind::remove_vips:
+          n.has_vips = false;
+          break;
         case action_kind::announce: {
           ++n.announces;
           sim_node& o = other(n);
@@ -124,9 +130,14 @@ class pair_sim {
           ++n.probes;
           n.probe_pending = true;
           break;
-        case action_kind::notify: n.notified.push_back(act.new_role); break;
-        case action_kind::send_now: pending_sends_.push_back(&n); break;
-        case action_kind::warn_late: break;
+        case action_kind::notify:
+          n.notified.push_back(act.new_role);
+          break;
+        case action_kind::send_now:
+          pending_sends_.push_back(&n);
+          break;
+        case action_kind::warn_late:
+          break;
       }
       max_owners = std::max(max_owners, int(a.has_vips) + int(b.has_vips));
     }
@@ -416,11 +427,10 @@ TEST(state_machine, dual_active_resolution_order_term_priority_node_id) {
     std::uint32_t node;
     bool we_keep;
   } cases[] = {
-      {9, 1, 1, false},   // higher peer term wins whatever the priority
-      {7, 255, 1, true},  // lower peer term loses
-      {8, 101, 9, false}, // same term: higher priority wins
-      {8, 99, 1, true},
-      {8, 100, 4, false}, // same term and priority: lower node id wins
+      {9, 1, 1, false},                        // higher peer term wins whatever the priority
+      {7, 255, 1, true},                       // lower peer term loses
+      {8, 101, 9, false},                      // same term: higher priority wins
+      {8, 99, 1, true},   {8, 100, 4, false},  // same term and priority: lower node id wins
       {8, 100, 6, true},
   };
   for (const auto& c : cases) {

@@ -1,7 +1,6 @@
 #include "heartbeatd/wire.hpp"
 
 #include <gtest/gtest.h>
-
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -45,9 +44,14 @@ message test_message() {
 // The fixed wire vector (README.md, "Wire format"). The HMAC was computed
 // independently: xxd -r -p | openssl dgst -sha256 -mac HMAC -macopt hexkey:0001..1f
 const std::string header_hex =
-    "4c424842" "01" "03" "96" "03"
+    "4c424842"
+    "01"
+    "03"
+    "96"
+    "03"
     "00112233445566778899aabbccddeeff"
-    "00000001" "00000007"
+    "00000001"
+    "00000007"
     "0000000000000005"
     "0102030405060708"
     "000000000000002a"
@@ -110,7 +114,9 @@ TEST(wire, rejects_bad_magic) {
 }
 
 TEST(wire, rejects_wrong_version_before_looking_at_size) {
-  auto b = from_hex("4c42484202" "0000");  // a version-2 packet of another size
+  auto b = from_hex(
+      "4c42484202"
+      "0000");  // a version-2 packet of another size
   EXPECT_EQ(decode_error(b), errc::wrong_version);
   auto v = vector_bytes();
   v[4] = 0;

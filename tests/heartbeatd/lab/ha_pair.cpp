@@ -1,7 +1,8 @@
 #include "tests/heartbeatd/lab/ha_pair.hpp"
 
-#include <fstream>
 #include <sys/stat.h>
+
+#include <fstream>
 
 #include "common/config/config.hpp"
 #include "common/grpc_unix.hpp"
@@ -58,27 +59,26 @@ ha_pair::ha_pair(lab::lab& l, pair_options o) : lab_(l), options_(o), vip_(lab::
     l.write_cluster_yaml(i, cluster);
     const auto state = l.lb(i).state_dir();
     std::filesystem::create_directories(state);
-    std::ofstream(state / "pairing") << "cluster_id: 00112233445566778899aabbccddeeff\nnode_id: "
-                                     << i << "\n";
+    std::ofstream(state / "pairing")
+        << "cluster_id: 00112233445566778899aabbccddeeff\nnode_id: " << i << "\n";
     const auto key = state / "heartbeat.key";
     std::ofstream(key) << "1 " << test_key_hex << "\n";
     ::chmod(key.c_str(), 0600);
     l.start(l.lb(i).name, "responder",
             {lab::lab_server_binary().string(), vip_, "80", "--name", l.lb(i).name, "--freebind"});
     if (o.ipv6_vip)
-      l.start(l.lb(i).name, "responder6",
-              {lab::lab_server_binary().string(), vip6, "80", "--name", l.lb(i).name,
-               "--freebind"});
+      l.start(
+          l.lb(i).name, "responder6",
+          {lab::lab_server_binary().string(), vip6, "80", "--name", l.lb(i).name, "--freebind"});
   }
   start_daemon(1);
   start_daemon(2);
 }
 
 void ha_pair::start_daemon(int i) {
-  daemons_[i - 1] = &lab_.start(
-      lab_.lb(i).name, "heartbeatd",
-      {lab::built_binary(LBHA_HEARTBEATD_PATH).string(), "--node-config",
-       lab_.lb(i).node_yaml().string(), "--log-level", "debug"});
+  daemons_[i - 1] = &lab_.start(lab_.lb(i).name, "heartbeatd",
+                                {lab::built_binary(LBHA_HEARTBEATD_PATH).string(), "--node-config",
+                                 lab_.lb(i).node_yaml().string(), "--log-level", "debug"});
   const auto sock = socket_path(lab_.lb(i).run_dir(), "heartbeatd");
   if (!lab::wait_until([&] { return std::filesystem::exists(sock); }, 5s))
     throw lab::lab_error("heartbeatd on lb" + std::to_string(i) + " did not start:\n" +
@@ -90,7 +90,8 @@ v1::HaStatus ha_pair::status(int i) const {
   auto ctx = context_with_deadline(2s);
   v1::HaStatus s;
   auto st = stub->GetStatus(ctx.get(), {}, &s);
-  if (!st.ok()) throw lab::lab_error("GetStatus lb" + std::to_string(i) + ": " + st.error_message());
+  if (!st.ok())
+    throw lab::lab_error("GetStatus lb" + std::to_string(i) + ": " + st.error_message());
   return s;
 }
 

@@ -41,12 +41,12 @@ class ha_pair {
   lbha::v1::HaResult make_active(int i, bool force = false) const;
   lbha::v1::HaResult make_passive(int i) const;
 
-  bool holds_vip(int i) const;        // the VIP is on lb<i>'s eth0
-  bool holds_vip6(int i) const;       // vip6 is on lb<i>'s eth0
+  bool holds_vip(int i) const;                // the VIP is on lb<i>'s eth0
+  bool holds_vip6(int i) const;               // vip6 is on lb<i>'s eth0
   std::string client_neighbour_mac6() const;  // the client's neighbour entry for vip6
   std::string mac(const std::string& node) const;
   std::string client_neighbour_mac() const;  // the client's ARP entry for the VIP
-  std::string client_reaches() const;  // "lb1", "lb2" or "" (no answer)
+  std::string client_reaches() const;        // "lb1", "lb2" or "" (no answer)
 
   // Waits until exactly one node is active and holds the VIP; returns it (0 on timeout).
   int wait_single_owner(std::chrono::milliseconds timeout) const;

@@ -45,13 +45,14 @@ class heartbeatd_lab : public lab::lab_test {
 // if it holds the VIP at t1 and the other still does at t2 > t1, both held it at t2.
 class ownership_sampler {
  public:
-  explicit ownership_sampler(const ha_pair& p, int gaining = 2) : thread_([this, &p, gaining] {
-      while (!stop_) {
-        const bool b = p.holds_vip(gaining), a = p.holds_vip(3 - gaining);
-        if (a && b) ++both_;
-        ++samples_;
-      }
-    }) {}
+  explicit ownership_sampler(const ha_pair& p, int gaining = 2)
+      : thread_([this, &p, gaining] {
+          while (!stop_) {
+            const bool b = p.holds_vip(gaining), a = p.holds_vip(3 - gaining);
+            if (a && b) ++both_;
+            ++samples_;
+          }
+        }) {}
   ~ownership_sampler() { finish(); }
   void finish() {
     stop_ = true;
@@ -288,20 +289,22 @@ TEST_F(heartbeatd_lab, forged_heartbeats_from_a_third_namespace_are_ignored_and_
   forged.node_id = 1;
   forged.term = 1'000'000;
   forged.sequence = ~std::uint64_t{0} >> 1;
-  forged.timestamp_ms = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch()).count());
+  forged.timestamp_ms =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
   key wrong{1, std::vector<std::uint8_t>(32, 0x42)};
   auto bad = encode(forged, wrong);
   const auto before = p.status(2).dropped();
   for (int i = 0; i < 5; ++i) send({bad.begin(), bad.end()});
-  for (int i = 0; i < 3; ++i) send(captured);                                    // replayed
-  send(std::vector<std::uint8_t>(captured.begin(), captured.begin() + 40));      // truncated
+  for (int i = 0; i < 3; ++i) send(captured);                                // replayed
+  send(std::vector<std::uint8_t>(captured.begin(), captured.begin() + 40));  // truncated
   auto other_cluster = captured;
   other_cluster[8] ^= 0xff;
   send(other_cluster);
   ::close(fd);
-  ASSERT_TRUE(wait_until([&] { return p.status(2).dropped().at("replayed") >= before.at("replayed") + 3; }, 2s));
+  ASSERT_TRUE(wait_until(
+      [&] { return p.status(2).dropped().at("replayed") >= before.at("replayed") + 3; }, 2s));
   auto after = p.status(2).dropped();
   EXPECT_EQ(after.at("bad_hmac") - before.at("bad_hmac"), 5u);
   EXPECT_EQ(after.at("replayed") - before.at("replayed"), 3u);
