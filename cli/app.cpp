@@ -11,7 +11,14 @@ namespace {
 void add_all_commands(CLI::App& app, cli_context& context) {
   add_config_commands(app, context);
   add_replication_commands(app, context);
+  add_status_command(app, context);
+  add_vip_commands(app, context);
+  add_rip_commands(app, context);
+  add_server_state_commands(app, context);
+  add_reload_command(app, context);
+  add_ha_commands(app, context);
   add_version_command(app, context);
+  add_completion_command(app, context);
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <string>
+
 #include "cli/context.hpp"
 
 namespace lbha::cli {
@@ -22,6 +24,31 @@ void add_config_commands(CLI::App& app, cli_context& context);
 
 // pair, unpair, apply -f FILE, replication status (replication_commands.cpp).
 void add_replication_commands(CLI::App& app, cli_context& context);
+
+// status [--watch]: the System Overview (status_command.cpp).
+void add_status_command(CLI::App& app, cli_context& context);
+
+// vip add|modify|delete|list (vip_commands.cpp).
+void add_vip_commands(CLI::App& app, cli_context& context);
+
+// rip add|modify|delete|list VIP_LABEL (rip_commands.cpp).
+void add_rip_commands(CLI::App& app, cli_context& context);
+
+// drain|halt|online VIP_LABEL RIP_LABEL (server_state_commands.cpp).
+void add_server_state_commands(CLI::App& app, cli_context& context);
+
+// reload [proxy|all] (reload_command.cpp).
+void add_reload_command(CLI::App& app, cli_context& context);
+
+// ha status, make-active [--force], make-passive (ha_commands.cpp).
+void add_ha_commands(CLI::App& app, cli_context& context);
+
+// completion bash (completion_command.cpp): register it last, so the script
+// it prints covers every command.
+void add_completion_command(CLI::App& app, cli_context& context);
+
+// The bash completion script for `app`'s whole command tree.
+std::string bash_completion_script(const CLI::App& app);
 
 // version (version_command.cpp).
 void add_version_command(CLI::App& app, cli_context& context);

@@ -1,0 +1,50 @@
+// What lbctl's commands share when they call a local daemon: stubs on the
+// daemon's socket, the one-line "did not answer" error with exit code 3, and
+// proto messages printed as JSON.
+#pragma once
+
+#include <google/protobuf/message.h>
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "cli/context.hpp"
+#include "common/grpc_unix.hpp"
+
+namespace lbha::cli {
+
+// Short enough that `lbctl status` answers in well under 100 ms when a daemon
+// hangs; a local daemon that is alive answers in about a millisecond.
+inline constexpr std::chrono::milliseconds query_timeout{80};
+// Reloads and state changes wait for the daemon to finish the work.
+inline constexpr std::chrono::milliseconds change_timeout{10000};
+// Commits through replicatord include an SSH push and the peer's reload.
+inline constexpr std::chrono::milliseconds commit_timeout{120000};
+
+// daemon: "proxyd", "heartbeatd", "replicatord", "syncd".
+template <typename Service>
+std::unique_ptr<typename Service::Stub> stub_for(const cli_context& context,
+                                                 std::string_view daemon) {
+  return Service::NewStub(unix_channel(socket_path(context.run_dir, daemon)));
+}
+
+// "lbha-proxyd did not answer on /run/lbha/proxyd.sock: <why>; is it running?
+// (systemctl status lbha-proxyd)". Timeouts say so.
+std::string rpc_failure(const cli_context& context, std::string_view daemon,
+                        const grpc::Status& status);
+
+// Prints rpc_failure to err and sets exit code 3 (unreachable) when the RPC
+// itself failed; true when it succeeded.
+bool rpc_ok(cli_context& context, std::string_view daemon, const grpc::Status& status);
+
+// protobuf's JSON printer: proto field names, every field present, indented.
+std::string to_json(const google::protobuf::Message& message);
+
+// Colour only on a terminal: lbctl's own stdout, a TTY, TERM not "dumb",
+// NO_COLOR unset.
+bool use_color(const cli_context& context);
+
+}  // namespace lbha::cli

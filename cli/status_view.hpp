@@ -1,0 +1,50 @@
+// The System Overview as pure functions: what `lbctl status` prints, given
+// what heartbeatd (lbha.v1.Ha) and proxyd (lbha.v1.Proxy) answered.
+//
+// Kept apart from the RPCs so the table and the JSON are golden-tested from
+// fixed messages (tests/cli/golden/), and `--watch` only re-renders.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "lbha/v1/config.pb.h"
+#include "lbha/v1/ha.pb.h"
+#include "lbha/v1/proxy.pb.h"
+
+namespace lbha::cli {
+
+// One read of the node. A daemon that did not answer leaves its message unset
+// and says why in its *_error ("lbha-proxyd did not answer on /run/lbha/proxyd.sock: ...").
+struct overview {
+  std::optional<v1::HaStatus> ha;
+  std::string ha_error;
+  std::optional<v1::ProxyStatus> proxy;
+  std::string proxy_error;
+  // cluster.yaml, when readable: the protocol and persistence of each service
+  // (proxyd's status carries counters and health, not settings).
+  std::optional<v1::ClusterConfig> config;
+};
+
+// A virtual service's health: "up" when every real server that may take
+// clients (online, weight > 0) is healthy, "down" when none is, "degraded" in between.
+std::string service_health(const v1::VirtualServiceStatus& service);
+
+// A real server's state column: "halt", "drain", else "up" or "down" by its check.
+std::string server_state(const v1::RealServerStatus& server);
+
+// The human table. `color` adds ANSI colours and status symbols (TTY only).
+std::string render_overview_text(const overview& view, bool color);
+
+// `lbctl ha status`: every field of heartbeatd's status, one per line.
+std::string render_ha_text(const v1::HaStatus& ha);
+
+// The --json document, the stable schema scripts read:
+//   {"schema": "lbha.status.v1",
+//    "ha": <lbha.v1.HaStatus> | null,       "ha_error": "" | why,
+//    "proxy": <lbha.v1.ProxyStatus> | null, "proxy_error": "" | why}
+// Messages are printed by protobuf's JSON printer with proto field names and
+// every field present (zeros included), so keys never come and go.
+std::string render_overview_json(const overview& view);
+
+}  // namespace lbha::cli

@@ -1,0 +1,115 @@
+// lbctl vip add|modify|delete|list: virtual services, the seed's section 7.3
+// command by command. Each change edits the current cluster.yaml
+// (config_edit.cpp) and commits it through the primary (config_commit.cpp),
+// so it is on both nodes when the command returns.
+#include <memory>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "cli/config_commit.hpp"
+#include "cli/config_edit.hpp"
+#include "cli/daemon_calls.hpp"
+#include "cli/edit_options.hpp"
+
+namespace lbha::cli {
+
+namespace {
+
+const std::map<std::string, std::string>& vip_help() {
+  static const std::map<std::string, std::string> help{
+      {"ip", "the VIP, IPv4 or IPv6"},
+      {"ports", "ports: 443, 80,443 or 8000-8010"},
+      {"protocol", "tcp"},
+      {"persistence", "none | source_ip"},
+      {"persistence-timeout", "how long a client sticks (e.g. 30m)"},
+      {"balance", "leastconn | roundrobin | source"},
+      {"check", "health check: connect | http | none"},
+      {"check-path", "http check: path (e.g. /health)"},
+      {"check-expect", "http check: substring the body must contain"},
+      {"check-host", "http check: Host header"},
+      {"check-port", "check this port instead of the real server's"},
+      {"check-interval", "between checks (e.g. 2s)"},
+      {"check-timeout", "one check's timeout (e.g. 1s)"},
+      {"client-timeout", "client idle timeout (e.g. 5m)"},
+      {"server-timeout", "server idle timeout (e.g. 5m)"},
+      {"connect-timeout", "connect to a real server (e.g. 4s)"},
+      {"fallback", "IP:PORT used when every real server is down, or none"},
+      {"max-connections", "0 = unlimited"}};
+  return help;
+}
+
+struct vip_command {
+  std::string label;
+  bool dry_run = false;
+  edit_options fields;
+};
+
+}  // namespace
+
+void add_vip_commands(CLI::App& app, cli_context& context) {
+  auto* group = app.add_subcommand("vip", "virtual services: add, modify, delete, list");
+  group->require_subcommand(1);
+  group->footer(
+      "Examples:\n"
+      "  lbctl vip add IIS_VIP --ip 192.0.2.100 --ports 443 --persistence source_ip --check "
+      "connect\n"
+      "  lbctl vip list");
+
+  auto add = std::make_shared<vip_command>();
+  auto* add_cmd = group->add_subcommand("add", "add a virtual service and commit it");
+  add_cmd->add_option("LABEL", add->label, "the new service's label")->required();
+  add->fields.add_to(*add_cmd, vip_field_names(), vip_help());
+  add_cmd->add_flag("--dry-run", add->dry_run, "validate only; commit nothing");
+  add_cmd->footer(
+      "--ip and --ports are required; the rest default as in cluster.yaml (lbctl config show).\n"
+      "Examples:\n"
+      "  lbctl vip add IIS_VIP --ip 192.0.2.100 --ports 443 --persistence source_ip --check "
+      "connect\n"
+      "  lbctl vip add DA_VIP --ip 192.0.2.101 --ports 9001 --persistence none "
+      "--client-timeout 5m --server-timeout 5m");
+  add_cmd->callback([add, &context] {
+    edit_and_commit(context, add->dry_run, [&](v1::ClusterConfig& config) {
+      return add_vip(config, add->label, add->fields.given());
+    });
+  });
+
+  auto modify = std::make_shared<vip_command>();
+  auto* modify_cmd =
+      group->add_subcommand("modify", "change some settings of a virtual service and commit");
+  modify_cmd->add_option("LABEL", modify->label, "the service's label")->required();
+  modify->fields.add_to(*modify_cmd, vip_field_names(), vip_help());
+  modify_cmd->add_flag("--dry-run", modify->dry_run, "validate only; commit nothing");
+  modify_cmd->footer(
+      "Only the options given change.\nExample:\n"
+      "  lbctl vip modify DA_VIP --client-timeout 10m --server-timeout 10m");
+  modify_cmd->callback([modify, &context] {
+    edit_and_commit(context, modify->dry_run, [&](v1::ClusterConfig& config) {
+      return modify_vip(config, modify->label, modify->fields.given());
+    });
+  });
+
+  auto remove = std::make_shared<vip_command>();
+  auto* delete_cmd =
+      group->add_subcommand("delete", "delete a virtual service (and its real servers)");
+  delete_cmd->add_option("LABEL", remove->label, "the service's label")->required();
+  delete_cmd->add_flag("--dry-run", remove->dry_run, "validate only; commit nothing");
+  delete_cmd->footer("Example:\n  lbctl vip delete DA_VIP");
+  delete_cmd->callback([remove, &context] {
+    edit_and_commit(context, remove->dry_run, [&](v1::ClusterConfig& config) {
+      return delete_vip(config, remove->label);
+    });
+  });
+
+  auto* list = group->add_subcommand("list", "list the committed virtual services");
+  list->footer(
+      "Reads <config-dir>/cluster.yaml; live health is in lbctl status.\n"
+      "Example:\n  lbctl vip list\n  lbctl --json vip list");
+  list->callback([&context] {
+    auto config = load_current_config(context);
+    if (!config) return;
+    context.exit_code = exit_code::ok;
+    *context.out << (context.json ? to_json(*config) : render_vip_list(*config));
+  });
+}
+
+}  // namespace lbha::cli

@@ -1,0 +1,231 @@
+// vip / rip edits: command-line fields -> ClusterConfig, and the seed's
+// sections 7.3/7.4 done command by command.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/app.hpp"
+#include "cli/config_edit.hpp"
+#include "common/atomic_file.hpp"
+#include "common/config/config.hpp"
+
+namespace lbha::cli {
+namespace {
+
+v1::ClusterConfig seed_config() {
+  v1::ClusterConfig config;
+  EXPECT_EQ(add_vip(config, "IIS_VIP",
+                    {{"ip", "192.0.2.100"},
+                     {"ports", "443"},
+                     {"persistence", "source_ip"},
+                     {"check", "connect"}}),
+            "");
+  EXPECT_EQ(add_vip(config, "DA_VIP",
+                    {{"ip", "192.0.2.101"},
+                     {"ports", "9001"},
+                     {"persistence", "none"},
+                     {"client-timeout", "5m"},
+                     {"server-timeout", "5m"}}),
+            "");
+  EXPECT_EQ(add_rip(config, "IIS_VIP", "IIS1", {{"ip", "192.0.2.21"}, {"weight", "100"}}), "");
+  EXPECT_EQ(add_rip(config, "IIS_VIP", "IIS2", {{"ip", "192.0.2.22"}, {"weight", "100"}}), "");
+  EXPECT_EQ(add_rip(config, "DA_VIP", "DA1", {{"ip", "192.0.2.31"}, {"port", "9001"}}), "");
+  EXPECT_EQ(add_rip(config, "DA_VIP", "DA2", {{"ip", "192.0.2.32"}, {"port", "9001"}}), "");
+  config::apply_defaults(config);
+  return config;
+}
+
+TEST(lbctl_edit, seed_deployment_command_by_command_is_valid) {
+  const auto config = seed_config();
+  EXPECT_TRUE(config::validate(config).empty());
+  ASSERT_EQ(config.virtual_services_size(), 2);
+  const auto& iis = config.virtual_services(0);
+  EXPECT_EQ(iis.ip(), "192.0.2.100");
+  EXPECT_EQ(iis.ports(0).first(), 443u);
+  EXPECT_EQ(iis.ports(0).last(), 443u);
+  EXPECT_EQ(iis.persistence().mode(), v1::Persistence::MODE_SOURCE_IP);
+  EXPECT_EQ(iis.check().type(), v1::HealthCheck::TYPE_CONNECT);
+  EXPECT_EQ(iis.real_servers(1).weight(), 100u);
+  EXPECT_EQ(iis.real_servers(1).port(), 0u);  // the VIP's port
+  const auto& da = config.virtual_services(1);
+  EXPECT_EQ(da.persistence().mode(), v1::Persistence::MODE_NONE);
+  EXPECT_EQ(da.timeouts().client_ms(), 300000u);
+  EXPECT_EQ(da.timeouts().server_ms(), 300000u);
+  EXPECT_EQ(da.real_servers(0).port(), 9001u);
+  EXPECT_EQ(da.real_servers(0).weight(), 100u);  // default
+  EXPECT_EQ(da.real_servers(0).state(), v1::REAL_SERVER_STATE_ONLINE);
+}
+
+TEST(lbctl_edit, modify_changes_only_the_given_fields) {
+  auto config = seed_config();
+  ASSERT_EQ(modify_vip(config, "DA_VIP", {{"client-timeout", "10m"}, {"ports", "9001,9100-9110"}}),
+            "");
+  const auto& da = config.virtual_services(1);
+  EXPECT_EQ(da.timeouts().client_ms(), 600000u);
+  EXPECT_EQ(da.timeouts().server_ms(), 300000u);
+  ASSERT_EQ(da.ports_size(), 2);
+  EXPECT_EQ(da.ports(1).first(), 9100u);
+  EXPECT_EQ(da.ports(1).last(), 9110u);
+  EXPECT_EQ(da.ip(), "192.0.2.101");
+  ASSERT_EQ(modify_rip(config, "IIS_VIP", "IIS2", {{"weight", "0"}}), "");
+  EXPECT_EQ(config.virtual_services(0).real_servers(1).weight(), 0u);
+  EXPECT_EQ(config.virtual_services(0).real_servers(1).ip(), "192.0.2.22");
+  ASSERT_EQ(modify_vip(config, "IIS_VIP", {{"fallback", "[2001:db8::1]:8080"}}), "");
+  EXPECT_EQ(config.virtual_services(0).fallback().ip(), "2001:db8::1");
+  EXPECT_EQ(config.virtual_services(0).fallback().port(), 8080u);
+  ASSERT_EQ(modify_vip(config, "IIS_VIP", {{"fallback", "none"}}), "");
+  EXPECT_FALSE(config.virtual_services(0).has_fallback());
+}
+
+TEST(lbctl_edit, delete_removes_and_unknown_labels_are_named) {
+  auto config = seed_config();
+  EXPECT_EQ(delete_rip(config, "DA_VIP", "DA2"), "");
+  EXPECT_EQ(config.virtual_services(1).real_servers_size(), 1);
+  EXPECT_EQ(delete_rip(config, "DA_VIP", "DA2"),
+            "unknown real server DA2 in DA_VIP (known: DA1)");
+  EXPECT_EQ(delete_vip(config, "DA_VIP"), "");
+  EXPECT_EQ(delete_vip(config, "DA_VIP"), "unknown virtual service DA_VIP (known: IIS_VIP)");
+  EXPECT_EQ(modify_vip(config, "NOPE", {{"ip", "192.0.2.9"}}),
+            "unknown virtual service NOPE (known: IIS_VIP)");
+  EXPECT_EQ(add_rip(config, "NOPE", "X", {{"ip", "192.0.2.9"}}),
+            "unknown virtual service NOPE (known: IIS_VIP)");
+}
+
+TEST(lbctl_edit, bad_values_are_one_line_naming_the_value) {
+  auto config = seed_config();
+  const auto before = config.SerializeAsString();
+  EXPECT_EQ(add_vip(config, "IIS_VIP", {{"ip", "192.0.2.9"}, {"ports", "80"}}),
+            "duplicate virtual service label IIS_VIP");
+  EXPECT_EQ(add_rip(config, "IIS_VIP", "IIS1", {{"ip", "192.0.2.9"}}),
+            "duplicate real server label IIS1 in IIS_VIP");
+  EXPECT_EQ(add_vip(config, "X", {{"ip", "192.0.2.300"}, {"ports", "80"}}),
+            "invalid --ip 192.0.2.300: not an IPv4 or IPv6 address");
+  EXPECT_EQ(add_vip(config, "X", {{"ip", "192.0.2.9"}, {"ports", "70000"}}),
+            "invalid --ports 70000: ports are 1..65535, ranges low-high");
+  EXPECT_NE(add_vip(config, "X", {{"ip", "192.0.2.9"}, {"ports", "http"}}).find("--ports http"),
+            std::string::npos);
+  EXPECT_EQ(add_vip(config, "X", {{"ip", "192.0.2.9"}, {"ports", "80"}, {"persistence", "cookie"}}),
+            "invalid --persistence cookie: expected none|source_ip");
+  EXPECT_NE(add_vip(config, "X", {{"ip", "192.0.2.9"}, {"ports", "80"}, {"client-timeout", "5x"}})
+                .find("invalid --client-timeout 5x"),
+            std::string::npos);
+  EXPECT_EQ(add_vip(config, "X", {{"ports", "80"}}), "vip add X: --ip is required");
+  EXPECT_EQ(add_vip(config, "bad label", {{"ip", "192.0.2.9"}, {"ports", "80"}}).rfind(
+                "invalid virtual service label bad label", 0),
+            0u);
+  EXPECT_EQ(add_rip(config, "IIS_VIP", "IIS3", {{"ip", "192.0.2.23"}, {"weight", "300"}}),
+            "invalid --weight 300: must be 0..256");
+  EXPECT_EQ(add_rip(config, "IIS_VIP", "IIS3", {{"ip", "192.0.2.23"}, {"port", "-1"}}),
+            "invalid --port -1: must be 0..65535");
+  // A failed edit leaves the config as it was.
+  EXPECT_EQ(config.SerializeAsString(), before);
+}
+
+TEST(lbctl_edit, conflicting_ip_port_is_caught_by_validate) {
+  auto config = seed_config();
+  ASSERT_EQ(add_vip(config, "OTHER", {{"ip", "192.0.2.100"}, {"ports", "400-500"}}), "");
+  config::apply_defaults(config);
+  const auto errors = config::validate(config);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors.front().to_string().find("virtual_services[2]"), std::string::npos)
+      << errors.front().to_string();
+}
+
+struct lbctl_run {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+lbctl_run run(std::vector<const char*> args) {
+  args.insert(args.begin(), "lbctl");
+  std::ostringstream out, err;
+  const int code = run_lbctl(static_cast<int>(args.size()), args.data(), out, err);
+  return {code, out.str(), err.str()};
+}
+
+class lbctl_edit_commands : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("lbctl_edit_" + std::string(::testing::UnitTest::GetInstance()
+                                            ->current_test_info()
+                                            ->name()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    ASSERT_TRUE(write_file_atomically(dir_ / "cluster.yaml", config::to_yaml(seed_config()))
+                    .has_value());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  lbctl_run lbctl(std::vector<const char*> args) {
+    args.push_back("--config-dir");
+    args.push_back(dir_.c_str());
+    args.push_back("--run-dir");
+    args.push_back(dir_.c_str());
+    return run(args);
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(lbctl_edit_commands, list_reads_the_committed_config) {
+  auto vips = lbctl({"vip", "list"});
+  EXPECT_EQ(vips.code, 0) << vips.err;
+  EXPECT_EQ(vips.out,
+            "LABEL    IP           PORTS  PROTOCOL  PERSISTENCE  BALANCE    CHECK    CLIENT  "
+            "SERVER  REAL SERVERS\n"
+            "IIS_VIP  192.0.2.100  443    tcp       source_ip    leastconn  connect  50s     "
+            "50s     2\n"
+            "DA_VIP   192.0.2.101  9001   tcp       none         leastconn  connect  5m      "
+            "5m      2\n");
+  auto rips = lbctl({"rip", "list", "DA_VIP"});
+  EXPECT_EQ(rips.code, 0);
+  EXPECT_EQ(rips.out,
+            "LABEL  IP          PORT  WEIGHT  STATE\n"
+            "DA1    192.0.2.31  9001  100     online\n"
+            "DA2    192.0.2.32  9001  100     online\n");
+  auto unknown = lbctl({"rip", "list", "NOPE"});
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_EQ(unknown.err, "lbctl: unknown virtual service NOPE (known: IIS_VIP, DA_VIP)\n");
+}
+
+TEST_F(lbctl_edit_commands, bad_input_fails_before_any_daemon_is_asked) {
+  auto bad = lbctl({"rip", "add", "IIS_VIP", "IIS3", "--ip", "192.0.2.23", "--weight", "300"});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_EQ(bad.err, "lbctl: invalid --weight 300: must be 0..256\n");
+  auto conflict = lbctl({"vip", "add", "OTHER", "--ip", "192.0.2.100", "--ports", "443"});
+  EXPECT_EQ(conflict.code, 1);
+  EXPECT_NE(conflict.err.find("192.0.2.100"), std::string::npos) << conflict.err;
+  auto usage = lbctl({"vip", "add", "X", "--bogus", "1"});
+  EXPECT_EQ(usage.code, 2);
+  auto halt = lbctl({"halt", "DA_VIP", "DA9"});
+  EXPECT_EQ(halt.code, 1);
+  EXPECT_EQ(halt.err, "lbctl: unknown real server DA9 in DA_VIP\n");
+}
+
+TEST_F(lbctl_edit_commands, valid_edit_without_replicatord_is_unreachable) {
+  auto result = lbctl({"vip", "add", "WEB", "--ip", "192.0.2.102", "--ports", "80"});
+  EXPECT_EQ(result.code, 3);
+  EXPECT_NE(result.err.find("lbha-replicatord did not answer on " +
+                            (dir_ / "replicatord.sock").string()),
+            std::string::npos)
+      << result.err;
+}
+
+TEST(lbctl_completion, bash_script_covers_every_command) {
+  auto result = run({"completion", "bash"});
+  EXPECT_EQ(result.code, 0);
+  for (const char* expected :
+       {"[\"vip add\"]=", "--persistence", "[\"rip\"]=\"add modify delete list", "[\"ha status\"]",
+        "complete -F _lbctl lbctl", "[\"\"]=\"config pair unpair apply replication status vip"}) {
+    EXPECT_NE(result.out.find(expected), std::string::npos) << expected;
+  }
+  EXPECT_EQ(run({"completion", "zsh"}).code, 2);
+}
+
+}  // namespace
+}  // namespace lbha::cli

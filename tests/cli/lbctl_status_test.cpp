@@ -1,0 +1,205 @@
+// The System Overview rendered from fixed messages, against golden files.
+// Regenerate after an intended change: LBHA_UPDATE_GOLDEN=1 ./lbha_cli_tests
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <string>
+
+#include "cli/app.hpp"
+#include "cli/status_view.hpp"
+#include "common/atomic_file.hpp"
+
+namespace lbha::cli {
+namespace {
+
+const std::filesystem::path golden_dir =
+    std::filesystem::path(LBHA_SOURCE_DIR) / "tests" / "cli" / "golden";
+
+void expect_golden(const std::string& name, const std::string& actual) {
+  const auto path = golden_dir / name;
+  if (std::getenv("LBHA_UPDATE_GOLDEN") != nullptr) {
+    ASSERT_TRUE(write_file_atomically(path, actual).has_value());
+  }
+  auto expected = read_file(path);
+  ASSERT_TRUE(expected.has_value()) << path;
+  EXPECT_EQ(expected.value(), actual) << "golden " << path;
+}
+
+v1::RealServerStatus server(const char* label, const char* ip, uint32_t port, uint32_t weight,
+                            v1::RealServerState state, bool healthy, uint64_t conns) {
+  v1::RealServerStatus s;
+  s.set_label(label);
+  s.set_ip(ip);
+  s.set_port(port);
+  s.set_weight(weight);
+  s.set_state(state);
+  s.set_healthy(healthy);
+  s.set_current_connections(conns);
+  s.set_total_connections(conns * 10);
+  s.set_last_check(healthy ? "L4OK" : "L4CON refused");
+  return s;
+}
+
+// The seed's deployment: IIS_VIP :443 (source-IP persistence), DA_VIP :9001
+// with DA1 halted and DA2 failing its check.
+overview seed_overview() {
+  overview view;
+  v1::HaStatus ha;
+  ha.set_node_name("lb1");
+  ha.set_role(v1::ROLE_ACTIVE);
+  ha.set_term(4);
+  ha.set_priority(150);
+  ha.set_peer_alive(true);
+  ha.set_peer_role(v1::ROLE_PASSIVE);
+  ha.set_node_id(1);
+  ha.set_peer_node_id(2);
+  ha.set_peer_term(4);
+  ha.set_peer_priority(100);
+  ha.set_last_heartbeat_age_ms(42);
+  auto* path = ha.add_paths();
+  path->set_address("198.51.100.2");
+  path->set_alive(true);
+  path->set_last_heard_ms(42);
+  ha.set_proxy_ready(true);
+  ha.set_peer_proxy_ready(true);
+  ha.add_vips("192.0.2.100");
+  ha.add_vips("192.0.2.101");
+  ha.set_vips_held(true);
+  ha.set_config_generation(7);
+  ha.set_peer_config_generation(7);
+  ha.set_interface("eth0");
+  ha.set_sent(1000);
+  ha.set_received(998);
+  (*ha.mutable_dropped())["bad_mac"] = 2;
+  view.ha = ha;
+
+  v1::ProxyStatus proxy;
+  proxy.set_generation(7);
+  auto* iis = proxy.add_virtual_services();
+  iis->set_label("IIS_VIP");
+  iis->set_ip("192.0.2.100");
+  auto* p443 = iis->add_ports();
+  p443->set_first(443);
+  p443->set_last(443);
+  iis->set_current_connections(5);
+  *iis->add_real_servers() =
+      server("IIS1", "192.0.2.21", 443, 100, v1::REAL_SERVER_STATE_ONLINE, true, 3);
+  *iis->add_real_servers() =
+      server("IIS2", "192.0.2.22", 443, 100, v1::REAL_SERVER_STATE_ONLINE, true, 2);
+  auto* da = proxy.add_virtual_services();
+  da->set_label("DA_VIP");
+  da->set_ip("192.0.2.101");
+  auto* p9001 = da->add_ports();
+  p9001->set_first(9001);
+  p9001->set_last(9001);
+  *da->add_real_servers() =
+      server("DA1", "192.0.2.31", 9001, 100, v1::REAL_SERVER_STATE_HALT, true, 0);
+  *da->add_real_servers() =
+      server("DA2", "192.0.2.32", 0, 50, v1::REAL_SERVER_STATE_ONLINE, false, 0);
+  view.proxy = proxy;
+
+  v1::ClusterConfig config;
+  auto* iis_config = config.add_virtual_services();
+  iis_config->set_label("IIS_VIP");
+  iis_config->set_protocol(v1::PROTOCOL_TCP);
+  iis_config->mutable_persistence()->set_mode(v1::Persistence::MODE_SOURCE_IP);
+  auto* da_config = config.add_virtual_services();
+  da_config->set_label("DA_VIP");
+  da_config->set_protocol(v1::PROTOCOL_TCP);
+  da_config->mutable_persistence()->set_mode(v1::Persistence::MODE_NONE);
+  view.config = config;
+  return view;
+}
+
+TEST(lbctl_status, table_matches_golden) {
+  expect_golden("status.txt", render_overview_text(seed_overview(), false));
+}
+
+TEST(lbctl_status, colour_table_matches_golden) {
+  expect_golden("status_color.txt", render_overview_text(seed_overview(), true));
+}
+
+TEST(lbctl_status, json_matches_golden) {
+  expect_golden("status.json", render_overview_json(seed_overview()));
+}
+
+TEST(lbctl_status, proxy_unreachable_matches_golden) {
+  auto view = seed_overview();
+  view.proxy.reset();
+  view.proxy_error = "lbha-proxyd did not answer on /run/lbha/proxyd.sock: timed out";
+  expect_golden("status_no_proxy.txt", render_overview_text(view, false));
+  expect_golden("status_no_proxy.json", render_overview_json(view));
+}
+
+TEST(lbctl_status, ha_status_matches_golden) {
+  expect_golden("ha_status.txt", render_ha_text(*seed_overview().ha));
+}
+
+TEST(lbctl_status, service_health_counts_only_serving_servers) {
+  auto view = seed_overview();
+  const auto& services = view.proxy->virtual_services();
+  EXPECT_EQ(service_health(services[0]), "up");
+  // DA1 halted (not serving), DA2 failing: nothing serves.
+  EXPECT_EQ(service_health(services[1]), "down");
+  auto da = services[1];
+  da.mutable_real_servers(1)->set_healthy(true);
+  EXPECT_EQ(service_health(da), "up");
+  da.mutable_real_servers(0)->set_state(v1::REAL_SERVER_STATE_ONLINE);
+  da.mutable_real_servers(0)->set_healthy(false);
+  EXPECT_EQ(service_health(da), "degraded");
+  EXPECT_EQ(server_state(da.real_servers(0)), "down");
+  da.mutable_real_servers(0)->set_state(v1::REAL_SERVER_STATE_DRAIN);
+  EXPECT_EQ(server_state(da.real_servers(0)), "drain");
+}
+
+std::pair<int, std::string> run(std::vector<const char*> args, std::string* err = nullptr) {
+  args.insert(args.begin(), "lbctl");
+  std::ostringstream out, error;
+  const int code = run_lbctl(static_cast<int>(args.size()), args.data(), out, error);
+  if (err) *err = error.str();
+  return {code, out.str()};
+}
+
+TEST(lbctl_status, no_daemons_is_unreachable_and_fast) {
+  const auto dir = std::filesystem::temp_directory_path() / "lbctl_status_test_empty";
+  std::filesystem::create_directories(dir);
+  std::string err;
+  const auto start = std::chrono::steady_clock::now();
+  auto [code, out] = run({"status", "--run-dir", dir.c_str(), "--config-dir", dir.c_str()}, &err);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(code, 3);
+  EXPECT_NE(out.find("heartbeatd: unreachable: lbha-heartbeatd did not answer on " +
+                     (dir / "heartbeatd.sock").string()),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("proxyd: unreachable: lbha-proxyd did not answer on"), std::string::npos);
+  // < 100 ms on an idle node; the bound here leaves room for a loaded CI machine
+  // while still catching a hang on the 80 ms deadlines or a blocking connect.
+  EXPECT_LT(took, std::chrono::milliseconds(400));
+  auto [json_code, json] =
+      run({"status", "--json", "--run-dir", dir.c_str(), "--config-dir", dir.c_str()});
+  EXPECT_EQ(json_code, 3);
+  EXPECT_NE(json.find("\"proxy\": null"), std::string::npos) << json;
+}
+
+TEST(lbctl_status, every_new_subcommand_has_an_example) {
+  for (const char* command :
+       {"status", "drain", "halt", "online", "reload", "make-active", "make-passive"}) {
+    auto [code, out] = run({command, "--help"});
+    EXPECT_EQ(code, 0) << command;
+    EXPECT_NE(out.find("Example"), std::string::npos) << command << ": " << out;
+  }
+  auto [code, out] = run({"ha", "status", "--help"});
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("lbctl ha status"), std::string::npos);
+}
+
+TEST(lbctl_status, usage_errors_exit_2) {
+  EXPECT_EQ(run({"halt", "DA_VIP"}).first, 2);
+  EXPECT_EQ(run({"reload", "everything"}).first, 2);
+}
+
+}  // namespace
+}  // namespace lbha::cli
