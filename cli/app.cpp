@@ -43,6 +43,9 @@ int run_lbctl(int argc, const char* const* argv, std::ostream& out, std::ostream
   CLI::App app{"lbctl: operate an lbha load balancer pair", "lbctl"};
   app.footer(
       "Examples:\n"
+      "  lbctl status\n"
+      "  lbctl vip add IIS_VIP --ip 192.0.2.100 --ports 443 --persistence source_ip\n"
+      "  lbctl rip add IIS_VIP IIS1 --ip 192.0.2.21 --weight 100\n"
       "  lbctl config validate /etc/lbha/cluster.yaml\n"
       "  lbctl --json config show\n"
       "Exit codes: 0 ok, 1 operation failed, 2 usage error, 3 daemon unreachable.");

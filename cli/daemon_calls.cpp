@@ -21,8 +21,16 @@ std::string rpc_failure(const cli_context& context, std::string_view daemon,
 
 bool rpc_ok(cli_context& context, std::string_view daemon, const grpc::Status& status) {
   if (status.ok()) return true;
-  *context.err << "lbctl: " << rpc_failure(context, daemon, status) << "\n";
-  context.exit_code = exit_code::unreachable;
+  const auto code = status.error_code();
+  if (code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    *context.err << "lbctl: " << rpc_failure(context, daemon, status) << "\n";
+    context.exit_code = exit_code::unreachable;
+  } else {
+    // It answered, with an error (e.g. an older daemon without this RPC).
+    *context.err << "lbctl: lbha-" << daemon << " refused: " << status.error_message() << " ("
+                 << socket_path(context.run_dir, daemon).string() << ")\n";
+    context.exit_code = exit_code::failed;
+  }
   return false;
 }
 

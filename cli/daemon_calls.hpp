@@ -36,8 +36,10 @@ std::unique_ptr<typename Service::Stub> stub_for(const cli_context& context,
 std::string rpc_failure(const cli_context& context, std::string_view daemon,
                         const grpc::Status& status);
 
-// Prints rpc_failure to err and sets exit code 3 (unreachable) when the RPC
-// itself failed; true when it succeeded.
+// True when the RPC succeeded. Otherwise prints one line to err: rpc_failure
+// and exit code 3 when the daemon did not answer (no socket, not listening,
+// timed out), "lbha-<daemon> refused: ..." and exit code 1 when it answered
+// with an error.
 bool rpc_ok(cli_context& context, std::string_view daemon, const grpc::Status& status);
 
 // protobuf's JSON printer: proto field names, every field present, indented.

@@ -1,0 +1,235 @@
+// lbctl against in-process doubles of the daemons' gRPC services on Unix
+// sockets in a temp run dir: what each command sends, what it prints, the
+// exit codes, and how fast `status` answers.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/app.hpp"
+#include "cli/config_edit.hpp"
+#include "common/atomic_file.hpp"
+#include "common/config/config.hpp"
+#include "common/grpc_unix.hpp"
+#include "lbha/v1/ha.grpc.pb.h"
+#include "lbha/v1/proxy.grpc.pb.h"
+#include "lbha/v1/replication.grpc.pb.h"
+
+namespace lbha::cli {
+namespace {
+
+class fake_proxy final : public v1::Proxy::Service {
+ public:
+  grpc::Status GetStatus(grpc::ServerContext*, const v1::ProxyStatusRequest*,
+                         v1::ProxyStatus* reply) override {
+    reply->set_generation(7);
+    auto* service = reply->add_virtual_services();
+    service->set_label("DA_VIP");
+    service->set_ip("192.0.2.101");
+    auto* port = service->add_ports();
+    port->set_first(9001);
+    port->set_last(9001);
+    auto* server = service->add_real_servers();
+    server->set_label("DA1");
+    server->set_ip("192.0.2.31");
+    server->set_port(9001);
+    server->set_weight(100);
+    server->set_state(v1::REAL_SERVER_STATE_ONLINE);
+    server->set_healthy(true);
+    return grpc::Status::OK;
+  }
+  grpc::Status SetRealServerState(grpc::ServerContext*, const v1::SetRealServerStateRequest* request,
+                                  v1::ProxyResult* reply) override {
+    std::lock_guard lock(mutex_);
+    states.push_back(*request);
+    reply->set_ok(true);
+    return grpc::Status::OK;
+  }
+  grpc::Status Reload(grpc::ServerContext*, const v1::ProxyReloadRequest*,
+                      v1::ProxyResult* reply) override {
+    std::lock_guard lock(mutex_);
+    ++reloads;
+    reply->set_ok(true);
+    return grpc::Status::OK;
+  }
+
+  std::mutex mutex_;
+  std::vector<v1::SetRealServerStateRequest> states;
+  int reloads = 0;
+};
+
+class fake_ha final : public v1::Ha::Service {
+ public:
+  grpc::Status GetStatus(grpc::ServerContext*, const v1::HaStatusRequest*,
+                         v1::HaStatus* reply) override {
+    reply->set_node_name("lb1");
+    reply->set_role(v1::ROLE_ACTIVE);
+    reply->set_peer_alive(true);
+    reply->set_peer_role(v1::ROLE_PASSIVE);
+    return grpc::Status::OK;
+  }
+  grpc::Status MakeActive(grpc::ServerContext*, const v1::MakeActiveRequest* request,
+                          v1::HaResult* reply) override {
+    forced = request->force();
+    reply->set_ok(true);
+    reply->set_message("lb1 is active");
+    return grpc::Status::OK;
+  }
+  bool forced = false;
+};
+
+class fake_replication final : public v1::Replication::Service {
+ public:
+  grpc::Status Push(grpc::ServerContext*, const v1::PushRequest* request,
+                    v1::ReplicationResult* reply) override {
+    std::lock_guard lock(mutex_);
+    pushed.push_back(request->config());
+    reply->set_ok(true);
+    reply->set_message("committed");
+    for (const char* node : {"lb1", "lb2"}) {
+      auto* result = reply->add_nodes();
+      result->set_node(node);
+      result->set_ok(true);
+      result->set_generation(8);
+    }
+    return grpc::Status::OK;
+  }
+  std::mutex mutex_;
+  std::vector<v1::ClusterConfig> pushed;
+};
+
+struct lbctl_run {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+class lbctl_daemons : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("lbctl_daemons_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    v1::ClusterConfig config;
+    ASSERT_EQ(add_vip(config, "DA_VIP", {{"ip", "192.0.2.101"}, {"ports", "9001"}}), "");
+    ASSERT_EQ(add_rip(config, "DA_VIP", "DA1", {{"ip", "192.0.2.31"}}), "");
+    config::apply_defaults(config);
+    ASSERT_TRUE(write_file_atomically(dir_ / "cluster.yaml", config::to_yaml(config)).has_value());
+  }
+  void TearDown() override {
+    for (auto& server : servers_) server->Shutdown();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void serve(std::string_view daemon, grpc::Service& service) {
+    auto server = start_unix_server(socket_path(dir_, daemon), {&service});
+    ASSERT_TRUE(server.has_value());
+    servers_.push_back(std::move(server.value()));
+  }
+
+  lbctl_run lbctl(std::vector<const char*> args) {
+    args.insert(args.begin(), "lbctl");
+    args.push_back("--config-dir");
+    args.push_back(dir_.c_str());
+    args.push_back("--run-dir");
+    args.push_back(dir_.c_str());
+    std::ostringstream out, err;
+    const int code = run_lbctl(static_cast<int>(args.size()), args.data(), out, err);
+    return {code, out.str(), err.str()};
+  }
+
+  std::filesystem::path dir_;
+  std::vector<std::unique_ptr<grpc::Server>> servers_;
+  fake_proxy proxy_;
+  fake_ha ha_;
+  fake_replication replication_;
+};
+
+TEST_F(lbctl_daemons, status_reads_both_daemons_quickly) {
+  serve("proxyd", proxy_);
+  serve("heartbeatd", ha_);
+  lbctl({"status"});  // first run pays gRPC's one-time start-up
+  const auto start = std::chrono::steady_clock::now();
+  auto result = lbctl({"status"});
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(result.code, 0) << result.err;
+  EXPECT_NE(result.out.find("node lb1: ACTIVE"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("DA_VIP           192.0.2.101  9001"), std::string::npos)
+      << result.out;
+  EXPECT_LT(took, std::chrono::milliseconds(100));
+  std::cout << "lbctl status took "
+            << std::chrono::duration_cast<std::chrono::microseconds>(took).count() << " us\n";
+}
+
+TEST_F(lbctl_daemons, status_with_one_daemon_down_prints_what_it_read_and_exits_1) {
+  serve("heartbeatd", ha_);
+  auto result = lbctl({"status", "--json"});
+  EXPECT_EQ(result.code, 1);
+  EXPECT_NE(result.out.find("\"node_name\": \"lb1\""), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("\"proxy\": null"), std::string::npos);
+  EXPECT_NE(result.out.find("lbha-proxyd did not answer on " + (dir_ / "proxyd.sock").string()),
+            std::string::npos);
+}
+
+TEST_F(lbctl_daemons, halt_applies_at_run_time_and_commits_to_both_nodes) {
+  serve("proxyd", proxy_);
+  serve("replicatord", replication_);
+  auto result = lbctl({"halt", "DA_VIP", "DA1"});
+  EXPECT_EQ(result.code, 0) << result.err;
+  ASSERT_EQ(proxy_.states.size(), 1u);
+  EXPECT_EQ(proxy_.states[0].virtual_service(), "DA_VIP");
+  EXPECT_EQ(proxy_.states[0].real_server(), "DA1");
+  EXPECT_EQ(proxy_.states[0].state(), v1::REAL_SERVER_STATE_HALT);
+  ASSERT_EQ(replication_.pushed.size(), 1u);
+  EXPECT_EQ(replication_.pushed[0].virtual_services(0).real_servers(0).state(),
+            v1::REAL_SERVER_STATE_HALT);
+  EXPECT_EQ(result.out,
+            "DA_VIP/DA1: halt now on this node\ncommitted generation 8 on lb1 and lb2\n");
+
+  auto runtime = lbctl({"drain", "DA_VIP", "DA1", "--runtime-only"});
+  EXPECT_EQ(runtime.code, 0);
+  EXPECT_EQ(proxy_.states.size(), 2u);
+  EXPECT_EQ(replication_.pushed.size(), 1u);  // not committed
+}
+
+TEST_F(lbctl_daemons, vip_add_commits_the_edited_config) {
+  serve("replicatord", replication_);
+  auto result = lbctl({"vip", "add", "IIS_VIP", "--ip", "192.0.2.100", "--ports", "443",
+                       "--persistence", "source_ip", "--check", "connect"});
+  EXPECT_EQ(result.code, 0) << result.err;
+  EXPECT_EQ(result.out, "committed generation 8 on lb1 and lb2\n");
+  ASSERT_EQ(replication_.pushed.size(), 1u);
+  const auto& pushed = replication_.pushed[0];
+  ASSERT_EQ(pushed.virtual_services_size(), 2);
+  EXPECT_EQ(pushed.virtual_services(1).label(), "IIS_VIP");
+  EXPECT_EQ(pushed.virtual_services(1).persistence().mode(), v1::Persistence::MODE_SOURCE_IP);
+  EXPECT_TRUE(config::validate(pushed).empty());
+}
+
+TEST_F(lbctl_daemons, reload_and_make_active) {
+  serve("proxyd", proxy_);
+  serve("heartbeatd", ha_);
+  auto reload = lbctl({"reload"});
+  EXPECT_EQ(reload.code, 0) << reload.err;
+  EXPECT_EQ(reload.out, "lbha-proxyd: reloaded\n");
+  EXPECT_EQ(proxy_.reloads, 1);
+  auto active = lbctl({"make-active", "--force"});
+  EXPECT_EQ(active.code, 0);
+  EXPECT_TRUE(ha_.forced);
+  EXPECT_EQ(active.out, "lb1 is active\n");
+  // heartbeatd's Reload is not implemented by the double: it answered with an
+  // error, so one line and exit 1 (not 3: the daemon is there).
+  auto all = lbctl({"reload", "all"});
+  EXPECT_EQ(all.code, 1);
+  EXPECT_EQ(all.err.rfind("lbctl: lbha-heartbeatd refused: ", 0), 0u) << all.err;
+  EXPECT_EQ(proxy_.reloads, 2);
+}
+
+}  // namespace
+}  // namespace lbha::cli
