@@ -186,10 +186,8 @@ TEST_F(control_service_test, watch_streams_local_changes_but_not_applied_ones) {
   ASSERT_TRUE(writer->Finish().ok());
   EXPECT_EQ(result.message(), "applied 1, skipped 1");
 
-  const auto seen_before = watcher.entries().size();
   std::this_thread::sleep_for(400ms);  // longer than one WatchTable batching period
   for (const auto& entry : watcher.entries()) EXPECT_NE(entry.client(), bytes_of("127.0.0.7"));
-  EXPECT_EQ(watcher.entries().size(), seen_before);
   for (int i = 0; i < 5; ++i) EXPECT_EQ(who("127.0.0.7"), remote_server);
 }
 
