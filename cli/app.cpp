@@ -18,6 +18,7 @@ void add_all_commands(CLI::App& app, cli_context& context) {
   add_reload_command(app, context);
   add_ha_commands(app, context);
   add_version_command(app, context);
+  add_help_command(app, context);
   add_completion_command(app, context);
 }
 

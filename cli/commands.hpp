@@ -43,6 +43,9 @@ void add_reload_command(CLI::App& app, cli_context& context);
 // ha status, make-active [--force], make-passive (ha_commands.cpp).
 void add_ha_commands(CLI::App& app, cli_context& context);
 
+// help [COMMAND...] (completion_command.cpp).
+void add_help_command(CLI::App& app, cli_context& context);
+
 // completion bash (completion_command.cpp): register it last, so the script
 // it prints covers every command.
 void add_completion_command(CLI::App& app, cli_context& context);

@@ -57,8 +57,9 @@ void commit_config(v1::ClusterConfig config, bool dry_run, cli_context& context)
   request.set_dry_run(dry_run);
   v1::ReplicationResult result;
   auto ctx = context_with_deadline(commit_timeout);
-  if (!rpc_ok(context, "replicatord",
-              stub_for<v1::Replication>(context, "replicatord")->Push(ctx.get(), request, &result))) {
+  if (!rpc_ok(
+          context, "replicatord",
+          stub_for<v1::Replication>(context, "replicatord")->Push(ctx.get(), request, &result))) {
     return;
   }
   bool everywhere = result.ok();
@@ -75,7 +76,8 @@ void commit_config(v1::ClusterConfig config, bool dry_run, cli_context& context)
     return;
   }
   for (const auto& node : result.nodes()) {
-    if (!node.ok()) *context.err << "lbctl: " << node.node() << ": FAILED: " << node.message() << "\n";
+    if (!node.ok())
+      *context.err << "lbctl: " << node.node() << ": FAILED: " << node.message() << "\n";
   }
   (everywhere ? *context.out : *context.err) << describe_commit(result) << "\n";
 }

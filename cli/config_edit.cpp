@@ -18,8 +18,8 @@ std::string bad(const std::string& option, const std::string& value, const std::
 }
 
 // Each setter returns "" or the error for --name value.
-std::string set_enum(const names::table& table, const std::string& option,
-                     const std::string& value, int& out) {
+std::string set_enum(const names::table& table, const std::string& option, const std::string& value,
+                     int& out) {
   for (const auto& [name, number] : table) {
     if (name == value) {
       out = number;
@@ -114,7 +114,8 @@ std::string apply_vip_field(v1::VirtualService& s, const std::string& name,
   }
   if (name == "persistence") {
     error = set_enum(names::persistence_mode, name, value, number);
-    if (error.empty()) s.mutable_persistence()->set_mode(static_cast<v1::Persistence::Mode>(number));
+    if (error.empty())
+      s.mutable_persistence()->set_mode(static_cast<v1::Persistence::Mode>(number));
     return error;
   }
   if (name == "persistence-timeout") {
@@ -208,7 +209,8 @@ std::string apply_rip_field(v1::RealServer& r, const std::string& name, const st
 
 std::string check_new_label(const std::string& kind, const std::string& label) {
   const auto why = config::check_label(label);
-  return why.empty() ? "" : "invalid " + kind + " label " + (label.empty() ? "''" : label) + ": " + why;
+  return why.empty() ? ""
+                     : "invalid " + kind + " label " + (label.empty() ? "''" : label) + ": " + why;
 }
 
 v1::RealServer* find_rip(v1::VirtualService& service, const std::string& label) {
@@ -223,8 +225,8 @@ std::string unknown_rip(const v1::VirtualService& service, const std::string& la
   for (const auto& server : service.real_servers()) {
     known += (known.empty() ? "" : ", ") + server.label();
   }
-  return "unknown real server " + label + " in " + service.label() + " (known: " +
-         (known.empty() ? "none" : known) + ")";
+  return "unknown real server " + label + " in " + service.label() +
+         " (known: " + (known.empty() ? "none" : known) + ")";
 }
 
 std::string ports_text(const v1::VirtualService& service) {
@@ -256,11 +258,24 @@ std::string table(const std::vector<std::vector<std::string>>& rows) {
 }  // namespace
 
 const std::vector<std::string>& vip_field_names() {
-  static const std::vector<std::string> fields{
-      "ip",          "ports",          "protocol",       "persistence",     "persistence-timeout",
-      "balance",     "check",          "check-path",     "check-expect",    "check-host",
-      "check-port",  "check-interval", "check-timeout",  "client-timeout",  "server-timeout",
-      "connect-timeout", "fallback",   "max-connections"};
+  static const std::vector<std::string> fields{"ip",
+                                               "ports",
+                                               "protocol",
+                                               "persistence",
+                                               "persistence-timeout",
+                                               "balance",
+                                               "check",
+                                               "check-path",
+                                               "check-expect",
+                                               "check-host",
+                                               "check-port",
+                                               "check-interval",
+                                               "check-timeout",
+                                               "client-timeout",
+                                               "server-timeout",
+                                               "connect-timeout",
+                                               "fallback",
+                                               "max-connections"};
   return fields;
 }
 

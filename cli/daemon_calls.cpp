@@ -15,8 +15,8 @@ std::string rpc_failure(const cli_context& context, std::string_view daemon,
   std::string why = status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED
                         ? "timed out"
                         : status.error_message();
-  return name + " did not answer on " + socket_path(context.run_dir, daemon).string() + ": " +
-         why + "; is it running? (systemctl status " + name + ")";
+  return name + " did not answer on " + socket_path(context.run_dir, daemon).string() + ": " + why +
+         "; is it running? (systemctl status " + name + ")";
 }
 
 bool rpc_ok(cli_context& context, std::string_view daemon, const grpc::Status& status) {

@@ -35,8 +35,8 @@ void report(const grpc::Status& rpc, const v1::HaResult& reply, cli_context& con
     *context.out << to_json(reply);
     return;
   }
-  (reply.ok() ? *context.out : *context.err) << (reply.ok() ? "" : "lbctl: ") << reply.message()
-                                             << "\n";
+  (reply.ok() ? *context.out : *context.err)
+      << (reply.ok() ? "" : "lbctl: ") << reply.message() << "\n";
 }
 
 }  // namespace
@@ -66,7 +66,8 @@ void add_ha_commands(CLI::App& app, cli_context& context) {
     report(rpc, reply, context);
   });
 
-  auto* passive = app.add_subcommand("make-passive", "make this node passive (the peer takes over)");
+  auto* passive =
+      app.add_subcommand("make-passive", "make this node passive (the peer takes over)");
   passive->footer("Example:\n  lbctl make-passive");
   passive->callback([&context] {
     v1::HaResult reply;

@@ -16,8 +16,7 @@ namespace {
 
 // Prints "<daemon>: reloaded" or the failure; false on failure.
 template <typename Reply>
-bool report(const char* daemon, const grpc::Status& rpc, const Reply& reply,
-            cli_context& context) {
+bool report(const char* daemon, const grpc::Status& rpc, const Reply& reply, cli_context& context) {
   if (!rpc_ok(context, daemon, rpc)) return false;
   if (!reply.ok()) {
     *context.err << "lbctl: lbha-" << daemon << " reload failed: " << reply.message() << "\n";
@@ -34,8 +33,8 @@ void run_reload(const std::string& what, cli_context& context) {
   {
     v1::ProxyResult reply;
     auto ctx = context_with_deadline(change_timeout);
-    auto rpc = stub_for<v1::Proxy>(context, "proxyd")
-                   ->Reload(ctx.get(), v1::ProxyReloadRequest{}, &reply);
+    auto rpc =
+        stub_for<v1::Proxy>(context, "proxyd")->Reload(ctx.get(), v1::ProxyReloadRequest{}, &reply);
     if (!report("proxyd", rpc, reply, context)) return;
   }
   if (what != "all") return;

@@ -50,8 +50,7 @@ void add_rip_commands(CLI::App& app, cli_context& context) {
       "  lbctl rip list IIS_VIP");
 
   auto add = std::make_shared<rip_command>();
-  add_rip_subcommand(*group, "add", "add a real server to a virtual service and commit", *add,
-                     true,
+  add_rip_subcommand(*group, "add", "add a real server to a virtual service and commit", *add, true,
                      "--ip is required.\nExamples:\n"
                      "  lbctl rip add IIS_VIP IIS1 --ip 192.0.2.21 --weight 100\n"
                      "  lbctl rip add DA_VIP DA1 --ip 192.0.2.31 --port 9001")

@@ -40,8 +40,8 @@ void run_set_state(v1::RealServerState state, const char* word, const state_opti
         if (server.label() == options.server) target = &server;
       }
       if (target == nullptr) {
-        *context.err << "lbctl: unknown real server " << options.server << " in "
-                     << options.service << "\n";
+        *context.err << "lbctl: unknown real server " << options.server << " in " << options.service
+                     << "\n";
         context.exit_code = exit_code::failed;
         return;
       }
@@ -59,9 +59,9 @@ void run_set_state(v1::RealServerState state, const char* word, const state_opti
   request.set_state(state);
   v1::ProxyResult reply;
   auto ctx = context_with_deadline(change_timeout);
-  if (!rpc_ok(context, "proxyd",
-              stub_for<v1::Proxy>(context, "proxyd")
-                  ->SetRealServerState(ctx.get(), request, &reply))) {
+  if (!rpc_ok(
+          context, "proxyd",
+          stub_for<v1::Proxy>(context, "proxyd")->SetRealServerState(ctx.get(), request, &reply))) {
     return;
   }
   if (!reply.ok()) {
@@ -92,9 +92,8 @@ void add_state_command(CLI::App& app, cli_context& context, const char* name,
                   "cluster.yaml\nthrough the primary (generation + 1) so it holds on both "
                   "nodes and across reloads.\nExample:\n  lbctl " +
                   name + " DA_VIP DA1");
-  command->callback([options, &context, state, name] {
-    run_set_state(state, name, *options, context);
-  });
+  command->callback(
+      [options, &context, state, name] { run_set_state(state, name, *options, context); });
 }
 
 }  // namespace

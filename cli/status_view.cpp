@@ -141,9 +141,9 @@ std::string render_overview_text(const overview& view, bool color) {
           << ha.last_heartbeat_age_ms() << " ms ago)\n";
     } else {
       out << "peer: DEAD (last heartbeat "
-          << (ha.last_heartbeat_age_ms() < 0 ? std::string("never")
-                                             : std::to_string(ha.last_heartbeat_age_ms()) +
-                                                   " ms ago")
+          << (ha.last_heartbeat_age_ms() < 0
+                  ? std::string("never")
+                  : std::to_string(ha.last_heartbeat_age_ms()) + " ms ago")
           << ")\n";
     }
     out << "config generation " << ha.config_generation();
@@ -178,9 +178,8 @@ std::string render_overview_text(const overview& view, bool color) {
     for (const auto& server : service.real_servers()) {
       rows.push_back({"  " + server.label(), server.ip(),
                       server.port() == 0 ? "=" : std::to_string(server.port()),
-                      std::to_string(server.weight()),
-                      std::to_string(server.current_connections()), "", "",
-                      server_state(server)});
+                      std::to_string(server.weight()), std::to_string(server.current_connections()),
+                      "", "", server_state(server)});
     }
   }
   print_table(out, rows, color);
@@ -198,8 +197,8 @@ std::string render_ha_text(const v1::HaStatus& ha) {
     out << "peer:            none (standalone)\n";
   } else {
     out << "peer:            " << (ha.peer_alive() ? "alive" : "DEAD") << ", "
-        << role_name(ha.peer_role()) << " (id " << ha.peer_node_id() << ", term "
-        << ha.peer_term() << ", priority " << ha.peer_priority() << ")\n";
+        << role_name(ha.peer_role()) << " (id " << ha.peer_node_id() << ", term " << ha.peer_term()
+        << ", priority " << ha.peer_priority() << ")\n";
     for (const auto& path : ha.paths()) {
       out << "  path " << path.address() << ": " << (path.alive() ? "alive" : "dead")
           << ", last heard "
@@ -226,8 +225,8 @@ std::string render_ha_text(const v1::HaStatus& ha) {
   out << "config:          generation " << ha.config_generation() << " (peer "
       << ha.peer_config_generation() << ")\n"
       << "heartbeats:      sent " << ha.sent() << ", received " << ha.received();
-  for (const auto& [reason, count] : std::map<std::string, uint64_t>(ha.dropped().begin(),
-                                                                      ha.dropped().end())) {
+  for (const auto& [reason, count] :
+       std::map<std::string, uint64_t>(ha.dropped().begin(), ha.dropped().end())) {
     out << ", dropped " << reason << " " << count;
   }
   out << "\n"

@@ -95,9 +95,8 @@ void add_vip_commands(CLI::App& app, cli_context& context) {
   delete_cmd->add_flag("--dry-run", remove->dry_run, "validate only; commit nothing");
   delete_cmd->footer("Example:\n  lbctl vip delete DA_VIP");
   delete_cmd->callback([remove, &context] {
-    edit_and_commit(context, remove->dry_run, [&](v1::ClusterConfig& config) {
-      return delete_vip(config, remove->label);
-    });
+    edit_and_commit(context, remove->dry_run,
+                    [&](v1::ClusterConfig& config) { return delete_vip(config, remove->label); });
   });
 
   auto* list = group->add_subcommand("list", "list the committed virtual services");

@@ -42,7 +42,8 @@ class fake_proxy final : public v1::Proxy::Service {
     server->set_healthy(true);
     return grpc::Status::OK;
   }
-  grpc::Status SetRealServerState(grpc::ServerContext*, const v1::SetRealServerStateRequest* request,
+  grpc::Status SetRealServerState(grpc::ServerContext*,
+                                  const v1::SetRealServerStateRequest* request,
                                   v1::ProxyResult* reply) override {
     std::lock_guard lock(mutex_);
     states.push_back(*request);
@@ -160,8 +161,7 @@ TEST_F(lbctl_daemons, status_reads_both_daemons_quickly) {
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(result.code, 0) << result.err;
   EXPECT_NE(result.out.find("node lb1: ACTIVE"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("DA_VIP           192.0.2.101  9001"), std::string::npos)
-      << result.out;
+  EXPECT_NE(result.out.find("DA_VIP           192.0.2.101  9001"), std::string::npos) << result.out;
   EXPECT_LT(took, std::chrono::milliseconds(100));
   std::cout << "lbctl status took "
             << std::chrono::duration_cast<std::chrono::microseconds>(took).count() << " us\n";

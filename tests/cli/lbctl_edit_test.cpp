@@ -2,6 +2,7 @@
 // sections 7.3/7.4 done command by command.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -84,8 +85,7 @@ TEST(lbctl_edit, delete_removes_and_unknown_labels_are_named) {
   auto config = seed_config();
   EXPECT_EQ(delete_rip(config, "DA_VIP", "DA2"), "");
   EXPECT_EQ(config.virtual_services(1).real_servers_size(), 1);
-  EXPECT_EQ(delete_rip(config, "DA_VIP", "DA2"),
-            "unknown real server DA2 in DA_VIP (known: DA1)");
+  EXPECT_EQ(delete_rip(config, "DA_VIP", "DA2"), "unknown real server DA2 in DA_VIP (known: DA1)");
   EXPECT_EQ(delete_vip(config, "DA_VIP"), "");
   EXPECT_EQ(delete_vip(config, "DA_VIP"), "unknown virtual service DA_VIP (known: IIS_VIP)");
   EXPECT_EQ(modify_vip(config, "NOPE", {{"ip", "192.0.2.9"}}),
@@ -113,8 +113,8 @@ TEST(lbctl_edit, bad_values_are_one_line_naming_the_value) {
                 .find("invalid --client-timeout 5x"),
             std::string::npos);
   EXPECT_EQ(add_vip(config, "X", {{"ports", "80"}}), "vip add X: --ip is required");
-  EXPECT_EQ(add_vip(config, "bad label", {{"ip", "192.0.2.9"}, {"ports", "80"}}).rfind(
-                "invalid virtual service label bad label", 0),
+  EXPECT_EQ(add_vip(config, "bad label", {{"ip", "192.0.2.9"}, {"ports", "80"}})
+                .rfind("invalid virtual service label bad label", 0),
             0u);
   EXPECT_EQ(add_rip(config, "IIS_VIP", "IIS3", {{"ip", "192.0.2.23"}, {"weight", "300"}}),
             "invalid --weight 300: must be 0..256");
@@ -151,13 +151,12 @@ class lbctl_edit_commands : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("lbctl_edit_" + std::string(::testing::UnitTest::GetInstance()
-                                            ->current_test_info()
-                                            ->name()));
+           ("lbctl_edit_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    ASSERT_TRUE(write_file_atomically(dir_ / "cluster.yaml", config::to_yaml(seed_config()))
-                    .has_value());
+    ASSERT_TRUE(
+        write_file_atomically(dir_ / "cluster.yaml", config::to_yaml(seed_config())).has_value());
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
@@ -210,9 +209,9 @@ TEST_F(lbctl_edit_commands, bad_input_fails_before_any_daemon_is_asked) {
 TEST_F(lbctl_edit_commands, valid_edit_without_replicatord_is_unreachable) {
   auto result = lbctl({"vip", "add", "WEB", "--ip", "192.0.2.102", "--ports", "80"});
   EXPECT_EQ(result.code, 3);
-  EXPECT_NE(result.err.find("lbha-replicatord did not answer on " +
-                            (dir_ / "replicatord.sock").string()),
-            std::string::npos)
+  EXPECT_NE(
+      result.err.find("lbha-replicatord did not answer on " + (dir_ / "replicatord.sock").string()),
+      std::string::npos)
       << result.err;
 }
 
@@ -220,11 +219,50 @@ TEST(lbctl_completion, bash_script_covers_every_command) {
   auto result = run({"completion", "bash"});
   EXPECT_EQ(result.code, 0);
   for (const char* expected :
-       {"[\"vip add\"]=", "--persistence", "[\"rip\"]=\"add modify delete list", "[\"ha status\"]",
-        "complete -F _lbctl lbctl", "[\"\"]=\"config pair unpair apply replication status vip"}) {
+       {"[\"lbctl vip add\"]=", "--persistence", "[\"lbctl rip\"]=\"add modify delete list",
+        "[\"lbctl ha status\"]", "complete -F _lbctl lbctl",
+        "[\"lbctl\"]=\"config pair unpair apply replication status vip"}) {
     EXPECT_NE(result.out.find(expected), std::string::npos) << expected;
   }
   EXPECT_EQ(run({"completion", "zsh"}).code, 2);
+}
+
+// Sources the script in a real bash and asks it to complete a command line.
+std::string complete(const std::string& script, const std::string& words, int cword) {
+  const auto file = std::filesystem::temp_directory_path() / "lbctl_completion_test.bash";
+  EXPECT_TRUE(write_file_atomically(file, script).has_value());
+  const std::string command = "bash -c 'source " + file.string() + "; COMP_WORDS=(" + words +
+                              "); COMP_CWORD=" + std::to_string(cword) +
+                              "; _lbctl; echo \"${COMPREPLY[*]}\"'";
+  std::string output;
+  if (FILE* pipe = ::popen(command.c_str(), "r")) {
+    char buffer[4096];
+    while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+    ::pclose(pipe);
+  }
+  std::filesystem::remove(file);
+  return output;
+}
+
+TEST(lbctl_completion, bash_completes_subcommands_and_options) {
+  const auto script = run({"completion", "bash"}).out;
+  EXPECT_EQ(complete(script, "lbctl vi", 1), "vip\n");
+  EXPECT_EQ(complete(script, "lbctl vip m", 2), "modify\n");
+  EXPECT_EQ(complete(script, "lbctl vip add IIS_VIP --persistence-t", 4),
+            "--persistence-timeout\n");
+  EXPECT_EQ(complete(script, "lbctl make-active --f", 2), "--force\n");
+  // Labels come from `lbctl vip list` on the node: none here (no lbctl on PATH
+  // or no cluster.yaml), so nothing is offered rather than an error.
+  EXPECT_EQ(complete(script, "lbctl halt D", 2), "\n");
+}
+
+TEST(lbctl_help, help_command_prints_a_command_help) {
+  auto result = run({"help", "rip", "add"});
+  EXPECT_EQ(result.code, 0);
+  EXPECT_NE(result.out.find("lbctl rip add IIS_VIP IIS1 --ip 192.0.2.21 --weight 100"),
+            std::string::npos)
+      << result.out;
+  EXPECT_EQ(run({"help", "nope"}).code, 2);
 }
 
 }  // namespace
