@@ -1,6 +1,8 @@
 #include "heartbeatd/inputs.hpp"
 
 #include "common/config/config.hpp"
+#include "common/config/join_errors.hpp"
+#include "common/node_directories.hpp"
 
 namespace lbha::heartbeat {
 
@@ -13,39 +15,22 @@ void add_heartbeatd_options(CLI::App& app, heartbeatd_options& options) {
   app.add_option("--node-id", options.node_id, "node id (default from <state-dir>/pairing)");
 }
 
-namespace {
-
-std::string join(const std::vector<config::config_error>& errors) {
-  std::string out;
-  for (const auto& e : errors) out += (out.empty() ? "" : "\n") + e.to_string();
-  return out;
-}
-
-}  // namespace
-
 bool load_inputs(const heartbeatd_options& options, daemon_inputs& out, std::string& error) {
   auto node = config::load_node_config(options.daemon.node_config);
   if (!node.ok()) {
-    error = join(node.errors);
+    error = config::join_errors(node.errors);
     return false;
   }
   out.node = *node.value;
-  const auto& dirs = out.node.directories();
-  out.state_dir = !options.daemon.state_dir.empty() ? options.daemon.state_dir
-                  : !dirs.state_dir().empty()       ? std::filesystem::path(dirs.state_dir())
-                                                    : std::filesystem::path(default_state_dir);
-  out.run_dir = !options.daemon.run_dir.empty() ? options.daemon.run_dir
-                : !dirs.run_dir().empty()       ? std::filesystem::path(dirs.run_dir())
-                                                : std::filesystem::path(default_run_dir);
-  const std::filesystem::path config_dir = !dirs.config_dir().empty()
-                                               ? std::filesystem::path(dirs.config_dir())
-                                               : std::filesystem::path(default_config_dir);
-  const auto cluster_path = config_dir / "cluster.yaml";
+  const auto dirs = resolve_directories(options.daemon, out.node);
+  out.state_dir = dirs.state_dir;
+  out.run_dir = dirs.run_dir;
+  const auto cluster_path = dirs.cluster_file();
   std::error_code ec;
   if (std::filesystem::exists(cluster_path, ec)) {
     auto cluster = config::load_cluster_config(cluster_path);
     if (!cluster.ok()) {
-      error = join(cluster.errors);
+      error = config::join_errors(cluster.errors);
       return false;
     }
     out.cluster = *cluster.value;

@@ -3,6 +3,8 @@
 #include <thread>
 
 #include "common/config/config.hpp"
+#include "common/config/join_errors.hpp"
+#include "common/node_directories.hpp"
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
 #include "common/shutdown.hpp"
@@ -11,34 +13,19 @@
 
 namespace lbha::proxy {
 
-namespace {
-
-std::string join(const std::vector<config::config_error>& errors) {
-  std::string out;
-  for (const auto& e : errors) out += (out.empty() ? "" : "\n") + e.to_string();
-  return out;
-}
-
-}  // namespace
-
 std::optional<std::string> load_inputs(const daemon_options& options, proxyd_inputs& out) {
   auto node = config::load_node_config(options.node_config);
-  if (!node.ok()) return join(node.errors);
+  if (!node.ok()) return config::join_errors(node.errors);
   out.node = *node.value;
-  const auto& dirs = out.node.directories();
-  out.run_dir = !options.run_dir.empty()    ? options.run_dir
-                : !dirs.run_dir().empty() ? std::filesystem::path(dirs.run_dir())
-                                          : std::filesystem::path(default_run_dir);
-  const std::filesystem::path config_dir =
-      dirs.config_dir().empty() ? std::filesystem::path(default_config_dir)
-                                : std::filesystem::path(dirs.config_dir());
-  out.cluster_file = config_dir / "cluster.yaml";
+  const auto dirs = resolve_directories(options, out.node);
+  out.run_dir = dirs.run_dir;
+  out.cluster_file = dirs.cluster_file();
   return std::nullopt;
 }
 
 std::optional<std::string> load_cluster(const std::filesystem::path& file, v1::ClusterConfig& out) {
   auto cluster = config::load_cluster_config(file);
-  if (!cluster.ok()) return join(cluster.errors);
+  if (!cluster.ok()) return config::join_errors(cluster.errors);
   out = *cluster.value;
   return std::nullopt;
 }

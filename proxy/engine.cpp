@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/config/config.hpp"
+#include "common/config/join_errors.hpp"
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
 
@@ -73,9 +74,7 @@ std::optional<std::string> engine::apply(const v1::ClusterConfig& given) {
   v1::ClusterConfig config = given;
   config::apply_defaults(config);
   if (auto errors = config::validate(config); !errors.empty()) {
-    std::string message;
-    for (const auto& e : errors) message += (message.empty() ? "" : "; ") + e.to_string();
-    return message;
+    return config::join_errors(errors, "; ");
   }
   std::vector<service_settings> settings(config.virtual_services_size());
   std::set<std::string> labels;

@@ -1,4 +1,5 @@
 #include "common/config/config.hpp"
+#include "common/config/join_errors.hpp"
 
 namespace lbha::config {
 
@@ -8,6 +9,15 @@ std::string config_error::to_string() const {
   if (!text.empty()) text += ": ";
   if (!key.empty()) text += key + ": ";
   return text + message;
+}
+
+std::string join_errors(const std::vector<config_error>& errors, std::string_view separator) {
+  std::string out;
+  for (const auto& e : errors) {
+    if (!out.empty()) out += separator;
+    out += e.to_string();
+  }
+  return out;
 }
 
 }  // namespace lbha::config

@@ -4,21 +4,10 @@
 
 #include "common/atomic_file.hpp"
 #include "common/config/config.hpp"
+#include "common/config/join_errors.hpp"
 
 namespace lbha::pairing {
 
-namespace {
-
-std::string join_errors(const std::vector<config::config_error>& errors) {
-  std::string out;
-  for (const auto& e : errors) {
-    if (!out.empty()) out += "\n";
-    out += e.to_string();
-  }
-  return out;
-}
-
-}  // namespace
 
 lbha::v1::ClusterConfig empty_cluster_config() {
   lbha::v1::ClusterConfig config;
@@ -35,7 +24,7 @@ outcome<lbha::v1::ClusterConfig> prepare_commit(const lbha::v1::ClusterConfig& c
   proposed.set_generation(current.generation() + 1);
   proposed.set_term(std::max(current.term(), primary_term));
   auto errors = config::validate(proposed, "cluster.yaml");
-  if (!errors.empty()) return failure(join_errors(errors));
+  if (!errors.empty()) return failure(config::join_errors(errors));
   return proposed;
 }
 
@@ -51,7 +40,7 @@ outcome<void> check_incoming(const lbha::v1::ClusterConfig& current,
                    std::to_string(current.generation()));
   }
   auto errors = config::validate(incoming, "cluster.yaml");
-  if (!errors.empty()) return failure("refused: invalid config:\n" + join_errors(errors));
+  if (!errors.empty()) return failure("refused: invalid config:\n" + config::join_errors(errors));
   return success();
 }
 
@@ -63,7 +52,7 @@ outcome<lbha::v1::ClusterConfig> load_cluster(const std::filesystem::path& path)
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return empty_cluster_config();
   auto loaded = config::load_cluster_config(path);
-  if (!loaded.ok()) return failure(join_errors(loaded.errors));
+  if (!loaded.ok()) return failure(config::join_errors(loaded.errors));
   return *loaded.value;
 }
 

@@ -1,6 +1,8 @@
 #include "replicator/pairing/node_context.hpp"
 
 #include "common/config/config.hpp"
+#include "common/config/join_errors.hpp"
+#include "common/node_directories.hpp"
 #include "replicator/pairing/authorized_keys.hpp"
 
 namespace lbha::pairing {
@@ -8,22 +10,16 @@ namespace lbha::pairing {
 outcome<node_context> load_node_context(const daemon_options& options) {
   auto loaded = config::load_node_config(options.node_config);
   if (!loaded.ok()) {
-    std::string message;
-    for (const auto& e : loaded.errors) message += (message.empty() ? "" : "\n") + e.to_string();
-    return failure(message);
+    return failure(config::join_errors(loaded.errors));
   }
   const auto& node = *loaded.value;
   node_context ctx;
   ctx.node_name = node.node_name();
   ctx.node_config = options.node_config;
-  const auto& dirs = node.directories();
-  ctx.config_dir = dirs.config_dir().empty() ? default_config_dir : dirs.config_dir();
-  ctx.state_dir = !options.state_dir.empty()     ? options.state_dir
-                  : !dirs.state_dir().empty()    ? std::filesystem::path(dirs.state_dir())
-                                                 : std::filesystem::path(default_state_dir);
-  ctx.run_dir = !options.run_dir.empty()     ? options.run_dir
-                : !dirs.run_dir().empty()    ? std::filesystem::path(dirs.run_dir())
-                                             : std::filesystem::path(default_run_dir);
+  const auto dirs = resolve_directories(options, node);
+  ctx.config_dir = dirs.config_dir;
+  ctx.state_dir = dirs.state_dir;
+  ctx.run_dir = dirs.run_dir;
   ctx.local_addresses.assign(node.local_addresses().begin(), node.local_addresses().end());
   ctx.peer_addresses.assign(node.peer_addresses().begin(), node.peer_addresses().end());
   if (!node.ssh().user().empty()) ctx.ssh_user = node.ssh().user();

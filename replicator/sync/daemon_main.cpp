@@ -9,6 +9,7 @@
 #include "common/daemon_options.hpp"
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
+#include "common/node_directories.hpp"
 #include "common/shutdown.hpp"
 #include "replicator/sync/grpc_table_port.hpp"
 #include "replicator/sync/settings.hpp"
@@ -75,11 +76,7 @@ int run_syncd(int argc, char** argv) {
   syncd_options daemon_options;
   daemon_options.listen_address = listen;
   daemon_options.port = static_cast<std::uint16_t>(port ? port : (node_config.ports().sync() ? node_config.ports().sync() : 7778));
-  const std::filesystem::path run_dir =
-      !options.run_dir.empty() ? options.run_dir
-                               : std::filesystem::path(node_config.directories().run_dir().empty()
-                                                           ? default_run_dir
-                                                           : node_config.directories().run_dir());
+  const std::filesystem::path run_dir = resolve_directories(options, node_config).run_dir;
 
   asio::io_context io;
   steady_clock clock;
