@@ -114,7 +114,8 @@ void add_completion_command(CLI::App& app, cli_context& context) {
   completion->footer(
       "Example:\n  lbctl completion bash > /etc/bash_completion.d/lbctl\n"
       "  source <(lbctl completion bash)");
-  completion->callback([&app, &context] {
+  // The callback owns `shell`: CLI11 writes the parsed value through the reference bound above.
+  completion->callback([&app, &context, shell] {
     *context.out << bash_completion_script(app);
     context.exit_code = exit_code::ok;
   });

@@ -58,7 +58,7 @@ void syncd::stop() {
 
 void syncd::do_accept() {
   acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
-    if (stopped_ || ec == asio::error::operation_aborted) return;
+    if (ec == asio::error::operation_aborted || stopped_) return;
     if (!ec) {
       boost::system::error_code e;
       auto remote = socket.remote_endpoint(e).address();

@@ -292,8 +292,8 @@ TEST_F(engine_test, churn_leaks_no_descriptors) {
   std::this_thread::sleep_for(100ms);
   const auto before = open_fds();
   ASSERT_TRUE(round(300));
-  std::this_thread::sleep_for(100ms);
-  EXPECT_LE(open_fds(), before + 4);
+  // The in-test backends close their side on their own threads; a leak never settles.
+  EXPECT_TRUE(eventually([&] { return open_fds() <= before + 4; })) << open_fds() << " > " << before << " + 4";
 }
 
 }  // namespace
