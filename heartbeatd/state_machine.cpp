@@ -91,20 +91,15 @@ actions state_machine::on_heartbeat(std::size_t path, const message& m) {
   return out;
 }
 
-actions state_machine::on_ping(bool reachable) {
-  actions out;
-  if (reachable == ping_ok_) return out;
-  ping_ok_ = reachable;
-  out.push_back({action_kind::send_now});  // the peer decides on our health bits
-  evaluate(out);
-  return out;
-}
+actions state_machine::on_ping(bool reachable) { return on_health_bit(ping_ok_, reachable); }
 
-actions state_machine::on_proxy_ready(bool ready) {
+actions state_machine::on_proxy_ready(bool ready) { return on_health_bit(proxy_ready_, ready); }
+
+actions state_machine::on_health_bit(bool& bit, bool value) {
   actions out;
-  if (ready == proxy_ready_) return out;
-  proxy_ready_ = ready;
-  out.push_back({action_kind::send_now});
+  if (value == bit) return out;
+  bit = value;
+  out.push_back({action_kind::send_now});  // the peer decides on our health bits
   evaluate(out);
   return out;
 }

@@ -127,6 +127,8 @@ class state_machine {
   bool we_win_dual_active() const;
   bool we_are_preferred() const;
   bool peer_healthier() const;
+  // A health bit (ping node, local proxy) changed: tell the peer at once, then re-decide.
+  actions on_health_bit(bool& bit, bool value);
   void evaluate(actions& out);
   bool decide(actions& out);  // true when the role changed
   void take_over(actions& out);
