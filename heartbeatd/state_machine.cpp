@@ -134,8 +134,15 @@ actions state_machine::on_conflict() {
     out.push_back({action_kind::announce});
     return out;
   }
-  // A silent peer claiming our VIP has taken over behind a broken heartbeat path, so its term
-  // is above ours (takeovers increment past the highest term seen): rule 3 says we lose.
+  // A silent peer claiming our VIP. If it was active when last heard and we took over after it
+  // fell silent, it is the old owner with the lower term (layer 2 healed before the heartbeat
+  // path): rule 3 says we win, so re-announce and its own conflict check releases.
+  if (peer_.sender_role == role::active && we_win_dual_active()) {
+    out.push_back({action_kind::announce});
+    return out;
+  }
+  // Otherwise it has taken over behind a broken heartbeat path, so its term is above ours
+  // (takeovers increment past the highest term seen): rule 3 says we lose.
   release(out, role::passive);
   next_probe_ = clock_.now() + settings_.deadtime;
   peer_on_lan_ = true;

@@ -399,6 +399,23 @@ TEST(state_machine, heal_after_partition_loser_releases_first_then_winner_reanno
   EXPECT_FALSE(s.a.has_vips);
 }
 
+TEST(state_machine, layer2_heals_before_heartbeats_and_the_higher_term_keeps_the_vips) {
+  pair_sim s;
+  s.settle_a_active();
+  s.a_to_b = s.b_to_a = false;
+  s.layer2 = false;
+  s.run_until([&] { return s.role_of(s.b) == role::active; });
+  ASSERT_GT(s.b.sm->term(), s.a.sm->term());
+  // ARP crosses again while heartbeats are still cut: a's defence reaches b first.
+  s.layer2 = true;
+  s.apply(s.a, {{action_kind::announce}});
+  s.drain();
+  EXPECT_TRUE(s.b.has_vips) << "the newer owner must not yield to the stale one";
+  EXPECT_FALSE(s.a.has_vips);
+  EXPECT_EQ(s.role_of(s.b), role::active);
+  EXPECT_EQ(s.role_of(s.a), role::passive);
+}
+
 TEST(state_machine, dual_active_resolution_order_term_priority_node_id) {
   manual_clock clock;
   settings cfg;
