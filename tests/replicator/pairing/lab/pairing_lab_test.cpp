@@ -1,15 +1,13 @@
-// Pairing and config replication between two lab LB nodes over real SSH: each
-// node runs its own OpenSSH sshd (own config, host key and AuthorizedKeysFile)
-// on port 22 in its namespace, with the shared `loadbalancer` login user, and
-// its own lbha-replicatord; the operator's side is lbctl.
-#include <pwd.h>
+// Pairing and config replication between two lab LB nodes over real SSH
+// (tests/lab/ssh_pair: each node's own OpenSSH sshd and the `loadbalancer`
+// login user), each with its own lbha-replicatord; the operator's side is lbctl.
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -19,7 +17,7 @@
 #include "replicator/pairing/pairing_state.hpp"
 #include "tests/lab/command.hpp"
 #include "tests/lab/lab_fixture.hpp"
-#include "tests/lab/net.hpp"
+#include "tests/lab/ssh_pair.hpp"
 #include "tests/lab/wait.hpp"
 
 namespace lbha::pairing {
@@ -28,16 +26,7 @@ namespace {
 using namespace std::chrono_literals;
 using lab::lab_error;
 
-constexpr const char* login_user = "loadbalancer";
-
-std::string random_password() { return "lab-" + generate_cluster_id().substr(0, 16); }
-
-void chown_tree(const std::filesystem::path& dir, uid_t uid, gid_t gid) {
-  ::chown(dir.c_str(), uid, gid);
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    ::lchown(entry.path().c_str(), uid, gid);
-  }
-}
+constexpr const char* login_user = lab::ssh_pair::login_user;
 
 class pairing_lab_test : public lab::lab_test {
  protected:
@@ -45,115 +34,22 @@ class pairing_lab_test : public lab::lab_test {
     lab::lab_test::SetUp();
     if (IsSkipped()) return;
     lab_ = &make_lab({.lb_nodes = 2, .servers = 0, .clients = 0});
-    ensure_login_user();
-    // The login user runs the receiver, which writes the secondary's dirs.
-    // Only adds search permission for others; never removes a bit (e.g. /tmp's sticky 1777).
-    for (auto p = lab_->dir(); p != p.root_path(); p = p.parent_path()) {
-      struct stat st {};
-      if (::stat(p.c_str(), &st) == 0) ::chmod(p.c_str(), (st.st_mode & 07777) | 0055);
-    }
-    for (int i = 1; i <= 2; ++i) setup_node(i);
-  }
-
-  void ensure_login_user() {
-    if (::getpwnam(login_user) == nullptr) {
-      auto r = lab::run_command({"useradd", "--create-home", "--shell", "/bin/sh", login_user});
-      if (!r.ok()) throw lab_error("useradd: " + r.err);
-    }
-    password_ = random_password();
-    auto r = lab::run_command({"chpasswd"}, {.stdin_data = std::string(login_user) + ":" + password_ + "\n"});
-    if (!r.ok()) throw lab_error("chpasswd: " + r.err);
-    const passwd* pw = ::getpwnam(login_user);
-    uid_ = pw->pw_uid;
-    gid_ = pw->pw_gid;
+    ssh_ = std::make_unique<lab::ssh_pair>(
+        *lab_, lab::ssh_pair_binaries{.replicatord = LBHA_REPLICATORD_PATH,
+                                      .receive_config = LBHA_RECEIVE_CONFIG_PATH,
+                                      .lbctl = LBHA_LBCTL_PATH});
+    password_ = ssh_->password();
   }
 
   const lab::node& lb(int i) const { return lab_->lb(i); }
-  std::filesystem::path ssh_dir(int i) const { return lb(i).dir / "ssh"; }
-  std::filesystem::path authorized_keys(int i) const { return lb(i).dir / "home" / "authorized_keys"; }
-
-  void setup_node(int i) {
-    auto node = lab_->node_config(i);
-    node.mutable_ssh()->set_user(login_user);
-    node.mutable_ssh()->set_receive_command(LBHA_RECEIVE_CONFIG_PATH);
-    node.mutable_ssh()->set_authorized_keys(authorized_keys(i).string());
-    lab_->write_node_yaml(i, node);
-    std::filesystem::create_directories(lb(i).state_dir());
-    std::filesystem::create_directories(lb(i).run_dir());
-    std::filesystem::create_directories(authorized_keys(i).parent_path());
-    chown_tree(lb(i).dir, uid_, gid_);
-    ::chmod(lb(i).run_dir().c_str(), 0777);
-
-    std::filesystem::create_directories(ssh_dir(i));
-    make_host_key(i);
-    std::filesystem::create_directories("/run/sshd");  // sshd's privilege separation dir
-    const std::string config =
-        "Port 22\nListenAddress " + lb(i).ipv4 +
-        "\nHostKey " + (ssh_dir(i) / "host_ed25519").string() +
-        "\nPidFile " + (ssh_dir(i) / "sshd.pid").string() +
-        "\nAuthorizedKeysFile " + authorized_keys(i).string() +
-        "\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes"
-        "\nUsePAM no\nPermitRootLogin no\nStrictModes no\nAllowUsers " + login_user +
-        "\nSetEnv LBHA_NODE_CONFIG=" + lb(i).node_yaml().string() + "\n";
-    if (!write_file_atomically(ssh_dir(i) / "sshd_config", config)) {
-      throw lab_error("cannot write sshd_config");
-    }
-    start_sshd(i);
+  std::filesystem::path authorized_keys(int i) const { return ssh_->authorized_keys(i); }
+  std::string host_fingerprint(int i) { return ssh_->host_fingerprint(i); }
+  lab::process& start_replicatord(int i) { return ssh_->start_replicatord(i); }
+  lab::process* replicatord(int i) const { return ssh_->replicatord(i); }
+  lab::command_result lbctl(int i, std::vector<std::string> args) {
+    return ssh_->lbctl(i, std::move(args));
   }
-
-  void make_host_key(int i) {
-    std::error_code ec;
-    std::filesystem::remove(ssh_dir(i) / "host_ed25519", ec);
-    std::filesystem::remove(ssh_dir(i) / "host_ed25519.pub", ec);
-    lab::run_checked({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
-                            (ssh_dir(i) / "host_ed25519").string()});
-  }
-
-  std::string host_fingerprint(int i) {
-    auto r = lab::run_checked({"ssh-keygen", "-l", "-f", (ssh_dir(i) / "host_ed25519.pub").string()});
-    auto start = r.out.find("SHA256:");
-    return r.out.substr(start, r.out.find(' ', start) - start);
-  }
-
-  void start_sshd(int i) {
-    sshd_[i] = &lab_->start(lb(i).name, "sshd",
-                            {"/usr/sbin/sshd", "-D", "-e", "-f",
-                             (ssh_dir(i) / "sshd_config").string()});
-    if (!lab::wait_until([&] { return lab::tcp_connect(lb(i).netns, lb(i).ipv4, 22, 200ms); },
-                         5s)) {
-      throw lab_error("sshd did not start on " + lb(i).name + ":\n" + sshd_[i]->logs());
-    }
-  }
-
-  lab::process& start_replicatord(int i) {
-    replicatord_[i] = &lab_->start(
-        lb(i).name, "replicatord",
-        {LBHA_REPLICATORD_PATH, "--node-config", lb(i).node_yaml().string(),
-         "--catch-up-interval-ms", "300", "--catch-up-max-backoff-ms", "1000",
-         "--log-level", "debug"});
-    auto sock = lb(i).run_dir() / "replicatord.sock";
-    if (!lab::wait_until([&] { return std::filesystem::exists(sock); }, 5s)) {
-      throw lab_error("replicatord did not start:\n" + replicatord_[i]->logs());
-    }
-    return *replicatord_[i];
-  }
-
-  lab::command_result lbctl(int i, std::vector<std::string> args, std::string stdin_data = "") {
-    std::vector<std::string> argv{LBHA_LBCTL_PATH, "--run-dir", lb(i).run_dir().string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return lab_->exec(lb(i).name, argv, {.timeout = 60s, .stdin_data = std::move(stdin_data)});
-  }
-
-  std::filesystem::path password_file(const std::string& password) {
-    auto file = lab_->dir() / "password";
-    if (!write_file_atomically(file, password + "\n", 0600)) throw lab_error("password file");
-    return file;
-  }
-
-  lab::command_result pair(const std::string& password) {
-    return lbctl(1, {"pair", "--peer", lb(2).ipv4, "--password-file",
-                     password_file(password).string()});
-  }
+  lab::command_result pair(const std::string& password) { return ssh_->pair(password); }
 
   lbha::v1::ClusterConfig config_of(int i) {
     auto loaded = load_cluster(cluster_config_path(lb(i).etc_dir()));
@@ -185,11 +81,8 @@ class pairing_lab_test : public lab::lab_test {
   std::string logs() { return lab_->logs(); }
 
   lab::lab* lab_ = nullptr;
+  std::unique_ptr<lab::ssh_pair> ssh_;
   std::string password_;
-  uid_t uid_ = 0;
-  gid_t gid_ = 0;
-  lab::process* sshd_[3] = {};
-  lab::process* replicatord_[3] = {};
 };
 
 TEST_F(pairing_lab_test, pair_pins_the_host_key_and_apply_reaches_the_secondary) {
@@ -251,9 +144,9 @@ TEST_F(pairing_lab_test, wrong_password_fails_cleanly) {
 TEST_F(pairing_lab_test, swapped_host_key_is_refused) {
   start_replicatord(1);
   ASSERT_TRUE(pair(password_).ok()) << logs();
-  sshd_[2]->stop();
-  make_host_key(2);
-  start_sshd(2);
+  ssh_->stop_sshd(2);
+  ssh_->make_host_key(2);
+  ssh_->start_sshd(2);
   auto applied = lbctl(1, {"apply", "-f", services_file(2).string()});
   EXPECT_EQ(applied.status.code, 1);
   EXPECT_NE(applied.out.find("changed"), std::string::npos) << applied.out << applied.err;
@@ -283,7 +176,7 @@ TEST_F(pairing_lab_test, sigkill_of_replicatord_mid_push_leaves_a_valid_config) 
                               {LBHA_LBCTL_PATH, "--run-dir", lb(1).run_dir().string(), "apply",
                                "-f", big.string()});
     std::this_thread::sleep_for(std::chrono::milliseconds(150 + 100 * round));
-    replicatord_[1]->kill();
+    replicatord(1)->kill();
     apply.wait(10s);
     // Whatever moment the kill hit, each node holds a whole, valid config.
     auto secondary = load_cluster(cluster_config_path(lb(2).etc_dir()));
