@@ -47,7 +47,14 @@ result<std::unique_ptr<grpc::Server>> start_unix_server(
   for (auto* s : services) builder.RegisterService(s);
   auto server = builder.BuildAndStart();
   if (!server) return std::error_code(EADDRNOTAVAIL, std::generic_category());
-  if (::chmod(path.c_str(), 0660) != 0) {
+  // Owner and the run directory's group may connect: the group is how
+  // non-root callers are let in (the `loadbalancer` user's config receiver
+  // reloads the daemons), so /run/lbha is created with the group `lbha`.
+  struct stat dir {};
+  const bool group_ok = ::stat(path.parent_path().c_str(), &dir) == 0 &&
+                        (::chown(path.c_str(), static_cast<uid_t>(-1), dir.st_gid) == 0 ||
+                         errno == EPERM);
+  if (!group_ok || ::chmod(path.c_str(), 0660) != 0) {
     auto err = std::error_code(errno, std::generic_category());
     server->Shutdown();
     return err;

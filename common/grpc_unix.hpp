@@ -22,7 +22,8 @@ namespace lbha {
 std::filesystem::path socket_path(const std::filesystem::path& run_dir, std::string_view daemon);
 
 // Starts a gRPC server on `path` serving `services`. Creates the run dir if
-// needed, replaces a stale socket left by a crash, and sets mode 0660.
+// needed, replaces a stale socket left by a crash, and sets mode 0660 with the
+// run directory's group (so `install -d -g lbha /run/lbha` lets group lbha in).
 // Refuses (EADDRINUSE) when another live process already serves that socket.
 result<std::unique_ptr<grpc::Server>> start_unix_server(const std::filesystem::path& path,
                                                         const std::vector<grpc::Service*>& services);

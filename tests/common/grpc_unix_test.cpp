@@ -1,6 +1,7 @@
 #include "common/grpc_unix.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 #include <fstream>
 #include <thread>
 
@@ -50,6 +51,23 @@ TEST(grpc_unix, serves_on_socket_with_mode_0660_and_refuses_second_server) {
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error(), std::errc::address_in_use);
 
+  server.value()->Shutdown();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(grpc_unix, socket_takes_the_run_directory_group) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown the directory";
+  auto dir = test_dir() / "grouped";
+  std::filesystem::create_directories(dir);
+  const gid_t group = 4242;  // any gid: root may chown to it
+  ASSERT_EQ(::chown(dir.c_str(), 0, group), 0);
+  fake_sync service;
+  auto server = start_unix_server(socket_path(dir, "proxyd"), {&service});
+  ASSERT_TRUE(server) << server.error().message();
+  struct stat st {};
+  ASSERT_EQ(::stat(socket_path(dir, "proxyd").c_str(), &st), 0);
+  EXPECT_EQ(st.st_gid, group);
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
   server.value()->Shutdown();
   std::filesystem::remove_all(dir);
 }
