@@ -13,6 +13,11 @@ void add_heartbeatd_options(CLI::App& app, heartbeatd_options& options) {
   app.add_option("--cluster-id", options.cluster_id,
                  "cluster id, 32 hex digits (default from <state-dir>/pairing)");
   app.add_option("--node-id", options.node_id, "node id (default from <state-dir>/pairing)");
+  app.add_option("--realtime-priority", options.realtime_priority,
+                 "SCHED_RR priority of the heartbeat thread, so load cannot delay heartbeats "
+                 "or a takeover (0 = normal scheduling)")
+      ->check(CLI::Range(0, 99))
+      ->capture_default_str();
 }
 
 bool load_inputs(const heartbeatd_options& options, daemon_inputs& out, std::string& error) {

@@ -16,6 +16,7 @@ struct heartbeatd_options {
   std::filesystem::path key_file;  // overrides <state>/heartbeat.key
   std::string cluster_id;          // overrides <state>/pairing (32 hex digits)
   std::uint32_t node_id = 0;       // overrides <state>/pairing
+  int realtime_priority = 10;      // SCHED_RR priority of the heartbeat thread; 0 = normal
 };
 
 void add_heartbeatd_options(CLI::App& app, heartbeatd_options& options);

@@ -7,6 +7,7 @@
 #include "common/shutdown.hpp"
 #include "heartbeatd/ha_service.hpp"
 #include "heartbeatd/inputs.hpp"
+#include "heartbeatd/realtime.hpp"
 
 int main(int argc, char** argv) {
   using namespace lbha;
@@ -63,6 +64,11 @@ int main(int argc, char** argv) {
       log->error("reload failed: {}", message);
   });
   sequence.push("signals", [&] { signals.stop(); });
+  // After the gRPC and poller threads exist: only this thread runs real-time.
+  if (auto ec = heartbeat::make_this_thread_realtime(options.realtime_priority)) {
+    log->warn("cannot run the heartbeat thread real-time (SCHED_RR {}): {}; continuing at "
+              "normal priority", options.realtime_priority, ec.message());
+  }
   io.run();
   if (grpc_stopper.joinable()) grpc_stopper.join();
   server.value()->Wait();
