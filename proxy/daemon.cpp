@@ -57,6 +57,13 @@ int run_daemon(const daemon_options& options) {
     if (auto error = load_cluster(inputs.cluster_file, next)) return error;
     return data_plane.reload(next);
   };
+  // Signals are watched before anything can see the daemon (the gRPC socket):
+  // a SIGTERM sent as soon as Ready answers must not find the default action.
+  // Their handlers run only inside control.run(), once every step is pushed.
+  shutdown_sequence sequence;
+  signal_watcher signals(control, sequence, [&] {
+    if (auto error = reload_from_disk()) log->error("reload refused: {}", *error);
+  });
   control_service service(data_plane, reload_from_disk);
   const auto socket = socket_path(inputs.run_dir, "proxyd");
   auto server = start_unix_server(socket, {&service});
@@ -68,20 +75,20 @@ int run_daemon(const daemon_options& options) {
   log->info("serving {} virtual services; control on {}", cluster.virtual_services_size(),
             socket.string());
 
-  shutdown_sequence sequence;
+  std::thread grpc_stopper;
   sequence.push("engine", [&] { data_plane.stop(); });
   sequence.push("grpc", [&] {
     service.stop();
-    // Handlers may be blocked on work this thread would run: shut down from another one.
-    std::thread([&] {
-      server.value()->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
-    }).detach();
-  });
-  signal_watcher signals(control, sequence, [&] {
-    if (auto error = reload_from_disk()) log->error("reload refused: {}", *error);
+    // A client (syncd) may hold an ApplyTable or WatchTable stream open: the
+    // deadline cancels whatever is still running after it. Handlers may be
+    // blocked on work this thread would run, so shut down from another one.
+    grpc_stopper = std::thread([&] {
+      server.value()->Shutdown(std::chrono::system_clock::now() + grpc_shutdown_grace);
+    });
   });
   sequence.push("signals", [&] { signals.stop(); });
   control.run();
+  if (grpc_stopper.joinable()) grpc_stopper.join();
   server.value()->Shutdown(std::chrono::system_clock::now());
   server.value()->Wait();
   return 0;

@@ -9,6 +9,7 @@
 // joined), after which the control io_context runs dry and returns.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -29,6 +30,10 @@ std::optional<std::string> load_inputs(const daemon_options& options, proxyd_inp
 
 // Loads and validates a cluster.yaml; every error on its own line.
 std::optional<std::string> load_cluster(const std::filesystem::path& file, v1::ClusterConfig& out);
+
+// How long gRPC calls still running at shutdown (a syncd's table streams) get
+// to finish before they are cancelled.
+inline constexpr std::chrono::milliseconds grpc_shutdown_grace{500};
 
 // Runs the daemon; the process exit code.
 int run_daemon(const daemon_options& options);

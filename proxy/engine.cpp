@@ -224,8 +224,7 @@ v1::ProxyStatus engine::status() const {
     vs->set_bytes_in(c.bytes_in.load());
     vs->set_bytes_out(c.bytes_out.load());
     auto p = entry.state->current();
-    for (const auto& s : p->servers) {
-      auto* rs = vs->add_real_servers();
+    auto fill = [](v1::RealServerStatus* rs, const real_server_state* s) {
       rs->set_label(s->label());
       rs->set_ip(s->ip().to_string());
       rs->set_port(s->port());
@@ -237,7 +236,10 @@ v1::ProxyStatus engine::status() const {
       rs->set_bytes_in(s->stats.bytes_in.load());
       rs->set_bytes_out(s->stats.bytes_out.load());
       rs->set_last_check(s->last_check());
-    }
+    };
+    for (const auto& s : p->servers) fill(vs->add_real_servers(), s.get());
+    // Clients sent to the fallback server (every real server down) are counted there.
+    if (p->fallback) fill(vs->mutable_fallback(), p->fallback.get());
   }
   return out;
 }

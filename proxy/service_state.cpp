@@ -223,6 +223,7 @@ std::shared_ptr<pool> build_pool(const v1::VirtualService& config, service_setti
       p->fallback = std::make_shared<real_server_state>(
           "fallback", p->settings.fallback->address(), p->settings.fallback->port(), 1,
           v1::REAL_SERVER_STATE_ONLINE, 1, 1);
+      p->fallback->force_up("fallback server: not checked");
     }
   }
   p->balance = std::make_unique<balancer>(p->settings.balance, std::move(weights), std::move(seeds));

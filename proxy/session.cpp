@@ -45,14 +45,18 @@ session::~session() {
 }
 
 void session::start() {
-  service_->stats.current.fetch_add(1, std::memory_order_relaxed);
-  service_->stats.total.fetch_add(1, std::memory_order_relaxed);
+  // Counted in `current` before the limit check, so that workers accepting at
+  // the same time cannot both take the last slot.
+  const auto open = service_->stats.current.fetch_add(1, std::memory_order_relaxed) + 1;
   pool_ = service_->current();
   const auto max = pool_->settings.max_connections;
-  if (max && service_->stats.current.load(std::memory_order_relaxed) > max) {
+  if (max && open > max) {
+    // Over the service's limit: closed at once, before any real server is
+    // chosen, and not counted in `total`.
     close();
     return;
   }
+  service_->stats.total.fetch_add(1, std::memory_order_relaxed);
   boost::system::error_code ec;
   client_.native_non_blocking(true, ec);
   set_nodelay(client_.native_handle());
@@ -211,13 +215,6 @@ void session::pump(bool upstream) {
   auto& in = upstream ? client_ : server_socket_;
   auto& out = upstream ? server_socket_ : client_;
   if (d.done || phase_ != phase::relaying) return;
-  if (!d.pipe.valid()) {
-    d.pipe = worker_.pipes().take();
-    if (!d.pipe.valid()) {
-      close();
-      return;
-    }
-  }
   for (;;) {
     if (d.in_pipe > 0) {
       const ssize_t m = ::splice(d.pipe.read_end, nullptr, out.native_handle(), nullptr, d.in_pipe,
@@ -251,6 +248,7 @@ void session::pump(bool upstream) {
       receive_small(upstream);
       return;
     }
+    if (!take_pipe(d)) return;
     const ssize_t n = ::splice(in.native_handle(), nullptr, d.pipe.write_end, nullptr, splice_chunk,
                                SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
     if (n > 0) {
@@ -270,6 +268,17 @@ void session::pump(bool upstream) {
     close();  // reset by the sending side
     return;
   }
+}
+
+bool session::take_pipe(direction& d) {
+  // Taken only when needed (a bulk transfer, or a send the socket could not
+  // take whole): most small keep-alive exchanges never hold one, which
+  // spares four descriptors per connection.
+  if (d.pipe.valid()) return true;
+  d.pipe = worker_.pipes().take();
+  if (d.pipe.valid()) return true;
+  close();  // out of descriptors
+  return false;
 }
 
 void session::receive_small(bool upstream) {
@@ -311,6 +320,7 @@ void session::on_small(bool upstream, const boost::system::error_code& ec, std::
   }
   if (static_cast<std::size_t>(m) < n) {
     // Park the rest in the (empty, 64 KiB) pipe; pump() flushes it.
+    if (!take_pipe(d)) return;
     const auto rest = n - static_cast<std::size_t>(m);
     if (::write(d.pipe.write_end, d.buffer.get() + m, rest) != static_cast<ssize_t>(rest)) {
       close();

@@ -65,6 +65,7 @@ class session : public std::enable_shared_from_this<session>, public session_hoo
   void arm_timer(std::chrono::steady_clock::time_point at);
   void on_timer(const boost::system::error_code& ec);
   void pump(bool upstream);
+  bool take_pipe(direction& d);
   void release_server();
 
   worker& worker_;

@@ -18,15 +18,16 @@ namespace lbha::proxy::test_support {
 
 using tcp = asio::ip::tcp;
 
-// Holds 127.0.0.1:<port> with SO_REUSEPORT but does not listen, so nothing
+// Holds <address>:<port> with SO_REUSEPORT but does not listen, so nothing
 // else can take the port while the proxy's own SO_REUSEPORT listeners can.
 class reserved_port {
  public:
-  reserved_port() : socket_(io_) {
-    socket_.open(tcp::v4());
+  explicit reserved_port(const char* address = "127.0.0.1") : socket_(io_) {
+    const auto ip = asio::ip::make_address(address);
+    socket_.open(ip.is_v4() ? tcp::v4() : tcp::v6());
     const int one = 1;
     ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    socket_.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    socket_.bind(tcp::endpoint(ip, 0));
   }
   std::uint16_t port() const { return socket_.local_endpoint().port(); }
 
@@ -35,18 +36,20 @@ class reserved_port {
   tcp::socket socket_;
 };
 
-// A real server on 127.0.0.1:<ephemeral>, run on its own thread.
+// A real server on <address>:<ephemeral> (127.0.0.1 by default), run on its own thread.
 //  - name_echo: sends "<name>\n", then echoes until the client half-closes,
 //    then sends "bye\n" and closes.
 //  - silent: accepts and never sends or closes.
 //  - bulk: sends `bulk_bytes` bytes and closes.
+//  - bulk_reset: sends `bulk_bytes` bytes as fast as they are taken, then resets.
+//  - reset: sends "<name>\n", then resets the connection on the first bytes it receives.
 //  - http: answers one HTTP request with `http_response` and closes.
 class backend {
  public:
-  enum class mode { name_echo, silent, bulk, http };
+  enum class mode { name_echo, silent, bulk, bulk_reset, reset, http };
 
-  explicit backend(std::string name, mode m = mode::name_echo)
-      : name_(std::move(name)), mode_(m), acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+  explicit backend(std::string name, mode m = mode::name_echo, const char* address = "127.0.0.1")
+      : name_(std::move(name)), mode_(m), acceptor_(io_, tcp::endpoint(asio::ip::make_address(address), 0)) {
     port_ = acceptor_.local_endpoint().port();
     asio::co_spawn(io_, accept_loop(), asio::detached);
     thread_ = std::thread([this] { io_.run(); });
@@ -94,7 +97,7 @@ class backend {
       while (!ec) co_await s->async_read_some(asio::buffer(buf), tok);
       co_return;
     }
-    if (mode_ == mode::bulk) {
+    if (mode_ == mode::bulk || mode_ == mode::bulk_reset) {
       std::vector<char> chunk(1 << 16, 'x');
       std::size_t left = bulk_bytes;
       while (left && !ec) {
@@ -102,6 +105,16 @@ class backend {
         co_await asio::async_write(*s, asio::buffer(chunk.data(), n), tok);
         left -= n;
       }
+      if (mode_ == mode::bulk_reset) reset(*s);
+      s->close(ec);
+      co_return;
+    }
+    if (mode_ == mode::reset) {
+      const std::string hello = name_ + "\n";
+      co_await asio::async_write(*s, asio::buffer(hello), tok);
+      char buf[4096];
+      co_await s->async_read_some(asio::buffer(buf), tok);
+      reset(*s);
       s->close(ec);
       co_return;
     }
@@ -131,6 +144,11 @@ class backend {
     s->close(ec);
   }
 
+  static void reset(tcp::socket& s) {
+    linger l{1, 0};
+    ::setsockopt(s.native_handle(), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  }
+
   std::string name_;
   mode mode_;
   asio::io_context io_;
@@ -145,11 +163,13 @@ class backend {
 class client {
  public:
   explicit client(std::uint16_t port, const char* from = nullptr,
-                  std::chrono::milliseconds timeout = std::chrono::seconds(5))
+                  std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                  const char* to = "127.0.0.1")
       : socket_(io_) {
-    socket_.open(tcp::v4());
+    const auto ip = asio::ip::make_address(to);
+    socket_.open(ip.is_v4() ? tcp::v4() : tcp::v6());
     if (from) socket_.bind(tcp::endpoint(asio::ip::make_address(from), 0));
-    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    socket_.connect(tcp::endpoint(ip, port));
     set_timeout(timeout);
   }
 
@@ -203,6 +223,26 @@ class client {
  private:
   asio::io_context io_;
   tcp::socket socket_;
+};
+
+// A real server address that never completes a handshake: a listener with a
+// backlog of 0 whose accept queue is already full (one connection nobody
+// accepts), so the kernel drops every further SYN and a connect to it hangs
+// until the connecting side gives up. Stays on 127.0.0.1.
+class blackhole {
+ public:
+  blackhole() : acceptor_(io_), filler_(io_) {
+    acceptor_.open(tcp::v4());
+    acceptor_.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    acceptor_.listen(0);
+    filler_.connect(acceptor_.local_endpoint());  // fills the queue; never accepted
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  tcp::socket filler_;
 };
 
 }  // namespace lbha::proxy::test_support
