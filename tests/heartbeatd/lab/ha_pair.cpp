@@ -48,6 +48,7 @@ ha_pair::ha_pair(lab::lab& l, pair_options o) : lab_(l), options_(o), vip_(lab::
     rs6->set_ip(l.server(1).ipv6);
   }
   config::apply_defaults(cluster);
+  cluster_ = cluster;
   for (int i = 1; i <= 2; ++i) {
     auto node = l.node_config(i);
     if (o.ping_nodes) {
@@ -115,9 +116,24 @@ v1::HaResult ha_pair::make_passive(int i) const {
   return r;
 }
 
-bool ha_pair::holds_vip(int i) const {
+v1::HaResult ha_pair::reload(int i) const {
+  auto stub = v1::Ha::NewStub(unix_channel(socket_path(lab_.lb(i).run_dir(), "heartbeatd")));
+  auto ctx = context_with_deadline(10s);
+  v1::HaResult r;
+  auto st = stub->Reload(ctx.get(), {}, &r);
+  if (!st.ok()) throw lab::lab_error("Reload: " + st.error_message());
+  return r;
+}
+
+void ha_pair::write_cluster(int i, const v1::ClusterConfig& c) const {
+  lab_.write_cluster_yaml(i, c);
+}
+
+bool ha_pair::holds_vip(int i) const { return holds(i, vip_); }
+
+bool ha_pair::holds(int i, const std::string& ipv4) const {
   auto r = lab_.exec(lab_.lb(i).name, {"ip", "-4", "-o", "addr", "show", "dev", "eth0"});
-  return r.out.find(" " + vip_ + "/32") != std::string::npos;
+  return r.out.find(" " + ipv4 + "/32") != std::string::npos;
 }
 
 bool ha_pair::holds_vip6(int i) const {

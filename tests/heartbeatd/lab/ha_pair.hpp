@@ -40,8 +40,14 @@ class ha_pair {
   lbha::v1::HaStatus status(int i) const;
   lbha::v1::HaResult make_active(int i, bool force = false) const;
   lbha::v1::HaResult make_passive(int i) const;
+  lbha::v1::HaResult reload(int i) const;  // Ha.Reload on lb<i>
+
+  // The cluster.yaml both nodes started with; write_cluster(i, c) replaces lb<i>'s.
+  const lbha::v1::ClusterConfig& cluster() const { return cluster_; }
+  void write_cluster(int i, const lbha::v1::ClusterConfig& c) const;
 
   bool holds_vip(int i) const;                // the VIP is on lb<i>'s eth0
+  bool holds(int i, const std::string& ipv4) const;  // that address is on lb<i>'s eth0
   bool holds_vip6(int i) const;               // vip6 is on lb<i>'s eth0
   std::string client_neighbour_mac6() const;  // the client's neighbour entry for vip6
   std::string mac(const std::string& node) const;
@@ -58,6 +64,7 @@ class ha_pair {
   lab::lab& lab_;
   pair_options options_;
   std::string vip_;
+  lbha::v1::ClusterConfig cluster_;
   lab::process* daemons_[2] = {nullptr, nullptr};
 };
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "common/grpc_unix.hpp"
@@ -244,6 +245,50 @@ TEST_F(heartbeatd_lab, watch_status_streams_the_role_change_of_a_switch_over) {
   EXPECT_TRUE(saw_active);
   EXPECT_EQ(s.peer_role(), v1::ROLE_PASSIVE);
   ctx->TryCancel();
+}
+
+TEST_F(heartbeatd_lab, reload_applies_added_and_removed_vips_and_a_bad_config_keeps_the_old_one) {
+  auto& p = make_pair();
+  ASSERT_EQ(p.wait_single_owner(5s), 1);
+  const std::string second = lab::vip(1);
+
+  // Generation 2 adds a second VIP: the active node takes it, the passive one does not.
+  auto grown = p.cluster();
+  grown.set_generation(2);
+  auto* vs = grown.add_virtual_services();
+  *vs = grown.virtual_services(0);
+  vs->set_label("web2");
+  vs->set_ip(second);
+  for (int i = 1; i <= 2; ++i) {
+    p.write_cluster(i, grown);
+    auto r = p.reload(i);
+    ASSERT_TRUE(r.ok()) << r.message();
+  }
+  EXPECT_TRUE(wait_until([&] { return p.holds(1, second); }, 2s));
+  EXPECT_FALSE(p.holds(2, second));
+  EXPECT_EQ(p.status(1).config_generation(), 2u);
+  EXPECT_TRUE(wait_until([&] { return p.status(1).peer_config_generation() == 2; }, 2s));
+
+  // A config that does not load is refused with its file and line; nothing changes.
+  const auto file = p.lab().lb(1).etc_dir() / "cluster.yaml";
+  std::ofstream(file) << "generation: 3\nha:\n  interval_ms: not-a-number\n";
+  auto bad = p.reload(1);
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("cluster.yaml:3"), std::string::npos) << bad.message();
+  EXPECT_EQ(p.status(1).role(), v1::ROLE_ACTIVE);
+  EXPECT_EQ(p.status(1).config_generation(), 2u);
+  EXPECT_TRUE(p.holds_vip(1) && p.holds(1, second));
+
+  // Generation 3 removes it again: released on the active node, the first VIP stays.
+  auto shrunk = p.cluster();
+  shrunk.set_generation(3);
+  for (int i = 1; i <= 2; ++i) {
+    p.write_cluster(i, shrunk);
+    ASSERT_TRUE(p.reload(i).ok());
+  }
+  EXPECT_TRUE(wait_until([&] { return !p.holds(1, second); }, 2s));
+  EXPECT_TRUE(p.holds_vip(1));
+  EXPECT_EQ(p.client_reaches(), "lb1");
 }
 
 // Receives one heartbeat lb1 sends to lb2, as seen on lb2's interface.
