@@ -21,6 +21,7 @@ void fill(v1::StickEntry& out, const stick_change& c, clock::time_point now) {
 grpc::Status control_service::GetStatus(grpc::ServerContext*, const v1::ProxyStatusRequest*,
                                         v1::ProxyStatus* reply) {
   *reply = engine_.status();
+  reply->set_stick_entries(engine_.table().size());
   return grpc::Status::OK;
 }
 
@@ -45,11 +46,14 @@ grpc::Status control_service::Reload(grpc::ServerContext*, const v1::ProxyReload
   return grpc::Status::OK;
 }
 
-grpc::Status control_service::WatchTable(grpc::ServerContext* context, const v1::WatchTableRequest*,
+grpc::Status control_service::WatchTable(grpc::ServerContext* context,
+                                         const v1::WatchTableRequest* request,
                                          grpc::ServerWriter<v1::StickBatch>* writer) {
-  auto sub = engine_.table().subscribe();
+  auto sub = engine_.table().subscribe(1'000'000, request->include_remote());
   std::uint64_t reported_drops = 0;
   while (!stopped_ && !context->IsCancelled()) {
+    // Returns as soon as one change is queued, with whatever else is queued:
+    // batches coalesce only under load, never by waiting.
     auto changes = sub->take(batch_size, std::chrono::milliseconds(200));
     if (sub->dropped() != reported_drops) {
       reported_drops = sub->dropped();
@@ -70,6 +74,7 @@ grpc::Status control_service::ApplyTable(grpc::ServerContext*,
                                          v1::ProxyResult* reply) {
   v1::StickBatch batch;
   std::uint64_t applied = 0, skipped = 0;
+  auto& table = engine_.table();
   while (reader->Read(&batch)) {
     for (const auto& e : batch.entries()) {
       auto client = client_key::from_bytes(e.client());
@@ -77,8 +82,12 @@ grpc::Status control_service::ApplyTable(grpc::ServerContext*,
         ++skipped;
         continue;
       }
-      engine_.table().apply_remote(e.virtual_service(), *client, e.real_server(),
-                                   std::chrono::milliseconds(e.expires_in_ms()));
+      const std::chrono::milliseconds expires_in(e.expires_in_ms());
+      if (batch.local()) {
+        table.stick(e.virtual_service(), *client, e.real_server(), expires_in);
+      } else {
+        table.apply_remote(e.virtual_service(), *client, e.real_server(), expires_in);
+      }
       ++applied;
     }
   }

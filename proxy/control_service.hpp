@@ -33,7 +33,7 @@ class control_service final : public v1::Proxy::Service {
                                   v1::ProxyResult* reply) override;
   grpc::Status Reload(grpc::ServerContext*, const v1::ProxyReloadRequest* request,
                       v1::ProxyResult* reply) override;
-  grpc::Status WatchTable(grpc::ServerContext* context, const v1::WatchTableRequest*,
+  grpc::Status WatchTable(grpc::ServerContext* context, const v1::WatchTableRequest* request,
                           grpc::ServerWriter<v1::StickBatch>* writer) override;
   grpc::Status ApplyTable(grpc::ServerContext*, grpc::ServerReader<v1::StickBatch>* reader,
                           v1::ProxyResult* reply) override;

@@ -49,6 +49,30 @@ void stick_subscription::push(const stick_change& change) {
   ready_.notify_one();
 }
 
+std::optional<std::uint16_t> stick_table::names::find(const std::string& name) const {
+  std::shared_lock lock(mutex_);
+  auto it = ids_.find(name);
+  if (it == ids_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::uint16_t> stick_table::names::intern(const std::string& name) {
+  if (auto id = find(name)) return id;
+  std::unique_lock lock(mutex_);
+  auto it = ids_.find(name);
+  if (it != ids_.end()) return it->second;
+  if (names_.size() > UINT16_MAX) return std::nullopt;
+  const auto id = static_cast<std::uint16_t>(names_.size());
+  names_.push_back(name);
+  ids_.emplace(name, id);
+  return id;
+}
+
+std::string stick_table::names::at(std::uint16_t id) const {
+  std::shared_lock lock(mutex_);
+  return names_[id];
+}
+
 stick_table::stick_table(const lbha::clock& clock, std::size_t capacity, std::size_t shards)
     : clock_(clock) {
   if (capacity == 0) capacity = 1;
@@ -59,87 +83,121 @@ stick_table::stick_table(const lbha::clock& clock, std::size_t capacity, std::si
   for (std::size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<shard>());
 }
 
-void stick_table::set_expiry(shard& s, value& v, clock::time_point expires) {
-  // Re-keys the order node in place: no allocation on the per-connection path.
-  auto node = s.by_expiry.extract(v.position);
-  node.value().first = expires;
-  v.position = s.by_expiry.insert(std::move(node)).position;
-  v.expires = expires;
+stick_table::key stick_table::make_key(std::uint16_t service, const client_key& client) {
+  key k;
+  k.bytes = client.bytes;
+  k.service = service;
+  k.size = client.size;
+  return k;
 }
 
 void stick_table::drop_expired(shard& s, clock::time_point now) {
-  while (!s.by_expiry.empty() && s.by_expiry.begin()->first <= now) {
-    const key* k = s.by_expiry.begin()->second;
-    s.by_expiry.erase(s.by_expiry.begin());
-    s.entries.erase(*k);
-    expired_.fetch_add(1, std::memory_order_relaxed);
+  if (now < s.earliest) return;
+  clock::time_point earliest = clock::time_point::max();
+  for (auto it = s.entries.begin(); it != s.entries.end();) {
+    if (it->second.expires <= now) {
+      it = s.entries.erase(it);
+      expired_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      earliest = std::min(earliest, it->second.expires);
+      ++it;
+    }
+  }
+  s.earliest = earliest;
+}
+
+void stick_table::make_room(shard& s, clock::time_point now) {
+  while (true) {
+    if (s.victims.empty()) {
+      // One scan finds the few entries nearest their expiry, for this and the
+      // next evictions; a victim refreshed since is skipped below.
+      constexpr std::size_t keep = 32;
+      auto later = [](const victim& a, const victim& b) { return a.expires < b.expires; };
+      for (const auto& [k, v] : s.entries) {
+        if (s.victims.size() < keep) {
+          s.victims.push_back({v.expires, k});
+          std::push_heap(s.victims.begin(), s.victims.end(), later);
+        } else if (v.expires < s.victims.front().expires) {
+          std::pop_heap(s.victims.begin(), s.victims.end(), later);
+          s.victims.back() = {v.expires, k};
+          std::push_heap(s.victims.begin(), s.victims.end(), later);
+        }
+      }
+      std::sort_heap(s.victims.begin(), s.victims.end(), later);
+      std::reverse(s.victims.begin(), s.victims.end());  // nearest expiry last
+      if (s.victims.empty()) return;
+    }
+    const victim v = s.victims.back();
+    s.victims.pop_back();
+    auto it = s.entries.find(v.k);
+    if (it == s.entries.end() || it->second.expires != v.expires) continue;
+    s.entries.erase(it);
+    (v.expires <= now ? expired_ : evicted_).fetch_add(1, std::memory_order_relaxed);
+    return;
   }
 }
 
 std::optional<std::string> stick_table::lookup(const std::string& service,
                                                const client_key& client, clock::duration ttl) {
-  const key k{service, client};
+  const auto service_id = services_.find(service);
+  if (!service_id) return std::nullopt;
+  const key k = make_key(*service_id, client);
   shard& s = shard_for(k);
   const auto now = clock_.now();
-  std::optional<stick_change> announce;
-  std::string server;
+  std::uint16_t server;
+  bool announce = false;
+  clock::time_point expires;
   {
     std::lock_guard lock(s.mutex);
     auto it = s.entries.find(k);
     if (it == s.entries.end()) return std::nullopt;
     value& v = it->second;
     if (v.expires <= now) {
-      s.by_expiry.erase(v.position);
       s.entries.erase(it);
       expired_.fetch_add(1, std::memory_order_relaxed);
       return std::nullopt;
     }
-    const auto expires = now + ttl;
-    set_expiry(s, v, expires);
-    server = v.real_server;
+    expires = now + ttl;
+    v.expires = expires;
+    server = v.server;
     if (has_subscribers_.load(std::memory_order_relaxed) && expires - v.published > ttl / 4) {
       v.published = expires;
-      announce = stick_change{service, client, server, expires};
+      announce = true;
     }
   }
-  if (announce) publish(*announce);
-  return server;
+  std::string label = servers_.at(server);
+  if (announce) publish(stick_change{service, client, label, expires}, false);
+  return label;
 }
 
-bool stick_table::put(shard& s, const key& k, const std::string& real_server,
-                      clock::time_point expires, bool local) {
+void stick_table::put(shard& s, const key& k, std::uint16_t server, clock::time_point expires,
+                      bool local) {
+  s.earliest = std::min(s.earliest, expires);
   auto it = s.entries.find(k);
   if (it != s.entries.end()) {
-    it->second.real_server = real_server;
-    set_expiry(s, it->second, expires);
+    it->second.server = server;
+    it->second.expires = expires;
     if (local) it->second.published = expires;
-    return local;
+    return;
   }
-  if (s.entries.size() >= shard_capacity_) {
-    drop_expired(s, clock_.now());
-    if (s.entries.size() >= shard_capacity_) {
-      const key* victim = s.by_expiry.begin()->second;
-      s.by_expiry.erase(s.by_expiry.begin());
-      s.entries.erase(*victim);
-      evicted_.fetch_add(1, std::memory_order_relaxed);
-    }
-  }
-  auto [pos, inserted] = s.entries.emplace(k, value{real_server, expires, expires, {}});
-  pos->second.position = s.by_expiry.emplace(expires, &pos->first).first;
-  return local;
+  if (s.entries.size() >= shard_capacity_) make_room(s, clock_.now());
+  s.entries.emplace(k, value{expires, expires, server});
 }
 
 void stick_table::stick(const std::string& service, const client_key& client,
                         const std::string& real_server, clock::duration ttl) {
-  const key k{service, client};
+  const auto service_id = services_.intern(service);
+  const auto server_id = servers_.intern(real_server);
+  if (!service_id || !server_id) return;
+  const key k = make_key(*service_id, client);
   shard& s = shard_for(k);
   const auto expires = clock_.now() + ttl;
   {
     std::lock_guard lock(s.mutex);
-    put(s, k, real_server, expires, true);
+    put(s, k, *server_id, expires, true);
   }
   if (has_subscribers_.load(std::memory_order_relaxed)) {
-    publish(stick_change{service, client, real_server, expires});
+    publish(stick_change{service, client, real_server, expires}, false);
   }
 }
 
@@ -149,20 +207,28 @@ void stick_table::apply_remote(const std::string& service, const client_key& cli
     erase(service, client);
     return;
   }
-  const key k{service, client};
+  const auto service_id = services_.intern(service);
+  const auto server_id = servers_.intern(real_server);
+  if (!service_id || !server_id) return;
+  const key k = make_key(*service_id, client);
   shard& s = shard_for(k);
-  std::lock_guard lock(s.mutex);
-  put(s, k, real_server, clock_.now() + expires_in, false);
+  const auto expires = clock_.now() + expires_in;
+  {
+    std::lock_guard lock(s.mutex);
+    put(s, k, *server_id, expires, false);
+  }
+  if (has_remote_subscribers_.load(std::memory_order_relaxed)) {
+    publish(stick_change{service, client, real_server, expires}, true);
+  }
 }
 
 void stick_table::erase(const std::string& service, const client_key& client) {
-  const key k{service, client};
+  const auto service_id = services_.find(service);
+  if (!service_id) return;
+  const key k = make_key(*service_id, client);
   shard& s = shard_for(k);
   std::lock_guard lock(s.mutex);
-  auto it = s.entries.find(k);
-  if (it == s.entries.end()) return;
-  s.by_expiry.erase(it->second.position);
-  s.entries.erase(it);
+  s.entries.erase(k);
 }
 
 std::size_t stick_table::expire() {
@@ -177,17 +243,32 @@ std::size_t stick_table::expire() {
 
 void stick_table::for_each(const std::function<void(const stick_change&)>& fn) const {
   const auto now = clock_.now();
-  std::vector<stick_change> batch;
+  struct raw {
+    key k;
+    std::uint16_t server;
+    clock::time_point expires;
+  };
+  std::vector<raw> batch;
+  stick_change change;
+  std::uint16_t service = UINT16_MAX, server = UINT16_MAX;
   for (auto& s : shards_) {
     batch.clear();
     {
       std::lock_guard lock(s->mutex);
       batch.reserve(s->entries.size());
       for (auto& [k, v] : s->entries) {
-        if (v.expires > now) batch.push_back({k.service, k.client, v.real_server, v.expires});
+        if (v.expires > now) batch.push_back({k, v.server, v.expires});
       }
     }
-    for (auto& c : batch) fn(c);
+    for (auto& r : batch) {
+      // Names are looked up only when they change from one entry to the next.
+      if (r.k.service != service) change.service = services_.at(service = r.k.service);
+      if (r.server != server) change.real_server = servers_.at(server = r.server);
+      change.client.size = r.k.size;
+      change.client.bytes = r.k.bytes;
+      change.expires = r.expires;
+      fn(change);
+    }
   }
 }
 
@@ -204,24 +285,29 @@ stick_table::stats stick_table::statistics() const {
   return stats{size(), evicted_.load(), expired_.load()};
 }
 
-std::shared_ptr<stick_subscription> stick_table::subscribe(std::size_t limit) {
+std::shared_ptr<stick_subscription> stick_table::subscribe(std::size_t limit, bool include_remote) {
   auto sub = std::make_shared<stick_subscription>(limit);
   std::lock_guard lock(subscribers_mutex_);
-  subscribers_.push_back(sub);
+  subscribers_.push_back({sub, include_remote});
   has_subscribers_.store(true);
+  if (include_remote) has_remote_subscribers_.store(true);
   return sub;
 }
 
-void stick_table::publish(const stick_change& change) {
+void stick_table::publish(const stick_change& change, bool remote) {
   std::lock_guard lock(subscribers_mutex_);
-  std::erase_if(subscribers_, [](const std::weak_ptr<stick_subscription>& w) {
-    auto s = w.lock();
+  std::erase_if(subscribers_, [](const subscriber& w) {
+    auto s = w.queue.lock();
     return !s || s->closed();
   });
+  bool any_remote = false;
   for (auto& w : subscribers_) {
-    if (auto s = w.lock()) s->push(change);
+    any_remote = any_remote || w.include_remote;
+    if (remote && !w.include_remote) continue;
+    if (auto s = w.queue.lock()) s->push(change);
   }
   has_subscribers_.store(!subscribers_.empty(), std::memory_order_relaxed);
+  has_remote_subscribers_.store(any_remote, std::memory_order_relaxed);
 }
 
 }  // namespace lbha::proxy

@@ -5,8 +5,8 @@
 // thread, the health checker's io_context and the gRPC threads. It is split
 // into shards by key hash, each with its own mutex, so two workers seldom
 // contend; no lock is held while calling out. Expiry is lazy on lookup plus a
-// periodic expire() sweep, which is cheap because each shard keeps its entries
-// ordered by expiry as well as hashed by key.
+// periodic expire() sweep, which is cheap because each shard remembers the earliest
+// expiry it holds and is skipped until then.
 //
 // Bounded size: each shard holds at most ceil(capacity / shards) entries. When
 // a new key arrives at a full shard, expired entries are dropped first; if none
@@ -18,19 +18,26 @@
 // Changes made by this node (a new entry, a changed server, or a refresh that
 // moved the expiry by more than a quarter of its timeout since last announced)
 // are published to subscribers, which is what Proxy.WatchTable streams to
-// syncd. Entries applied from the peer with apply_remote() are NOT published,
-// so a pair of syncds never echoes an update back and forth.
+// syncd. Entries applied from the peer with apply_remote() are NOT published
+// to syncd, so a pair of syncds never echoes an update back and forth (a
+// subscriber may ask for them, to observe replication).
+//
+// Memory: an entry is one hash node of 64 bytes plus its bucket slot (names
+// are interned, no per-entry expiry index), about 75 bytes per entry. The
+// price is that finding the entry nearest its expiry scans the shard; a scan
+// keeps a few dozen victims for the next evictions.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -92,7 +99,8 @@ class stick_table {
   void stick(const std::string& service, const client_key& client, const std::string& real_server,
              clock::duration ttl);
 
-  // Applies an entry learned from the peer (not published). A zero lifetime removes it.
+  // Applies an entry learned from the peer (published only to subscribers that
+  // asked for remote entries too). A zero lifetime removes it.
   void apply_remote(const std::string& service, const client_key& client,
                     const std::string& real_server, clock::duration expires_in);
 
@@ -108,52 +116,90 @@ class stick_table {
   stats statistics() const;
   std::size_t capacity() const { return shard_capacity_ * shards_.size(); }
 
-  // A queue that receives every local change from now on, until closed.
-  std::shared_ptr<stick_subscription> subscribe(std::size_t limit = 1'000'000);
+  // A queue that receives every local change from now on (and, with
+  // `include_remote`, every applied remote entry), until closed.
+  std::shared_ptr<stick_subscription> subscribe(std::size_t limit = 1'000'000,
+                                                bool include_remote = false);
 
  private:
+  // Names (service and real-server labels) are interned: an entry holds two
+  // 16-bit ids instead of two strings, which keeps it within one 64-byte
+  // allocation. The sets of names are small and only grow.
+  class names {
+   public:
+    // The id of `name`, adding it; nullopt when the id space is full.
+    std::optional<std::uint16_t> intern(const std::string& name);
+    std::optional<std::uint16_t> find(const std::string& name) const;
+    std::string at(std::uint16_t id) const;
+
+   private:
+    mutable std::shared_mutex mutex_;
+    std::unordered_map<std::string, std::uint16_t> ids_;
+    std::vector<std::string> names_;
+  };
+
   struct key {
-    std::string service;
-    client_key client;
+    std::array<std::uint8_t, 16> bytes;
+    std::uint16_t service;
+    std::uint8_t size;
     friend bool operator==(const key& a, const key& b) {
-      return a.client == b.client && a.service == b.service;
+      return a.service == b.service && a.size == b.size &&
+             std::memcmp(a.bytes.data(), b.bytes.data(), a.size) == 0;
     }
   };
   struct key_hash {
-    std::size_t operator()(const key& k) const {
-      return k.client.hash() ^ std::hash<std::string>{}(k.service);
+    std::size_t operator()(const key& k) const noexcept {
+      std::uint64_t h = 1469598103934665603ull ^ k.size ^ (std::uint64_t{k.service} << 8);
+      for (std::size_t i = 0; i < k.size; ++i) {
+        h ^= k.bytes[i];
+        h *= 1099511628211ull;
+      }
+      return client_key::mix(h);
     }
   };
-  using order = std::set<std::pair<clock::time_point, const key*>>;
   struct value {
-    std::string real_server;
     clock::time_point expires;
     clock::time_point published;  // expiry last announced to subscribers
-    order::iterator position;
+    std::uint16_t server;
+  };
+  // The entries nearest their expiry, found by one scan of a full shard and
+  // used up by the following evictions (each re-checked against the entry).
+  struct victim {
+    clock::time_point expires;
+    key k;
   };
   struct shard {
     mutable std::mutex mutex;
     std::unordered_map<key, value, key_hash> entries;
-    order by_expiry;
+    std::vector<victim> victims;   // nearest expiry last
+    clock::time_point earliest = clock::time_point::max();  // no entry expires before this
   };
 
+  static key make_key(std::uint16_t service, const client_key& client);
   shard& shard_for(const key& k) { return *shards_[key_hash{}(k) % shards_.size()]; }
-  // Inserts or updates under the shard lock; returns true when it must be published.
-  bool put(shard& s, const key& k, const std::string& real_server, clock::time_point expires,
-           bool local);
-  void set_expiry(shard& s, value& v, clock::time_point expires);
+  // Inserts or updates under the shard lock.
+  void put(shard& s, const key& k, std::uint16_t server, clock::time_point expires, bool local);
+  // Makes room in a full shard: drops the entry nearest its expiry.
+  void make_room(shard& s, clock::time_point now);
   void drop_expired(shard& s, clock::time_point now);
-  void publish(const stick_change& change);
+  void publish(const stick_change& change, bool remote);
 
   const lbha::clock& clock_;
   std::size_t shard_capacity_;
   std::vector<std::unique_ptr<shard>> shards_;
+  names services_;
+  names servers_;
   std::atomic<std::uint64_t> evicted_{0};
   std::atomic<std::uint64_t> expired_{0};
 
+  struct subscriber {
+    std::weak_ptr<stick_subscription> queue;
+    bool include_remote;
+  };
   std::mutex subscribers_mutex_;
-  std::vector<std::weak_ptr<stick_subscription>> subscribers_;
+  std::vector<subscriber> subscribers_;
   std::atomic<bool> has_subscribers_{false};
+  std::atomic<bool> has_remote_subscribers_{false};
 };
 
 }  // namespace lbha::proxy
