@@ -87,19 +87,16 @@ void session::connect_next() {
   const auto target = server_->endpoint(vip_port_);
   boost::system::error_code ec;
   server_socket_ = asio::ip::tcp::socket(worker_.io());
-  // Created non-blocking (no extra ioctl): only splice and readiness waits use it.
-  const int fd = ::socket(target.address().is_v4() ? AF_INET : AF_INET6,
-                          SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    on_connect(boost::system::error_code(errno, boost::system::system_category()));
-    return;
-  }
-  server_socket_.assign(target.protocol(), fd, ec);
+  // Opened by Asio rather than assigned: an assigned descriptor may be a
+  // dup, so Asio would pay an epoll_ctl(DEL) at close. One ioctl makes it
+  // non-blocking, which Asio would otherwise do at the first wait anyway.
+  server_socket_.open(target.protocol(), ec);
+  if (!ec) server_socket_.native_non_blocking(true, ec);
   if (ec) {
-    ::close(fd);
     on_connect(ec);
     return;
   }
+  const int fd = server_socket_.native_handle();
   set_nodelay(fd);
   const auto& source = worker_.context().source_address;
   if (source && source->is_v4() == target.address().is_v4()) {
@@ -127,7 +124,9 @@ void session::connect_next() {
   // round through the reactor.
   pollfd p{fd, POLLOUT, 0};
   if (::poll(&p, 1, 0) == 1) {
-    on_connect(connect_result());
+    // Writable without error or hang-up: established (a refused connect
+    // shows POLLERR | POLLHUP), so SO_ERROR need not be asked.
+    on_connect((p.revents & (POLLERR | POLLHUP)) ? connect_result() : boost::system::error_code());
     return;
   }
   arm_timer(std::chrono::steady_clock::now() + pool_->settings.connect_timeout);
