@@ -148,42 +148,4 @@ void arp_socket::do_receive() {
                      });
 }
 
-result<std::unique_ptr<neighbour_advertiser>> neighbour_advertiser::open(int ifindex,
-                                                                         const mac_address& mac) {
-  int fd = ::socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
-  if (fd < 0) return last_error();
-  int hops = 255;  // RFC 4861: receivers drop neighbour discovery with any other hop limit
-  unsigned idx = static_cast<unsigned>(ifindex);
-  if (::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) != 0 ||
-      ::setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops)) != 0 ||
-      ::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof(idx)) != 0) {
-    auto ec = last_error();
-    ::close(fd);
-    return ec;
-  }
-  return std::unique_ptr<neighbour_advertiser>(new neighbour_advertiser(fd, ifindex, mac));
-}
-
-neighbour_advertiser::~neighbour_advertiser() { ::close(fd_); }
-
-result<void> neighbour_advertiser::send(const asio::ip::address_v6& vip) {
-  // ICMPv6 type 136, Override flag, target, option 2 (target link-layer address).
-  std::array<std::uint8_t, 32> b{};
-  b[0] = ND_NEIGHBOR_ADVERT;
-  b[4] = 0x20;  // Override (not Solicited, not Router)
-  auto target = vip.to_bytes();
-  std::copy(target.begin(), target.end(), b.begin() + 8);
-  b[24] = ND_OPT_TARGET_LINKADDR;
-  b[25] = 1;  // 8 bytes
-  std::copy(mac_.begin(), mac_.end(), b.begin() + 26);
-  sockaddr_in6 to{};
-  to.sin6_family = AF_INET6;
-  to.sin6_scope_id = static_cast<unsigned>(ifindex_);
-  ::inet_pton(AF_INET6, "ff02::1", &to.sin6_addr);
-  // The kernel fills in the checksum of raw ICMPv6 packets.
-  if (::sendto(fd_, b.data(), b.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)) < 0)
-    return last_error();
-  return success();
-}
-
 }  // namespace lbha::heartbeat

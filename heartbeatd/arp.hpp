@@ -75,20 +75,4 @@ class arp_socket {
   handler on_packet_;
 };
 
-// IPv6 unsolicited neighbour advertisements (RFC 4861 7.2.6) to ff02::1, with
-// the Override flag and our link-layer address, through a raw ICMPv6 socket.
-class neighbour_advertiser {
- public:
-  static result<std::unique_ptr<neighbour_advertiser>> open(int ifindex, const mac_address& mac);
-  ~neighbour_advertiser();
-  result<void> send(const asio::ip::address_v6& vip);
-
- private:
-  neighbour_advertiser(int fd, int ifindex, mac_address mac)
-      : fd_(fd), ifindex_(ifindex), mac_(mac) {}
-  int fd_;
-  int ifindex_;
-  mac_address mac_;
-};
-
 }  // namespace lbha::heartbeat

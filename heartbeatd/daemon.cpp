@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <random>
 
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
@@ -137,14 +138,7 @@ bool heartbeat_daemon::start(std::string& error) {
     return false;
   }
   arp_ = std::move(arp.value());
-  if (std::any_of(vips_.begin(), vips_.end(), [](auto& a) { return a.is_v6(); })) {
-    auto na = neighbour_advertiser::open(addresses_->ifindex(), arp_->mac());
-    if (!na) {
-      error = "ICMPv6 socket: " + na.error().message();
-      return false;
-    }
-    advertiser_ = std::move(na.value());
-  }
+  if (!open_nd(error)) return false;
   if (!standalone() && !open_heartbeat_sockets(error)) return false;
 
   sm_ = std::make_unique<state_machine>(clock_, make_settings(), term.value());
@@ -190,6 +184,7 @@ void heartbeat_daemon::stop() {
   probe_timer_.cancel();
   if (pinger_) pinger_->stop();
   if (arp_) arp_->close();
+  if (nd_) nd_->close();
   boost::system::error_code ignored;
   for (auto& s : sockets_) s->close(ignored);
   notifier_.reap();
@@ -389,8 +384,8 @@ void heartbeat_daemon::announce_round() {
     if (v.is_v4()) {
       if (auto r = arp_->send(gratuitous(v.to_v4(), arp_->mac(), reply)); !r)
         logger()->warn("gratuitous ARP for {}: {}", v.to_string(), r.error().message());
-    } else if (advertiser_) {
-      if (auto r = advertiser_->send(v.to_v6()); !r)
+    } else if (nd_) {
+      if (auto r = nd_->advertise(v.to_v6()); !r)
         logger()->warn("neighbour advertisement for {}: {}", v.to_string(), r.error().message());
     }
   }
@@ -429,26 +424,52 @@ bool heartbeat_daemon::is_vip(const asio::ip::address_v4& a) const {
                      [&](const ip_address& v) { return v.is_v4() && v.to_v4() == a; });
 }
 
+bool heartbeat_daemon::is_vip(const asio::ip::address_v6& a) const {
+  return std::any_of(vips_.begin(), vips_.end(),
+                     [&](const ip_address& v) { return v.is_v6() && v.to_v6() == a; });
+}
+
+bool heartbeat_daemon::open_nd(std::string& error) {
+  // Needed only with IPv6 VIPs, but opened whenever it can be, so a reload that
+  // adds the first IPv6 VIP can announce and probe it.
+  auto nd = nd_socket::open(io_, addresses_->ifindex(), arp_->mac(),
+                            [this](const nd_message& m) { on_nd(m); });
+  if (nd) {
+    nd_ = std::move(nd.value());
+    return true;
+  }
+  if (std::any_of(vips_.begin(), vips_.end(), [](auto& a) { return a.is_v6(); })) {
+    error = "ICMPv6 socket on " + in_.node.interface() + ": " + nd.error().message();
+    return false;
+  }
+  logger()->info("no ICMPv6 socket ({}): IPv6 VIPs cannot be used", nd.error().message());
+  return true;
+}
+
 void heartbeat_daemon::start_probe() {
   const auto id = ++probe_id_;
   std::vector<asio::ip::address_v4> v4;
-  for (auto& v : vips_)
+  std::vector<asio::ip::address_v6> v6;
+  for (auto& v : vips_) {
     if (v.is_v4()) v4.push_back(v.to_v4());
-  if (v4.empty()) {  // IPv6-only VIPs: nothing to probe
-    asio::post(io_, [this, id] { finish_probe(id); });
-    probing_ = true;
-    probe_defended_ = false;
-    return;
+    else if (nd_) v6.push_back(v.to_v6());
   }
   probing_ = true;
   probe_defended_ = false;
+  if (v4.empty() && v6.empty()) {  // nothing to probe
+    asio::post(io_, [this, id] { finish_probe(id); });
+    return;
+  }
+  std::random_device random;
+  for (auto& b : probe_nonce_) b = static_cast<std::uint8_t>(random());
   const auto& cfg = in_.cluster.ha().arp_probe();
   const auto count = std::max<std::uint32_t>(cfg.count(), 1);
   const auto spacing = milliseconds(cfg.timeout_ms() / count);
   for (std::uint32_t i = 0; i < count; ++i) {
-    auto send = [this, v4, id] {
+    auto send = [this, v4, v6, id] {
       if (!probing_ || id != probe_id_) return;
       for (auto& a : v4) (void)arp_->send(probe(a, arp_->mac()));
+      for (auto& a : v6) (void)nd_->probe(a, probe_nonce_);
     };
     if (i == 0) {
       send();
@@ -493,6 +514,27 @@ void heartbeat_daemon::on_arp(const arp_packet& p) {
   if (p.is_announcement() && is_vip(p.sender_ip)) {
     logger()->warn("ARP conflict: {} claims VIP {}", to_string(p.sender_mac),
                    p.sender_ip.to_string());
+    run(sm_->on_conflict());
+  }
+}
+
+void heartbeat_daemon::on_nd(const nd_message& m) {
+  if (stopped_ || !sm_ || !is_vip(m.target)) return;
+  const bool advertisement = m.type == nd_message::kind::advertisement;
+  if (probing_ && advertisement && m.nonce == probe_nonce_) {
+    probe_defended_ = true;  // a live heartbeatd answered our probe, not just a kernel
+    finish_probe(probe_id_);
+    return;
+  }
+  if (!vips_held_) return;
+  if (m.is_dad_probe()) {
+    // Defend, echoing the nonce so the prober knows a heartbeatd (not a kernel) answered.
+    (void)nd_->advertise(m.target, m.nonce);
+    return;
+  }
+  if (advertisement && !m.solicited && m.link_layer) {
+    logger()->warn("neighbour advertisement conflict: {} claims VIP {}", to_string(*m.link_layer),
+                   m.target.to_string());
     run(sm_->on_conflict());
   }
 }

@@ -30,6 +30,7 @@
 #include "common/clock.hpp"
 #include "heartbeatd/anti_replay.hpp"
 #include "heartbeatd/arp.hpp"
+#include "heartbeatd/nd.hpp"
 #include "heartbeatd/keyring.hpp"
 #include "heartbeatd/notifier.hpp"
 #include "heartbeatd/pairing.hpp"
@@ -104,7 +105,10 @@ class heartbeat_daemon {
   void start_probe();
   void finish_probe(std::uint64_t probe_id);
   void on_arp(const arp_packet& p);
+  void on_nd(const nd_message& m);
   bool is_vip(const asio::ip::address_v4& a) const;
+  bool is_vip(const asio::ip::address_v6& a) const;
+  bool open_nd(std::string& error);
   void start_proxy_poller();
   void publish();
   std::uint64_t wall_ms() const;
@@ -134,7 +138,7 @@ class heartbeat_daemon {
 
   std::unique_ptr<vip_addresses> addresses_;
   std::unique_ptr<arp_socket> arp_;
-  std::unique_ptr<neighbour_advertiser> advertiser_;
+  std::unique_ptr<nd_socket> nd_;
   std::unique_ptr<pinger> pinger_;
   notifier notifier_;
   bool vips_held_ = false;
@@ -144,6 +148,7 @@ class heartbeat_daemon {
   bool probing_ = false;
   bool probe_defended_ = false;
   std::uint64_t probe_id_ = 0;
+  nd_nonce probe_nonce_{};  // of the IPv6 probe in flight; a defence echoes it
 
   std::thread proxy_poller_;
   std::atomic<bool> stopping_{false};

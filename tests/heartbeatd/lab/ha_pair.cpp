@@ -38,11 +38,13 @@ ha_pair::ha_pair(lab::lab& l, pair_options o) : lab_(l), options_(o), vip_(lab::
   auto* rs = vs->add_real_servers();
   rs->set_label("rs1");
   rs->set_ip(l.server(1).ipv4);
+  const auto port_range = *ports;
+  if (!o.ipv4_vip) cluster.clear_virtual_services();
   if (o.ipv6_vip) {
     auto* v6 = cluster.add_virtual_services();
     v6->set_label("web6");
     v6->set_ip(vip6);
-    *v6->add_ports() = *ports;
+    *v6->add_ports() = port_range;
     auto* rs6 = v6->add_real_servers();
     rs6->set_label("rs1");
     rs6->set_ip(l.server(1).ipv6);

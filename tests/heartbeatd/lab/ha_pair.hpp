@@ -24,6 +24,7 @@ struct pair_options {
   bool arp_probe = true;
   bool ping_nodes = false;  // rs1 as ICMP ping node on both
   bool ipv6_vip = false;    // a second VIP, vip6(), in an IPv6 lab
+  bool ipv4_vip = true;     // false with ipv6_vip: vip6() is the only VIP
 };
 
 inline const std::string vip6 = "2001:db8::100";

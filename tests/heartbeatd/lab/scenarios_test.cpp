@@ -229,6 +229,43 @@ TEST_F(heartbeatd_lab, ipv6_vip_moves_with_an_unsolicited_neighbour_advertisemen
   EXPECT_TRUE(ping6());
 }
 
+// With IPv6 VIPs only, the probe before takeover is a DAD neighbour solicitation
+// with a nonce; only a live heartbeatd echoes the nonce.
+TEST_F(heartbeatd_lab, ipv6_only_heartbeat_partition_is_detected_by_the_neighbour_probe) {
+  auto& p = make_pair({.ipv6_vip = true, .ipv4_vip = false});
+  ASSERT_TRUE(wait_until([&] { return p.holds_vip6(1) != p.holds_vip6(2); }, 5s));
+  const int owner = p.holds_vip6(1) ? 1 : 2, other = 3 - owner;
+  lab::fault_scope scope;
+  scope.port = lab::port_match{lab::transport::udp, 6694};
+  p.lab().partition("lb1", "lb2", scope);
+  ASSERT_TRUE(wait_until([&] { return !p.status(other).peer_alive(); }, 3s));
+  std::this_thread::sleep_for(2s);
+  auto s = p.status(other);
+  EXPECT_EQ(s.role(), v1::ROLE_PASSIVE);
+  EXPECT_TRUE(s.peer_holds_vips_on_lan());  // the owner's heartbeatd defended vip6
+  EXPECT_FALSE(p.holds_vip6(other));
+  EXPECT_TRUE(p.holds_vip6(owner));
+}
+
+TEST_F(heartbeatd_lab, ipv6_only_sigkill_of_the_active_daemon_is_not_blocked_by_its_kernel) {
+  auto& p = make_pair({.ipv6_vip = true, .ipv4_vip = false});
+  ASSERT_TRUE(wait_until([&] { return p.holds_vip6(1) != p.holds_vip6(2); }, 5s));
+  const int owner = p.holds_vip6(1) ? 1 : 2, other = 3 - owner;
+  auto ping6 = [&] {
+    return p.lab().exec("client1", {"ping", "-6", "-c", "1", "-W", "1", vip6}).ok();
+  };
+  ASSERT_TRUE(wait_until(ping6, 5s));  // the client has a neighbour entry to update
+  p.daemon(owner).kill();
+  EXPECT_TRUE(p.holds_vip6(owner));  // the killed node's kernel still has (and answers for) it
+  ASSERT_TRUE(wait_until([&] { return p.holds_vip6(other); }, 3s, 5ms));
+  EXPECT_EQ(p.status(other).role(), v1::ROLE_ACTIVE);
+  EXPECT_FALSE(p.status(other).peer_holds_vips_on_lan());
+  EXPECT_TRUE(wait_until(
+      [&] { return p.client_neighbour_mac6() == p.mac("lb" + std::to_string(other)); }, 500ms))
+      << p.client_neighbour_mac6();
+  EXPECT_TRUE(ping6());
+}
+
 TEST_F(heartbeatd_lab, watch_status_streams_the_role_change_of_a_switch_over) {
   auto& p = make_pair();
   ASSERT_EQ(p.wait_single_owner(5s), 1);
