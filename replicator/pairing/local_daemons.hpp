@@ -3,8 +3,11 @@
 // After a config lands (committed on the primary, received on the secondary)
 // the local heartbeatd and proxyd re-read it; after pairing changes heartbeatd
 // re-reads the heartbeat key and pairing identity. A daemon that is not
-// running is not an error: it reads the files when it starts. grpc_local_daemons
-// is the implementation; tests use a recording double.
+// running is not an error: it reads the files when it starts. One that runs
+// but cannot be reached (the socket's group does not let this user in) or that
+// refuses the new config is: the caller reports it instead of claiming the
+// config is in force. grpc_local_daemons is the implementation; tests use a
+// recording double.
 #pragma once
 
 #include <cstdint>
@@ -12,15 +15,24 @@
 #include <optional>
 #include <string>
 
+#include "lbha/v1/config.pb.h"
+
 namespace lbha::pairing {
+
+struct reload_outcome {
+  bool ok = true;       // false when a running daemon could not be reached or refused
+  std::string summary;  // "reloaded heartbeatd, proxyd not running"
+};
 
 class local_daemons {
  public:
   virtual ~local_daemons() = default;
 
-  // Asks heartbeatd and (when `config_changed`) proxyd to reload; returns a
-  // one-line summary for the operator such as "reloaded heartbeatd, proxyd".
-  virtual std::string reload(bool config_changed) = 0;
+  // Asks heartbeatd and, when `config` (the cluster config just written) is
+  // given, proxyd to reload. proxyd gets the config in the request, already
+  // validated, rather than parsing cluster.yaml again; nullptr means only the
+  // pairing files changed.
+  virtual reload_outcome reload(const lbha::v1::ClusterConfig* config) = 0;
 
   // heartbeatd's current term, or nullopt when it cannot be asked.
   virtual std::optional<std::uint64_t> current_term() = 0;
@@ -30,7 +42,7 @@ class grpc_local_daemons final : public local_daemons {
  public:
   explicit grpc_local_daemons(std::filesystem::path run_dir) : run_dir_(std::move(run_dir)) {}
 
-  std::string reload(bool config_changed) override;
+  reload_outcome reload(const lbha::v1::ClusterConfig* config) override;
   std::optional<std::uint64_t> current_term() override;
 
  private:

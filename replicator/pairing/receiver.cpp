@@ -99,14 +99,17 @@ receive_reply receiver::do_config(const lbha::v1::ClusterConfig& config) {
   if (!acceptable) return refuse(acceptable.error());
   auto stored = store_cluster(cluster_config_path(node_.config_dir), config);
   if (!stored) return refuse(stored.error());
+  // The file is in force from now on (daemons read it when they start), but
+  // when a running daemon did not take it the primary must hear so.
+  const auto reloaded = daemons_.reload(&config);
   receive_reply reply;
-  reply.ok = true;
+  reply.ok = reloaded.ok;
   reply.node = node_.node_name;
   reply.generation = config.generation();
   reply.term = config.term();
   reply.cluster_id = identity.value()->cluster_id;
-  reply.message = "applied generation " + std::to_string(config.generation()) + "; " +
-                  daemons_.reload(true);
+  reply.message = (reloaded.ok ? "applied generation " : "stored generation ") +
+                  std::to_string(config.generation()) + "; " + reloaded.summary;
   return reply;
 }
 
@@ -178,7 +181,8 @@ receive_reply receiver::do_pair(const lbha::v1::PairOffer& offer) {
   reply.generation = incoming.generation();
   reply.term = incoming.term();
   reply.cluster_id = offer.cluster_id();
-  reply.message = "paired as secondary of " + offer.primary_name() + "; " + daemons_.reload(true);
+  reply.message =
+      "paired as secondary of " + offer.primary_name() + "; " + daemons_.reload(&incoming).summary;
   return reply;
 }
 
@@ -202,8 +206,8 @@ receive_reply receiver::do_unpair(const lbha::v1::UnpairNotice& notice) {
     reply.generation = current.value().generation();
     reply.term = current.value().term();
   }
-  reply.message = "unpaired; removed " + std::to_string(removed.value()) +
-                  " authorized key(s); " + daemons_.reload(false);
+  reply.message = "unpaired; removed " + std::to_string(removed.value()) + " authorized key(s); " +
+                  daemons_.reload(nullptr).summary;
   return reply;
 }
 

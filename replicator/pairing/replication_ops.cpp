@@ -140,9 +140,9 @@ lbha::v1::ReplicationResult replication_ops::pair(const std::string& peer,
 
   lbha::v1::ReplicationResult result;
   result.set_peer_fingerprint(fingerprint);
-  *result.add_nodes() = node_result(node_.node_name, true,
-                                    "paired as primary; " + daemons_.reload(false),
-                                    config.generation());
+  *result.add_nodes() =
+      node_result(node_.node_name, true, "paired as primary; " + daemons_.reload(nullptr).summary,
+                  config.generation());
   // Prove the restricted key works before calling the pair done.
   lbha::v1::ReceiveRequest status;
   status.mutable_status();
@@ -194,8 +194,8 @@ lbha::v1::ReplicationResult replication_ops::unpair(bool local_only) {
     removed_keys = "removed " + std::to_string(removed.value()) + " authorized key(s); ";
   }
   if (auto r = clear_pairing(files_); !r) return fail(r.error());
-  *result.add_nodes() = node_result(node_.node_name, true,
-                                    "unpaired; " + removed_keys + daemons_.reload(false), 0);
+  *result.add_nodes() = node_result(
+      node_.node_name, true, "unpaired; " + removed_keys + daemons_.reload(nullptr).summary, 0);
   result.set_ok(true);
   result.set_message(local_only ? "pairing state cleared on " + node_.node_name
                                 : "pair " + node_.node_name + " / " + id.peer_node_name + " broken");
@@ -225,24 +225,33 @@ lbha::v1::ReplicationResult replication_ops::push(lbha::v1::ClusterConfig propos
     return result;
   }
   if (auto stored = store_cluster(path, config); !stored) return fail(stored.error());
-  *result.add_nodes() = node_result(node_.node_name, true,
-                                    "committed generation " + std::to_string(config.generation()) +
-                                        "; " + daemons_.reload(true),
-                                    config.generation());
+  const std::string generation = "generation " + std::to_string(config.generation());
+  const auto reloaded = daemons_.reload(&config);
+  *result.add_nodes() =
+      node_result(node_.node_name, reloaded.ok, "committed " + generation + "; " + reloaded.summary,
+                  config.generation());
+  std::string local_problem;
+  if (!reloaded.ok) local_problem = "; but on " + node_.node_name + ": " + reloaded.summary;
   if (!identity.value()) {
-    result.set_ok(true);
-    result.set_message("committed generation " + std::to_string(config.generation()) +
-                       " (not paired: nothing to replicate)");
+    result.set_ok(reloaded.ok);
+    result.set_message("committed " + generation + " (not paired: nothing to replicate)" +
+                       local_problem);
     return result;
   }
   auto peer = push_to_peer(*identity.value(), config);
   *result.add_nodes() = peer;
-  result.set_ok(peer.ok());
-  result.set_message(
-      peer.ok() ? "committed generation " + std::to_string(config.generation()) + " on both nodes"
-                : "committed generation " + std::to_string(config.generation()) + " on " +
-                      node_.node_name + "; " + peer.node() + " did not take it (" +
-                      peer.message() + "); it catches up when it is reachable again");
+  result.set_ok(reloaded.ok && peer.ok());
+  if (peer.ok()) {
+    result.set_message("committed " + generation + " on both nodes" + local_problem);
+  } else if (peer.generation() == config.generation()) {
+    // Stored there, but a daemon there did not take it: retrying the push would not help.
+    result.set_message("committed " + generation + " on both nodes, but " + peer.node() +
+                       " did not reload it: " + peer.message() + local_problem);
+  } else {
+    result.set_message("committed " + generation + " on " + node_.node_name + "; " + peer.node() +
+                       " did not take it (" + peer.message() +
+                       "); it catches up when it is reachable again" + local_problem);
+  }
   return result;
 }
 

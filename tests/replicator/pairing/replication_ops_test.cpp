@@ -221,6 +221,50 @@ TEST_F(replication_ops_test, secondary_refuses_an_older_generation) {
   EXPECT_EQ(config_on(lb2_).generation(), 2u);
 }
 
+TEST_F(replication_ops_test, secondary_refuses_a_newer_generation_from_an_older_term) {
+  pair_ok();
+  daemons_.term = 5;
+  ASSERT_TRUE(ops_.push(testing::one_service_config(), false).ok());
+  ASSERT_EQ(config_on(lb2_).term(), 5u);
+  // A stale primary (older term) with a higher generation must not win.
+  lbha::v1::ReceiveRequest request;
+  *request.mutable_config() = config_on(lb1_);
+  request.mutable_config()->set_generation(9);
+  request.mutable_config()->set_term(4);
+  receiver rx(lb2_, "cmd", peer_->daemons);
+  auto reply = rx.handle(request, true);
+  EXPECT_FALSE(reply.ok);
+  EXPECT_NE(reply.message.find("term"), std::string::npos) << reply.message;
+  EXPECT_EQ(config_on(lb2_).generation(), 2u);
+  EXPECT_EQ(config_on(lb2_).term(), 5u);
+}
+
+TEST_F(replication_ops_test, reload_failure_on_the_secondary_reaches_the_caller) {
+  pair_ok();
+  peer_->daemons.fail_reload = true;
+  auto result = ops_.push(testing::one_service_config(), false);
+  EXPECT_FALSE(result.ok());
+  ASSERT_EQ(result.nodes_size(), 2);
+  EXPECT_TRUE(result.nodes(0).ok());
+  EXPECT_FALSE(result.nodes(1).ok());
+  EXPECT_EQ(result.nodes(1).generation(), 2u);
+  EXPECT_NE(result.nodes(1).message().find("proxyd refused"), std::string::npos)
+      << result.nodes(1).message();
+  EXPECT_NE(result.message().find("lb2 did not reload it"), std::string::npos) << result.message();
+  // The file is stored: the secondary is not behind, only its daemon is.
+  EXPECT_EQ(config_on(lb2_).generation(), 2u);
+}
+
+TEST_F(replication_ops_test, reload_failure_on_the_primary_reaches_the_caller) {
+  pair_ok();
+  daemons_.fail_reload = true;
+  auto result = ops_.push(testing::one_service_config(), false);
+  EXPECT_FALSE(result.ok());
+  EXPECT_FALSE(result.nodes(0).ok());
+  EXPECT_TRUE(result.nodes(1).ok());
+  EXPECT_NE(result.message().find("but on lb1"), std::string::npos) << result.message();
+}
+
 TEST_F(replication_ops_test, restricted_key_cannot_pair) {
   lbha::v1::ReceiveRequest request;
   request.mutable_pair()->set_cluster_id("abc");

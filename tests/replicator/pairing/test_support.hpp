@@ -64,13 +64,15 @@ inline node_context make_node(const std::filesystem::path& root, const std::stri
 
 class recording_daemons final : public local_daemons {
  public:
-  std::string reload(bool config_changed) override {
+  reload_outcome reload(const lbha::v1::ClusterConfig* config) override {
     ++reloads;
-    if (config_changed) ++config_reloads;
-    return "reloaded (test)";
+    if (config != nullptr) ++config_reloads;
+    if (fail_reload) return {false, "proxyd refused the config: (test)"};
+    return {true, "reloaded (test)"};
   }
   std::optional<std::uint64_t> current_term() override { return term; }
 
+  bool fail_reload = false;
   int reloads = 0;
   int config_reloads = 0;
   std::optional<std::uint64_t> term;
