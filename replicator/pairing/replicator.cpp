@@ -80,6 +80,10 @@ void replicator::note_push(const lbha::v1::ReplicationResult& result) {
   // Only results that exchanged with the peer say anything about it.
   for (const auto& node : result.nodes()) {
     if (node.node() == ops_.node().node_name) continue;
+    if (node.generation() > 0) {
+      last_exchange_ = std::chrono::steady_clock::now();
+      exchanged_generation_ = node.generation();
+    }
     std::lock_guard lock(status_mutex_);
     last_push_ok_ = node.ok();
     last_push_message_ = node.message();
@@ -91,6 +95,10 @@ void replicator::note_push(const lbha::v1::ReplicationResult& result) {
 
 void replicator::note_check(const peer_check& check) {
   if (!check.attempted) return;
+  if (check.reachable) {
+    last_exchange_ = std::chrono::steady_clock::now();
+    exchanged_generation_ = check.peer_generation;
+  }
   std::lock_guard lock(status_mutex_);
   peer_reachable_ = check.reachable;
   if (check.reachable) peer_generation_ = check.peer_generation;
@@ -106,33 +114,93 @@ void replicator::schedule_check(std::chrono::milliseconds delay) {
   timer_.expires_after(delay);
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
-    do_check();
+    if (heartbeat_live_ && heartbeat_hears_peer_) {
+      // The peer's heartbeats carry its generation: they trigger catch-up.
+      schedule_check(opts_.check_interval);
+      return;
+    }
+    do_check(trigger::poll);
   });
 }
 
-void replicator::do_check() {
+void replicator::do_check(trigger why) {
   // A commit in flight pushes by itself; checking now could push the same generation twice.
   if (pending_ > 0) {
-    schedule_check(opts_.check_interval);
+    if (why == trigger::poll) schedule_check(opts_.check_interval);
     return;
   }
   ++pending_;
-  asio::post(worker_, [this] {
+  asio::post(worker_, [this, why] {
     auto check = ops_.catch_up();
-    asio::post(io_, [this, check] {
+    asio::post(io_, [this, why, check] {
       --pending_;
       note_check(check);
       auto log = get_logger("replicatord");
+      const char* by = why == trigger::heartbeat ? "heartbeat" : "poll";
       if (check.attempted && !check.in_sync) {
         ++check_failures_;
-        log->warn("peer not in sync: {}", check.message);
+        log->warn("peer not in sync (catch-up by {}): {}", by, check.message);
       } else {
-        if (check.push) log->info("peer caught up: {}", check.message);
+        if (check.push) log->info("peer caught up (catch-up by {}): {}", by, check.message);
         check_failures_ = 0;
       }
-      schedule_check(next_check_delay(check_failures_, opts_.check_interval, opts_.max_backoff));
+      if (check.push) {
+        std::lock_guard lock(status_mutex_);
+        last_catch_up_ = std::string(by) + ": " + (check.push->ok() ? "pushed" : "push failed") +
+                         " generation " + std::to_string(check.push->generation()) + ": " +
+                         check.push->message();
+        last_catch_up_unix_ms_ = unix_ms_now();
+      }
+      const auto delay = next_check_delay(check_failures_, opts_.check_interval, opts_.max_backoff);
+      if (why == trigger::heartbeat) {
+        // The next heartbeat status may trigger again, but not before the backoff.
+        next_heartbeat_check_ = std::chrono::steady_clock::now() +
+                                (check_failures_ > 0 ? delay : std::chrono::milliseconds(0));
+        return;  // the poll timer keeps its own schedule
+      }
+      schedule_check(heartbeat_live_ ? std::max(delay, opts_.max_backoff) : delay);
     });
   });
+}
+
+void replicator::on_heartbeat(lbha::v1::HaStatus status) {
+  asio::post(io_, [this, status = std::move(status)] { heartbeat_status(status); });
+}
+
+void replicator::on_heartbeat_lost() {
+  asio::post(io_, [this] {
+    heartbeat_live_ = false;
+    {
+      std::lock_guard lock(status_mutex_);
+      heartbeat_watch_ = false;
+    }
+    schedule_check(opts_.check_interval);  // back to SSH polling
+  });
+}
+
+void replicator::heartbeat_status(const lbha::v1::HaStatus& status) {
+  if (stopped_) return;
+  if (!heartbeat_live_) {
+    std::lock_guard lock(status_mutex_);
+    heartbeat_watch_ = true;
+  }
+  heartbeat_live_ = true;
+  heartbeat_hears_peer_ = status.peer_alive();
+  if (!status.peer_alive() || status.config_generation() == 0 ||
+      status.peer_config_generation() >= status.config_generation()) {
+    return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (pending_ > 0 || now < next_heartbeat_check_) return;
+  // Heartbeats sent before our last push landed still carry the old generation.
+  if (exchanged_generation_ >= status.config_generation() &&
+      now - last_exchange_ < std::chrono::seconds(5)) {
+    return;
+  }
+  get_logger("replicatord")
+      ->info("heartbeat: peer node {} runs config generation {}, this node {}; catching up",
+             status.peer_node_id(), status.peer_config_generation(), status.config_generation());
+  do_check(trigger::heartbeat);
 }
 
 lbha::v1::ReplicationStatus replicator::status() {
@@ -143,6 +211,9 @@ lbha::v1::ReplicationStatus replicator::status() {
   status.set_last_push_unix_ms(last_push_unix_ms_);
   status.set_peer_generation(status.paired() ? peer_generation_ : 0);
   status.set_peer_reachable(status.paired() && peer_reachable_);
+  status.set_heartbeat_watch(heartbeat_watch_);
+  status.set_last_catch_up(last_catch_up_);
+  status.set_last_catch_up_unix_ms(last_catch_up_unix_ms_);
   return status;
 }
 

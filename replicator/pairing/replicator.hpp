@@ -4,6 +4,13 @@
 // Lifecycle: start() arms the catch-up timer; stop() cancels it, refuses new
 // operations and joins the worker (waiting for the SSH exchange in progress).
 //
+// Catch-up: while the local heartbeatd streams its status (heartbeat_watch),
+// a status whose peer_config_generation is older than config_generation
+// triggers a check at once; the SSH poll every `check_interval` (with
+// backoff) runs only while heartbeatd is not streaming, and at `max_backoff`
+// while heartbeatd streams but does not hear the peer (its heartbeatd may be
+// the one that is down).
+//
 // Concurrency: operations (pair, unpair, push, catch-up) run one at a time on
 // the single worker thread, in the order they were submitted; libssh blocks,
 // and this keeps one writer for cluster.yaml and the pairing files. Callers
@@ -19,6 +26,7 @@
 #include <mutex>
 
 #include "common/asio.hpp"
+#include "lbha/v1/ha.pb.h"
 #include "lbha/v1/replication.pb.h"
 #include "replicator/pairing/replication_ops.hpp"
 
@@ -48,13 +56,21 @@ class replicator {
 
   lbha::v1::ReplicationStatus status();
 
+  // From heartbeat_watch's thread: a status of the local heartbeatd, and the
+  // end of its stream.
+  void on_heartbeat(lbha::v1::HaStatus status);
+  void on_heartbeat_lost();
+
  private:
+  enum class trigger { poll, heartbeat };
+
   std::future<lbha::v1::ReplicationResult> submit(
       std::function<lbha::v1::ReplicationResult()> job);
   void note_push(const lbha::v1::ReplicationResult& result);  // on io
   void note_check(const peer_check& check);                    // on io
   void schedule_check(std::chrono::milliseconds delay);
-  void do_check();
+  void do_check(trigger why);
+  void heartbeat_status(const lbha::v1::HaStatus& status);  // on io
 
   asio::io_context& io_;
   replication_ops& ops_;
@@ -64,6 +80,13 @@ class replicator {
   bool stopped_ = false;
   int pending_ = 0;  // operations submitted and not finished (io thread)
   int check_failures_ = 0;
+  bool heartbeat_live_ = false;  // io thread; mirrored in status for GetStatus
+  bool heartbeat_hears_peer_ = false;
+  // Last exchange with the peer over SSH, to skip heartbeats that still carry
+  // the generation from before a push that already went through.
+  std::chrono::steady_clock::time_point last_exchange_{};
+  std::uint64_t exchanged_generation_ = 0;
+  std::chrono::steady_clock::time_point next_heartbeat_check_{};
 
   std::mutex status_mutex_;
   bool last_push_ok_ = false;
@@ -71,6 +94,9 @@ class replicator {
   std::int64_t last_push_unix_ms_ = 0;
   std::uint64_t peer_generation_ = 0;
   bool peer_reachable_ = false;
+  bool heartbeat_watch_ = false;
+  std::string last_catch_up_;
+  std::int64_t last_catch_up_unix_ms_ = 0;
 };
 
 }  // namespace lbha::pairing

@@ -1,13 +1,13 @@
 #include "replicator/pairing/replicatord.hpp"
 
-#include <iostream>
-
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "common/daemon_options.hpp"
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
 #include "common/shutdown.hpp"
+#include "replicator/pairing/heartbeat_watch.hpp"
 #include "replicator/pairing/replication_service.hpp"
 
 namespace lbha::pairing {
@@ -41,9 +41,16 @@ int replicatord_main(int argc, char** argv) {
                  {std::chrono::milliseconds(check_ms), std::chrono::milliseconds(max_backoff_ms)});
   replication_service service(rep);
 
+  heartbeat_watch watch(socket_path(node.value().run_dir, "heartbeatd"),
+                        {.status = [&](const lbha::v1::HaStatus& s) { rep.on_heartbeat(s); },
+                         .lost = [&] { rep.on_heartbeat_lost(); }},
+                        std::chrono::milliseconds(1000));
+
   shutdown_sequence sequence;
   rep.start();
   sequence.push("replicator", [&] { rep.stop(); });
+  watch.start();
+  sequence.push("heartbeat watch", [&] { watch.stop(); });
   auto path = socket_path(node.value().run_dir, "replicatord");
   auto server = start_unix_server(path, {&service});
   if (!server) {

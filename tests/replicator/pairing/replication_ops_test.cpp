@@ -331,6 +331,49 @@ TEST_F(replication_ops_test, status_reports_files) {
   EXPECT_EQ(after.local_generation(), 1u);
 }
 
+// The poll interval is an hour and start() is never called: only heartbeats can trigger.
+TEST_F(replication_ops_test, heartbeat_reporting_an_older_peer_generation_triggers_catch_up) {
+  pair_ok();
+  peer_->up = false;
+  ASSERT_FALSE(ops_.push(testing::one_service_config(), false).ok());
+  peer_->up = true;
+  asio::io_context io;
+  auto guard = asio::make_work_guard(io);
+  replicator rep(io, ops_, {std::chrono::hours(1), std::chrono::hours(1)});
+  auto run_until = [&](auto done) {
+    for (int i = 0; i < 300 && !done(); ++i) io.run_for(std::chrono::milliseconds(10));
+    return done();
+  };
+  lbha::v1::HaStatus heartbeat;
+  heartbeat.set_config_generation(2);
+  heartbeat.set_peer_config_generation(1);
+
+  // A peer heartbeatd does not hear says nothing about the peer's generation.
+  const int calls = ssh_.calls;
+  rep.on_heartbeat(heartbeat);
+  io.run_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(ssh_.calls, calls);
+  EXPECT_TRUE(rep.status().heartbeat_watch());
+
+  heartbeat.set_peer_alive(true);
+  rep.on_heartbeat(heartbeat);
+  ASSERT_TRUE(run_until([&] { return !rep.status().last_catch_up().empty(); }));
+  EXPECT_EQ(config_on(lb2_).generation(), 2u);
+  EXPECT_EQ(rep.status().last_catch_up().rfind("heartbeat: pushed generation 2", 0), 0u)
+      << rep.status().last_catch_up();
+
+  // Heartbeats still carrying the old generation right after the push push nothing more.
+  const int after = ssh_.calls;
+  rep.on_heartbeat(heartbeat);
+  io.run_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(ssh_.calls, after);
+
+  rep.on_heartbeat_lost();
+  io.run_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(rep.status().heartbeat_watch());
+  rep.stop();
+}
+
 TEST(replicator, check_delay_backs_off_and_caps) {
   using std::chrono::milliseconds;
   EXPECT_EQ(next_check_delay(0, milliseconds(500), milliseconds(4000)), milliseconds(500));
