@@ -96,6 +96,11 @@ exec_outcome libssh_client::exec(const ssh_target& target, const ssh_credentials
   ssh_options_set(session.get(), SSH_OPTIONS_KNOWNHOSTS, "/dev/null");
   ssh_options_set(session.get(), SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
 
+  using clock = std::chrono::steady_clock;
+  auto since = [](clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - t);
+  };
+  auto phase = clock::now();
   if (ssh_connect(session.get()) != SSH_OK) {
     return make_error(ssh_failure::unreachable,
                       "cannot reach " + where + ": " + ssh_get_error(session.get()));
@@ -112,9 +117,11 @@ exec_outcome libssh_client::exec(const ssh_target& target, const ssh_credentials
                       fingerprint);
   }
 
-  ssh_userauth_none(session.get(), nullptr);  // needed before ssh_userauth_list
+  const auto connect_time = since(phase);
+  phase = clock::now();
   int rc;
   if (credentials.password) {
+    ssh_userauth_none(session.get(), nullptr);  // needed before ssh_userauth_list
     rc = password_login(session.get(), *credentials.password);
   } else {
     ssh_key raw = nullptr;
@@ -136,6 +143,8 @@ exec_outcome libssh_client::exec(const ssh_target& target, const ssh_credentials
                       fingerprint);
   }
 
+  const auto auth_time = since(phase);
+  phase = clock::now();
   channel_ptr channel(ssh_channel_new(session.get()));
   if (!channel || ssh_channel_open_session(channel.get()) != SSH_OK ||
       ssh_channel_request_exec(channel.get(), command.c_str()) != SSH_OK) {
@@ -179,6 +188,9 @@ exec_outcome libssh_client::exec(const ssh_target& target, const ssh_credentials
     }
   }
   result.exit_status = ssh_channel_get_exit_status(channel.get());
+  result.connect_time = connect_time;
+  result.auth_time = auth_time;
+  result.command_time = since(phase);
   return result;
 }
 

@@ -56,7 +56,13 @@ outcome<receive_reply> replication_ops::send_with_key(const pairing_identity& id
   auto exec = ssh_.exec(peer_target(identity.peer_addresses[0]), key_credentials(),
                         pinned.value(), node_.receive_command, encode_request(request));
   if (!exec) return failure(exec.error().message);
-  return parse_reply(exec.value().out + "\n" + exec.value().err);
+  const auto& r = exec.value();
+  get_logger("pairing")->info(
+      "{} request to {}: ssh connect+kex {:.1f} ms, auth {:.1f} ms, receiver {:.1f} ms",
+      request.kind_case() == lbha::v1::ReceiveRequest::kConfig ? "config" : "status",
+      identity.peer_node_name, r.connect_time.count() / 1000.0, r.auth_time.count() / 1000.0,
+      r.command_time.count() / 1000.0);
+  return parse_reply(r.out + "\n" + r.err);
 }
 
 lbha::v1::NodeResult replication_ops::push_to_peer(const pairing_identity& identity,

@@ -44,6 +44,10 @@ struct exec_result {
   int exit_status = -1;
   std::string out;
   std::string err;
+  // Where the time went, for the push log line and bench/replication.
+  std::chrono::microseconds connect_time{0};  // TCP + version exchange + key exchange
+  std::chrono::microseconds auth_time{0};
+  std::chrono::microseconds command_time{0};  // channel, exec, stdin, reply (sshd + receiver)
 };
 
 using exec_outcome =
