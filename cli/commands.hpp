@@ -9,7 +9,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <string>
 
 #include "cli/context.hpp"
@@ -19,7 +18,7 @@ namespace lbha::cli {
 // --run-dir, --node-config, --state-dir, --config-dir, --json.
 void add_global_options(CLI::App& app, cli_context& context);
 
-// config validate FILE, config show [FILE] (config_commands.cpp).
+// config validate FILE, config show [FILE], config diff [FILE] (config_commands.cpp).
 void add_config_commands(CLI::App& app, cli_context& context);
 
 // pair, unpair, apply -f FILE, replication status (replication_commands.cpp).

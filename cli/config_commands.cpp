@@ -1,15 +1,21 @@
-// lbctl config validate FILE / lbctl config show [FILE].
+// lbctl config validate FILE / show [FILE] / diff [FILE].
 //
-// Both work on files only (no daemon needed), so an operator can check an
-// edit before committing it and see every default the daemons will use.
+// All work on files only (no daemon needed), so an operator can check an
+// edit before committing it, see every default the daemons will use, and
+// what a new cluster.yaml would change (config_diff.hpp).
 #include <google/protobuf/util/json_util.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <iterator>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/config_commit.hpp"
+#include "cli/config_diff.hpp"
 #include "cli/render.hpp"
 #include "common/atomic_file.hpp"
 #include "common/config/config.hpp"
@@ -156,12 +162,80 @@ void run_show(file_options options, cli_context& context) {
   context.exit_code = exit_code::ok;
 }
 
+struct diff_options {
+  std::vector<std::string> files;  // [] stdin, [FILE] committed vs FILE, [OLD, NEW]
+  bool exit_code = false;
+};
+
+// A cluster.yaml from a file or, for "-", from stdin; nullopt when it is
+// invalid (errors printed, exit code 1).
+std::optional<v1::ClusterConfig> read_cluster(const std::string& file, cli_context& context) {
+  std::string text;
+  if (file == "-") {
+    text.assign(std::istreambuf_iterator<char>(*context.in), std::istreambuf_iterator<char>());
+  } else {
+    auto read = read_file(file);
+    if (!read) {
+      *context.err << "lbctl: cannot read " << file << ": " << read.error().message() << "\n";
+      context.exit_code = exit_code::failed;
+      return std::nullopt;
+    }
+    text = std::move(read.value());
+  }
+  auto parsed = config::parse_cluster_config(text, file == "-" ? "(stdin)" : file);
+  if (!parsed.ok()) {
+    print_errors(*context.err, parsed.errors);
+    context.exit_code = exit_code::failed;
+    return std::nullopt;
+  }
+  return std::move(*parsed.value);
+}
+
+void run_diff(diff_options options, cli_context& context) {
+  if (options.files.empty()) {
+    if (context.in == &std::cin && ::isatty(STDIN_FILENO) == 1) {
+      *context.err << "lbctl: config diff: give a FILE, or pipe a cluster.yaml on stdin "
+                      "(lbctl config diff --help)\n";
+      context.exit_code = exit_code::usage;
+      return;
+    }
+    options.files.push_back("-");
+  }
+  std::string old_name;
+  std::optional<v1::ClusterConfig> before;
+  if (options.files.size() == 1) {
+    old_name = (context.config_dir / "cluster.yaml").string();
+    before = load_current_config(context);
+  } else {
+    old_name = options.files.front();
+    before = read_cluster(old_name, context);
+  }
+  if (!before) return;
+  const std::string new_name = options.files.back();
+  const auto after = read_cluster(new_name, context);
+  if (!after) return;
+  const auto changes = diff_configs(*before, *after);
+  if (context.json) {
+    *context.out << "{\"from\": " << json_string(old_name)
+                 << ", \"from_generation\": " << before->generation()
+                 << ", \"to\": " << json_string(new_name == "-" ? "(stdin)" : new_name)
+                 << ", \"changes\": " << diff_json(changes) << "}\n";
+  } else {
+    *context.out << "--- " << old_name << " (generation " << before->generation() << ")\n"
+                 << "+++ " << (new_name == "-" ? "(stdin)" : new_name) << "\n"
+                 << render_diff(changes);
+  }
+  context.exit_code = options.exit_code && !changes.empty() ? exit_code::failed : exit_code::ok;
+}
+
 }  // namespace
 
 void add_config_commands(CLI::App& app, cli_context& context) {
-  auto* group = app.add_subcommand("config", "check and show configuration files");
+  auto* group = app.add_subcommand("config", "check, show and compare configuration files");
   group->require_subcommand(1);
-  group->footer("Examples:\n  lbctl config validate /etc/lbha/cluster.yaml\n  lbctl config show");
+  group->footer(
+      "Examples:\n  lbctl config validate /etc/lbha/cluster.yaml\n  lbctl config show\n"
+      "  lbctl config diff new-cluster.yaml");
 
   auto validate_options = std::make_shared<file_options>();
   auto* validate = group->add_subcommand(
@@ -183,6 +257,24 @@ void add_config_commands(CLI::App& app, cli_context& context) {
   add_kind_flags(*show, *show_options);
   show->footer("Example:\n  lbctl config show\n  lbctl --json config show /etc/lbha/node.yaml");
   show->callback([show_options, &context] { run_show(*show_options, context); });
+
+  auto diff_opts = std::make_shared<diff_options>();
+  auto* diff = group->add_subcommand(
+      "diff", "what a cluster.yaml would change against the committed one, per service and server");
+  diff->add_option("FILE", diff_opts->files,
+                   "the proposed cluster.yaml (- or none: stdin); with two files, OLD NEW")
+      ->expected(0, 2);
+  diff->add_flag("--exit-code", diff_opts->exit_code, "exit 1 when there are changes (as diff)");
+  diff->footer(
+      "Both sides are compared with every default filled in, by label; generation and term\n"
+      "are left out (the primary assigns them). Lines: + added, - removed, ~ changed.\n"
+      "FILE is compared with <config-dir>/cluster.yaml, the committed config.\n"
+      "Examples:\n"
+      "  lbctl config diff new-cluster.yaml\n"
+      "  lbctl config show | sed 's/deadtime: 1s/deadtime: 2s/' | lbctl config diff\n"
+      "  lbctl config diff old.yaml new.yaml\n"
+      "  lbctl --json config diff new-cluster.yaml");
+  diff->callback([diff_opts, &context] { run_diff(*diff_opts, context); });
 }
 
 }  // namespace lbha::cli

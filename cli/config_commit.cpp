@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "cli/config_diff.hpp"
 #include "cli/daemon_calls.hpp"
 #include "cli/render.hpp"
 #include "common/config/config.hpp"
@@ -36,25 +37,43 @@ bool check_config(v1::ClusterConfig& config, cli_context& context) {
   return false;
 }
 
-std::string describe_commit(const v1::ReplicationResult& result) {
-  std::string ok_nodes;
-  uint64_t generation = 0;
-  int ok_count = 0;
+void print_nodes(const v1::ReplicationResult& result, std::ostream& out) {
   for (const auto& node : result.nodes()) {
-    if (!node.ok()) continue;
-    generation = std::max(generation, node.generation());
-    ok_nodes += (ok_count == 0 ? "" : " and ") + node.node();
-    ++ok_count;
+    out << "  " << node.node() << ": " << (node.ok() ? "ok" : "FAILED");
+    if (node.generation() != 0) out << " (generation " << node.generation() << ")";
+    out << (node.message().empty() ? "" : ": " + node.message()) << "\n";
   }
-  if (!result.ok() || ok_count == 0) return "not committed: " + result.message();
-  return "committed generation " + std::to_string(generation) + " on " + ok_nodes;
 }
 
-void commit_config(v1::ClusterConfig config, bool dry_run, cli_context& context) {
+std::string describe_commit(const v1::ReplicationResult& result) {
+  std::string nodes;
+  uint64_t generation = 0;
+  for (const auto& node : result.nodes()) {
+    generation = std::max(generation, node.generation());
+    nodes += (nodes.empty() ? "" : " and ") + node.node();
+  }
+  return "committed generation " + std::to_string(generation) + " on " + nodes +
+         (result.nodes_size() == 1 ? " only (not paired: nothing to replicate)" : "");
+}
+
+void commit_config(const v1::ClusterConfig& committed, v1::ClusterConfig config,
+                   commit_options options, cli_context& context) {
   if (!check_config(config, context)) return;
+  const auto changes = diff_configs(committed, config);
+  if (options.dry_run) {
+    context.exit_code = exit_code::ok;
+    if (context.json) {
+      *context.out << "{\"changes\": " << diff_json(changes)
+                   << ", \"dry_run\": true, \"result\": null}\n";
+    } else {
+      *context.out << render_diff(changes) << "valid; nothing committed (--dry-run)\n";
+    }
+    return;
+  }
+  if (options.show_diff && !context.json) *context.out << render_diff(changes);
+
   v1::PushRequest request;
   *request.mutable_config() = std::move(config);
-  request.set_dry_run(dry_run);
   v1::ReplicationResult result;
   auto ctx = context_with_deadline(commit_timeout);
   if (!rpc_ok(
@@ -62,24 +81,21 @@ void commit_config(v1::ClusterConfig config, bool dry_run, cli_context& context)
           stub_for<v1::Replication>(context, "replicatord")->Push(ctx.get(), request, &result))) {
     return;
   }
-  bool everywhere = result.ok();
+  bool everywhere = result.ok() && result.nodes_size() > 0;
   for (const auto& node : result.nodes()) everywhere = everywhere && node.ok();
   context.exit_code = everywhere ? exit_code::ok : exit_code::failed;
   if (context.json) {
-    *context.out << to_json(result);
+    *context.out << "{\"changes\": " << diff_json(changes)
+                 << ", \"dry_run\": false, \"result\": " << to_json(result) << "}\n";
     return;
   }
-  if (dry_run) {
-    *context.out << (result.ok() ? "valid; nothing committed (--dry-run)"
-                                 : "refused: " + result.message())
-                 << "\n";
-    return;
+  print_nodes(result, *context.out);
+  if (everywhere) {
+    *context.out << describe_commit(result) << "\n";
+  } else {
+    *context.err << "lbctl: " << (result.nodes_size() == 0 ? "not committed: " : "")
+                 << result.message() << "\n";
   }
-  for (const auto& node : result.nodes()) {
-    if (!node.ok())
-      *context.err << "lbctl: " << node.node() << ": FAILED: " << node.message() << "\n";
-  }
-  (everywhere ? *context.out : *context.err) << describe_commit(result) << "\n";
 }
 
 }  // namespace lbha::cli

@@ -213,22 +213,6 @@ std::string check_new_label(const std::string& kind, const std::string& label) {
                      : "invalid " + kind + " label " + (label.empty() ? "''" : label) + ": " + why;
 }
 
-v1::RealServer* find_rip(v1::VirtualService& service, const std::string& label) {
-  for (auto& server : *service.mutable_real_servers()) {
-    if (server.label() == label) return &server;
-  }
-  return nullptr;
-}
-
-std::string unknown_rip(const v1::VirtualService& service, const std::string& label) {
-  std::string known;
-  for (const auto& server : service.real_servers()) {
-    known += (known.empty() ? "" : ", ") + server.label();
-  }
-  return "unknown real server " + label + " in " + service.label() +
-         " (known: " + (known.empty() ? "none" : known) + ")";
-}
-
 std::string ports_text(const v1::VirtualService& service) {
   std::string text;
   for (const auto& range : service.ports()) {
@@ -297,6 +281,22 @@ std::string unknown_vip(const v1::ClusterConfig& config, const std::string& labe
     known += (known.empty() ? "" : ", ") + service.label();
   }
   return "unknown virtual service " + label + " (known: " + (known.empty() ? "none" : known) + ")";
+}
+
+v1::RealServer* find_rip(v1::VirtualService& service, const std::string& label) {
+  for (auto& server : *service.mutable_real_servers()) {
+    if (server.label() == label) return &server;
+  }
+  return nullptr;
+}
+
+std::string unknown_rip(const v1::VirtualService& service, const std::string& label) {
+  std::string known;
+  for (const auto& server : service.real_servers()) {
+    known += (known.empty() ? "" : ", ") + server.label();
+  }
+  return "unknown real server " + label + " in " + service.label() +
+         " (known: " + (known.empty() ? "none" : known) + ")";
 }
 
 std::string add_vip(v1::ClusterConfig& config, const std::string& label, const field_map& fields) {

@@ -45,6 +45,12 @@ v1::VirtualService* find_vip(v1::ClusterConfig& config, const std::string& label
 // "unknown virtual service X (known: A, B)".
 std::string unknown_vip(const v1::ClusterConfig& config, const std::string& label);
 
+// The real server with `label` in `service`, or nullptr.
+v1::RealServer* find_rip(v1::VirtualService& service, const std::string& label);
+
+// "unknown real server X in VIP (known: A, B)".
+std::string unknown_rip(const v1::VirtualService& service, const std::string& label);
+
 // `lbctl vip list` / `lbctl rip list VIP` tables.
 std::string render_vip_list(const v1::ClusterConfig& config);
 std::string render_rip_list(const v1::VirtualService& service);

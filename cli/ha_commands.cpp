@@ -44,6 +44,7 @@ void report(const grpc::Status& rpc, const v1::HaResult& reply, cli_context& con
 void add_ha_commands(CLI::App& app, cli_context& context) {
   auto* group = app.add_subcommand("ha", "the HA pair: roles, peer, heartbeat paths");
   group->require_subcommand(1);
+  group->footer("Example:\n  lbctl ha status\n  lbctl --json ha status");
   auto* status = group->add_subcommand(
       "status", "role, term, peer, heartbeat paths, ping and proxy readiness, VIPs, counters");
   status->footer("Example:\n  lbctl ha status\n  lbctl --json ha status");

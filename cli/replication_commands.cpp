@@ -3,20 +3,23 @@
 //
 // The peer's password is read from the terminal with echo off, or from the
 // first line of --password-file; it never appears in argv and lbctl never
-// prints it. `apply` parses the file here, so errors name its lines, and the
-// daemon commits it (generation + 1) and pushes it to the secondary.
-#include <google/protobuf/util/json_util.h>
-
+// prints it. `apply` parses the file here, so errors name its lines, shows
+// the diff against the committed config and goes through the commit path
+// shared with vip/rip (config_commit.hpp): the daemon commits it
+// (generation + 1) and pushes it to the secondary.
 #include <fcntl.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/config_commit.hpp"
+#include "cli/daemon_calls.hpp"
 #include "cli/render.hpp"
 #include "common/atomic_file.hpp"
 #include "common/config/config.hpp"
@@ -27,49 +30,20 @@ namespace lbha::cli {
 
 namespace {
 
-// Pairing and pushes include SSH handshakes and the peer's reloads.
-constexpr std::chrono::milliseconds operation_timeout{120000};
+// replicatord answers status from its io_context, but may be busy starting a push.
 constexpr std::chrono::milliseconds status_timeout{5000};
 
 std::unique_ptr<v1::Replication::Stub> stub(const cli_context& context) {
-  return v1::Replication::NewStub(unix_channel(socket_path(context.run_dir, "replicatord")));
-}
-
-// False (and the exit code set) when the RPC itself failed.
-bool rpc_ok(const grpc::Status& status, cli_context& context) {
-  if (status.ok()) return true;
-  *context.err << "lbctl: lbha-replicatord did not answer on "
-               << socket_path(context.run_dir, "replicatord").string() << ": "
-               << status.error_message() << "\n";
-  context.exit_code = exit_code::unreachable;
-  return false;
-}
-
-void print_json(const google::protobuf::Message& message, cli_context& context) {
-  google::protobuf::util::JsonPrintOptions json;
-  json.add_whitespace = true;
-  json.always_print_primitive_fields = true;
-  json.preserve_proto_field_names = true;
-  std::string text;
-  if (!google::protobuf::util::MessageToJsonString(message, &text, json).ok()) {
-    *context.err << "lbctl: cannot render JSON\n";
-    context.exit_code = exit_code::failed;
-    return;
-  }
-  *context.out << text;
+  return stub_for<v1::Replication>(context, "replicatord");
 }
 
 void print_result(const v1::ReplicationResult& result, cli_context& context) {
   context.exit_code = result.ok() ? exit_code::ok : exit_code::failed;
   if (context.json) {
-    print_json(result, context);
+    *context.out << to_json(result);
     return;
   }
-  for (const auto& node : result.nodes()) {
-    *context.out << "  " << node.node() << ": " << (node.ok() ? "ok" : "FAILED");
-    if (node.generation() != 0) *context.out << " (generation " << node.generation() << ")";
-    *context.out << ": " << node.message() << "\n";
-  }
+  print_nodes(result, *context.out);
   (result.ok() ? *context.out : *context.err) << result.message() << "\n";
 }
 
@@ -126,10 +100,10 @@ void run_pair(const pair_options& options, cli_context& context) {
   request.set_password(*password);
   password->assign(password->size(), '\0');
   v1::ReplicationResult result;
-  auto ctx = context_with_deadline(operation_timeout);
+  auto ctx = context_with_deadline(commit_timeout);
   auto status = stub(context)->Pair(ctx.get(), request, &result);
   request.mutable_password()->assign(request.password().size(), '\0');
-  if (!rpc_ok(status, context)) return;
+  if (!rpc_ok(context, "replicatord", status)) return;
   print_result(result, context);
 }
 
@@ -137,8 +111,8 @@ void run_unpair(bool local_only, cli_context& context) {
   v1::UnpairRequest request;
   request.set_local_only(local_only);
   v1::ReplicationResult result;
-  auto ctx = context_with_deadline(operation_timeout);
-  if (!rpc_ok(stub(context)->Unpair(ctx.get(), request, &result), context)) return;
+  auto ctx = context_with_deadline(commit_timeout);
+  if (!rpc_ok(context, "replicatord", stub(context)->Unpair(ctx.get(), request, &result))) return;
   print_result(result, context);
 }
 
@@ -155,13 +129,21 @@ void run_apply(const apply_options& options, cli_context& context) {
     context.exit_code = exit_code::failed;
     return;
   }
-  v1::PushRequest request;
-  *request.mutable_config() = *loaded.value;
-  request.set_dry_run(options.dry_run);
-  v1::ReplicationResult result;
-  auto ctx = context_with_deadline(operation_timeout);
-  if (!rpc_ok(stub(context)->Push(ctx.get(), request, &result), context)) return;
-  print_result(result, context);
+  // The diff's base; apply is also how a broken cluster.yaml is replaced.
+  const auto file = context.config_dir / "cluster.yaml";
+  std::error_code ec;
+  v1::ClusterConfig committed;
+  if (std::filesystem::exists(file, ec)) {
+    auto current = config::load_cluster_config(file);
+    if (current.ok()) {
+      committed = std::move(*current.value);
+    } else {
+      *context.err << "lbctl: " << file.string()
+                   << " is invalid; showing the whole new config as the change\n";
+    }
+  }
+  commit_config(committed, std::move(*loaded.value),
+                {.dry_run = options.dry_run, .show_diff = true}, context);
 }
 
 std::string when(std::int64_t unix_ms) {
@@ -177,13 +159,13 @@ std::string when(std::int64_t unix_ms) {
 void run_status(cli_context& context) {
   v1::ReplicationStatus status;
   auto ctx = context_with_deadline(status_timeout);
-  if (!rpc_ok(stub(context)->GetStatus(ctx.get(), v1::ReplicationStatusRequest{}, &status),
-              context)) {
+  if (!rpc_ok(context, "replicatord",
+              stub(context)->GetStatus(ctx.get(), v1::ReplicationStatusRequest{}, &status))) {
     return;
   }
   context.exit_code = exit_code::ok;
   if (context.json) {
-    print_json(status, context);
+    *context.out << to_json(status);
     return;
   }
   auto& out = *context.out;
@@ -241,14 +223,18 @@ void add_replication_commands(CLI::App& app, cli_context& context) {
   auto* apply = app.add_subcommand(
       "apply", "commit a cluster.yaml on the primary and replicate it to the secondary");
   apply->add_option("-f,--file", apply_opts->file, "the new cluster.yaml")->required();
-  apply->add_flag("--dry-run", apply_opts->dry_run, "validate only; commit nothing");
+  apply->add_flag("--dry-run", apply_opts->dry_run,
+                  "validate and show the changes; commit nothing (no daemon needed)");
   apply->footer(
-      "The generation is assigned by the primary (current + 1); the result shows both nodes.\n"
+      "Shows what changes against the committed config (as lbctl config diff), then commits it\n"
+      "on the primary: generation + 1, written atomically, daemons reloaded, pushed to the\n"
+      "secondary. The result names each node; it is on both when the command exits 0.\n"
       "Example:\n  lbctl apply -f cluster.yaml\n  lbctl apply -f cluster.yaml --dry-run");
   apply->callback([apply_opts, &context] { run_apply(*apply_opts, context); });
 
   auto* group = app.add_subcommand("replication", "config replication between the pair");
   group->require_subcommand(1);
+  group->footer("Example:\n  lbctl replication status");
   auto* status = group->add_subcommand(
       "status", "peer, pinned host key, generations on both nodes, last push");
   status->footer("Example:\n  lbctl replication status\n  lbctl --json replication status");

@@ -13,6 +13,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/config_commit.hpp"
+#include "cli/config_edit.hpp"
 #include "cli/daemon_calls.hpp"
 #include "lbha/v1/proxy.grpc.pb.h"
 
@@ -34,20 +35,13 @@ void run_set_state(v1::RealServerState state, const char* word, const state_opti
   if (!options.runtime_only) {
     config = load_current_config(context);
     if (!config) return;
-    for (auto& service : *config->mutable_virtual_services()) {
-      if (service.label() != options.service) continue;
-      for (auto& server : *service.mutable_real_servers()) {
-        if (server.label() == options.server) target = &server;
-      }
-      if (target == nullptr) {
-        *context.err << "lbctl: unknown real server " << options.server << " in " << options.service
-                     << "\n";
-        context.exit_code = exit_code::failed;
-        return;
-      }
-    }
+    auto* service = find_vip(*config, options.service);
+    target = service ? find_rip(*service, options.server) : nullptr;
     if (target == nullptr) {
-      *context.err << "lbctl: unknown virtual service " << options.service << "\n";
+      *context.err << "lbctl: "
+                   << (service ? unknown_rip(*service, options.server)
+                               : unknown_vip(*config, options.service))
+                   << "\n";
       context.exit_code = exit_code::failed;
       return;
     }
@@ -75,8 +69,9 @@ void run_set_state(v1::RealServerState state, const char* word, const state_opti
   }
   context.exit_code = exit_code::ok;
   if (options.runtime_only) return;
+  const v1::ClusterConfig committed = *config;
   target->set_state(state);
-  commit_config(std::move(*config), false, context);
+  commit_config(committed, std::move(*config), {}, context);
 }
 
 void add_state_command(CLI::App& app, cli_context& context, const char* name,

@@ -2,12 +2,18 @@
 // sockets in a temp run dir: what each command sends, what it prints, the
 // exit codes, and how fast `status` answers.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/app.hpp"
@@ -89,18 +95,35 @@ class fake_replication final : public v1::Replication::Service {
                     v1::ReplicationResult* reply) override {
     std::lock_guard lock(mutex_);
     pushed.push_back(request->config());
-    reply->set_ok(true);
-    reply->set_message("committed");
+    reply->set_ok(!peer_fails);
+    reply->set_message(peer_fails ? "committed generation 8 on lb1; lb2 did not take it "
+                                    "(connection refused); it catches up when it is reachable again"
+                                  : "committed generation 8 on both nodes");
     for (const char* node : {"lb1", "lb2"}) {
       auto* result = reply->add_nodes();
       result->set_node(node);
-      result->set_ok(true);
-      result->set_generation(8);
+      const bool ok = !(peer_fails && std::string(node) == "lb2");
+      result->set_ok(ok);
+      result->set_generation(ok ? 8 : 7);
+      if (!ok) result->set_message("connection refused");
     }
     return grpc::Status::OK;
   }
   std::mutex mutex_;
   std::vector<v1::ClusterConfig> pushed;
+  bool peer_fails = false;
+};
+
+// A proxyd that takes longer to answer than any deadline lbctl gives it.
+class slow_proxy final : public v1::Proxy::Service {
+ public:
+  grpc::Status GetStatus(grpc::ServerContext* context, const v1::ProxyStatusRequest*,
+                         v1::ProxyStatus*) override {
+    for (int i = 0; i < 100 && !context->IsCancelled(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return grpc::Status::OK;
+  }
 };
 
 struct lbctl_run {
@@ -190,7 +213,10 @@ TEST_F(lbctl_daemons, halt_applies_at_run_time_and_commits_to_both_nodes) {
   EXPECT_EQ(replication_.pushed[0].virtual_services(0).real_servers(0).state(),
             v1::REAL_SERVER_STATE_HALT);
   EXPECT_EQ(result.out,
-            "DA_VIP/DA1: halt now on this node\ncommitted generation 8 on lb1 and lb2\n");
+            "DA_VIP/DA1: halt now on this node\n"
+            "  lb1: ok (generation 8)\n"
+            "  lb2: ok (generation 8)\n"
+            "committed generation 8 on lb1 and lb2\n");
 
   auto runtime = lbctl({"drain", "DA_VIP", "DA1", "--runtime-only"});
   EXPECT_EQ(runtime.code, 0);
@@ -203,7 +229,9 @@ TEST_F(lbctl_daemons, vip_add_commits_the_edited_config) {
   auto result = lbctl({"vip", "add", "IIS_VIP", "--ip", "192.0.2.100", "--ports", "443",
                        "--persistence", "source_ip", "--check", "connect"});
   EXPECT_EQ(result.code, 0) << result.err;
-  EXPECT_EQ(result.out, "committed generation 8 on lb1 and lb2\n");
+  EXPECT_EQ(result.out,
+            "  lb1: ok (generation 8)\n  lb2: ok (generation 8)\n"
+            "committed generation 8 on lb1 and lb2\n");
   ASSERT_EQ(replication_.pushed.size(), 1u);
   const auto& pushed = replication_.pushed[0];
   ASSERT_EQ(pushed.virtual_services_size(), 2);
@@ -229,6 +257,123 @@ TEST_F(lbctl_daemons, reload_and_make_active) {
   EXPECT_EQ(all.code, 1);
   EXPECT_EQ(all.err.rfind("lbctl: lbha-heartbeatd refused: ", 0), 0u) << all.err;
   EXPECT_EQ(proxy_.reloads, 2);
+}
+
+TEST_F(lbctl_daemons, apply_shows_the_diff_then_commits_on_both_nodes) {
+  serve("replicatord", replication_);
+  v1::ClusterConfig proposed;
+  ASSERT_TRUE(config::load_cluster_config(dir_ / "cluster.yaml").ok());
+  proposed = config::load_cluster_config(dir_ / "cluster.yaml").value.value();
+  proposed.mutable_virtual_services(0)->mutable_timeouts()->set_client_ms(600000);
+  const auto file = dir_ / "proposed.yaml";
+  ASSERT_TRUE(write_file_atomically(file, config::to_yaml(proposed)).has_value());
+  auto result = lbctl({"apply", "-f", file.c_str()});
+  EXPECT_EQ(result.code, 0) << result.err;
+  EXPECT_EQ(result.out,
+            "~ virtual service DA_VIP\n"
+            "~     timeouts.client: 50s -> 10m\n"
+            "  lb1: ok (generation 8)\n"
+            "  lb2: ok (generation 8)\n"
+            "committed generation 8 on lb1 and lb2\n");
+  ASSERT_EQ(replication_.pushed.size(), 1u);
+  EXPECT_EQ(replication_.pushed[0].virtual_services(0).timeouts().client_ms(), 600000u);
+
+  // --dry-run: the same diff, nothing pushed.
+  auto dry = lbctl({"apply", "-f", file.c_str(), "--dry-run"});
+  EXPECT_EQ(dry.code, 0);
+  EXPECT_EQ(dry.out,
+            "~ virtual service DA_VIP\n"
+            "~     timeouts.client: 50s -> 10m\n"
+            "valid; nothing committed (--dry-run)\n");
+  EXPECT_EQ(replication_.pushed.size(), 1u);
+}
+
+TEST_F(lbctl_daemons, a_change_the_peer_did_not_take_names_it_and_exits_1) {
+  replication_.peer_fails = true;
+  serve("replicatord", replication_);
+  auto result = lbctl({"rip", "modify", "DA_VIP", "DA1", "--weight", "50"});
+  EXPECT_EQ(result.code, 1);
+  EXPECT_EQ(result.out,
+            "  lb1: ok (generation 8)\n"
+            "  lb2: FAILED (generation 7): connection refused\n");
+  EXPECT_EQ(result.err,
+            "lbctl: committed generation 8 on lb1; lb2 did not take it (connection refused); it "
+            "catches up when it is reachable again\n");
+}
+
+TEST_F(lbctl_daemons, a_slow_daemon_times_out_instead_of_hanging) {
+  slow_proxy slow;
+  serve("proxyd", slow);
+  serve("heartbeatd", ha_);
+  const auto start = std::chrono::steady_clock::now();
+  auto result = lbctl({"status"});
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(result.code, 1);
+  EXPECT_NE(result.out.find("node lb1: ACTIVE"), std::string::npos) << result.out;
+  const std::string timed_out =
+      "lbha-proxyd did not answer on " + (dir_ / "proxyd.sock").string() + ": timed out";
+  EXPECT_NE((result.out + result.err).find(timed_out), std::string::npos)
+      << result.out << result.err;
+  EXPECT_LT(took, std::chrono::milliseconds(1000));
+}
+
+// A socket file left behind by a daemon that died: nobody listens on it.
+void leave_stale_socket(const std::filesystem::path& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ::close(fd);
+}
+
+TEST_F(lbctl_daemons, a_daemon_that_is_down_is_exit_3_naming_daemon_socket_and_remedy) {
+  struct down_case {
+    std::vector<const char*> command;
+    std::string daemon;
+  };
+  leave_stale_socket(dir_ / "heartbeatd.sock");
+  for (const auto& [command, daemon] :
+       std::vector<down_case>{{{"ha", "status"}, "heartbeatd"},
+                              {{"make-passive"}, "heartbeatd"},
+                              {{"reload"}, "proxyd"},
+                              {{"drain", "DA_VIP", "DA1", "--runtime-only"}, "proxyd"},
+                              {{"replication", "status"}, "replicatord"},
+                              {{"vip", "delete", "DA_VIP"}, "replicatord"}}) {
+    auto result = lbctl(command);
+    EXPECT_EQ(result.code, 3) << command.front();
+    EXPECT_EQ(result.out, "") << command.front();
+    EXPECT_EQ(result.err.rfind("lbctl: lbha-" + daemon + " did not answer on " +
+                                   (dir_ / (daemon + ".sock")).string() + ": ",
+                               0),
+              0u)
+        << result.err;
+    EXPECT_NE(result.err.find("; is it running? (systemctl status lbha-" + daemon + ")\n"),
+              std::string::npos)
+        << result.err;
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  }
+}
+
+TEST_F(lbctl_daemons, directories_come_from_node_yaml_unless_given) {
+  serve("replicatord", replication_);
+  v1::NodeConfig node;
+  node.set_node_name("lb1");
+  node.set_interface("eth0");
+  node.mutable_directories()->set_config_dir(dir_.string());
+  node.mutable_directories()->set_run_dir(dir_.string());
+  node.mutable_directories()->set_state_dir(dir_.string());
+  config::apply_defaults(node);
+  const auto node_yaml = dir_ / "node.yaml";
+  ASSERT_TRUE(write_file_atomically(node_yaml, config::to_yaml(node)).has_value());
+  std::vector<const char*> args{"lbctl",  "--node-config", node_yaml.c_str(), "rip", "modify",
+                                "DA_VIP", "DA1",           "--weight",        "50"};
+  std::ostringstream out, err;
+  EXPECT_EQ(run_lbctl(static_cast<int>(args.size()), args.data(), out, err), 0) << err.str();
+  ASSERT_EQ(replication_.pushed.size(), 1u);  // node.yaml's run dir: the double's socket
+  // ... and node.yaml's config dir: DA_VIP came from the committed cluster.yaml there.
+  EXPECT_EQ(replication_.pushed[0].virtual_services(0).real_servers(0).weight(), 50u);
 }
 
 }  // namespace

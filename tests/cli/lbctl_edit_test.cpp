@@ -203,7 +203,7 @@ TEST_F(lbctl_edit_commands, bad_input_fails_before_any_daemon_is_asked) {
   EXPECT_EQ(usage.code, 2);
   auto halt = lbctl({"halt", "DA_VIP", "DA9"});
   EXPECT_EQ(halt.code, 1);
-  EXPECT_EQ(halt.err, "lbctl: unknown real server DA9 in DA_VIP\n");
+  EXPECT_EQ(halt.err, "lbctl: unknown real server DA9 in DA_VIP (known: DA1, DA2)\n");
 }
 
 TEST_F(lbctl_edit_commands, valid_edit_without_replicatord_is_unreachable) {
@@ -263,6 +263,56 @@ TEST(lbctl_help, help_command_prints_a_command_help) {
             std::string::npos)
       << result.out;
   EXPECT_EQ(run({"help", "nope"}).code, 2);
+}
+
+// The subcommands a `--help` output lists under "Subcommands:".
+std::vector<std::string> subcommands_in(const std::string& help) {
+  std::vector<std::string> names;
+  std::istringstream lines(help);
+  std::string line;
+  bool in_list = false;
+  while (std::getline(lines, line)) {
+    if (line == "Subcommands:" || line == "SUBCOMMANDS:") {
+      in_list = true;
+    } else if (in_list && line.starts_with("  ")) {
+      std::istringstream words(line);
+      std::string name;
+      words >> name;
+      names.push_back(name);
+    } else if (in_list) {
+      in_list = false;
+    }
+  }
+  return names;
+}
+
+// Every command and subcommand, reached from `lbctl --help` down: its help
+// exits 0 and shows an example.
+TEST(lbctl_help, every_subcommand_has_help_with_an_example) {
+  std::vector<std::vector<std::string>> pending{{}};
+  int checked = 0;
+  while (!pending.empty()) {
+    auto path = pending.back();
+    pending.pop_back();
+    std::vector<const char*> args;
+    for (const auto& word : path) args.push_back(word.c_str());
+    args.push_back("--help");
+    const auto result = run(args);
+    std::string name = "lbctl";
+    for (const auto& word : path) name += " " + word;
+    EXPECT_EQ(result.code, 0) << name;
+    EXPECT_NE(result.out.find("Example"), std::string::npos) << name << ":\n" << result.out;
+    EXPECT_NE(result.out.find("\n  " + name), std::string::npos)
+        << name << ": the example should run this very command\n"
+        << result.out;
+    ++checked;
+    for (const auto& sub : subcommands_in(result.out)) {
+      auto next = path;
+      next.push_back(sub);
+      pending.push_back(next);
+    }
+  }
+  EXPECT_GE(checked, 30);
 }
 
 }  // namespace

@@ -10,22 +10,10 @@
 #include "cli/app.hpp"
 #include "cli/status_view.hpp"
 #include "common/atomic_file.hpp"
+#include "tests/cli/golden.hpp"
 
 namespace lbha::cli {
 namespace {
-
-const std::filesystem::path golden_dir =
-    std::filesystem::path(LBHA_SOURCE_DIR) / "tests" / "cli" / "golden";
-
-void expect_golden(const std::string& name, const std::string& actual) {
-  const auto path = golden_dir / name;
-  if (std::getenv("LBHA_UPDATE_GOLDEN") != nullptr) {
-    ASSERT_TRUE(write_file_atomically(path, actual).has_value());
-  }
-  auto expected = read_file(path);
-  ASSERT_TRUE(expected.has_value()) << path;
-  EXPECT_EQ(expected.value(), actual) << "golden " << path;
-}
 
 v1::RealServerStatus server(const char* label, const char* ip, uint32_t port, uint32_t weight,
                             v1::RealServerState state, bool healthy, uint64_t conns) {
@@ -182,18 +170,6 @@ TEST(lbctl_status, no_daemons_is_unreachable_and_fast) {
       run({"status", "--json", "--run-dir", dir.c_str(), "--config-dir", dir.c_str()});
   EXPECT_EQ(json_code, 3);
   EXPECT_NE(json.find("\"proxy\": null"), std::string::npos) << json;
-}
-
-TEST(lbctl_status, every_new_subcommand_has_an_example) {
-  for (const char* command :
-       {"status", "drain", "halt", "online", "reload", "make-active", "make-passive"}) {
-    auto [code, out] = run({command, "--help"});
-    EXPECT_EQ(code, 0) << command;
-    EXPECT_NE(out.find("Example"), std::string::npos) << command << ": " << out;
-  }
-  auto [code, out] = run({"ha", "status", "--help"});
-  EXPECT_EQ(code, 0);
-  EXPECT_NE(out.find("lbctl ha status"), std::string::npos);
 }
 
 TEST(lbctl_status, usage_errors_exit_2) {
