@@ -1,9 +1,9 @@
 #include "proxy/session.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,19 +25,20 @@ void set_nodelay(int fd) {
 
 }  // namespace
 
-session::session(worker& w, asio::ip::tcp::socket client, asio::ip::tcp::endpoint peer,
+session::session(worker& w, int client_fd, asio::ip::tcp::endpoint peer,
                  std::shared_ptr<virtual_service_state> service, std::uint16_t vip_port)
     : worker_(w),
-      client_(std::move(client)),
-      server_socket_(w.io()),
       timer_(w.io()),
       service_(std::move(service)),
       client_key_(client_key::from(peer.address())),
       vip_port_(vip_port) {
+  client_.fd = client_fd;
   w.sessions().push_back(*this);
 }
 
 session::~session() {
+  if (client_.fd >= 0) ::close(client_.fd);
+  if (server_side_.fd >= 0) ::close(server_side_.fd);
   worker_.pipes().give(up_.pipe, up_.in_pipe == 0);
   worker_.pipes().give(down_.pipe, down_.in_pipe == 0);
   worker_.buffers().give(std::move(up_.buffer));
@@ -45,6 +46,7 @@ session::~session() {
 }
 
 void session::start() {
+  self_ = shared_from_this();
   // Counted in `current` before the limit check, so that workers accepting at
   // the same time cannot both take the last slot.
   const auto open = service_->stats.current.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -57,10 +59,32 @@ void session::start() {
     return;
   }
   service_->stats.total.fetch_add(1, std::memory_order_relaxed);
-  boost::system::error_code ec;
-  client_.native_non_blocking(true, ec);
-  set_nodelay(client_.native_handle());
+  set_nodelay(client_.fd);
+  // Watched from now on: a request sent before the server is connected only
+  // leaves `readable` set, and is read once relaying starts.
+  if (!worker_.poller().watch(client_.fd, &client_)) {
+    close();
+    return;
+  }
   connect_next();
+}
+
+void session::on_ready(side& s, std::uint32_t events) {
+  if (phase_ == phase::closed) return;
+  const bool in = events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR);
+  const bool out = events & (EPOLLOUT | EPOLLHUP | EPOLLERR);
+  // Recorded even while connecting: a client that sent its request and a FIN
+  // before the server answered gets no further edge.
+  if (in) s.readable = true;
+  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) s.hung_up = true;
+  if (out) s.writable = true;
+  if (phase_ == phase::connecting) {
+    if (s.server && out) on_connect(connect_result());
+    return;
+  }
+  // The client side feeds the upstream direction and drains the downstream one.
+  if (in) pump(!s.server);
+  if (out && phase_ == phase::relaying) pump(s.server);
 }
 
 void session::connect_next() {
@@ -85,18 +109,15 @@ void session::connect_next() {
   ++attempts_;
 
   const auto target = server_->endpoint(vip_port_);
-  boost::system::error_code ec;
-  server_socket_ = asio::ip::tcp::socket(worker_.io());
-  // Opened by Asio rather than assigned: an assigned descriptor may be a
-  // dup, so Asio would pay an epoll_ctl(DEL) at close. One ioctl makes it
-  // non-blocking, which Asio would otherwise do at the first wait anyway.
-  server_socket_.open(target.protocol(), ec);
-  if (!ec) server_socket_.native_non_blocking(true, ec);
-  if (ec) {
-    on_connect(ec);
+  const int fd = ::socket(target.address().is_v4() ? AF_INET : AF_INET6,
+                          SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    on_connect(boost::system::error_code(errno, boost::system::system_category()));
     return;
   }
-  const int fd = server_socket_.native_handle();
+  server_side_.fd = fd;
+  server_side_.readable = server_side_.writable = true;
+  server_side_.hung_up = false;
   set_nodelay(fd);
   const auto& source = worker_.context().source_address;
   if (source && source->is_v4() == target.address().is_v4()) {
@@ -104,11 +125,15 @@ void session::connect_next() {
     // port alone, must be unique: many more connections per real server.
     const int one = 1;
     ::setsockopt(fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-    server_socket_.bind(asio::ip::tcp::endpoint(*source, 0), ec);
-    if (ec) {
-      on_connect(ec);
+    const asio::ip::tcp::endpoint from(*source, 0);
+    if (::bind(fd, from.data(), static_cast<socklen_t>(from.size())) != 0) {
+      on_connect(boost::system::error_code(errno, boost::system::system_category()));
       return;
     }
+  }
+  if (!worker_.poller().watch(fd, &server_side_)) {
+    on_connect(boost::system::error_code(errno, boost::system::system_category()));
+    return;
   }
   phase_ = phase::connecting;
   if (::connect(fd, target.data(), static_cast<socklen_t>(target.size())) == 0) {
@@ -121,7 +146,7 @@ void session::connect_next() {
   }
   // A nearby server (loopback, same host) has usually completed the
   // handshake by the time connect() returns: look before paying for a
-  // round through the reactor.
+  // round through the poller.
   pollfd p{fd, POLLOUT, 0};
   if (::poll(&p, 1, 0) == 1) {
     // Writable without error or hang-up: established (a refused connect
@@ -129,24 +154,14 @@ void session::connect_next() {
     on_connect((p.revents & (POLLERR | POLLHUP)) ? connect_result() : boost::system::error_code());
     return;
   }
+  // Otherwise the poller reports the outcome (on_ready), or the timer gives up.
   arm_timer(std::chrono::steady_clock::now() + pool_->settings.connect_timeout);
-  server_socket_.async_wait(asio::socket_base::wait_write,
-                            [self = shared_from_this()](boost::system::error_code e) {
-                              if (e == asio::error::operation_aborted &&
-                                  self->phase_ == phase::connecting && !self->server_socket_.is_open()) {
-                                // Closed by the connect timer.
-                                e = asio::error::timed_out;
-                              } else if (e == asio::error::operation_aborted) {
-                                return;
-                              }
-                              self->on_connect(e ? e : self->connect_result());
-                            });
 }
 
 boost::system::error_code session::connect_result() {
   int error = 0;
   socklen_t len = sizeof error;
-  if (::getsockopt(server_socket_.native_handle(), SOL_SOCKET, SO_ERROR, &error, &len) != 0) {
+  if (::getsockopt(server_side_.fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0) {
     error = errno;
   }
   return boost::system::error_code(error, boost::system::system_category());
@@ -159,11 +174,16 @@ void session::release_server() {
   }
 }
 
+void session::close_server_socket() {
+  // Closing also takes it out of the poller.
+  if (server_side_.fd >= 0) ::close(server_side_.fd);
+  server_side_.fd = -1;
+}
+
 void session::on_connect(const boost::system::error_code& ec) {
-  if (phase_ == phase::closed) return;
+  if (phase_ != phase::connecting) return;
   if (ec) {
-    boost::system::error_code ignored;
-    server_socket_.close(ignored);
+    close_server_socket();
     release_server();
     connect_next();
     return;
@@ -176,17 +196,10 @@ void session::on_connect(const boost::system::error_code& ec) {
   if (phase_ != phase::closed) pump(false);
 }
 
-void session::wait_readable(bool upstream) {
-  auto& in = upstream ? client_ : server_socket_;
-  in.async_wait(asio::socket_base::wait_read,
-                [self = shared_from_this(), upstream](boost::system::error_code ec) {
-                  if (!ec) self->pump(upstream);
-                });
-}
-
 void session::arm_timer(std::chrono::steady_clock::time_point at) {
   timer_.expires_at(at);
-  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) { self->on_timer(ec); });
+  timer_.async_wait(
+      [self = shared_from_this()](boost::system::error_code ec) { self->on_timer(ec); });
 }
 
 void session::on_timer(const boost::system::error_code& ec) {
@@ -194,10 +207,7 @@ void session::on_timer(const boost::system::error_code& ec) {
   const auto now = std::chrono::steady_clock::now();
   if (phase_ == phase::connecting) {
     if (timer_.expiry() > now) return;
-    // Closing the socket completes the pending connect with an error, which
-    // moves on to the next server.
-    boost::system::error_code ignored;
-    server_socket_.close(ignored);
+    on_connect(asio::error::timed_out);  // closes the socket, moves on
     return;
   }
   const auto& s = pool_->settings;
@@ -211,12 +221,13 @@ void session::on_timer(const boost::system::error_code& ec) {
 
 void session::pump(bool upstream) {
   direction& d = upstream ? up_ : down_;
-  auto& in = upstream ? client_ : server_socket_;
-  auto& out = upstream ? server_socket_ : client_;
+  side& in = upstream ? client_ : server_side_;
+  side& out = upstream ? server_side_ : client_;
   if (d.done || phase_ != phase::relaying) return;
   for (;;) {
     if (d.in_pipe > 0) {
-      const ssize_t m = ::splice(d.pipe.read_end, nullptr, out.native_handle(), nullptr, d.in_pipe,
+      if (!out.writable) return;  // the next EPOLLOUT edge resumes
+      const ssize_t m = ::splice(d.pipe.read_end, nullptr, out.fd, nullptr, d.in_pipe,
                                  SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
       if (m > 0) {
         d.in_pipe -= static_cast<std::size_t>(m);
@@ -224,10 +235,7 @@ void session::pump(bool upstream) {
       }
       if (m < 0 && errno == EINTR) continue;
       if (m < 0 && errno == EAGAIN) {
-        out.async_wait(asio::socket_base::wait_write,
-                       [self = shared_from_this(), upstream](boost::system::error_code ec) {
-                         if (!ec) self->pump(upstream);
-                       });
+        out.writable = false;
         return;
       }
       close();  // the receiving side reset or vanished
@@ -240,15 +248,38 @@ void session::pump(bool upstream) {
         return;
       }
       // Everything read has been passed on: pass the half-close on too.
-      ::shutdown(out.native_handle(), SHUT_WR);
+      ::shutdown(out.fd, SHUT_WR);
       return;
     }
+    if (!in.readable) return;  // the next EPOLLIN edge resumes
     if (!d.bulk) {
-      receive_small(upstream);
+      if (!d.buffer) d.buffer = worker_.buffers().take();
+      const ssize_t n = ::recv(in.fd, d.buffer.get(), buffer_pool::size, MSG_DONTWAIT);
+      if (n > 0) {
+        const auto got = static_cast<std::size_t>(n);
+        // A short read emptied the socket: wait for the next edge rather
+        // than read again only to be told EAGAIN.
+        if (got < buffer_pool::size && !in.hung_up) in.readable = false;
+        // A full buffer means a bulk transfer: splice from now on.
+        if (got == buffer_pool::size) d.bulk = true;
+        note_read(got, upstream);
+        if (!relay_buffer(d, out, got)) return;
+        continue;
+      }
+      if (n == 0) {
+        d.eof = true;
+        continue;
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        in.readable = false;
+        return;
+      }
+      close();  // reset by the sending side
       return;
     }
     if (!take_pipe(d)) return;
-    const ssize_t n = ::splice(in.native_handle(), nullptr, d.pipe.write_end, nullptr, splice_chunk,
+    const ssize_t n = ::splice(in.fd, nullptr, d.pipe.write_end, nullptr, splice_chunk,
                                SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
     if (n > 0) {
       d.in_pipe = static_cast<std::size_t>(n);
@@ -261,12 +292,36 @@ void session::pump(bool upstream) {
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN) {
-      wait_readable(upstream);
+      in.readable = false;
       return;
     }
     close();  // reset by the sending side
     return;
   }
+}
+
+bool session::relay_buffer(direction& d, side& out, std::size_t n) {
+  ssize_t m = out.writable ? ::send(out.fd, d.buffer.get(), n, MSG_NOSIGNAL | MSG_DONTWAIT) : 0;
+  if (m < 0) {
+    if (errno != EAGAIN && errno != EINTR) {
+      close();
+      return false;
+    }
+    m = 0;
+  }
+  if (static_cast<std::size_t>(m) < n) {
+    // Park the rest in the (empty, 64 KiB) pipe; pump() flushes it when the
+    // receiver can take more.
+    out.writable = false;
+    if (!take_pipe(d)) return false;
+    const auto rest = n - static_cast<std::size_t>(m);
+    if (::write(d.pipe.write_end, d.buffer.get() + m, rest) != static_cast<ssize_t>(rest)) {
+      close();
+      return false;
+    }
+    d.in_pipe = rest;
+  }
+  return true;
 }
 
 bool session::take_pipe(direction& d) {
@@ -278,58 +333,6 @@ bool session::take_pipe(direction& d) {
   if (d.pipe.valid()) return true;
   close();  // out of descriptors
   return false;
-}
-
-void session::receive_small(bool upstream) {
-  direction& d = upstream ? up_ : down_;
-  auto& in = upstream ? client_ : server_socket_;
-  if (!d.buffer) d.buffer = worker_.buffers().take();
-  // A real receive, not a readiness wait: Asio tries it at once and, when the
-  // socket turns out drained, waits on the edge without re-arming epoll (a
-  // plain wait costs an epoll_ctl MOD per message, which is dearer than the
-  // failed recv).
-  in.async_receive(asio::buffer(d.buffer.get(), buffer_pool::size),
-                   [self = shared_from_this(), upstream](boost::system::error_code ec,
-                                                         std::size_t n) {
-                     self->on_small(upstream, ec, n);
-                   });
-}
-
-void session::on_small(bool upstream, const boost::system::error_code& ec, std::size_t n) {
-  if (phase_ != phase::relaying) return;
-  direction& d = upstream ? up_ : down_;
-  if (ec == asio::error::eof) {
-    d.eof = true;
-    pump(upstream);
-    return;
-  }
-  if (ec) {
-    if (ec != asio::error::operation_aborted) close();
-    return;
-  }
-  note_read(n, upstream);
-  auto& out = upstream ? server_socket_ : client_;
-  ssize_t m = ::send(out.native_handle(), d.buffer.get(), n, MSG_NOSIGNAL | MSG_DONTWAIT);
-  if (m < 0) {
-    if (errno != EAGAIN && errno != EINTR) {
-      close();
-      return;
-    }
-    m = 0;
-  }
-  if (static_cast<std::size_t>(m) < n) {
-    // Park the rest in the (empty, 64 KiB) pipe; pump() flushes it.
-    if (!take_pipe(d)) return;
-    const auto rest = n - static_cast<std::size_t>(m);
-    if (::write(d.pipe.write_end, d.buffer.get() + m, rest) != static_cast<ssize_t>(rest)) {
-      close();
-      return;
-    }
-    d.in_pipe = rest;
-  }
-  // A full buffer means a bulk transfer: splice from now on.
-  if (n == buffer_pool::size) d.bulk = true;
-  pump(upstream);
 }
 
 void session::note_read(std::size_t n, bool upstream) {
@@ -350,13 +353,16 @@ void session::note_read(std::size_t n, bool upstream) {
 void session::close() {
   if (phase_ == phase::closed) return;
   phase_ = phase::closed;
-  boost::system::error_code ignored;
-  client_.close(ignored);
-  server_socket_.close(ignored);
+  if (client_.fd >= 0) ::close(client_.fd);
+  client_.fd = -1;
+  close_server_socket();
   timer_.cancel();
   release_server();
   service_->stats.current.fetch_sub(1, std::memory_order_relaxed);
   unlink();
+  // The poller batch this may be called from can still hold pointers to our
+  // sides: die only after it.
+  if (self_) asio::post(worker_.io(), [keep = std::move(self_)] {});
 }
 
 }  // namespace lbha::proxy

@@ -3,17 +3,24 @@
 // Lifecycle: created by a listener on accept; start() picks a server (stick
 // table, then balancer), connects with the connect timeout and, on failure,
 // tries up to two other servers; with none left it uses the fallback server
-// or closes the client at once. Then both directions are relayed: first
-// with Asio receives into a pooled 16 KiB buffer and a direct send (Asio's
-// speculative receive avoids the epoll re-arm a readiness wait costs per
-// message), and once a read fills the buffer, with splice(2) through a pooled
-// pipe (zero copy in the kernel). Bytes a send could not take wait in the same
-// pipe. A direction that reads
-// end-of-stream shuts down the write side of the other socket once its pipe
-// is flushed (half-close); the session ends when both directions are done,
-// on an error or reset, on the idle timeout, or when the engine closes it
-// (halt, stop). Handlers hold a shared_ptr, so the object dies after the
-// last one has run.
+// or closes the client at once. Then both directions are relayed: first with
+// recv(2) into a pooled 16 KiB buffer and a direct send, and once a read
+// fills the buffer, with splice(2) through a pooled pipe (zero copy in the
+// kernel). Bytes a send could not take wait in the same pipe. A direction
+// that reads end-of-stream shuts down the write side of the other socket once
+// its pipe is flushed (half-close); the session ends when both directions are
+// done, on an error or reset, on the idle timeout, or when the engine closes
+// it (halt, stop).
+//
+// Readiness: both sockets are plain descriptors in the worker's
+// edge-triggered relay poller. Each side remembers whether it may be read or
+// written; a short read or EAGAIN clears the flag and the next edge sets it
+// again, so a drained socket is never read just to learn that it is empty
+// (except after the peer hung up: see side::hung_up).
+//
+// The session keeps itself alive (self_) from start() until close(), which
+// hands that reference to a posted no-op so that the object outlives the
+// poller batch it was closed in; timer handlers hold their own reference.
 //
 // Idle timeouts: while the last byte moved went client -> server the session
 // is waiting on the server and the server timeout applies; otherwise (nothing
@@ -36,7 +43,8 @@ namespace lbha::proxy {
 
 class session : public std::enable_shared_from_this<session>, public session_hook {
  public:
-  session(worker& w, asio::ip::tcp::socket client, asio::ip::tcp::endpoint peer,
+  // Takes ownership of `client_fd` (non-blocking, accepted).
+  session(worker& w, int client_fd, asio::ip::tcp::endpoint peer,
           std::shared_ptr<virtual_service_state> service, std::uint16_t vip_port);
   ~session();
 
@@ -45,6 +53,20 @@ class session : public std::enable_shared_from_this<session>, public session_hoo
   const real_server_state* server() const { return server_.get(); }
 
  private:
+  // One socket and what the poller last told us about it.
+  struct side final : ready_handler {
+    side(session& s, bool is_server) : owner(s), server(is_server) {}
+    void on_ready(std::uint32_t events) override { owner.on_ready(*this, events); }
+    session& owner;
+    const bool server;
+    int fd = -1;
+    bool readable = true;
+    bool writable = true;
+    // The peer has shut down (or reset): a short read no longer means the
+    // socket is drained, since the end of stream behind the data makes no
+    // edge of its own. Read until recv says 0 or EAGAIN.
+    bool hung_up = false;
+  };
   struct direction {
     splice_pipe pipe;
     std::size_t in_pipe = 0;
@@ -55,23 +77,26 @@ class session : public std::enable_shared_from_this<session>, public session_hoo
   };
   enum class phase { connecting, relaying, closed };
 
+  void on_ready(side& s, std::uint32_t events);
   void connect_next();
   void on_connect(const boost::system::error_code& ec);
-  void receive_small(bool upstream);
-  void on_small(bool upstream, const boost::system::error_code& ec, std::size_t n);
-  void wait_readable(bool upstream);
+  void close_server_socket();
   void note_read(std::size_t n, bool upstream);
   boost::system::error_code connect_result();
   void arm_timer(std::chrono::steady_clock::time_point at);
   void on_timer(const boost::system::error_code& ec);
   void pump(bool upstream);
   bool take_pipe(direction& d);
+  // Sends `n` buffered bytes of `d` to `out`, parking what it cannot take in
+  // the pipe; false when the session was closed.
+  bool relay_buffer(direction& d, side& out, std::size_t n);
   void release_server();
 
   worker& worker_;
-  asio::ip::tcp::socket client_;
-  asio::ip::tcp::socket server_socket_;
+  side client_{*this, false};
+  side server_side_{*this, true};
   asio::steady_timer timer_;
+  std::shared_ptr<session> self_;
   std::shared_ptr<virtual_service_state> service_;
   std::shared_ptr<const pool> pool_;
   std::shared_ptr<real_server_state> server_;

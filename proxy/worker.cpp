@@ -5,6 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include "common/logging.hpp"
 #include "proxy/session.hpp"
 
@@ -42,6 +45,51 @@ void pipe_pool::give(splice_pipe p, bool empty) {
   ::close(p.write_end);
 }
 
+relay_poller::relay_poller(asio::io_context& io) : epoll_(io) {
+  const int fd = ::epoll_create1(EPOLL_CLOEXEC);
+  if (fd < 0) {
+    throw boost::system::system_error(errno, boost::system::system_category(), "epoll_create1");
+  }
+  epoll_.assign(fd);
+}
+
+relay_poller::~relay_poller() { close(); }
+
+bool relay_poller::watch(int fd, ready_handler* handler) {
+  ::epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  ev.data.ptr = handler;
+  return ::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+void relay_poller::start() { wait(); }
+
+void relay_poller::close() {
+  boost::system::error_code ignored;
+  epoll_.close(ignored);
+}
+
+void relay_poller::wait() {
+  epoll_.async_wait(asio::posix::descriptor_base::wait_read, [this](boost::system::error_code ec) {
+    if (ec) return;  // closed
+    dispatch();
+    wait();
+  });
+}
+
+void relay_poller::dispatch() {
+  // Until the set is drained, but a bounded number of rounds, so that timers
+  // and posted work are not starved under load.
+  for (int round = 0; round < 4; ++round) {
+    const int n =
+        ::epoll_wait(epoll_.native_handle(), events_.data(), static_cast<int>(events_.size()), 0);
+    for (int i = 0; i < n; ++i) {
+      static_cast<ready_handler*>(events_[i].data.ptr)->on_ready(events_[i].events);
+    }
+    if (n < static_cast<int>(events_.size())) return;
+  }
+}
+
 listener::listener(worker& w, std::shared_ptr<virtual_service_state> service,
                    asio::ip::tcp::endpoint at)
     : worker_(w), service_(std::move(service)), at_(at), acceptor_(w.io()), backoff_(w.io()) {}
@@ -74,34 +122,59 @@ std::optional<std::string> listener::open() {
   return std::nullopt;
 }
 
+void listener::start() {
+  boost::system::error_code ec;
+  acceptor_.native_non_blocking(true, ec);
+  if (ec || !worker_.poller().watch(acceptor_.native_handle(), this)) {
+    get_logger("proxy")->error("cannot watch listener on {}: {}", at_.port(),
+                               ec ? ec.message() : std::strerror(errno));
+    return;
+  }
+  // Connections queued before the watch produce no edge: look now.
+  do_accept();
+}
+
 void listener::close() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   backoff_.cancel();
 }
 
+void listener::on_ready(std::uint32_t) { do_accept(); }
+
 void listener::do_accept() {
-  acceptor_.async_accept(
-      worker_.io(), peer_,
-      [self = shared_from_this()](boost::system::error_code ec, asio::ip::tcp::socket socket) {
-        if (!self->acceptor_.is_open()) return;
-        if (ec) {
-          // Out of descriptors or memory: back off briefly rather than spin.
-          get_logger("proxy")->warn("accept on {}: {}", self->at_.port(), ec.message());
-          self->backoff_.expires_after(std::chrono::milliseconds(20));
-          self->backoff_.async_wait([self](boost::system::error_code wait_ec) {
-            if (!wait_ec && self->acceptor_.is_open()) self->do_accept();
-          });
-          return;
-        }
-        auto s = std::make_shared<session>(self->worker_, std::move(socket), self->peer_,
-                                           self->service_, self->at_.port());
-        s->start();
-        self->do_accept();
+  if (!acceptor_.is_open()) return;
+  const int fd = acceptor_.native_handle();
+  // A bounded batch per turn; the rest after other handlers have run.
+  for (int i = 0; i < 64; ++i) {
+    asio::ip::tcp::endpoint peer;
+    socklen_t len = static_cast<socklen_t>(peer.capacity());
+    const int client = ::accept4(fd, peer.data(), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (client < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
+      // Out of descriptors or memory: back off briefly rather than spin. The
+      // queue is not drained, so no new edge may come: retry on the timer.
+      get_logger("proxy")->warn("accept on {}: {}", at_.port(), std::strerror(errno));
+      backoff_.expires_after(std::chrono::milliseconds(20));
+      backoff_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (!ec) self->do_accept();
       });
+      return;
+    }
+    peer.resize(len);
+    std::make_shared<session>(worker_, client, peer, service_, at_.port())->start();
+  }
+  if (accept_posted_) return;
+  accept_posted_ = true;
+  asio::post(worker_.io(), [self = shared_from_this()] {
+    self->accept_posted_ = false;
+    self->do_accept();
+  });
 }
 
 void worker::start() {
+  poller_.start();
   guard_.emplace(io_.get_executor());
   thread_ = std::thread([this] { io_.run(); });
 }
@@ -114,6 +187,7 @@ worker::~worker() {
 }
 
 void worker::close_all() {
+  poller_.close();
   for (auto& [at, l] : listeners_) l->close();
   listeners_.clear();
   // close() may drop the last reference elsewhere; collect first.

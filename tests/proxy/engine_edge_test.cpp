@@ -192,6 +192,23 @@ TEST_F(engine_test, real_server_closing_mid_transfer_ends_the_client) {
       [&] { return server_status(engine_->status(), "bulk")->current_connections() == 0; }));
 }
 
+TEST_F(engine_test, request_and_half_close_sent_at_once_are_both_relayed) {
+  // Data and FIN arrive together: one poller edge must deliver both.
+  backend a("a");
+  start(service("web", {&a}));
+  for (int i = 0; i < 20; ++i) {
+    client c(port_.port());
+    c.send("ping\n");
+    c.shutdown_write();
+    EXPECT_EQ(c.read_line(), "a");
+    EXPECT_EQ(c.read_line(), "ping");
+    EXPECT_EQ(c.read_line(), "bye");
+    EXPECT_TRUE(c.closed_by_peer());
+  }
+  EXPECT_TRUE(
+      eventually([&] { return engine_->status().virtual_services(0).current_connections() == 0; }));
+}
+
 TEST_F(engine_test, thousands_of_clients_at_once) {
   backend a("a"), b("b");
   start(service("web", {&a, &b}));
