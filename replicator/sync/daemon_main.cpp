@@ -46,32 +46,37 @@ int run_syncd(int argc, char** argv) {
   if (!apply_log_level(options)) return 2;
   auto log = get_logger("syncd");
 
-  auto node = config::load_node_config(options.node_config);
-  if (!report(node)) return 2;
-  const auto& node_config = *node.value;
-  if (cluster_path.empty()) {
-    cluster_path = std::filesystem::path(node_config.directories().config_dir()) / "cluster.yaml";
-  }
-  auto cluster = config::load_cluster_config(cluster_path);
-  if (!report(cluster)) return 2;
-
-  std::vector<peer_config> extra;
-  for (const auto& spec : peer_specs) {
-    peer_config p;
-    if (!parse_peer_spec(spec, p)) {
-      std::cerr << "invalid --peer '" << spec << "': expected NAME=ADDRESS:PORT\n";
-      return 2;
+  // node.yaml + cluster.yaml (+ the --peer and --local-name flags) -> the
+  // node's settings; read at start and again on SIGHUP.
+  auto load = [&, cluster_flag = cluster_path]() -> std::optional<std::pair<node_settings, lbha::v1::NodeConfig>> {
+    auto node = config::load_node_config(options.node_config);
+    if (!report(node)) return std::nullopt;
+    auto path = cluster_flag;
+    if (path.empty()) path = std::filesystem::path(node.value->directories().config_dir()) / "cluster.yaml";
+    auto cluster = config::load_cluster_config(path);
+    if (!report(cluster)) return std::nullopt;
+    std::vector<peer_config> extra;
+    for (const auto& spec : peer_specs) {
+      peer_config p;
+      if (!parse_peer_spec(spec, p)) {
+        std::cerr << "invalid --peer '" << spec << "': expected NAME=ADDRESS:PORT\n";
+        return std::nullopt;
+      }
+      extra.push_back(std::move(p));
     }
-    extra.push_back(std::move(p));
-  }
-  node_settings settings = settings_from(node_config, *cluster.value, extra);
-  if (!local_name.empty()) settings.local_name = local_name;
-  settings.pid = std::to_string(::getpid());
-  settings.seed = static_cast<std::uint32_t>(::getpid());
-  for (const auto& t : settings.tables) {
-    log->info("table {} ({}, {} real servers, expire {} ms)", t.name,
-              t.key == key_type::ipv6 ? "ipv6" : "ip", t.servers.size(), t.expire_ms);
-  }
+    node_settings settings = settings_from(*node.value, *cluster.value, extra);
+    if (!local_name.empty()) settings.local_name = local_name;
+    settings.pid = std::to_string(::getpid());
+    settings.seed = static_cast<std::uint32_t>(::getpid());
+    for (const auto& t : settings.tables) {
+      log->info("table {} ({}, {} real servers, expire {} ms)", t.name,
+                t.key == key_type::ipv6 ? "ipv6" : "ip", t.servers.size(), t.expire_ms);
+    }
+    return std::make_pair(std::move(settings), *node.value);
+  };
+  auto loaded = load();
+  if (!loaded) return 2;
+  auto& [settings, node_config] = *loaded;
 
   syncd_options daemon_options;
   daemon_options.listen_address = listen;
@@ -108,8 +113,20 @@ int run_syncd(int argc, char** argv) {
       });
     });
   });
+  const auto started_port = daemon_options.port;
   signals = std::make_unique<signal_watcher>(io, sequence, [&] {
-    log->warn("SIGHUP: syncd's tables follow cluster.yaml at start; restart syncd to apply a new one");
+    log->info("SIGHUP: reloading the configuration");
+    auto reloaded = load();
+    if (!reloaded) {
+      log->error("reload refused: the configuration is invalid; keeping the running one");
+      return;
+    }
+    const unsigned new_port = reloaded->second.ports().sync() ? reloaded->second.ports().sync() : 7778;
+    if (port == 0 && new_port != started_port) {
+      log->warn("ports.sync changed to {}: the listener stays on {} until a restart", new_port,
+                started_port);
+    }
+    if (!daemon.reconfigure(std::move(reloaded->first))) log->info("reload: nothing changed");
   });
   io.run();
   if (stopper.joinable()) stopper.join();

@@ -27,6 +27,12 @@ void grpc_table_port::stop() {
   if (applier_.joinable()) applier_.join();
 }
 
+void grpc_table_port::refresh() {
+  std::lock_guard lock(mutex_);
+  refresh_ = true;
+  if (watch_context_) watch_context_->TryCancel();
+}
+
 void grpc_table_port::apply(std::vector<table_change> entries) {
   if (entries.empty()) return;
   {
@@ -52,15 +58,31 @@ std::vector<table_change> grpc_table_port::from_batch(const lbha::v1::StickBatch
   return out;
 }
 
-lbha::v1::StickBatch grpc_table_port::to_batch(const std::vector<table_change>& entries) {
-  lbha::v1::StickBatch batch;
+namespace {
+
+void fill_batch(lbha::v1::StickBatch& batch, const std::vector<table_change>& entries) {
+  batch.mutable_entries()->Reserve(static_cast<int>(entries.size()));
   for (const auto& c : entries) {
     auto* e = batch.add_entries();
     e->set_virtual_service(c.table);
-    e->set_client(std::string(c.key.begin(), c.key.end()));
+    e->set_client(reinterpret_cast<const char*>(c.key.data()), c.key.size());
     e->set_real_server(c.server);
     e->set_expires_in_ms(c.expires_in_ms);
   }
+}
+
+}  // namespace
+
+lbha::v1::StickBatch grpc_table_port::to_batch(const std::vector<table_change>& entries) {
+  lbha::v1::StickBatch batch;
+  fill_batch(batch, entries);
+  return batch;
+}
+
+lbha::v1::StickBatch* grpc_table_port::to_batch(const std::vector<table_change>& entries,
+                                                google::protobuf::Arena& arena) {
+  auto* batch = google::protobuf::Arena::CreateMessage<lbha::v1::StickBatch>(&arena);
+  fill_batch(*batch, entries);
   return batch;
 }
 
@@ -104,8 +126,11 @@ void grpc_table_port::watch_loop() {
       std::lock_guard lock(mutex_);
       watch_context_ = nullptr;
     }
-    if (connected_.exchange(false) && !stopping_) log->warn("table streams to proxyd down; retrying");
-    if (!wait_or_stop(std::chrono::milliseconds(1000))) return;
+    const bool refresh = refresh_.exchange(false);
+    if (connected_.exchange(false) && !stopping_ && !refresh) {
+      log->warn("table streams to proxyd down; retrying");
+    }
+    if (!wait_or_stop(std::chrono::milliseconds(refresh ? 0 : 1000))) return;
   }
 }
 
@@ -130,7 +155,12 @@ void grpc_table_port::apply_loop() {
       // Merge what queued up into one batch (bounded by gRPC's 4 MiB message limit).
       while (!queue_.empty() && entries.size() < 50000) {
         auto& front = queue_.front();
-        entries.insert(entries.end(), front.begin(), front.end());
+        if (entries.empty()) {
+          entries = std::move(front);
+        } else {
+          entries.insert(entries.end(), std::make_move_iterator(front.begin()),
+                         std::make_move_iterator(front.end()));
+        }
         queue_.pop_front();
       }
     }
@@ -147,7 +177,8 @@ void grpc_table_port::apply_loop() {
         }
         writer = stub_->ApplyTable(context.get(), &result);
       }
-      written = writer->Write(to_batch(entries));
+      google::protobuf::Arena arena;
+      written = writer->Write(*to_batch(entries, arena));
       if (!written) close_stream();
     }
     if (!written && !stopping_) {

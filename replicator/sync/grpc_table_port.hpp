@@ -3,7 +3,8 @@
 // Two worker threads, because gRPC's sync API blocks:
 // - the watcher opens WatchTable, then reads SnapshotTable (so no change falls
 //   between the two), posts the snapshot and every later batch to the
-//   io_context, and reconnects after a second when proxyd goes away;
+//   io_context, and reconnects after a second when proxyd goes away (at
+//   once when refresh() asked for the table again);
 // - the applier drains a queue into one long-lived ApplyTable stream,
 //   reopening it when a write fails (entries lost then are re-applied by the
 //   on_connected re-sync when the watcher reconnects).
@@ -33,10 +34,14 @@ class grpc_table_port final : public table_port {
   void start(handlers h) override;
   void apply(std::vector<table_change> entries) override;
   void stop() override;
+  void refresh() override;
   bool connected() const override { return connected_; }
 
   static std::vector<table_change> from_batch(const lbha::v1::StickBatch& batch);
   static lbha::v1::StickBatch to_batch(const std::vector<table_change>& entries);
+  // The same, allocated on `arena` (a million entries without a million mallocs).
+  static lbha::v1::StickBatch* to_batch(const std::vector<table_change>& entries,
+                                        google::protobuf::Arena& arena);
 
  private:
   void watch_loop();
@@ -48,6 +53,7 @@ class grpc_table_port final : public table_port {
   handlers handlers_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> connected_{false};
+  std::atomic<bool> refresh_{false};
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::vector<table_change>> queue_;

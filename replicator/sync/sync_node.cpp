@@ -24,11 +24,29 @@ sync_node::sync_node(node_settings settings, const clock& clock)
       clock_(clock),
       // Two nodes that collide must not draw the same retry delays.
       random_(settings_.seed ^ static_cast<std::uint32_t>(std::hash<std::string>{}(settings_.local_name))) {
+  set_tables_and_peers();
+  next_purge_ = clock_.now() + settings_.purge_interval;
+  resync_deadline_ = clock_.now() + settings_.resync_timeout;
+}
+
+void sync_node::set_tables_and_peers() {
+  std::vector<sync_table> old = std::move(tables_);
+  std::unordered_map<std::string, std::size_t> old_index = std::move(table_index_);
+  tables_.clear();
+  table_index_.clear();
+  definitions_.clear();
   for (const auto& config : settings_.tables) {
     table_index_.emplace(config.name, tables_.size());
-    tables_.emplace_back(config);
+    auto it = old_index.find(config.name);
+    if (it != old_index.end() && old[it->second].config().key == config.key) {
+      tables_.push_back(std::move(old[it->second]));
+      tables_.back().reconfigure(config);
+    } else {
+      tables_.emplace_back(config);
+    }
     definitions_.push_back(tables_.back().definition(tables_.size()));
   }
+  peers_.clear();
   for (const auto& config : settings_.peers) {
     peer_state p;
     p.config = config;
@@ -37,8 +55,35 @@ sync_node::sync_node(node_settings settings, const clock& clock)
     p.last_pushed.assign(tables_.size(), 0);
     peers_.push_back(std::move(p));
   }
-  next_purge_ = clock_.now() + settings_.purge_interval;
+}
+
+bool sync_node::reconfigure(node_settings settings) {
+  auto same_peer = [](const peer_config& a, const peer_config& b) {
+    return a.name == b.name && a.addresses == b.addresses && a.port == b.port;
+  };
+  auto same_table = [](const table_config& a, const table_config& b) {
+    return a.name == b.name && a.key == b.key && a.expire_ms == b.expire_ms && a.servers == b.servers;
+  };
+  const bool same =
+      settings.local_name == settings_.local_name &&
+      std::equal(settings.peers.begin(), settings.peers.end(), settings_.peers.begin(),
+                 settings_.peers.end(), same_peer) &&
+      std::equal(settings.tables.begin(), settings.tables.end(), settings_.tables.begin(),
+                 settings_.tables.end(), same_table);
+  if (same) return false;
+  std::vector<connection_id> ids;
+  for (const auto& [id, c] : connections_) ids.push_back(id);
+  for (auto id : ids) drop(id, "configuration reloaded");
+  settings.pid = settings_.pid;
+  settings.seed = settings_.seed;
+  settings_ = std::move(settings);
+  set_tables_and_peers();  // fresh peer states: dial at once, offer every entry again
+  teacher_.reset();
+  needs_resync_ = true;
   resync_deadline_ = clock_.now() + settings_.resync_timeout;
+  get_logger("syncd")->info("configuration reloaded: {} tables, {} peers", tables_.size(),
+                            peers_.size());
+  return true;
 }
 
 void sync_node::tick() {
@@ -68,9 +113,11 @@ void sync_node::tick() {
                               std::chrono::duration_cast<std::chrono::milliseconds>(
                                   settings_.resync_timeout).count());
   }
+  // Expired entries go in small steps: every table is swept once per purge_interval.
   if (now >= next_purge_) {
-    for (auto& t : tables_) t.purge(now);
-    next_purge_ = now + settings_.purge_interval;
+    constexpr int steps = 64;
+    for (auto& t : tables_) t.purge_step(now, t.size() / steps + 1024);
+    next_purge_ = now + settings_.purge_interval / steps;
   }
 }
 
@@ -233,7 +280,7 @@ void sync_node::on_established(connection_id id, connection& c) {
   }
 }
 
-void sync_node::on_update(connection& c, std::size_t t, const update_message& u) {
+void sync_node::on_update(connection& c, std::size_t t, update_message& u) {
   auto& table = tables_[t];
   std::optional<std::string> server;
   if (u.server_key && table.has_server(*u.server_key)) {
@@ -248,12 +295,13 @@ void sync_node::on_update(connection& c, std::size_t t, const update_message& u)
   const std::uint32_t expire = u.expire_ms.value_or(table.config().expire_ms);
   if (expire == 0) return;
   const auto now = clock_.now();
-  table.put(key_string(u.key), *server, now + std::chrono::milliseconds(expire), true);
-  remote_changes_.push_back({table.config().name, u.key, *server, expire});
+  const std::string_view key(reinterpret_cast<const char*>(u.key.data()), u.key.size());
+  if (table.put(key, *server, now + std::chrono::milliseconds(expire), true) == 0) return;
+  remote_changes_.push_back({table.config().name, std::move(u.key), std::move(*server), expire});
   ++peers_[*c.peer].updates_received;
 }
 
-update_message sync_node::to_update(std::size_t t, const std::string& key, const stored_entry& e,
+update_message sync_node::to_update(std::size_t t, std::string_view key, const stored_entry& e,
                                     clock::time_point now, bool timed) const {
   update_message u;
   u.update_id = e.update_id;
@@ -268,7 +316,7 @@ void sync_node::teach(connection& c) {
   auto& p = peers_[*c.peer];
   const auto now = clock_.now();
   for (std::size_t t = 0; t < tables_.size(); ++t) {
-    tables_[t].for_each_after(0, [&](const std::string& key, const stored_entry& e) {
+    tables_[t].for_each_after(0, [&](std::string_view key, const stored_entry& e) {
       if (e.expires <= now) return;
       c.session.send_update(t, to_update(t, key, e, now, true));
       ++p.updates_sent;
@@ -284,7 +332,7 @@ void sync_node::push(connection& c) {
   const auto now = clock_.now();
   for (std::size_t t = 0; t < tables_.size(); ++t) {
     if (p.last_pushed[t] == tables_[t].last_update_id()) continue;
-    tables_[t].for_each_after(p.last_pushed[t], [&](const std::string& key, const stored_entry& e) {
+    tables_[t].for_each_after(p.last_pushed[t], [&](std::string_view key, const stored_entry& e) {
       if (e.remote || e.expires <= now) return;
       // Always with the remaining expiry: an entry from proxyd's snapshot or
       // a resumed session may be old, and the peer must not extend it.
@@ -382,7 +430,7 @@ std::vector<table_change> sync_node::snapshot() const {
   std::vector<table_change> out;
   const auto now = clock_.now();
   for (const auto& table : tables_) {
-    table.for_each_after(0, [&](const std::string& key, const stored_entry& e) {
+    table.for_each_after(0, [&](std::string_view key, const stored_entry& e) {
       if (e.expires <= now) return;
       out.push_back({table.config().name, bytes(key.begin(), key.end()), e.server,
                      remaining_ms(e.expires, now)});

@@ -127,6 +127,16 @@ class sync_node {
   const sync_table* table(const std::string& name) const;
   const std::vector<sync_table>& tables() const { return tables_; }
 
+  // A new configuration (SIGHUP). Tables that keep their name and key type
+  // keep their entries (with the new servers and expiry); new tables start
+  // empty; removed tables are dropped. When the tables or peers changed,
+  // every session is closed and redialled at once (table ids and the
+  // sessions' definitions follow the new set), our entries are offered to
+  // the peers again and a resync is asked for. Returns whether anything
+  // changed.
+  bool reconfigure(node_settings settings);
+  const node_settings& settings() const { return settings_; }
+
   std::vector<peer_status> status() const;
   const node_counters& counters() const { return counters_; }
   bool resync_pending() const { return needs_resync_; }
@@ -160,15 +170,16 @@ class sync_node {
 
   enum class redial { backoff, collision };
 
+  void set_tables_and_peers();
   void start_dial(std::size_t peer, clock::time_point now);
   void handle(connection_id id, connection& c, session_event& e);
   void on_hello(connection_id id, connection& c, const hello& h);
   void on_established(connection_id id, connection& c);
-  void on_update(connection& c, std::size_t table, const update_message& u);
+  void on_update(connection& c, std::size_t table, update_message& u);
   void teach(connection& c);
   void push(connection& c);
   void drop(connection_id id, std::string_view reason, redial how = redial::backoff);
-  update_message to_update(std::size_t table, const std::string& key, const stored_entry& e,
+  update_message to_update(std::size_t table, std::string_view key, const stored_entry& e,
                            clock::time_point now, bool timed) const;
   clock::duration collision_delay();
 

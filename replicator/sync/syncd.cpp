@@ -41,6 +41,9 @@ result<void> syncd::start() {
                       if (!stopped_) table_.apply(node_.snapshot());
                     }});
   do_accept();
+  // Dial the peers now rather than on the first tick.
+  node_.tick();
+  flush();
   do_tick();
   return success();
 }
@@ -54,6 +57,15 @@ void syncd::stop() {
   for (auto& [id, l] : links_) l->socket.close(ec);
   links_.clear();
   table_.stop();
+}
+
+bool syncd::reconfigure(node_settings settings) {
+  if (stopped_ || !node_.reconfigure(std::move(settings))) return false;
+  node_.tick();  // dial the (new) peers at once
+  flush();
+  // proxyd's entries for a table that is new to us were ignored so far.
+  table_.refresh();
+  return true;
 }
 
 void syncd::do_accept() {

@@ -40,6 +40,10 @@ class syncd {
   result<void> start();
   void stop();
 
+  // A reloaded configuration (SIGHUP): see sync_node::reconfigure. The
+  // listener stays. Returns whether anything changed.
+  bool reconfigure(node_settings settings);
+
   std::uint16_t port() const { return port_; }
   lbha::v1::SyncStatus status() const;
   const sync_node& node() const { return node_; }

@@ -28,6 +28,9 @@ class table_port {
   // Entries learnt from peers, to store in proxyd's table.
   virtual void apply(std::vector<table_change> entries) = 0;
   virtual void stop() = 0;
+  // Reads proxyd's whole table again (through on_local), e.g. after the set
+  // of replicated tables changed.
+  virtual void refresh() {}
   virtual bool connected() const = 0;
 };
 

@@ -10,33 +10,68 @@ table_definition sync_table::definition(std::uint64_t table_id) const {
           .expire_ms = config_.expire_ms};
 }
 
-std::uint32_t sync_table::put(const std::string& key, std::string server,
+std::optional<sync_table::key> sync_table::make_key(std::string_view raw) {
+  if (raw.size() > max_key) return std::nullopt;
+  key k;
+  k.size = static_cast<std::uint8_t>(raw.size());
+  std::memcpy(k.bytes.data(), raw.data(), raw.size());
+  return k;
+}
+
+std::uint32_t sync_table::put(std::string_view raw, std::string server,
                               clock::time_point expires, bool remote) {
+  const auto k = make_key(raw);
+  if (!k) return 0;
   const std::uint32_t id = ++last_id_;
-  auto [it, inserted] = entries_.try_emplace(key);
-  if (!inserted) log_.erase(it->second.update_id);
-  it->second = {std::move(server), expires, id, remote};
-  log_.emplace(id, key);
+  const auto position = static_cast<std::uint32_t>(log_.size());
+  auto [it, inserted] = index_.try_emplace(*k, position);
+  if (!inserted) {
+    kill(it->second);
+    it->second = position;
+  }
+  log_.push_back({*k, false, {std::move(server), expires, id, remote}});
+  if (dead_ > 1024 && dead_ > log_.size() / 2) compact();
   return id;
 }
 
-const stored_entry* sync_table::find(const std::string& key) const {
-  auto it = entries_.find(key);
-  return it == entries_.end() ? nullptr : &it->second;
+void sync_table::kill(std::uint32_t position) {
+  log_[position].dead = true;
+  log_[position].entry.server = std::string();
+  ++dead_;
+}
+
+const stored_entry* sync_table::find(std::string_view raw) const {
+  const auto k = make_key(raw);
+  if (!k) return nullptr;
+  auto it = index_.find(*k);
+  return it == index_.end() ? nullptr : &log_[it->second].entry;
+}
+
+std::size_t sync_table::purge_step(clock::time_point now, std::size_t slots) {
+  std::size_t removed = 0;
+  if (purge_cursor_ >= log_.size()) purge_cursor_ = 0;
+  const std::size_t end = std::min(log_.size(), purge_cursor_ + slots);
+  for (; purge_cursor_ < end; ++purge_cursor_) {
+    slot& s = log_[purge_cursor_];
+    if (s.dead || s.entry.expires > now) continue;
+    index_.erase(s.k);
+    kill(static_cast<std::uint32_t>(purge_cursor_));
+    ++removed;
+  }
+  if (dead_ > 1024 && dead_ > log_.size() / 2) compact();
+  return removed;
 }
 
 std::size_t sync_table::purge(clock::time_point now) {
-  std::size_t removed = 0;
-  for (auto it = entries_.begin(); it != entries_.end();) {
-    if (it->second.expires <= now) {
-      log_.erase(it->second.update_id);
-      it = entries_.erase(it);
-      ++removed;
-    } else {
-      ++it;
-    }
-  }
-  return removed;
+  purge_cursor_ = 0;
+  return purge_step(now, log_.size());
+}
+
+void sync_table::compact() {
+  std::erase_if(log_, [](const slot& s) { return s.dead; });
+  for (std::size_t i = 0; i < log_.size(); ++i) index_[log_[i].k] = static_cast<std::uint32_t>(i);
+  dead_ = 0;
+  purge_cursor_ = 0;
 }
 
 std::uint64_t sync_table::server_id(const std::string& server) const {

@@ -7,14 +7,25 @@
 // resync teaches them in id order) but are marked remote and never pushed
 // live: with HAProxy's semantics an update is not echoed back to the peers.
 //
+// Layout, for a million entries and a lesson of all of them: the log is the
+// store. It is a deque of slots in id order, each holding a whole entry; a
+// flat hash index maps a key to its slot. A lesson or a push walks the log
+// sequentially without a single hash lookup; an update appends a slot and
+// marks the old one dead. Dead slots are dropped (and the index re-pointed)
+// once they outnumber the live ones. Expiry is swept from the log in steps.
+//
 // Not thread-safe: owned by sync_node on the daemon's io_context.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
+#include <array>
 #include <cstdint>
-#include <map>
+#include <cstring>
+#include <deque>
 #include <optional>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -40,27 +51,36 @@ struct stored_entry {
 
 class sync_table {
  public:
+  // Keys are client addresses: at most 16 bytes.
+  static constexpr std::size_t max_key = 16;
+
   explicit sync_table(table_config config) : config_(std::move(config)) {}
 
   const table_config& config() const { return config_; }
+  // New servers or expiry for the same table (name and key type unchanged).
+  void reconfigure(table_config config) { config_ = std::move(config); }
   // The definition sent to peers; `table_id` is our id for it.
   table_definition definition(std::uint64_t table_id) const;
 
-  // Stores an entry; returns its new update id.
-  std::uint32_t put(const std::string& key, std::string server, clock::time_point expires,
+  // Stores an entry; returns its new update id (0: key longer than max_key, ignored).
+  std::uint32_t put(std::string_view key, std::string server, clock::time_point expires,
                     bool remote);
-  const stored_entry* find(const std::string& key) const;
+  const stored_entry* find(std::string_view key) const;
   // Removes entries that expired at or before `now`; returns how many.
   std::size_t purge(clock::time_point now);
+  // The same for the next `slots` slots of the log (a sweep in small steps).
+  std::size_t purge_step(clock::time_point now, std::size_t slots);
 
   std::uint32_t last_update_id() const { return last_id_; }
-  std::size_t size() const { return entries_.size(); }
+  std::size_t size() const { return index_.size(); }
 
   // Calls fn(key, entry) for entries with update id > after, in id order.
   template <typename F>
   void for_each_after(std::uint32_t after, F&& fn) const {
-    for (auto it = log_.upper_bound(after); it != log_.end(); ++it) {
-      fn(it->second, entries_.at(it->second));
+    auto it = std::upper_bound(log_.begin(), log_.end(), after,
+                               [](std::uint32_t id, const slot& s) { return id < s.entry.update_id; });
+    for (; it != log_.end(); ++it) {
+      if (!it->dead) fn(it->k.view(), it->entry);
     }
   }
 
@@ -71,9 +91,34 @@ class sync_table {
   bool has_server(const std::string& server) const;
 
  private:
+  struct key {
+    std::array<std::uint8_t, max_key> bytes{};
+    std::uint8_t size = 0;
+
+    std::string_view view() const { return {reinterpret_cast<const char*>(bytes.data()), size}; }
+    friend bool operator==(const key& a, const key& b) {
+      return a.size == b.size && std::memcmp(a.bytes.data(), b.bytes.data(), a.size) == 0;
+    }
+    template <typename H>
+    friend H AbslHashValue(H h, const key& k) {
+      return H::combine(H::combine_contiguous(std::move(h), k.bytes.data(), k.size), k.size);
+    }
+  };
+  struct slot {
+    key k;
+    bool dead = false;  // replaced by a newer slot, or expired
+    stored_entry entry;
+  };
+
+  static std::optional<key> make_key(std::string_view raw);
+  void kill(std::uint32_t position);
+  void compact();
+
   table_config config_;
-  std::unordered_map<std::string, stored_entry> entries_;
-  std::map<std::uint32_t, std::string> log_;  // update id -> key
+  std::deque<slot> log_;  // ascending update ids; a deque never moves a million slots to grow
+  absl::flat_hash_map<key, std::uint32_t> index_;  // key -> position in log_
+  std::size_t dead_ = 0;
+  std::size_t purge_cursor_ = 0;
   std::uint32_t last_id_ = 0;
 };
 

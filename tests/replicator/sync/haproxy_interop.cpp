@@ -20,31 +20,13 @@
 #include <thread>
 
 #include "replicator/sync/syncd.hpp"
+#include "tests/replicator/sync/fake_table.hpp"
 
 namespace lbha::sync {
 namespace {
 
 using tcp = asio::ip::tcp;
 constexpr const char* haproxy_binary = "/usr/sbin/haproxy";
-
-class fake_table final : public table_port {
- public:
-  void start(handlers h) override {
-    handlers_ = std::move(h);
-    handlers_.on_connected();
-  }
-  void apply(std::vector<table_change> entries) override {
-    for (auto& e : entries) applied[e.key] = e;
-  }
-  void stop() override {}
-  bool connected() const override { return true; }
-  void local(std::vector<table_change> changes) { handlers_.on_local(std::move(changes)); }
-
-  std::map<bytes, table_change> applied;
-
- private:
-  handlers handlers_;
-};
 
 std::uint16_t free_port() {
   asio::io_context io;

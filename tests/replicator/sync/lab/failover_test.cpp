@@ -1,0 +1,165 @@
+// Lab scenario of issue 6 (label `lab`, root): after a failover a client with
+// a sticky entry lands on the same real server.
+//
+// lb1 and lb2 each run the reference set: lbha-heartbeatd (paired), lbha-proxyd
+// and lbha-syncd. rs1 and rs2 run lbha-lab-server answering "server rsN".
+// The VIP balances round robin with source-IP persistence. Four clients
+// connect in turn through lb1 (rs1, rs2, rs1, rs2); lb1's link goes down, lb2
+// takes over, and the clients come back in the reverse order. Without the
+// replicated table, lb2's fresh round robin would send every one of them to
+// the other server; with it, each must land where it was.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "common/config/config.hpp"
+#include "common/grpc_unix.hpp"
+#include "lbha/v1/ha.grpc.pb.h"
+#include "lbha/v1/proxy.grpc.pb.h"
+#include "lbha/v1/sync.grpc.pb.h"
+#include "tests/lab/binaries.hpp"
+#include "tests/lab/lab_fixture.hpp"
+#include "tests/lab/net.hpp"
+#include "tests/lab/wait.hpp"
+
+namespace lbha::sync {
+namespace {
+
+using namespace std::chrono_literals;
+namespace v1 = lbha::v1;
+using lab::wait_until;
+
+constexpr const char* heartbeat_key_hex =
+    "5f0c7ab1e29d43c68a1b7e4f20d9c3a6b8e1f4027d5a9c6b3e8f1a2d4c7b9e06";
+constexpr int clients = 4;
+
+class sync_failover_lab : public lab::lab_test {
+ protected:
+  // Configures and starts the pair; returns the lab.
+  lab::lab& start_pair() {
+    auto& l = make_lab({.lb_nodes = 2, .servers = 2, .clients = clients});
+    v1::ClusterConfig cluster;
+    cluster.set_generation(1);
+    auto* ha = cluster.mutable_ha();
+    ha->set_interval_ms(100);
+    ha->set_deadtime_ms(1000);
+    ha->set_warntime_ms(500);
+    ha->set_initdead_ms(1000);
+    ha->mutable_arp_probe()->set_enabled(true);
+    ha->mutable_arp_probe()->set_timeout_ms(30);
+    ha->mutable_arp_probe()->set_count(2);
+    auto* vs = cluster.add_virtual_services();
+    vs->set_label("web");
+    vs->set_ip(lab::vip(0));
+    auto* ports = vs->add_ports();
+    ports->set_first(80);
+    ports->set_last(80);
+    vs->set_balance(v1::BALANCE_ROUNDROBIN);
+    vs->mutable_persistence()->set_mode(v1::Persistence::MODE_SOURCE_IP);
+    vs->mutable_persistence()->set_timeout_s(1800);
+    vs->mutable_check()->set_type(v1::HealthCheck::TYPE_CONNECT);
+    vs->mutable_check()->set_interval_ms(200);
+    vs->mutable_check()->set_timeout_ms(200);
+    vs->mutable_check()->set_rise(1);
+    for (int s = 1; s <= 2; ++s) {
+      auto* rs = vs->add_real_servers();
+      rs->set_label("rs" + std::to_string(s));
+      rs->set_ip(l.server(s).ipv4);
+      l.start(l.server(s).name, "http",
+              {lab::lab_server_binary().string(), l.server(s).ipv4, "80", "--name", "rs" + std::to_string(s)});
+    }
+    config::apply_defaults(cluster);
+    for (int i = 1; i <= 2; ++i) {
+      const auto node_yaml = l.write_node_yaml(i);
+      l.write_cluster_yaml(i, cluster);
+      const auto state = l.lb(i).state_dir();
+      std::filesystem::create_directories(state);
+      std::ofstream(state / "pairing")
+          << "cluster_id: 00112233445566778899aabbccddeeff\nnode_id: " << i << "\n";
+      std::ofstream(state / "heartbeat.key") << "1 " << heartbeat_key_hex << "\n";
+      ::chmod((state / "heartbeat.key").c_str(), 0600);
+      start_daemon(l, i, "proxyd", LBHA_PROXYD_PATH, node_yaml);
+      start_daemon(l, i, "syncd", LBHA_SYNCD_PATH, node_yaml);
+      start_daemon(l, i, "heartbeatd", LBHA_HEARTBEATD_PATH, node_yaml);
+    }
+    return l;
+  }
+
+  static void start_daemon(lab::lab& l, int i, const std::string& daemon, const char* binary,
+                           const std::filesystem::path& node_yaml) {
+    auto& p = l.start(l.lb(i).name, daemon,
+                      {lab::built_binary(binary).string(), "--node-config", node_yaml.string()});
+    const auto sock = socket_path(l.lb(i).run_dir(), daemon);
+    ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(sock); }, 5s)) << p.logs();
+  }
+
+  static bool holds_vip(const lab::lab& l, int i) {
+    auto r = l.exec(l.lb(i).name, {"ip", "-4", "-o", "addr", "show", "dev", "eth0"});
+    return r.out.find(" " + lab::vip(0) + "/32") != std::string::npos;
+  }
+
+  static v1::SyncStatus sync_status(const lab::lab& l, int i) {
+    auto stub = v1::Sync::NewStub(unix_channel(socket_path(l.lb(i).run_dir(), "syncd")));
+    auto context = context_with_deadline(2s);
+    v1::SyncStatus status;
+    stub->GetStatus(context.get(), {}, &status);
+    return status;
+  }
+
+  static std::uint64_t proxyd_entries(const lab::lab& l, int i) {
+    auto stub = v1::Proxy::NewStub(unix_channel(socket_path(l.lb(i).run_dir(), "proxyd")));
+    auto context = context_with_deadline(2s);
+    v1::ProxyStatus status;
+    stub->GetStatus(context.get(), {}, &status);
+    return status.stick_entries();
+  }
+
+  // The real server client c reaches through the VIP ("" when nothing answers).
+  static std::string reaches(const lab::lab& l, int c) {
+    auto r = lab::http_get(l.client(c).netns, lab::vip(0), 80, "/", 500ms);
+    if (!r.ok) return "";
+    auto body = r.body;
+    while (!body.empty() && body.back() == '\n') body.pop_back();
+    return body.rfind("server ", 0) == 0 ? body.substr(7) : body;
+  }
+};
+
+TEST_F(sync_failover_lab, sticky_clients_land_on_the_same_real_servers_after_a_failover) {
+  auto& l = start_pair();
+  ASSERT_TRUE(wait_until([&] { return holds_vip(l, 1) && !holds_vip(l, 2); }, 10s));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto a = sync_status(l, 1), b = sync_status(l, 2);
+        return a.peers_size() == 1 && a.peers(0).connected() && a.proxy_connected() &&
+               b.peers_size() == 1 && b.peers(0).connected() && b.proxy_connected() &&
+               !a.resync_pending() && !b.resync_pending();
+      },
+      15s));
+
+  std::map<int, std::string> stuck;
+  for (int c = 1; c <= clients; ++c) {
+    ASSERT_TRUE(wait_until([&] { return !(stuck[c] = reaches(l, c)).empty(); }, 5s)) << "client " << c;
+    EXPECT_EQ(reaches(l, c), stuck[c]) << "client " << c << " is stuck";
+  }
+  std::set<std::string> used;
+  for (auto& [c, s] : stuck) used.insert(s);
+  ASSERT_EQ(used.size(), 2u) << "round robin spreads the clients over both real servers";
+  ASSERT_TRUE(wait_until([&] { return proxyd_entries(l, 2) == clients; }, 5s))
+      << "lb2's proxyd has every entry before the failover";
+
+  l.link_down(l.lb(1).name);
+  ASSERT_TRUE(wait_until([&] { return holds_vip(l, 2); }, 5s));
+  // Back in the reverse order: a fresh round robin would pick the other
+  // server for each of them.
+  for (int c = clients; c >= 1; --c) {
+    std::string now;
+    ASSERT_TRUE(wait_until([&] { return !(now = reaches(l, c)).empty(); }, 5s)) << "client " << c;
+    EXPECT_EQ(now, stuck[c]) << "client " << c << " after the failover";
+  }
+}
+
+}  // namespace
+}  // namespace lbha::sync
