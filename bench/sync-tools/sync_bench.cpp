@@ -1,12 +1,23 @@
-// lbha-sync-bench: two lbha-syncd daemons on loopback (127.0.0.2 and
-// 127.0.0.3), each on its own thread and io_context, with in-memory proxyd
-// tables. Modes:
-//   resync N        A holds N IPv4 entries; B starts and asks for a full
-//                   resync: time until B's table has all N, bytes on the wire.
-//   lag RATE SECS   A's proxyd creates RATE entries/s for SECS seconds: the
-//                   delay from creation on A to application on B, p50/p99.
-//   push HOST PORT N  act as peer "stickd" of a HAProxy peer "hap1" at
-//                   HOST:PORT and push N entries into its table be_app.
+// lbha-sync-bench: the client side of bench/sync. It talks to real
+// lbha-proxyd and lbha-syncd processes over their gRPC sockets, except in
+// `push`, where it is itself an lbha-syncd (in-process, in-memory table) used
+// to fill a HAProxy. Modes:
+//   fill PROXYD_SOCK TABLE N      stick N IPv4 entries in proxyd's table as its
+//                                 own decisions (ApplyTable, local), which its
+//                                 syncd then replicates.
+//   wait-entries PROXYD_SOCK N S  poll proxyd's GetStatus every 2 ms until its
+//                                 table holds N entries (S seconds at most).
+//   wait-synced SYNCD_SOCK N      until syncd holds N entries and is not
+//                                 waiting for a resync.
+//   syncd-bytes SYNCD_SOCK        bytes syncd received on TCP 7778.
+//   lag PROXYD_A PROXYD_B TABLE RATE SECS
+//                                 create RATE entries/s on A's proxyd for SECS
+//                                 seconds; watch B's proxyd (WatchTable with
+//                                 remote entries) and report creation -> visible
+//                                 on B, p50/p99.
+//   push HOST PORT OUR_PORT N     act as peer "stickd" of a HAProxy peer "hap1"
+//                                 at HOST:PORT and push N entries into its
+//                                 table be_app.
 // Prints RESULT lines for bench/sync.
 #include <algorithm>
 #include <atomic>
@@ -15,44 +26,23 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
+#include "lbha/v1/proxy.grpc.pb.h"
+#include "lbha/v1/sync.grpc.pb.h"
 #include "replicator/sync/syncd.hpp"
+#include "tests/replicator/sync/fake_table.hpp"
 
 using namespace lbha;
 using namespace lbha::sync;
 using wall = std::chrono::steady_clock;
 
 namespace {
-
-// A proxyd table double owned by one daemon's io thread.
-class bench_table final : public table_port {
- public:
-  void start(handlers h) override {
-    handlers_ = std::move(h);
-    handlers_.on_connected();
-  }
-  void apply(std::vector<table_change> entries) override {
-    const auto now = wall::now();
-    for (auto& e : entries) {
-      if (on_entry) on_entry(e, now);
-    }
-    applied += entries.size();
-  }
-  void stop() override {}
-  bool connected() const override { return true; }
-  void local(std::vector<table_change> changes) { handlers_.on_local(std::move(changes)); }
-
-  std::function<void(const table_change&, wall::time_point)> on_entry;
-  std::atomic<std::size_t> applied{0};
-
- private:
-  handlers handlers_;
-};
 
 bytes ipv4(std::uint32_t n) {
   // 10.0.0.0/8-style spread over the key space; these keys never leave the process.
@@ -68,12 +58,6 @@ node_settings settings(std::string name, std::string peer_name, std::string peer
   s.tables = {{.name = std::move(table), .key = key_type::ipv4, .expire_ms = 1800000,
                .servers = {"s1", "s2"}}};
   return s;
-}
-
-std::uint16_t free_port(const char* address) {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io, {asio::ip::make_address(address), 0});
-  return a.local_endpoint().port();
 }
 
 // One daemon on its own thread.
@@ -100,7 +84,7 @@ struct node_thread {
   }
   asio::io_context io;
   lbha::steady_clock clock;
-  bench_table table;
+  fake_table table;  // the tests' table_port double
   std::unique_ptr<syncd> daemon;
   std::thread thread;
 };
@@ -115,75 +99,163 @@ void fill(node_thread& n, std::uint32_t count, const std::string& table) {
   }
 }
 
-int resync(std::uint32_t count) {
-  const auto port_a = free_port("127.0.0.2"), port_b = free_port("127.0.0.3");
-  node_thread a(settings("lbha-a", "", "127.0.0.3", port_b, "web"),
-                {.listen_address = "127.0.0.2", .port = port_a});
-  fill(a, count, "web");
-  // A has been running alone long enough to count as synced, like the
-  // surviving node when its partner restarts.
-  while (a.on_io([&] { return a.daemon->status().resync_pending(); })) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  const auto start = wall::now();
-  node_thread b(settings("lbha-b", "", "127.0.0.2", port_a, "web"),
-                {.listen_address = "127.0.0.3", .port = port_b});
-  while (b.table.applied < count) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    if (wall::now() - start > std::chrono::seconds(120)) {
-      std::fprintf(stderr, "resync incomplete: %zu of %u\n", b.table.applied.load(), count);
-      return 1;
+std::string ipv4_string(std::uint32_t n) {
+  const auto b = ipv4(n);
+  return std::string(b.begin(), b.end());
+}
+
+std::uint32_t ipv4_index(const std::string& k) {
+  if (k.size() != 4) return UINT32_MAX;
+  const auto* b = reinterpret_cast<const std::uint8_t*>(k.data());
+  return (std::uint32_t{b[0]} - 10) << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | b[3];
+}
+
+std::unique_ptr<lbha::v1::Proxy::Stub> proxy_stub(const std::string& sock) {
+  return lbha::v1::Proxy::NewStub(unix_channel(sock));
+}
+
+int fill_proxyd(const std::string& sock, const std::string& table, std::uint32_t count) {
+  auto stub = proxy_stub(sock);
+  grpc::ClientContext context;
+  lbha::v1::ProxyResult result;
+  auto writer = stub->ApplyTable(&context, &result);
+  for (std::uint32_t first = 0; first < count; first += 10000) {
+    lbha::v1::StickBatch batch;
+    batch.set_local(true);
+    for (std::uint32_t i = first; i < std::min(count, first + 10000); ++i) {
+      auto* e = batch.add_entries();
+      e->set_virtual_service(table);
+      e->set_client(ipv4_string(i));
+      e->set_real_server(i % 2 ? "s1" : "s2");
+      e->set_expires_in_ms(1800000);
     }
+    if (!writer->Write(batch)) break;
   }
-  const double seconds = std::chrono::duration<double>(wall::now() - start).count();
-  const auto status = b.on_io([&] { return b.daemon->status(); });
-  std::printf("RESULT resync_1m_s=%.3f\n", seconds);
-  std::printf("RESULT resync_entries=%u\n", count);
-  std::printf("RESULT resync_bytes=%llu\n", static_cast<unsigned long long>(status.bytes_received()));
-  std::printf("RESULT bytes_per_entry=%.1f\n", static_cast<double>(status.bytes_received()) / count);
+  writer->WritesDone();
+  const auto status = writer->Finish();
+  std::printf("fill: %s %s\n", status.ok() ? "ok" : status.error_message().c_str(),
+              result.message().c_str());
+  return status.ok() ? 0 : 1;
+}
+
+int wait_entries(const std::string& sock, std::uint64_t count, double seconds) {
+  auto stub = proxy_stub(sock);
+  const auto start = wall::now();
+  std::uint64_t have = 0;
+  while (wall::now() - start < std::chrono::duration<double>(seconds)) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    lbha::v1::ProxyStatus status;
+    if (stub->GetStatus(&context, {}, &status).ok()) {
+      have = status.stick_entries();
+      if (have >= count) return 0;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  std::fprintf(stderr, "wait-entries: %llu of %llu after %.0f s\n",
+               static_cast<unsigned long long>(have), static_cast<unsigned long long>(count), seconds);
+  return 1;
+}
+
+std::optional<lbha::v1::SyncStatus> syncd_status(const std::string& sock) {
+  auto stub = lbha::v1::Sync::NewStub(unix_channel(sock));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  lbha::v1::SyncStatus status;
+  if (!stub->GetStatus(&context, {}, &status).ok()) return std::nullopt;
+  return status;
+}
+
+int wait_synced(const std::string& sock, std::uint64_t count) {
+  const auto deadline = wall::now() + std::chrono::seconds(120);
+  while (wall::now() < deadline) {
+    if (auto s = syncd_status(sock); s && !s->resync_pending() && s->tables_size() > 0 &&
+                                     s->tables(0).entries() >= count) {
+      return 0;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::fprintf(stderr, "wait-synced: syncd did not reach %llu entries\n",
+               static_cast<unsigned long long>(count));
+  return 1;
+}
+
+int syncd_bytes(const std::string& sock) {
+  auto s = syncd_status(sock);
+  if (!s) return 1;
+  std::printf("%llu\n", static_cast<unsigned long long>(s->bytes_received()));
   return 0;
 }
 
-int lag(std::uint32_t rate, std::uint32_t seconds) {
-  const auto port_a = free_port("127.0.0.2"), port_b = free_port("127.0.0.3");
-  node_thread a(settings("lbha-a", "", "127.0.0.3", port_b, "web"),
-                {.listen_address = "127.0.0.2", .port = port_a});
-  node_thread b(settings("lbha-b", "", "127.0.0.2", port_a, "web"),
-                {.listen_address = "127.0.0.3", .port = port_b});
+// Keys 0x0b000000 + i, apart from what `fill` uses.
+constexpr std::uint32_t lag_base = 1u << 24;
+
+int lag(const std::string& sock_a, const std::string& sock_b, const std::string& table,
+        std::uint32_t rate, std::uint32_t seconds) {
   const std::uint32_t total = rate * seconds;
   std::vector<wall::time_point> created(total), seen(total);
-  b.on_io([&] {
-    b.table.on_entry = [&](const table_change& e, wall::time_point now) {
-      const std::uint32_t n = (std::uint32_t{e.key[0]} - 10) << 24 | std::uint32_t{e.key[1]} << 16 |
-                              std::uint32_t{e.key[2]} << 8 | e.key[3];
-      if (n < total && seen[n] == wall::time_point{}) seen[n] = now;
-    };
+  std::atomic<std::uint32_t> arrived{0};
+
+  auto stub_b = proxy_stub(sock_b);
+  grpc::ClientContext watch_context;
+  lbha::v1::WatchTableRequest request;
+  request.set_include_remote(true);
+  auto watch = stub_b->WatchTable(&watch_context, request);
+  std::thread watcher([&] {
+    lbha::v1::StickBatch batch;
+    while (watch->Read(&batch)) {
+      const auto now = wall::now();
+      for (const auto& e : batch.entries()) {
+        const std::uint32_t n = ipv4_index(e.client()) - lag_base;
+        if (n < total && seen[n] == wall::time_point{}) {
+          seen[n] = now;
+          arrived.fetch_add(1, std::memory_order_release);
+        }
+      }
+    }
   });
-  while (!a.on_io([&] { return a.daemon->status().peers(0).connected(); })) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the watch is open
+
+  auto stub_a = proxy_stub(sock_a);
+  grpc::ClientContext apply_context;
+  lbha::v1::ProxyResult result;
+  auto writer = stub_a->ApplyTable(&apply_context, &result);
   // 1 ms batches at the requested rate.
   const auto start = wall::now();
   std::uint32_t next = 0;
   for (std::uint32_t tick = 0; next < total; ++tick) {
     std::this_thread::sleep_until(start + std::chrono::microseconds(1000) * tick);
     const std::uint32_t due = std::min<std::uint64_t>(total, std::uint64_t{rate} * (tick + 1) / 1000);
-    std::vector<table_change> batch;
-    const auto now = wall::now();
+    if (due == next) continue;
+    lbha::v1::StickBatch batch;
+    batch.set_local(true);
+    const std::uint32_t first = next;
     for (; next < due; ++next) {
-      created[next] = now;
-      batch.push_back({"web", ipv4(next), next % 2 ? "s1" : "s2", 1800000});
+      auto* e = batch.add_entries();
+      e->set_virtual_service(table);
+      e->set_client(ipv4_string(lag_base + next));
+      e->set_real_server(next % 2 ? "s1" : "s2");
+      e->set_expires_in_ms(1800000);
     }
-    if (!batch.empty()) asio::post(a.io, [&a, batch = std::move(batch)]() mutable { a.table.local(std::move(batch)); });
+    const auto now = wall::now();
+    for (std::uint32_t i = first; i < next; ++i) created[i] = now;
+    if (!writer->Write(batch)) {
+      std::fprintf(stderr, "lag: ApplyTable to A failed\n");
+      break;
+    }
   }
+  writer->WritesDone();
+  writer->Finish();
   const auto deadline = wall::now() + std::chrono::seconds(10);
-  while (b.table.applied < total && wall::now() < deadline) {
+  while (arrived.load(std::memory_order_acquire) < total && wall::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  watch_context.TryCancel();
+  watcher.join();
+  watch->Finish();
   std::vector<double> lags;
   for (std::uint32_t i = 0; i < total; ++i) {
-    if (seen[i] == wall::time_point{}) continue;
+    if (seen[i] == wall::time_point{} || created[i] == wall::time_point{}) continue;
     lags.push_back(std::chrono::duration<double, std::milli>(seen[i] - created[i]).count());
   }
   if (lags.size() < total) std::fprintf(stderr, "lag: %zu of %u entries arrived\n", lags.size(), total);
@@ -193,6 +265,7 @@ int lag(std::uint32_t rate, std::uint32_t seconds) {
   std::printf("RESULT lag_rate_per_s=%u\n", rate);
   std::printf("RESULT lag_p50_ms=%.3f\n", lags[lags.size() / 2]);
   std::printf("RESULT lag_p99_ms=%.3f\n", lags[lags.size() * 99 / 100]);
+  std::printf("RESULT lag_max_ms=%.3f\n", lags.back());
   return lags.size() == total ? 0 : 1;
 }
 
@@ -219,14 +292,18 @@ int push(const std::string& host, std::uint16_t port, std::uint16_t our_port, st
 int main(int argc, char** argv) {
   lbha::set_log_level(std::getenv("LBHA_BENCH_DEBUG") ? spdlog::level::info : spdlog::level::warn);
   const std::string mode = argc > 1 ? argv[1] : "";
-  if (mode == "resync" && argc == 3) return resync(static_cast<std::uint32_t>(std::stoul(argv[2])));
-  if (mode == "lag" && argc == 4) {
-    return lag(static_cast<std::uint32_t>(std::stoul(argv[2])), static_cast<std::uint32_t>(std::stoul(argv[3])));
-  }
+  auto u32 = [&](int i) { return static_cast<std::uint32_t>(std::stoul(argv[i])); };
+  if (mode == "fill" && argc == 5) return fill_proxyd(argv[2], argv[3], u32(4));
+  if (mode == "wait-entries" && argc == 5) return wait_entries(argv[2], u32(3), std::stod(argv[4]));
+  if (mode == "wait-synced" && argc == 4) return wait_synced(argv[2], u32(3));
+  if (mode == "syncd-bytes" && argc == 3) return syncd_bytes(argv[2]);
+  if (mode == "lag" && argc == 7) return lag(argv[2], argv[3], argv[4], u32(5), u32(6));
   if (mode == "push" && argc == 6) {
-    return push(argv[2], static_cast<std::uint16_t>(std::stoul(argv[3])),
-                static_cast<std::uint16_t>(std::stoul(argv[4])), static_cast<std::uint32_t>(std::stoul(argv[5])));
+    return push(argv[2], static_cast<std::uint16_t>(u32(3)), static_cast<std::uint16_t>(u32(4)), u32(5));
   }
-  std::fprintf(stderr, "usage: lbha-sync-bench resync N | lag RATE SECONDS | push HOST HAPROXY_PORT OUR_PORT N\n");
+  std::fprintf(stderr,
+               "usage: lbha-sync-bench fill PROXYD_SOCK TABLE N | wait-entries PROXYD_SOCK N SECONDS |\n"
+               "       wait-synced SYNCD_SOCK N | syncd-bytes SYNCD_SOCK |\n"
+               "       lag PROXYD_A PROXYD_B TABLE RATE SECONDS | push HOST HAPROXY_PORT OUR_PORT N\n");
   return 2;
 }
