@@ -1,6 +1,9 @@
 #include "replicator/pairing/config_commit.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <optional>
+#include <string_view>
 
 #include "common/atomic_file.hpp"
 #include "common/config/config.hpp"
@@ -54,6 +57,51 @@ outcome<lbha::v1::ClusterConfig> load_cluster(const std::filesystem::path& path)
   auto loaded = config::load_cluster_config(path);
   if (!loaded.ok()) return failure(config::join_errors(loaded.errors));
   return *loaded.value;
+}
+
+namespace {
+
+// "<key>: <digits>" at column 0, optionally followed by spaces and a comment.
+std::optional<std::uint64_t> top_level_number(std::string_view line, std::string_view key) {
+  if (line.substr(0, key.size()) != key || line.substr(key.size(), 1) != ":") return std::nullopt;
+  line.remove_prefix(key.size() + 1);
+  while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), value);
+  if (ec != std::errc{} || end == line.data()) return std::nullopt;
+  std::string_view rest(end, static_cast<std::size_t>(line.data() + line.size() - end));
+  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\r')) rest.remove_prefix(1);
+  if (!rest.empty() && rest.front() != '#') return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+outcome<lbha::v1::ClusterConfig> load_cluster_header(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return empty_cluster_config();
+  auto text = read_file(path);
+  if (!text) return load_cluster(path);
+  std::optional<std::uint64_t> generation, term;
+  int generation_lines = 0, term_lines = 0;
+  std::string_view rest(text.value());
+  while (!rest.empty()) {
+    auto eol = rest.find('\n');
+    auto line = rest.substr(0, eol);
+    rest.remove_prefix(eol == std::string_view::npos ? rest.size() : eol + 1);
+    if (line.rfind("generation", 0) == 0) {
+      ++generation_lines;
+      generation = top_level_number(line, "generation");
+    } else if (line.rfind("term", 0) == 0) {
+      ++term_lines;
+      term = top_level_number(line, "term");
+    }
+  }
+  if (generation_lines != 1 || term_lines != 1 || !generation || !term) return load_cluster(path);
+  lbha::v1::ClusterConfig header;
+  header.set_generation(*generation);
+  header.set_term(*term);
+  return header;
 }
 
 outcome<void> store_cluster(const std::filesystem::path& path,

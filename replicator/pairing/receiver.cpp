@@ -41,7 +41,7 @@ receive_reply receiver::refuse(std::string message) {
   reply.ok = false;
   reply.node = node_.node_name;
   reply.message = std::move(message);
-  auto current = load_cluster(cluster_config_path(node_.config_dir));
+  auto current = load_cluster_header(cluster_config_path(node_.config_dir));
   if (current) {
     reply.generation = current.value().generation();
     reply.term = current.value().term();
@@ -69,7 +69,7 @@ receive_reply receiver::handle(const lbha::v1::ReceiveRequest& request, bool res
 
 receive_reply receiver::do_status() {
   receive_reply reply;
-  auto current = load_cluster(cluster_config_path(node_.config_dir));
+  auto current = load_cluster_header(cluster_config_path(node_.config_dir));
   if (!current) return refuse("cannot read this node's cluster.yaml: " + current.error());
   auto identity = read_pairing_identity(state_files(node_.state_dir));
   reply.ok = true;
@@ -93,7 +93,7 @@ receive_reply receiver::do_config(const lbha::v1::ClusterConfig& config) {
   if (identity.value()->role != node_role::secondary) {
     return refuse("refused: this node is the primary of its pair; it does not take configs");
   }
-  auto current = load_cluster(cluster_config_path(node_.config_dir));
+  auto current = load_cluster_header(cluster_config_path(node_.config_dir));
   if (!current) return refuse("cannot read this node's cluster.yaml: " + current.error());
   auto acceptable = check_incoming(current.value(), config);
   if (!acceptable) return refuse(acceptable.error());
@@ -201,7 +201,7 @@ receive_reply receiver::do_unpair(const lbha::v1::UnpairNotice& notice) {
   reply.ok = true;
   reply.node = node_.node_name;
   reply.cluster_id = notice.cluster_id();
-  auto current = load_cluster(cluster_config_path(node_.config_dir));
+  auto current = load_cluster_header(cluster_config_path(node_.config_dir));
   if (current) {
     reply.generation = current.value().generation();
     reply.term = current.value().term();

@@ -217,7 +217,7 @@ lbha::v1::ReplicationResult replication_ops::push(lbha::v1::ClusterConfig propos
     return fail(secondary_refusal(*identity.value()));
   }
   const auto path = cluster_config_path(node_.config_dir);
-  auto current = load_cluster(path);
+  auto current = load_cluster_header(path);
   if (!current) return fail("cannot read this node's cluster.yaml: " + current.error());
   auto prepared =
       prepare_commit(current.value(), std::move(proposed), daemons_.current_term().value_or(0));
@@ -268,7 +268,7 @@ peer_check replication_ops::catch_up() {
     return check;
   }
   check.attempted = true;
-  auto current = load_cluster(cluster_config_path(node_.config_dir));
+  auto current = load_cluster_header(cluster_config_path(node_.config_dir));
   if (!current) {
     check.message = current.error();
     return check;
@@ -287,7 +287,12 @@ peer_check replication_ops::catch_up() {
     check.message = reply.value().message;
     return check;
   }
-  auto pushed = push_to_peer(*identity.value(), current.value());
+  auto whole = load_cluster(cluster_config_path(node_.config_dir));
+  if (!whole) {
+    check.message = whole.error();
+    return check;
+  }
+  auto pushed = push_to_peer(*identity.value(), whole.value());
   check.in_sync = pushed.ok();
   if (pushed.ok()) check.peer_generation = pushed.generation();
   check.message = pushed.message();
@@ -298,7 +303,7 @@ peer_check replication_ops::catch_up() {
 lbha::v1::ReplicationStatus replication_ops::local_status() const {
   lbha::v1::ReplicationStatus status;
   status.set_local_node(node_.node_name);
-  auto current = load_cluster(cluster_config_path(node_.config_dir));
+  auto current = load_cluster_header(cluster_config_path(node_.config_dir));
   if (current) {
     status.set_local_generation(current.value().generation());
     status.set_local_term(current.value().term());

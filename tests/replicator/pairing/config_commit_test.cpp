@@ -75,5 +75,31 @@ TEST(config_commit, unreadable_config_is_an_error_not_an_empty_config) {
   EXPECT_FALSE(load_cluster(path));
 }
 
+TEST(config_commit, header_reads_generation_and_term_as_the_full_load_does) {
+  testing::temp_dir dir;
+  auto path = cluster_config_path(dir.path());
+  EXPECT_EQ(load_cluster_header(path).value().generation(), 0u);  // missing: empty
+  auto config = testing::one_service_config();
+  config.set_generation(41);
+  config.set_term(7);
+  ASSERT_TRUE(store_cluster(path, config));
+  auto header = load_cluster_header(path);
+  ASSERT_TRUE(header) << header.error();
+  EXPECT_EQ(header.value().generation(), 41u);
+  EXPECT_EQ(header.value().term(), 7u);
+  EXPECT_EQ(header.value().virtual_services_size(), 0);  // the header only
+
+  // Other layouts go through the full parser and give the same answer.
+  ASSERT_TRUE(write_file_atomically(path, "{generation: 5, term: 2}\n"));
+  EXPECT_EQ(load_cluster_header(path).value().generation(), 5u);
+  EXPECT_EQ(load_cluster_header(path).value().term(), 2u);
+  ASSERT_TRUE(write_file_atomically(path, "generation: 6  # comment\nterm: 3\n"));
+  EXPECT_EQ(load_cluster_header(path).value().generation(), 6u);
+  ASSERT_TRUE(write_file_atomically(path, "generation: 6\ngeneration: 7\nterm: 3\n"));
+  EXPECT_FALSE(load_cluster_header(path));  // repeated key: the full parser refuses it
+  ASSERT_TRUE(write_file_atomically(path, "generation: [\nterm: 1\n"));
+  EXPECT_FALSE(load_cluster_header(path));
+}
+
 }  // namespace
 }  // namespace lbha::pairing
