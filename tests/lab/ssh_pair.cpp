@@ -1,5 +1,6 @@
 #include "tests/lab/ssh_pair.hpp"
 
+#include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -65,6 +66,13 @@ void ssh_pair::ensure_login_user() {
   const passwd* pw = ::getpwnam(login_user);
   uid_ = pw->pw_uid;
   gid_ = pw->pw_gid;
+  if (::getgrnam(run_group) == nullptr) {
+    auto g = run_command({"groupadd", "--system", run_group});
+    if (!g.ok() && ::getgrnam(run_group) == nullptr) throw lab_error("groupadd: " + g.err);
+  }
+  auto m = run_command({"usermod", "-aG", run_group, login_user});
+  if (!m.ok()) throw lab_error("usermod -aG " + std::string(run_group) + ": " + m.err);
+  run_gid_ = ::getgrnam(run_group)->gr_gid;
 }
 
 std::filesystem::path ssh_pair::ssh_dir(int i) const { return lab_.lb(i).dir / "ssh"; }
@@ -86,7 +94,9 @@ void ssh_pair::setup_node(int i,
   std::filesystem::create_directories(lb.run_dir());
   std::filesystem::create_directories(authorized_keys(i).parent_path());
   chown_tree(lb.dir, uid_, gid_);
-  ::chmod(lb.run_dir().c_str(), 0777);
+  // As deploy/README.md: `install -d -o root -g lbha -m 2770 /run/lbha`.
+  ::chown(lb.run_dir().c_str(), 0, run_gid_);
+  ::chmod(lb.run_dir().c_str(), 02770);
 
   std::filesystem::create_directories(ssh_dir(i));
   make_host_key(i);
@@ -135,10 +145,14 @@ void ssh_pair::stop_sshd(int i) {
 process& ssh_pair::start_replicatord(int i, std::vector<std::string> extra) {
   const auto& lb = lab_.lb(i);
   std::vector<std::string> argv{built_binary(binaries_.replicatord).string(),
-                                "--node-config", lb.node_yaml().string(),
-                                "--catch-up-interval-ms", "300",
-                                "--catch-up-max-backoff-ms", "1000",
-                                "--log-level", "debug"};
+                                "--node-config",
+                                lb.node_yaml().string(),
+                                "--catch-up-interval-ms",
+                                std::to_string(catch_up_interval_.count()),
+                                "--catch-up-max-backoff-ms",
+                                std::to_string(catch_up_max_backoff_.count()),
+                                "--log-level",
+                                "debug"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   replicatord_.at(i) = &lab_.start(lb.name, "replicatord", argv);
   auto sock = lb.run_dir() / "replicatord.sock";

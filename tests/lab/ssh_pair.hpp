@@ -11,11 +11,15 @@
 //
 // node.yaml of each LB node is rewritten with the ssh section (user, receive
 // command, authorized_keys file); `node_config` hooks let a test add more.
+// Each run dir is root:lbha, mode 2770, with `loadbalancer` in group lbha, as
+// deploy/README.md prescribes, so daemons started as root in it are reachable
+// by the receiver and by nobody else.
 #pragma once
 
 #include <sys/types.h>
 
 #include <array>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -36,6 +40,10 @@ struct ssh_pair_binaries {
 class ssh_pair {
  public:
   static constexpr const char* login_user = "loadbalancer";
+  // The run dir's group, as deploy/README.md sets it up: the daemons' sockets
+  // take it, and the login user (so the receiver) is a member, which is how
+  // the secondary's receiver reaches its proxyd and heartbeatd.
+  static constexpr const char* run_group = "lbha";
 
   // Sets up the login user and starts sshd on LB nodes 1 and 2. `edit_node`
   // may change each node's NodeConfig before it is written. Throws lab_error.
@@ -45,6 +53,7 @@ class ssh_pair {
   const std::string& password() const { return password_; }
   uid_t login_uid() const { return uid_; }
   gid_t login_gid() const { return gid_; }
+  gid_t run_gid() const { return run_gid_; }
 
   std::filesystem::path ssh_dir(int i) const;
   std::filesystem::path authorized_keys(int i) const;
@@ -58,6 +67,12 @@ class ssh_pair {
 
   // Starts lbha-replicatord on node i with fast catch-up timings plus `extra` args.
   process& start_replicatord(int i, std::vector<std::string> extra = {});
+  // The SSH-poll catch-up timings of later start_replicatord calls (default
+  // 300 ms, backing off to 1 s); a long interval leaves catch-up to heartbeats.
+  void set_catch_up(std::chrono::milliseconds interval, std::chrono::milliseconds max_backoff) {
+    catch_up_interval_ = interval;
+    catch_up_max_backoff_ = max_backoff;
+  }
   process* replicatord(int i) const { return replicatord_.at(i); }
 
   // lbctl on node i against its run dir.
@@ -76,8 +91,11 @@ class ssh_pair {
   std::string password_;
   uid_t uid_ = 0;
   gid_t gid_ = 0;
+  gid_t run_gid_ = 0;
   std::array<process*, 3> sshd_{};
   std::array<process*, 3> replicatord_{};
+  std::chrono::milliseconds catch_up_interval_{300};
+  std::chrono::milliseconds catch_up_max_backoff_{1000};
 };
 
 }  // namespace lbha::lab
