@@ -94,15 +94,13 @@ stick_table::key stick_table::make_key(std::uint16_t service, const client_key& 
 void stick_table::drop_expired(shard& s, clock::time_point now) {
   if (now < s.earliest) return;
   clock::time_point earliest = clock::time_point::max();
-  for (auto it = s.entries.begin(); it != s.entries.end();) {
-    if (it->second.expires <= now) {
-      it = s.entries.erase(it);
-      expired_.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      earliest = std::min(earliest, it->second.expires);
-      ++it;
-    }
-  }
+  const auto before = s.entries.size();
+  absl::erase_if(s.entries, [&](const entry& e) {
+    if (e.expires <= now) return true;
+    earliest = std::min(earliest, e.expires);
+    return false;
+  });
+  expired_.fetch_add(before - s.entries.size(), std::memory_order_relaxed);
   s.earliest = earliest;
 }
 
@@ -113,13 +111,13 @@ void stick_table::make_room(shard& s, clock::time_point now) {
       // next evictions; a victim refreshed since is skipped below.
       constexpr std::size_t keep = 32;
       auto later = [](const victim& a, const victim& b) { return a.expires < b.expires; };
-      for (const auto& [k, v] : s.entries) {
+      for (const auto& e : s.entries) {
         if (s.victims.size() < keep) {
-          s.victims.push_back({v.expires, k});
+          s.victims.push_back({e.expires, e.k});
           std::push_heap(s.victims.begin(), s.victims.end(), later);
-        } else if (v.expires < s.victims.front().expires) {
+        } else if (e.expires < s.victims.front().expires) {
           std::pop_heap(s.victims.begin(), s.victims.end(), later);
-          s.victims.back() = {v.expires, k};
+          s.victims.back() = {e.expires, e.k};
           std::push_heap(s.victims.begin(), s.victims.end(), later);
         }
       }
@@ -130,7 +128,7 @@ void stick_table::make_room(shard& s, clock::time_point now) {
     const victim v = s.victims.back();
     s.victims.pop_back();
     auto it = s.entries.find(v.k);
-    if (it == s.entries.end() || it->second.expires != v.expires) continue;
+    if (it == s.entries.end() || it->expires != v.expires) continue;
     s.entries.erase(it);
     (v.expires <= now ? expired_ : evicted_).fetch_add(1, std::memory_order_relaxed);
     return;
@@ -151,19 +149,20 @@ std::optional<std::string> stick_table::lookup(const std::string& service,
     std::lock_guard lock(s.mutex);
     auto it = s.entries.find(k);
     if (it == s.entries.end()) return std::nullopt;
-    value& v = it->second;
-    if (v.expires <= now) {
+    const entry& e = *it;
+    if (e.expires <= now) {
       s.entries.erase(it);
       expired_.fetch_add(1, std::memory_order_relaxed);
       return std::nullopt;
     }
     expires = now + ttl;
-    v.expires = expires;
-    server = v.server;
-    if (has_subscribers_.load(std::memory_order_relaxed) && expires - v.published > ttl / 4) {
-      v.published = expires;
+    server = e.server;
+    auto published = e.published();
+    if (has_subscribers_.load(std::memory_order_relaxed) && expires - published > ttl / 4) {
+      published = expires;
       announce = true;
     }
+    e.set_expiry(expires, published);
   }
   std::string label = servers_.at(server);
   if (announce) publish(stick_change{service, client, label, expires}, false);
@@ -175,13 +174,12 @@ void stick_table::put(shard& s, const key& k, std::uint16_t server, clock::time_
   s.earliest = std::min(s.earliest, expires);
   auto it = s.entries.find(k);
   if (it != s.entries.end()) {
-    it->second.server = server;
-    it->second.expires = expires;
-    if (local) it->second.published = expires;
+    it->server = server;
+    it->set_expiry(expires, local ? expires : it->published());
     return;
   }
   if (s.entries.size() >= shard_capacity_) make_room(s, clock_.now());
-  s.entries.emplace(k, value{expires, expires, server});
+  s.entries.insert(entry{k, server, 0, expires});
 }
 
 void stick_table::stick(const std::string& service, const client_key& client,
@@ -256,8 +254,8 @@ void stick_table::for_each(const std::function<void(const stick_change&)>& fn) c
     {
       std::lock_guard lock(s->mutex);
       batch.reserve(s->entries.size());
-      for (auto& [k, v] : s->entries) {
-        if (v.expires > now) batch.push_back({k, v.server, v.expires});
+      for (const auto& e : s->entries) {
+        if (e.expires > now) batch.push_back({e.k, e.server, e.expires});
       }
     }
     for (auto& r : batch) {

@@ -22,13 +22,18 @@
 // to syncd, so a pair of syncds never echoes an update back and forth (a
 // subscriber may ask for them, to observe replication).
 //
-// Memory: an entry is one hash node of 64 bytes plus its bucket slot (names
-// are interned, no per-entry expiry index), about 75 bytes per entry. The
-// price is that finding the entry nearest its expiry scans the shard; a scan
-// keeps a few dozen victims for the next evictions.
+// Memory: an entry is 32 bytes in place in a flat hash set (names are
+// interned, no per-entry expiry index), 33 with its control byte, so 38 to 75
+// bytes per entry as the sets fill and grow. The price is that finding the
+// entry nearest its expiry scans the shard; a scan keeps a few dozen victims
+// for the next evictions.
 #pragma once
 
+#include <absl/container/flat_hash_set.h>
+
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
@@ -146,21 +151,45 @@ class stick_table {
       return a.service == b.service && a.size == b.size &&
              std::memcmp(a.bytes.data(), b.bytes.data(), a.size) == 0;
     }
-  };
-  struct key_hash {
-    std::size_t operator()(const key& k) const noexcept {
-      std::uint64_t h = 1469598103934665603ull ^ k.size ^ (std::uint64_t{k.service} << 8);
-      for (std::size_t i = 0; i < k.size; ++i) {
-        h ^= k.bytes[i];
+    std::uint64_t hash() const {
+      std::uint64_t h = 1469598103934665603ull ^ size ^ (std::uint64_t{service} << 8);
+      for (std::size_t i = 0; i < size; ++i) {
+        h ^= bytes[i];
         h *= 1099511628211ull;
       }
       return client_key::mix(h);
     }
   };
-  struct value {
-    clock::time_point expires;
-    clock::time_point published;  // expiry last announced to subscribers
-    std::uint16_t server;
+  // One entry, 32 bytes, stored in place in a flat hash set (no node, no
+  // allocation per entry). Only `k` is the key; the rest may change in place.
+  struct entry {
+    key k;
+    mutable std::uint16_t server;
+    // The expiry last announced to subscribers lies this many seconds before
+    // `expires` (saturating): whether a refresh is worth announcing.
+    mutable std::uint16_t published_s;
+    mutable clock::time_point expires;
+
+    clock::time_point published() const { return expires - std::chrono::seconds(published_s); }
+    void set_expiry(clock::time_point e, clock::time_point published) const {
+      expires = e;
+      const auto lag = std::chrono::duration_cast<std::chrono::seconds>(e - published).count();
+      published_s = static_cast<std::uint16_t>(std::clamp<std::int64_t>(lag, 0, UINT16_MAX));
+    }
+  };
+  struct entry_hash {
+    using is_transparent = void;
+    std::size_t operator()(const key& k) const { return k.hash(); }
+    std::size_t operator()(const entry& e) const { return e.k.hash(); }
+  };
+  struct entry_eq {
+    using is_transparent = void;
+    static const key& of(const key& k) { return k; }
+    static const key& of(const entry& e) { return e.k; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return of(a) == of(b);
+    }
   };
   // The entries nearest their expiry, found by one scan of a full shard and
   // used up by the following evictions (each re-checked against the entry).
@@ -170,13 +199,14 @@ class stick_table {
   };
   struct shard {
     mutable std::mutex mutex;
-    std::unordered_map<key, value, key_hash> entries;
+    absl::flat_hash_set<entry, entry_hash, entry_eq> entries;
     std::vector<victim> victims;   // nearest expiry last
     clock::time_point earliest = clock::time_point::max();  // no entry expires before this
   };
 
   static key make_key(std::uint16_t service, const client_key& client);
-  shard& shard_for(const key& k) { return *shards_[key_hash{}(k) % shards_.size()]; }
+  // The top bits pick the shard: the set inside uses the low ones.
+  shard& shard_for(const key& k) { return *shards_[(k.hash() >> 40) % shards_.size()]; }
   // Inserts or updates under the shard lock.
   void put(shard& s, const key& k, std::uint16_t server, clock::time_point expires, bool local);
   // Makes room in a full shard: drops the entry nearest its expiry.
