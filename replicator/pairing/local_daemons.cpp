@@ -86,18 +86,9 @@ void reload_one(const std::filesystem::path& run_dir, std::string_view daemon, R
 
 reload_outcome grpc_local_daemons::reload(const lbha::v1::ClusterConfig* config) {
   reload_outcome out;
-  reload_one(
-      run_dir_, "heartbeatd",
-      [](std::shared_ptr<grpc::Channel> channel, bool& ok, std::string& message) {
-        auto stub = lbha::v1::Ha::NewStub(channel);
-        auto ctx = context_with_deadline(reload_timeout);
-        lbha::v1::HaResult reply;
-        auto status = stub->Reload(ctx.get(), lbha::v1::HaReloadRequest{}, &reply);
-        ok = reply.ok();
-        message = reply.message();
-        return status;
-      },
-      out);
+  // The data plane first: it is what clients see, and heartbeatd's reload
+  // parses cluster.yaml again (proxyd listens with IP_FREEBIND, so it does not
+  // need heartbeatd to have added a new VIP yet).
   if (config != nullptr) {
     reload_one(
         run_dir_, "proxyd",
@@ -114,6 +105,18 @@ reload_outcome grpc_local_daemons::reload(const lbha::v1::ClusterConfig* config)
         },
         out);
   }
+  reload_one(
+      run_dir_, "heartbeatd",
+      [](std::shared_ptr<grpc::Channel> channel, bool& ok, std::string& message) {
+        auto stub = lbha::v1::Ha::NewStub(channel);
+        auto ctx = context_with_deadline(reload_timeout);
+        lbha::v1::HaResult reply;
+        auto status = stub->Reload(ctx.get(), lbha::v1::HaReloadRequest{}, &reply);
+        ok = reply.ok();
+        message = reply.message();
+        return status;
+      },
+      out);
   return out;
 }
 

@@ -21,15 +21,15 @@ namespace lbha::pairing {
 
 struct reload_outcome {
   bool ok = true;       // false when a running daemon could not be reached or refused
-  std::string summary;  // "reloaded heartbeatd, proxyd not running"
+  std::string summary;  // "reloaded proxyd, heartbeatd not running"
 };
 
 class local_daemons {
  public:
   virtual ~local_daemons() = default;
 
-  // Asks heartbeatd and, when `config` (the cluster config just written) is
-  // given, proxyd to reload. proxyd gets the config in the request, already
+  // Asks proxyd, when `config` (the cluster config just written) is given,
+  // then heartbeatd to reload. proxyd gets the config in the request, already
   // validated, rather than parsing cluster.yaml again; nullptr means only the
   // pairing files changed.
   virtual reload_outcome reload(const lbha::v1::ClusterConfig* config) = 0;
