@@ -179,13 +179,17 @@ void sync_node::received(connection_id id, byte_view data) {
   // first message is likely a RESYNCREQ, and the lesson would send the same
   // entries again. tick() pushes the backlog if no request comes.
   const bool was_established = it->second.session.state() == session_state::established;
-  std::vector<session_event> events;
+  // A read carries thousands of updates during a lesson: reuse the vector.
+  std::vector<session_event> events = std::move(events_scratch_);
+  events.clear();
   it->second.session.receive(data, events);
   for (auto& e : events) {
     it = connections_.find(id);
-    if (it == connections_.end()) return;
+    if (it == connections_.end()) break;
     handle(id, it->second, e);
   }
+  events_scratch_ = std::move(events);
+  if (it == connections_.end()) return;
   it = connections_.find(id);
   if (was_established && it != connections_.end() &&
       it->second.session.state() == session_state::established) {
@@ -423,7 +427,10 @@ void sync_node::local_changes(const std::vector<table_change>& changes) {
 }
 
 std::vector<table_change> sync_node::take_remote_changes() {
-  return std::exchange(remote_changes_, {});
+  std::vector<table_change> out = std::move(remote_changes_);
+  remote_changes_.clear();
+  remote_changes_.reserve(out.size());  // the next read likely brings as many
+  return out;
 }
 
 std::vector<table_change> sync_node::snapshot() const {

@@ -194,6 +194,7 @@ class sync_node {
   std::vector<dial_request> dials_;
   std::vector<std::pair<connection_id, bytes>> closing_;
   std::vector<table_change> remote_changes_;
+  std::vector<session_event> events_scratch_;
   bool needs_resync_ = true;
   std::optional<connection_id> teacher_;
   clock::time_point next_purge_{};
