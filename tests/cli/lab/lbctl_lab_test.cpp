@@ -1,0 +1,283 @@
+// lbctl on a paired lab, against the real daemons: the lab test.
+//
+// Two LB nodes paired over real SSH (tests/lab/ssh_pair), each running
+// lbha-replicatord, lbha-heartbeatd and lbha-proxyd; four real servers
+// (lbha-lab-server, answering "server <label>"); one client. The seed's
+// deployment is built entirely with `lbctl vip|rip add` on the primary, then
+// checked with `lbctl status --json` on both nodes and from the client, and
+// `lbctl halt DA_VIP DA1` is checked the same way.
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lbha/v1/ha.pb.h"
+#include "lbha/v1/proxy.pb.h"
+#include "tests/lab/binaries.hpp"
+#include "tests/lab/command.hpp"
+#include "tests/lab/lab_fixture.hpp"
+#include "tests/lab/net.hpp"
+#include "tests/lab/ssh_pair.hpp"
+#include "tests/lab/wait.hpp"
+
+namespace lbha::cli {
+namespace {
+
+using namespace std::chrono_literals;
+namespace v1 = lbha::v1;
+
+// `lbctl status --json` parsed: the document's two messages (unset when that
+// daemon did not answer).
+struct status_doc {
+  std::string schema;
+  std::optional<v1::HaStatus> ha;
+  std::optional<v1::ProxyStatus> proxy;
+};
+
+template <typename Message>
+std::optional<Message> message_at(const google::protobuf::Struct& doc, const std::string& key) {
+  auto it = doc.fields().find(key);
+  if (it == doc.fields().end() || !it->second.has_struct_value()) return std::nullopt;
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(it->second.struct_value(), &json).ok()) {
+    return std::nullopt;
+  }
+  Message message;
+  if (!google::protobuf::util::JsonStringToMessage(json, &message).ok()) return std::nullopt;
+  return message;
+}
+
+std::optional<status_doc> parse_status(const std::string& json) {
+  google::protobuf::Struct doc;
+  if (!google::protobuf::util::JsonStringToMessage(json, &doc).ok()) return std::nullopt;
+  status_doc parsed;
+  auto schema = doc.fields().find("schema");
+  if (schema != doc.fields().end()) parsed.schema = schema->second.string_value();
+  parsed.ha = message_at<v1::HaStatus>(doc, "ha");
+  parsed.proxy = message_at<v1::ProxyStatus>(doc, "proxy");
+  return parsed;
+}
+
+const v1::RealServerStatus* find_server(const v1::ProxyStatus& proxy, const std::string& vip,
+                                        const std::string& rip) {
+  for (const auto& service : proxy.virtual_services()) {
+    if (service.label() != vip) continue;
+    for (const auto& server : service.real_servers()) {
+      if (server.label() == rip) return &server;
+    }
+  }
+  return nullptr;
+}
+
+class lbctl_lab_test : public lab::lab_test {
+ protected:
+  void SetUp() override {
+    lab::lab_test::SetUp();
+    if (IsSkipped()) return;
+    lab_ = &make_lab({.lb_nodes = 2, .servers = 4, .clients = 1});
+    ssh_ = std::make_unique<lab::ssh_pair>(
+        *lab_,
+        lab::ssh_pair_binaries{.replicatord = LBHA_REPLICATORD_PATH,
+                               .receive_config = LBHA_RECEIVE_CONFIG_PATH,
+                               .lbctl = LBHA_LBCTL_PATH},
+        [](int, v1::NodeConfig& node) { node.mutable_proxy()->set_threads(1); });
+  }
+
+  const lab::node& lb(int i) const { return lab_->lb(i); }
+
+  // lbctl on node i, as an operator runs it there: node.yaml gives the directories.
+  lab::command_result lbctl(int i, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--node-config", lb(i).node_yaml().string()});
+    return ssh_->lbctl(i, std::move(args));
+  }
+
+  // lbctl that must succeed, and whose output says the change is on both nodes.
+  void commit(std::vector<std::string> args) {
+    auto r = lbctl(1, args);
+    ASSERT_TRUE(r.ok()) << lab::join_argv(args) << ":\n" << r.out << r.err;
+    EXPECT_NE(r.out.find(" on lb1 and lb2\n"), std::string::npos) << r.out;
+  }
+
+  std::optional<status_doc> status(int i) {
+    auto r = lbctl(i, {"status", "--json"});
+    return parse_status(r.out);
+  }
+
+  // Starts lbha-heartbeatd and lbha-proxyd on node i and waits for their sockets.
+  void start_daemons(int i) {
+    const auto node_yaml = lb(i).node_yaml().string();
+    lab_->start(lb(i).name, "proxyd",
+                {lab::built_binary(LBHA_PROXYD_PATH).string(), "--node-config", node_yaml});
+    lab_->start(lb(i).name, "heartbeatd",
+                {lab::built_binary(LBHA_HEARTBEATD_PATH).string(), "--node-config", node_yaml,
+                 "--log-level", "debug"});
+    for (const char* sock : {"proxyd.sock", "heartbeatd.sock"}) {
+      ASSERT_TRUE(
+          lab::wait_until([&] { return std::filesystem::exists(lb(i).run_dir() / sock); }, 10s))
+          << sock << " on " << lb(i).name << "\n"
+          << lab_->logs();
+    }
+  }
+
+  // "IIS1" when the client's GET to ip:port was answered by real server IIS1; "" on no answer.
+  std::string client_reaches(const std::string& ip, std::uint16_t port) {
+    auto r = lab::http_get(lab_->client(1).netns, ip, port, "/", 1s);
+    if (!r.ok) return "";
+    auto body = r.body;
+    while (!body.empty() && body.back() == '\n') body.pop_back();
+    return body.rfind("server ", 0) == 0 ? body.substr(7) : body;
+  }
+
+  // Every real server of both services is up (online, passing its check) on node i.
+  bool all_up(int i) {
+    auto doc = status(i);
+    if (!doc || !doc->proxy) return false;
+    for (const auto& [vip, rip] : std::vector<std::pair<std::string, std::string>>{
+             {"IIS_VIP", "IIS1"}, {"IIS_VIP", "IIS2"}, {"DA_VIP", "DA1"}, {"DA_VIP", "DA2"}}) {
+      const auto* server = find_server(*doc->proxy, vip, rip);
+      if (server == nullptr || !server->healthy() ||
+          server->state() != v1::REAL_SERVER_STATE_ONLINE) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  lab::lab* lab_ = nullptr;
+  std::unique_ptr<lab::ssh_pair> ssh_;
+};
+
+TEST_F(lbctl_lab_test, seed_deployment_built_with_lbctl_reaches_both_nodes_and_halt_holds) {
+  // The real servers: IIS1/IIS2 on 443, DA1/DA2 on 9001, each naming itself.
+  const std::map<std::string, std::pair<int, std::uint16_t>> real_servers{
+      {"IIS1", {1, 443}}, {"IIS2", {2, 443}}, {"DA1", {3, 9001}}, {"DA2", {4, 9001}}};
+  for (const auto& [label, where] : real_servers) {
+    const auto& rs = lab_->server(where.first);
+    lab_->start(rs.name, label,
+                {lab::lab_server_binary().string(), rs.ipv4, std::to_string(where.second), "--name",
+                 label});
+  }
+
+  // Pair first: heartbeatd reads the pairing identity and key when it starts.
+  ssh_->start_replicatord(1);
+  ssh_->start_replicatord(2);
+  auto paired = ssh_->pair();
+  ASSERT_TRUE(paired.ok()) << paired.out << paired.err;
+  for (int i = 1; i <= 2; ++i) start_daemons(i);
+
+  // The seed's sections 7.3 and 7.4, command by command, on the primary.
+  const std::string iis_vip = lab::vip(0);
+  const std::string da_vip = lab::vip(1);
+  commit({"vip", "add", "IIS_VIP", "--ip", iis_vip, "--ports", "443", "--persistence", "source_ip",
+          "--check", "connect"});
+  commit({"rip", "add", "IIS_VIP", "IIS1", "--ip", lab_->server(1).ipv4, "--weight", "100"});
+  commit({"rip", "add", "IIS_VIP", "IIS2", "--ip", lab_->server(2).ipv4, "--weight", "100"});
+  commit({"vip", "add", "DA_VIP", "--ip", da_vip, "--ports", "9001", "--persistence", "none",
+          "--client-timeout", "5m", "--server-timeout", "5m"});
+  commit({"rip", "add", "DA_VIP", "DA1", "--ip", lab_->server(3).ipv4, "--port", "9001"});
+  commit({"rip", "add", "DA_VIP", "DA2", "--ip", lab_->server(4).ipv4, "--port", "9001"});
+  if (HasFatalFailure()) return;
+
+  // Both nodes: both VIPs, all four RIPs up.
+  for (int i = 1; i <= 2; ++i) {
+    EXPECT_TRUE(lab::wait_until([&] { return all_up(i); }, 30s, 200ms))
+        << lb(i).name << ":\n"
+        << lbctl(i, {"status"}).out << lab_->logs();
+    auto doc = status(i);
+    ASSERT_TRUE(doc && doc->proxy && doc->ha);
+    EXPECT_EQ(doc->schema, "lbha.status.v1");
+    EXPECT_EQ(doc->proxy->virtual_services_size(), 2);
+    EXPECT_TRUE(doc->ha->peer_alive()) << lb(i).name;
+  }
+
+  // Both run the same committed generation.
+  const auto generation = status(1)->proxy->generation();
+  EXPECT_EQ(status(2)->proxy->generation(), generation);
+
+  // One node is active and holds the VIPs; the client reaches both.
+  ASSERT_TRUE(lab::wait_until(
+      [&] { return client_reaches(iis_vip, 443) != "" && client_reaches(da_vip, 9001) != ""; }, 20s,
+      100ms))
+      << lbctl(1, {"status"}).out << lbctl(2, {"status"}).out << lab_->logs();
+  const auto sticky = client_reaches(iis_vip, 443);
+  EXPECT_TRUE(sticky == "IIS1" || sticky == "IIS2") << sticky;
+  for (int n = 0; n < 5; ++n) EXPECT_EQ(client_reaches(iis_vip, 443), sticky);  // source IP
+  std::map<std::string, int> da_answers;
+  for (int n = 0; n < 10; ++n) ++da_answers[client_reaches(da_vip, 9001)];
+  EXPECT_EQ(da_answers["DA1"] + da_answers["DA2"], 10);
+
+  // `lbctl status` on an idle node, as the operator runs it (process start included).
+  // Measured and printed, not asserted: the lab box is shared.
+  for (int i = 1; i <= 2; ++i) {
+    std::vector<double> samples;
+    for (int n = 0; n < 21; ++n) {
+      const auto start = std::chrono::steady_clock::now();
+      auto r = lab::run_command({lab::built_binary(LBHA_LBCTL_PATH).string(), "--node-config",
+                                 lb(i).node_yaml().string(), "status"});
+      const auto end = std::chrono::steady_clock::now();
+      EXPECT_TRUE(r.ok()) << r.out << r.err;
+      samples.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+    }
+    std::sort(samples.begin(), samples.end());
+    std::printf("RESULT lbctl_status_ms node=%s median=%.1f min=%.1f max=%.1f\n",
+                lb(i).name.c_str(), samples[samples.size() / 2], samples.front(), samples.back());
+  }
+
+  // Halt DA1 on the primary: at once here, then committed, so on both nodes.
+  auto halted = lbctl(1, {"halt", "DA_VIP", "DA1"});
+  ASSERT_TRUE(halted.ok()) << halted.out << halted.err;
+  EXPECT_NE(halted.out.find("DA_VIP/DA1: halt now on this node\n"), std::string::npos)
+      << halted.out;
+  EXPECT_NE(halted.out.find("committed generation " + std::to_string(generation + 1) +
+                            " on lb1 and lb2\n"),
+            std::string::npos)
+      << halted.out;
+  for (int i = 1; i <= 2; ++i) {
+    EXPECT_TRUE(lab::wait_until(
+        [&] {
+          auto doc = status(i);
+          if (!doc || !doc->proxy) return false;
+          const auto* da1 = find_server(*doc->proxy, "DA_VIP", "DA1");
+          return da1 != nullptr && da1->state() == v1::REAL_SERVER_STATE_HALT;
+        },
+        10s, 100ms))
+        << "DA1 not halted on " << lb(i).name << ":\n"
+        << lbctl(i, {"status"}).out << lab_->logs();
+  }
+
+  // No traffic reaches DA1: every answer comes from DA2, and DA1's
+  // connection counts stay where they were on both nodes.
+  std::map<int, std::uint64_t> da1_total;
+  for (int i = 1; i <= 2; ++i) {
+    auto doc = status(i);
+    ASSERT_TRUE(doc && doc->proxy);
+    const auto* da1 = find_server(*doc->proxy, "DA_VIP", "DA1");
+    ASSERT_NE(da1, nullptr);
+    da1_total[i] = da1->total_connections();
+  }
+  for (int n = 0; n < 20; ++n) EXPECT_EQ(client_reaches(da_vip, 9001), "DA2");
+  for (int i = 1; i <= 2; ++i) {
+    auto doc = status(i);
+    ASSERT_TRUE(doc && doc->proxy);
+    const auto* da1 = find_server(*doc->proxy, "DA_VIP", "DA1");
+    ASSERT_NE(da1, nullptr);
+    EXPECT_EQ(da1->current_connections(), 0u) << lb(i).name;
+    EXPECT_EQ(da1->total_connections(), da1_total[i]) << lb(i).name;
+  }
+  // The human-readable overview says so too.
+  for (int i = 1; i <= 2; ++i) {
+    auto text = lbctl(i, {"status"});
+    EXPECT_NE(text.out.find("DA1"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("halt"), std::string::npos) << text.out;
+  }
+}
+
+}  // namespace
+}  // namespace lbha::cli
