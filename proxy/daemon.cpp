@@ -76,7 +76,10 @@ int run_daemon(const daemon_options& options) {
             socket.string());
 
   std::thread grpc_stopper;
-  sequence.push("engine", [&] { data_plane.stop(); });
+  sequence.push("engine", [&] {
+    data_plane.stop();
+    log->debug("engine stopped");
+  });
   sequence.push("grpc", [&] {
     service.stop();
     // A client (syncd) may hold an ApplyTable or WatchTable stream open: the
@@ -88,9 +91,11 @@ int run_daemon(const daemon_options& options) {
   });
   sequence.push("signals", [&] { signals.stop(); });
   control.run();
+  log->debug("control loop drained; waiting for gRPC calls");
   if (grpc_stopper.joinable()) grpc_stopper.join();
   server.value()->Shutdown(std::chrono::system_clock::now());
   server.value()->Wait();
+  log->debug("gRPC stopped");
   return 0;
 }
 

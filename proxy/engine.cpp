@@ -48,7 +48,7 @@ std::optional<std::string> engine::start(const v1::ClusterConfig& config) {
   if (!options_.source_address.empty() && !source_address_) {
     return "proxy.source_address: '" + options_.source_address + "' is not an IP address";
   }
-  data_plane_context context{table_.get(), source_address_};
+  data_plane_context context{table_.get(), source_address_, &workers_};
   for (std::size_t i = 0; i < options_.threads; ++i) {
     workers_.push_back(std::make_unique<worker>(context));
     workers_.back()->start();
@@ -170,15 +170,19 @@ void engine::schedule_sweep() {
   struct sweeper {
     std::shared_ptr<asio::steady_timer> timer;
     std::shared_ptr<stick_table> table;
+    std::shared_ptr<bool> stopped;
     void operator()(boost::system::error_code ec) const {
-      if (ec) return;
+      // A cancel that comes after the timer fired but before this ran does
+      // not reach it: without the flag it would re-arm, and the control
+      // io_context (so the daemon's shutdown) would never run out of work.
+      if (ec || *stopped) return;
       table->expire();
       timer->expires_after(std::chrono::seconds(1));
       timer->async_wait(*this);
     }
   };
   sweep_timer_->expires_after(std::chrono::seconds(1));
-  sweep_timer_->async_wait(sweeper{sweep_timer_, table_});
+  sweep_timer_->async_wait(sweeper{sweep_timer_, table_, sweep_stopped_});
 }
 
 std::optional<std::string> engine::set_real_server_state(const std::string& service,
@@ -263,8 +267,9 @@ void engine::stop() {
   stopped_ = true;
   for (auto& w : workers_) w->stop();
   workers_.clear();
-  asio::post(control_, [checker = checker_, timer = sweep_timer_] {
+  asio::post(control_, [checker = checker_, timer = sweep_timer_, stopped = sweep_stopped_] {
     checker->stop();
+    *stopped = true;
     if (timer) timer->cancel();
   });
 }

@@ -87,6 +87,7 @@ class engine {
   std::vector<std::unique_ptr<worker>> workers_;
   std::shared_ptr<health_checker> checker_;
   std::shared_ptr<asio::steady_timer> sweep_timer_;
+  std::shared_ptr<bool> sweep_stopped_ = std::make_shared<bool>(false);  // control thread only
 
   mutable std::mutex mutex_;
   std::map<std::string, service_entry> services_;

@@ -359,6 +359,7 @@ void session::close() {
   timer_.cancel();
   release_server();
   service_->stats.current.fetch_sub(1, std::memory_order_relaxed);
+  worker_.release_load();
   unlink();
   // The poller batch this may be called from can still hold pointers to our
   // sides: die only after it.

@@ -163,13 +163,49 @@ void listener::do_accept() {
       return;
     }
     peer.resize(len);
-    std::make_shared<session>(worker_, client, peer, service_, at_.port())->start();
+    worker_.assign(client, peer, service_, at_.port());
   }
   if (accept_posted_) return;
   accept_posted_ = true;
   asio::post(worker_.io(), [self = shared_from_this()] {
     self->accept_posted_ = false;
     self->do_accept();
+  });
+}
+
+void worker::assign(int fd, const asio::ip::tcp::endpoint& peer,
+                    const std::shared_ptr<virtual_service_state>& service, std::uint16_t vip_port) {
+  worker* target = this;
+  if (context_.workers && context_.workers->size() > 1) {
+    std::size_t best = load();
+    for (const auto& w : *context_.workers) {
+      const auto l = w->load();
+      if (l + 2 <= best) {
+        target = w.get();
+        best = l;
+      }
+    }
+  }
+  target->load_.fetch_add(1, std::memory_order_relaxed);
+  if (target == this) {
+    std::make_shared<session>(*this, fd, peer, service, vip_port)->start();
+    return;
+  }
+  // Owns the descriptor until the target takes it: a handler destroyed
+  // without running (the target stopping) closes it.
+  struct owned_fd {
+    explicit owned_fd(int f) : fd(f) {}
+    owned_fd(const owned_fd&) = delete;
+    owned_fd& operator=(const owned_fd&) = delete;
+    ~owned_fd() {
+      if (fd >= 0) ::close(fd);
+    }
+    int fd;
+  };
+  auto owned = std::make_shared<owned_fd>(fd);
+  asio::post(target->io_, [target, owned, peer, service, vip_port] {
+    const int taken = std::exchange(owned->fd, -1);
+    std::make_shared<session>(*target, taken, peer, service, vip_port)->start();
   });
 }
 

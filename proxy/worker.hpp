@@ -22,6 +22,7 @@
 #include <sys/epoll.h>
 
 #include <array>
+#include <atomic>
 #include <boost/intrusive/list.hpp>
 #include <cstdint>
 #include <map>
@@ -118,6 +119,9 @@ class relay_poller {
 struct data_plane_context {
   stick_table* table = nullptr;
   std::optional<asio::ip::address> source_address;
+  // Every worker (filled before any listener opens), so that a listener can
+  // hand a new connection to a less loaded sibling.
+  const std::vector<std::unique_ptr<worker>>* workers = nullptr;
 };
 
 // Accepts on one VIP:port for one worker: accept4(2) until the queue is
@@ -164,6 +168,18 @@ class worker {
   // Listeners by VIP endpoint; on this worker's thread only.
   std::map<asio::ip::tcp::endpoint, std::shared_ptr<listener>>& listeners() { return listeners_; }
 
+  // Open sessions, including those handed over and not yet started. Any thread.
+  std::size_t load() const { return load_.load(std::memory_order_relaxed); }
+  void release_load() { load_.fetch_sub(1, std::memory_order_relaxed); }
+
+  // Starts a session for an accepted connection on the least loaded worker:
+  // this one, unless a sibling has at least two fewer sessions. SO_REUSEPORT
+  // hashes connections onto the workers' queues, and fifty connections can
+  // land 29 / 21; the busier thread's clients then see the longer tail.
+  // Takes ownership of `fd`. On this thread.
+  void assign(int fd, const asio::ip::tcp::endpoint& peer,
+              const std::shared_ptr<virtual_service_state>& service, std::uint16_t vip_port);
+
   // Closes every session whose real server is `server` (halt). On this thread.
   void close_sessions_of(const real_server_state* server);
   void close_all();
@@ -180,6 +196,7 @@ class worker {
   relay_poller poller_{io_};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
   std::thread thread_;
+  std::atomic<std::size_t> load_{0};
   std::map<asio::ip::tcp::endpoint, std::shared_ptr<listener>> listeners_;
 };
 

@@ -59,6 +59,8 @@ class daemon_test : public ::testing::Test {
   std::future<int> run() {
     daemon_options options;
     options.node_config = dir_ / "node.yaml";
+    options.log_level = "debug";  // the shutdown steps, should one hang
+    apply_log_level(options);
     return std::async(std::launch::async, [options] { return run_daemon(options); });
   }
 
