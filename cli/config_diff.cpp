@@ -3,6 +3,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <map>
+#include <optional>
+#include <unordered_map>
 #include <utility>
 
 #include "cli/render.hpp"
@@ -39,39 +41,65 @@ void flatten(const YAML::Node& node, const std::string& prefix, fields& out) {
   }
 }
 
-// The fields cluster.yaml writes for one service (without label and real servers).
-fields service_fields(v1::VirtualService service) {
-  service.clear_real_servers();
-  v1::ClusterConfig one;
-  *one.add_virtual_services() = std::move(service);
+// `node`'s fields, except the top-level keys `skip` says to leave out.
+template <typename Skip>
+fields fields_of(const YAML::Node& node, Skip skip) {
   fields out;
-  flatten(YAML::Load(config::to_yaml(one))["virtual_services"][0], "", out);
-  std::erase_if(out, [](const auto& field) {
-    return field.first == "label" || field.first.starts_with("real_servers");
-  });
+  for (const auto& entry : node) {
+    const std::string key = entry.first.Scalar();
+    if (!skip(key)) flatten(entry.second, key, out);
+  }
   return out;
 }
 
-fields server_fields(const v1::RealServer& server) {
-  v1::ClusterConfig one;
-  *one.add_virtual_services()->add_real_servers() = server;
-  fields out;
-  flatten(YAML::Load(config::to_yaml(one))["virtual_services"][0]["real_servers"][0], "", out);
-  std::erase_if(out, [](const auto& field) { return field.first == "label"; });
-  return out;
+// The fields cluster.yaml writes for one service (without label and real servers).
+fields service_fields(const YAML::Node& service) {
+  return fields_of(service,
+                   [](const std::string& key) { return key == "label" || key == "real_servers"; });
+}
+
+fields server_fields(const YAML::Node& server) {
+  return fields_of(server, [](const std::string& key) { return key == "label"; });
 }
 
 // Everything but the services, generation and term (the primary assigns those).
-fields cluster_fields(v1::ClusterConfig config) {
-  config.clear_virtual_services();
-  fields out;
-  flatten(YAML::Load(config::to_yaml(config)), "", out);
-  std::erase_if(out, [](const auto& field) {
-    return field.first == "generation" || field.first == "term" ||
-           field.first.starts_with("virtual_services");
+fields cluster_fields(const YAML::Node& root) {
+  return fields_of(root, [](const std::string& key) {
+    return key == "generation" || key == "term" || key == "virtual_services";
   });
-  return out;
 }
+
+// One side of the diff: the config normalized, and as cluster.yaml writes it
+// (one YAML tree for the whole config, made only when something differs).
+class side {
+ public:
+  explicit side(v1::ClusterConfig c) : config(std::move(c)) {
+    config::apply_defaults(config);
+    for (int i = 0; i < config.virtual_services_size(); ++i) {
+      service_at.emplace(config.virtual_services(i).label(), i);
+    }
+  }
+  const YAML::Node& root() const {
+    if (!root_) root_ = YAML::Load(config::to_yaml(config));
+    return *root_;
+  }
+  YAML::Node service(int i) const { return root()["virtual_services"][i]; }
+  YAML::Node server(int i, int j) const { return service(i)["real_servers"][j]; }
+  // The cluster-wide settings alone, to compare them cheaply.
+  std::string settings() const {
+    v1::ClusterConfig rest = config;
+    rest.clear_virtual_services();
+    rest.clear_generation();
+    rest.clear_term();
+    return rest.SerializeAsString();
+  }
+
+  v1::ClusterConfig config;
+  std::unordered_map<std::string, int> service_at;  // label -> index (the first, if repeated)
+
+ private:
+  mutable std::optional<YAML::Node> root_;
+};
 
 // "ip 192.0.2.31, port 9001, weight 100, state online"
 std::string summary(const fields& values) {
@@ -82,11 +110,12 @@ std::string summary(const fields& values) {
   return text;
 }
 
-std::string service_summary(const v1::VirtualService& service) {
+std::string service_summary(const side& from, int i) {
   std::string ports;
-  for (const auto& [key, value] : service_fields(service)) {
+  for (const auto& [key, value] : service_fields(from.service(i))) {
     if (key == "ports") ports = value;
   }
+  const auto& service = from.config.virtual_services(i);
   const int servers = service.real_servers_size();
   return service.ip() + " ports " + ports + ", " + std::to_string(servers) +
          (servers == 1 ? " real server" : " real servers");
@@ -112,31 +141,36 @@ void diff_fields(const fields& before, const fields& after, const std::string& v
   }
 }
 
-template <typename Items>
-auto find_label(const Items& items, const std::string& label) -> decltype(&items[0]) {
-  for (const auto& item : items) {
-    if (item.label() == label) return &item;
+int index_of(const v1::VirtualService& service, const std::string& label) {
+  for (int j = 0; j < service.real_servers_size(); ++j) {
+    if (service.real_servers(j).label() == label) return j;
   }
-  return nullptr;
+  return -1;
 }
 
-void diff_service(const v1::VirtualService& before, const v1::VirtualService& after,
+void diff_service(const side& before, int i, const side& after, int k,
                   std::vector<config_change>& out) {
-  const auto& vs = after.label();
-  diff_fields(service_fields(before), service_fields(after), vs, "", out);
-  for (const auto& server : after.real_servers()) {
-    const auto* old = find_label(before.real_servers(), server.label());
-    if (old == nullptr) {
-      out.push_back(
-          {config_change::kind::added, vs, server.label(), "", "", summary(server_fields(server))});
+  const auto& old_service = before.config.virtual_services(i);
+  const auto& new_service = after.config.virtual_services(k);
+  if (old_service.SerializeAsString() == new_service.SerializeAsString()) return;
+  const auto& vs = new_service.label();
+  diff_fields(service_fields(before.service(i)), service_fields(after.service(k)), vs, "", out);
+  for (int j = 0; j < new_service.real_servers_size(); ++j) {
+    const auto& label = new_service.real_servers(j).label();
+    const int old = index_of(old_service, label);
+    if (old < 0) {
+      out.push_back({config_change::kind::added, vs, label, "", "",
+                     summary(server_fields(after.server(k, j)))});
     } else {
-      diff_fields(server_fields(*old), server_fields(server), vs, server.label(), out);
+      diff_fields(server_fields(before.server(i, old)), server_fields(after.server(k, j)), vs,
+                  label, out);
     }
   }
-  for (const auto& server : before.real_servers()) {
-    if (find_label(after.real_servers(), server.label()) == nullptr) {
-      out.push_back({config_change::kind::removed, vs, server.label(), "",
-                     summary(server_fields(server)), ""});
+  for (int j = 0; j < old_service.real_servers_size(); ++j) {
+    const auto& label = old_service.real_servers(j).label();
+    if (index_of(new_service, label) < 0) {
+      out.push_back({config_change::kind::removed, vs, label, "",
+                     summary(server_fields(before.server(i, j))), ""});
     }
   }
 }
@@ -164,30 +198,32 @@ char sign(config_change::kind what) {
 }  // namespace
 
 std::vector<config_change> diff_configs(v1::ClusterConfig before, v1::ClusterConfig after) {
-  config::apply_defaults(before);
-  config::apply_defaults(after);
+  const side old_side(std::move(before));
+  const side new_side(std::move(after));
   std::vector<config_change> out;
-  diff_fields(cluster_fields(before), cluster_fields(after), "", "", out);
-  for (const auto& service : after.virtual_services()) {
-    const auto* old = find_label(before.virtual_services(), service.label());
-    if (old != nullptr) {
-      diff_service(*old, service, out);
+  if (old_side.settings() != new_side.settings()) {
+    diff_fields(cluster_fields(old_side.root()), cluster_fields(new_side.root()), "", "", out);
+  }
+  for (int k = 0; k < new_side.config.virtual_services_size(); ++k) {
+    const auto& vs = new_side.config.virtual_services(k).label();
+    if (auto old = old_side.service_at.find(vs); old != old_side.service_at.end()) {
+      diff_service(old_side, old->second, new_side, k, out);
       continue;
     }
-    const auto& vs = service.label();
-    out.push_back({config_change::kind::added, vs, "", "", "", service_summary(service)});
-    for (const auto& [key, value] : service_fields(service)) {
+    out.push_back({config_change::kind::added, vs, "", "", "", service_summary(new_side, k)});
+    for (const auto& [key, value] : service_fields(new_side.service(k))) {
       out.push_back({config_change::kind::added, vs, "", key, "", value});
     }
-    for (const auto& server : service.real_servers()) {
-      out.push_back(
-          {config_change::kind::added, vs, server.label(), "", "", summary(server_fields(server))});
+    const auto& servers = new_side.config.virtual_services(k).real_servers();
+    for (int j = 0; j < servers.size(); ++j) {
+      out.push_back({config_change::kind::added, vs, servers[j].label(), "", "",
+                     summary(server_fields(new_side.server(k, j)))});
     }
   }
-  for (const auto& service : before.virtual_services()) {
-    if (find_label(after.virtual_services(), service.label()) == nullptr) {
-      out.push_back(
-          {config_change::kind::removed, service.label(), "", "", service_summary(service), ""});
+  for (int i = 0; i < old_side.config.virtual_services_size(); ++i) {
+    const auto& vs = old_side.config.virtual_services(i).label();
+    if (!new_side.service_at.contains(vs)) {
+      out.push_back({config_change::kind::removed, vs, "", "", service_summary(old_side, i), ""});
     }
   }
   return out;
