@@ -96,6 +96,7 @@ void sync_node::tick() {
     } else if (now - c.last_rx >= settings_.peer_timeout) {
       to_drop.emplace_back(id, "peer silent");
     } else {
+      if (c.teaching) continue_lesson(c);
       if (c.peer) push(c);
       if (now - c.last_tx >= settings_.heartbeat_interval && !c.session.has_output()) {
         c.session.send_control(control_type::heartbeat);
@@ -317,21 +318,49 @@ update_message sync_node::to_update(std::size_t t, std::string_view key, const s
 }
 
 void sync_node::teach(connection& c) {
+  c.teaching = lesson{};  // (a new request restarts a lesson in progress)
+  continue_lesson(c);
+}
+
+void sync_node::continue_lesson(connection& c) {
   auto& p = peers_[*c.peer];
+  auto& l = *c.teaching;
   const auto now = clock_.now();
-  for (std::size_t t = 0; t < tables_.size(); ++t) {
-    tables_[t].for_each_after(0, [&](std::string_view key, const stored_entry& e) {
+  std::size_t budget = lesson_chunk;
+  while (l.table < tables_.size() && budget > 0) {
+    auto& table = tables_[l.table];
+    l.after = table.for_each_after(l.after, budget, [&](std::string_view key, const stored_entry& e) {
+      --budget;
       if (e.expires <= now) return;
-      c.session.send_update(t, to_update(t, key, e, now, true));
+      c.session.send_update(l.table, to_update(l.table, key, e, now, true));
       ++p.updates_sent;
     });
-    p.last_pushed[t] = tables_[t].last_update_id();
+    // Entries that arrive during the lesson are in it: it ends when caught up.
+    if (l.after == table.last_update_id()) {
+      ++l.table;
+      l.after = 0;
+    }
   }
+  if (l.table < tables_.size()) return;
+  for (std::size_t t = 0; t < tables_.size(); ++t) p.last_pushed[t] = tables_[t].last_update_id();
+  c.teaching.reset();
   // A node still learning itself can only give a partial lesson.
   c.session.send_control(teacher_ ? control_type::resync_partial : control_type::resync_finished);
 }
 
+bool sync_node::teaching() const {
+  return std::any_of(connections_.begin(), connections_.end(),
+                     [](const auto& kv) { return kv.second.teaching.has_value(); });
+}
+
+void sync_node::continue_lessons() {
+  for (auto& [id, c] : connections_) {
+    if (c.teaching && c.session.state() == session_state::established) continue_lesson(c);
+  }
+}
+
 void sync_node::push(connection& c) {
+  if (c.teaching) return;  // the lesson runs to the end of the log
   auto& p = peers_[*c.peer];
   const auto now = clock_.now();
   for (std::size_t t = 0; t < tables_.size(); ++t) {

@@ -141,6 +141,12 @@ class sync_node {
   const node_counters& counters() const { return counters_; }
   bool resync_pending() const { return needs_resync_; }
 
+  // A full resync for a peer is taught lesson_chunk entries at a time: the
+  // daemon calls continue_lessons() (and tick() does) while teaching().
+  static constexpr std::size_t lesson_chunk = 20000;
+  bool teaching() const;
+  void continue_lessons();
+
  private:
   struct peer_state {
     peer_config config;
@@ -157,6 +163,13 @@ class sync_node {
     std::uint64_t updates_received = 0;
   };
 
+  // A lesson in progress: taught in chunks so the first bytes leave while the
+  // rest is encoded; live pushes to that peer wait for its end.
+  struct lesson {
+    std::size_t table = 0;
+    std::uint32_t after = 0;
+  };
+
   struct connection {
     connection(session_role role, const std::vector<table_definition>& tables, std::size_t max,
                std::string addr, clock::time_point now)
@@ -166,6 +179,7 @@ class sync_node {
     std::optional<std::size_t> peer;
     std::string address;
     clock::time_point opened, last_rx, last_tx;
+    std::optional<lesson> teaching;
   };
 
   enum class redial { backoff, collision };
@@ -177,6 +191,7 @@ class sync_node {
   void on_established(connection_id id, connection& c);
   void on_update(connection& c, std::size_t table, update_message& u);
   void teach(connection& c);
+  void continue_lesson(connection& c);
   void push(connection& c);
   void drop(connection_id id, std::string_view reason, redial how = redial::backoff);
   update_message to_update(std::size_t table, std::string_view key, const stored_entry& e,

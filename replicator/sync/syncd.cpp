@@ -200,6 +200,17 @@ void syncd::flush() {
   }
   auto remote = node_.take_remote_changes();
   if (!remote.empty()) table_.apply(std::move(remote));
+  // A lesson goes out a chunk per turn of the io loop, so its first bytes are
+  // on the wire while the rest is encoded, and other peers are not starved.
+  if (!lesson_posted_ && node_.teaching()) {
+    lesson_posted_ = true;
+    asio::post(io_, [this] {
+      lesson_posted_ = false;
+      if (stopped_) return;
+      node_.continue_lessons();
+      flush();
+    });
+  }
 }
 
 lbha::v1::SyncStatus syncd::status() const {

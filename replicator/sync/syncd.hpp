@@ -77,6 +77,7 @@ class syncd {
   std::unordered_map<connection_id, std::shared_ptr<link>> links_;
   std::uint16_t port_ = 0;
   bool stopped_ = false;
+  bool lesson_posted_ = false;
   std::uint64_t bytes_sent_ = 0;
   std::uint64_t bytes_received_ = 0;
 };

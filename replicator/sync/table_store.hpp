@@ -84,6 +84,20 @@ class sync_table {
     }
   }
 
+  // The same for at most `limit` entries; returns the id to continue after
+  // (last_update_id() once the log is exhausted).
+  template <typename F>
+  std::uint32_t for_each_after(std::uint32_t after, std::size_t limit, F&& fn) const {
+    auto it = std::upper_bound(log_.begin(), log_.end(), after,
+                               [](std::uint32_t id, const slot& s) { return id < s.entry.update_id; });
+    for (; it != log_.end() && limit > 0; ++it) {
+      if (it->dead) continue;
+      fn(it->k.view(), it->entry);
+      --limit;
+    }
+    return it == log_.end() ? last_id_ : it->entry.update_id - 1;
+  }
+
   // 1-based index of `server`, 0 when unknown.
   std::uint64_t server_id(const std::string& server) const;
   // The label for a server_id, nullopt when out of range.

@@ -220,6 +220,43 @@ TEST(sync_node, restarted_node_is_taught_everything_with_remaining_expiry) {
   EXPECT_EQ(b2.table("web")->size(), 50u);
 }
 
+TEST(sync_node, a_large_lesson_goes_in_chunks_and_includes_changes_made_meanwhile) {
+  manual_clock clock;
+  network net(clock);
+  auto& a = net.add("192.0.2.1", settings_for("lbha-a", "192.0.2.2"));
+  net.add("192.0.2.2", settings_for("lbha-b", "192.0.2.1"));
+  net.run_for(3s);
+  auto key = [](std::uint32_t i) {
+    return bytes{10, static_cast<std::uint8_t>(i >> 16), static_cast<std::uint8_t>(i >> 8),
+                 static_cast<std::uint8_t>(i)};
+  };
+  const std::uint32_t n = 2 * sync_node::lesson_chunk + 500;
+  std::vector<table_change> changes;
+  for (std::uint32_t i = 0; i < n; ++i) changes.push_back({"web", key(i), "rs1", 60000});
+  a.local_changes(changes);
+  net.pump();
+
+  net.remove("192.0.2.2");
+  net.run_for(1s);
+  auto& b2 = net.add("192.0.2.2", settings_for("lbha-b", "192.0.2.1"));
+  for (int i = 0; i < 50 && !a.teaching(); ++i) net.run_for(100ms);
+  ASSERT_TRUE(a.teaching()) << "more than one chunk: still teaching after the first";
+  EXPECT_TRUE(b2.resync_pending());
+  // Changes while the lesson runs: a rewritten entry and a new one.
+  a.local_changes({{"web", key(1), "rs2", 60000}, {"web", key(n), "rs2", 60000}});
+  net.run_for(2s);
+  EXPECT_FALSE(a.teaching());
+  EXPECT_FALSE(b2.resync_pending());
+  ASSERT_NE(b2.table("web"), nullptr);
+  EXPECT_EQ(b2.table("web")->size(), n + 1);
+  const std::string k1(reinterpret_cast<const char*>(key(1).data()), 4);
+  const std::string kn(reinterpret_cast<const char*>(key(n).data()), 4);
+  ASSERT_NE(b2.table("web")->find(k1), nullptr);
+  EXPECT_EQ(b2.table("web")->find(k1)->server, "rs2");
+  ASSERT_NE(b2.table("web")->find(kn), nullptr);
+  EXPECT_EQ(b2.table("web")->find(kn)->server, "rs2");
+}
+
 TEST(sync_node, new_session_resumes_after_last_acked_update) {
   manual_clock clock;
   network net(clock);
