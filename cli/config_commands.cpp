@@ -163,7 +163,8 @@ void run_show(file_options options, cli_context& context) {
 }
 
 struct diff_options {
-  std::vector<std::string> files;  // [] stdin, [FILE] committed vs FILE, [OLD, NEW]
+  std::string file;      // empty: stdin
+  std::string new_file;  // set: compare `file` with it instead of the committed config
   bool exit_code = false;
 };
 
@@ -191,27 +192,28 @@ std::optional<v1::ClusterConfig> read_cluster(const std::string& file, cli_conte
   return std::move(*parsed.value);
 }
 
-void run_diff(diff_options options, cli_context& context) {
-  if (options.files.empty()) {
+void run_diff(const diff_options& given, cli_context& context) {
+  diff_options options = given;
+  if (options.file.empty()) {
     if (context.in == &std::cin && ::isatty(STDIN_FILENO) == 1) {
       *context.err << "lbctl: config diff: give a FILE, or pipe a cluster.yaml on stdin "
                       "(lbctl config diff --help)\n";
       context.exit_code = exit_code::usage;
       return;
     }
-    options.files.push_back("-");
+    options.file = "-";
   }
   std::string old_name;
   std::optional<v1::ClusterConfig> before;
-  if (options.files.size() == 1) {
+  if (options.new_file.empty()) {
     old_name = (context.config_dir / "cluster.yaml").string();
     before = load_current_config(context);
   } else {
-    old_name = options.files.front();
+    old_name = options.file;
     before = read_cluster(old_name, context);
   }
   if (!before) return;
-  const std::string new_name = options.files.back();
+  const std::string new_name = options.new_file.empty() ? options.file : options.new_file;
   const auto after = read_cluster(new_name, context);
   if (!after) return;
   const auto changes = diff_configs(*before, *after);
@@ -261,9 +263,9 @@ void add_config_commands(CLI::App& app, cli_context& context) {
   auto diff_opts = std::make_shared<diff_options>();
   auto* diff = group->add_subcommand(
       "diff", "what a cluster.yaml would change against the committed one, per service and server");
-  diff->add_option("FILE", diff_opts->files,
-                   "the proposed cluster.yaml (- or none: stdin); with two files, OLD NEW")
-      ->expected(0, 2);
+  diff->add_option("FILE", diff_opts->file,
+                   "the proposed cluster.yaml (- or none: stdin); the old one when NEW is given");
+  diff->add_option("NEW", diff_opts->new_file, "compare FILE with this one instead");
   diff->add_flag("--exit-code", diff_opts->exit_code, "exit 1 when there are changes (as diff)");
   diff->footer(
       "Both sides are compared with every default filled in, by label; generation and term\n"
@@ -272,7 +274,7 @@ void add_config_commands(CLI::App& app, cli_context& context) {
       "Examples:\n"
       "  lbctl config diff new-cluster.yaml\n"
       "  lbctl config show | sed 's/deadtime: 1s/deadtime: 2s/' | lbctl config diff\n"
-      "  lbctl config diff old.yaml new.yaml\n"
+      "  lbctl config diff old.yaml new.yaml   # two files, no committed config\n"
       "  lbctl --json config diff new-cluster.yaml");
   diff->callback([diff_opts, &context] { run_diff(*diff_opts, context); });
 }
