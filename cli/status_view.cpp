@@ -61,6 +61,9 @@ std::string decorate(const std::string& state, bool color) {
     code = "33", symbol = state == "drain" ? "\u25d0" : "\u25b2";  // yellow ◐ ▲
   } else if (state == "halt") {
     code = "34", symbol = "\u25a0";  // blue ■
+  } else if (state == "serving" || state == "standby") {
+    code = state == "serving" ? "33" : "0";
+    symbol = state == "serving" ? "\u25b6" : "\u25cb";  // yellow ▶ (fallback in use), ○
   }
   return std::string("\033[") + code + "m" + symbol + " " + state + "\033[0m";
 }
@@ -180,6 +183,13 @@ std::string render_overview_text(const overview& view, bool color) {
                       server.port() == 0 ? "=" : std::to_string(server.port()),
                       std::to_string(server.weight()), std::to_string(server.current_connections()),
                       "", "", server_state(server)});
+    }
+    if (service.has_fallback()) {
+      // Takes the clients only while no real server can.
+      const auto& fallback = service.fallback();
+      rows.push_back({"  (fallback)", fallback.ip(), std::to_string(fallback.port()), "",
+                      std::to_string(fallback.current_connections()), "", "",
+                      service_health(service) == "down" ? "serving" : "standby"});
     }
   }
   print_table(out, rows, color);

@@ -31,7 +31,7 @@ v1::RealServerStatus server(const char* label, const char* ip, uint32_t port, ui
 }
 
 // The seed's deployment: IIS_VIP :443 (source-IP persistence), DA_VIP :9001
-// with DA1 halted and DA2 failing its check.
+// with DA1 halted and DA2 failing its check, so its fallback server serves.
 overview seed_overview() {
   overview view;
   v1::HaStatus ha;
@@ -86,6 +86,9 @@ overview seed_overview() {
       server("DA1", "192.0.2.31", 9001, 100, v1::REAL_SERVER_STATE_HALT, true, 0);
   *da->add_real_servers() =
       server("DA2", "192.0.2.32", 0, 50, v1::REAL_SERVER_STATE_ONLINE, false, 0);
+  // Nothing serves DA_VIP: its fallback server takes the clients.
+  *da->mutable_fallback() =
+      server("fallback", "192.0.2.40", 8080, 0, v1::REAL_SERVER_STATE_ONLINE, true, 1);
   view.proxy = proxy;
 
   v1::ClusterConfig config;
