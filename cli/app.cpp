@@ -37,9 +37,11 @@ void resolve_directories_from_node(const CLI::App& app, cli_context& context) {
   if (!std::filesystem::exists(context.node_config, ec)) return;
   auto node = config::load_node_config(context.node_config);
   if (!node.ok()) {
-    *context.err << "lbctl: warning: " << context.node_config.string()
-                 << " is invalid (lbctl config validate --node " << context.node_config.string()
-                 << "); using the default directories\n";
+    // One line: the first problem (lbctl config validate --node lists them all).
+    *context.err << "lbctl: warning: "
+                 << (node.errors.empty() ? context.node_config.string() + ": cannot load"
+                                         : node.errors.front().to_string())
+                 << "; using the default directories\n";
     return;
   }
   const auto& dirs = node.value->directories();

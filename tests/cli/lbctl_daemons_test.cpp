@@ -374,6 +374,16 @@ TEST_F(lbctl_daemons, directories_come_from_node_yaml_unless_given) {
   ASSERT_EQ(replication_.pushed.size(), 1u);  // node.yaml's run dir: the double's socket
   // ... and node.yaml's config dir: DA_VIP came from the committed cluster.yaml there.
   EXPECT_EQ(replication_.pushed[0].virtual_services(0).real_servers(0).weight(), 50u);
+
+  // A broken node.yaml is one warning line; the command line's directories still work.
+  ASSERT_TRUE(write_file_atomically(node_yaml, "node_name: lb1\ninterface: eth0\npriority: 300\n")
+                  .has_value());
+  auto warned = lbctl({"--node-config", node_yaml.c_str(), "vip", "list"});
+  EXPECT_EQ(warned.code, 0) << warned.err;
+  EXPECT_EQ(warned.err,
+            "lbctl: warning: " + node_yaml.string() +
+                ":3: priority: must be 1..255, got 300; using the default directories\n");
+  EXPECT_NE(warned.out.find("DA_VIP"), std::string::npos) << warned.out;
 }
 
 }  // namespace
