@@ -4,6 +4,13 @@
 
 namespace lbha::sync {
 
+namespace {
+// Entries per ApplyTable message: well under gRPC's 4 MiB limit, and small
+// enough that proxyd applies one batch while the next is on its way (the
+// tail after a lesson's last byte is one batch).
+constexpr std::size_t max_batch = 8192;
+}  // namespace
+
 grpc_table_port::grpc_table_port(asio::io_context& io, std::shared_ptr<grpc::Channel> channel)
     : io_(io), stub_(lbha::v1::Proxy::NewStub(std::move(channel))) {}
 
@@ -153,7 +160,7 @@ void grpc_table_port::apply_loop() {
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (stopping_) break;
       // Merge what queued up into one batch (bounded by gRPC's 4 MiB message limit).
-      while (!queue_.empty() && entries.size() < 50000) {
+      while (!queue_.empty() && entries.size() < max_batch) {
         auto& front = queue_.front();
         if (entries.empty()) {
           entries = std::move(front);
