@@ -1,5 +1,7 @@
 #include "replicator/pairing/replication_ops.hpp"
 
+#include <chrono>
+
 #include "common/logging.hpp"
 #include "replicator/pairing/authorized_keys.hpp"
 #include "replicator/pairing/config_commit.hpp"
@@ -211,6 +213,10 @@ lbha::v1::ReplicationResult replication_ops::unpair(bool local_only) {
 
 lbha::v1::ReplicationResult replication_ops::push(lbha::v1::ClusterConfig proposed,
                                                   bool dry_run) {
+  const auto started = std::chrono::steady_clock::now();
+  auto ms_since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+  };
   auto identity = read_pairing_identity(files_);
   if (!identity) return fail(identity.error());
   if (identity.value() && identity.value()->role == node_role::secondary) {
@@ -231,8 +237,12 @@ lbha::v1::ReplicationResult replication_ops::push(lbha::v1::ClusterConfig propos
     return result;
   }
   if (auto stored = store_cluster(path, config); !stored) return fail(stored.error());
+  const double commit_ms = ms_since(started);
+  const auto reload_started = std::chrono::steady_clock::now();
   const std::string generation = "generation " + std::to_string(config.generation());
   const auto reloaded = daemons_.reload(&config);
+  get_logger("pairing")->info("committed {} here: validate+write {:.1f} ms, local reload {:.1f} ms",
+                              generation, commit_ms, ms_since(reload_started));
   *result.add_nodes() =
       node_result(node_.node_name, reloaded.ok, "committed " + generation + "; " + reloaded.summary,
                   config.generation());
