@@ -101,6 +101,7 @@ void stick_table::drop_expired(shard& s, clock::time_point now) {
     return false;
   });
   expired_.fetch_add(before - s.entries.size(), std::memory_order_relaxed);
+  s.count.store(s.entries.size(), std::memory_order_relaxed);
   s.earliest = earliest;
 }
 
@@ -152,6 +153,7 @@ std::optional<std::string> stick_table::lookup(const std::string& service,
     const entry& e = *it;
     if (e.expires <= now) {
       s.entries.erase(it);
+      s.count.store(s.entries.size(), std::memory_order_relaxed);
       expired_.fetch_add(1, std::memory_order_relaxed);
       return std::nullopt;
     }
@@ -180,6 +182,7 @@ void stick_table::put(shard& s, const key& k, std::uint16_t server, clock::time_
   }
   if (s.entries.size() >= shard_capacity_) make_room(s, clock_.now());
   s.entries.insert(entry{k, server, 0, expires});
+  s.count.store(s.entries.size(), std::memory_order_relaxed);
 }
 
 void stick_table::stick(const std::string& service, const client_key& client,
@@ -227,6 +230,7 @@ void stick_table::erase(const std::string& service, const client_key& client) {
   shard& s = shard_for(k);
   std::lock_guard lock(s.mutex);
   s.entries.erase(k);
+  s.count.store(s.entries.size(), std::memory_order_relaxed);
 }
 
 std::size_t stick_table::expire() {
@@ -271,11 +275,9 @@ void stick_table::for_each(const std::function<void(const stick_change&)>& fn) c
 }
 
 std::size_t stick_table::size() const {
+  // Without the shard locks: a status poll must not stall the data path.
   std::size_t n = 0;
-  for (auto& s : shards_) {
-    std::lock_guard lock(s->mutex);
-    n += s->entries.size();
-  }
+  for (auto& s : shards_) n += s->count.load(std::memory_order_relaxed);
   return n;
 }
 

@@ -200,6 +200,7 @@ class stick_table {
   struct shard {
     mutable std::mutex mutex;
     absl::flat_hash_set<entry, entry_hash, entry_eq> entries;
+    std::atomic<std::size_t> count{0};  // entries.size(), readable without the lock
     std::vector<victim> victims;   // nearest expiry last
     clock::time_point earliest = clock::time_point::max();  // no entry expires before this
   };
