@@ -121,6 +121,11 @@ class node {
     fs::remove(dir_ / "run/proxyd.sock");
     fs::remove(dir_ / "run/syncd.sock");
   }
+  void kill_syncd() {
+    syncd_->kill();
+    syncd_.reset();
+    fs::remove(dir_ / "run/syncd.sock");
+  }
   void kill_proxyd() {
     proxyd_->kill();
     proxyd_.reset();
@@ -320,6 +325,19 @@ TEST_F(daemons, a_restarted_node_is_taught_everything) {
   a_->kill_proxyd();
   ASSERT_NO_FATAL_FAILURE(a_->start_proxyd());
   ASSERT_TRUE(eventually([&] { return a_->table().size() == 200; })) << a_->logs();
+
+  // A's syncd alone restarts, missing an entry B makes meanwhile: it learns
+  // its proxyd's table back, and B's entry, and B keeps everything.
+  a_->kill_syncd();
+  b_->stick({entry(250, "rs2", 600000)});
+  ASSERT_NO_FATAL_FAILURE(a_->start_syncd());
+  ASSERT_TRUE(eventually([&] { return a_->table().size() == 201; })) << a_->logs();
+  EXPECT_EQ(a_->table().at(ip(250)).real_server(), "rs2");
+  ASSERT_TRUE(eventually([&] {
+    auto s = a_->sync_status();
+    return s && !s->resync_pending() && s->tables_size() == 1 && s->tables(0).entries() == 201;
+  })) << a_->logs();
+  EXPECT_EQ(b_->table().size(), 201u);
 }
 
 TEST_F(daemons, syncd_follows_a_new_configuration_on_sighup) {
