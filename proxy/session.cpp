@@ -353,13 +353,14 @@ void session::note_read(std::size_t n, bool upstream) {
 void session::close() {
   if (phase_ == phase::closed) return;
   phase_ = phase::closed;
+  // Counters first: whoever sees the connection end then sees them updated.
+  release_server();
+  service_->stats.current.fetch_sub(1, std::memory_order_relaxed);
+  worker_.release_load();
   if (client_.fd >= 0) ::close(client_.fd);
   client_.fd = -1;
   close_server_socket();
   timer_.cancel();
-  release_server();
-  service_->stats.current.fetch_sub(1, std::memory_order_relaxed);
-  worker_.release_load();
   unlink();
   // The poller batch this may be called from can still hold pointers to our
   // sides: die only after it.
