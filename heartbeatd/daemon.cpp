@@ -643,6 +643,43 @@ bool heartbeat_daemon::make_passive(std::string& message) {
   return true;
 }
 
+bool heartbeat_daemon::apply_pairing(const daemon_inputs& in, std::string& message) {
+  // `lbctl pair` and `unpair` reach a running daemon as a reload: a keyring where
+  // there was none starts heartbeating, none where there was one stops it, and a
+  // new key or identity (re-pairing, key rotation) applies from the next packet.
+  identity next = in.id.value_or(identity{});
+  if (next.node_id == 0) next.node_id = 1;
+  const bool was_standalone = standalone();
+  const bool now_standalone = in.keys.empty();
+  if (was_standalone && !now_standalone) {
+    peers_.clear();
+    for (const auto& p : in.node.peer_addresses()) {
+      boost::system::error_code ec;
+      auto a = asio::ip::make_address(p, ec);
+      if (!ec) peers_.emplace_back(a, static_cast<unsigned short>(in.node.ports().heartbeat()));
+    }
+    if (!open_heartbeat_sockets(message)) {
+      close_heartbeat_sockets();
+      return false;  // still standalone, nothing else changed
+    }
+    logger()->info("paired: heartbeating {} peer address(es) as node {}", peers_.size(),
+                   next.node_id);
+  } else if (!was_standalone && now_standalone) {
+    close_heartbeat_sockets();
+    logger()->info("unpaired: standalone");
+  }
+  if (next.cluster != id_.cluster || next.node_id != id_.node_id) replay_ = anti_replay{};
+  id_ = next;
+  keys_ = in.keys;
+  return true;
+}
+
+void heartbeat_daemon::close_heartbeat_sockets() {
+  boost::system::error_code ignored;
+  for (auto& s : sockets_) s->close(ignored);  // pending receives end with operation_aborted
+  sockets_.clear();
+}
+
 bool heartbeat_daemon::reload(daemon_inputs in, std::string& message) {
   if (in.node.interface() != in_.node.interface() ||
       in.node.ports().heartbeat() != in_.node.ports().heartbeat() ||
@@ -653,6 +690,7 @@ bool heartbeat_daemon::reload(daemon_inputs in, std::string& message) {
     message = "interface, heartbeat port or addresses changed: restart heartbeatd to apply";
     return false;
   }
+  if (!apply_pairing(in, message)) return false;
   const auto new_vips = vips_of(in.cluster);
   if (vips_held_) {
     for (const auto& v : vips_)

@@ -109,6 +109,8 @@ class heartbeat_daemon {
   bool is_vip(const asio::ip::address_v4& a) const;
   bool is_vip(const asio::ip::address_v6& a) const;
   bool open_nd(std::string& error);
+  bool apply_pairing(const daemon_inputs& in, std::string& message);
+  void close_heartbeat_sockets();
   void start_proxy_poller();
   void publish();
   std::uint64_t wall_ms() const;

@@ -59,14 +59,9 @@ ha_pair::ha_pair(lab::lab& l, pair_options o) : lab_(l), options_(o), vip_(lab::
       p->set_method(v1::PingNode::METHOD_ICMP);
     }
     l.write_node_yaml(i, node);
-    l.write_cluster_yaml(i, cluster);
-    const auto state = l.lb(i).state_dir();
-    std::filesystem::create_directories(state);
-    std::ofstream(state / "pairing")
-        << "cluster_id: 00112233445566778899aabbccddeeff\nnode_id: " << i << "\n";
-    const auto key = state / "heartbeat.key";
-    std::ofstream(key) << "1 " << test_key_hex << "\n";
-    ::chmod(key.c_str(), 0600);
+    if (o.paired || i == 1) l.write_cluster_yaml(i, cluster);
+    std::filesystem::create_directories(l.lb(i).state_dir());
+    if (o.paired) write_pairing(i);
     l.start(l.lb(i).name, "responder",
             {lab::lab_server_binary().string(), vip_, "80", "--name", l.lb(i).name, "--freebind"});
     if (o.ipv6_vip)
@@ -129,6 +124,15 @@ v1::HaResult ha_pair::reload(int i) const {
 
 void ha_pair::write_cluster(int i, const v1::ClusterConfig& c) const {
   lab_.write_cluster_yaml(i, c);
+}
+
+void ha_pair::write_pairing(int i) const {
+  const auto state = lab_.lb(i).state_dir();
+  std::ofstream(state / "pairing")
+      << "cluster_id: 00112233445566778899aabbccddeeff\nnode_id: " << i << "\n";
+  const auto key = state / "heartbeat.key";
+  std::ofstream(key) << "1 " << test_key_hex << "\n";
+  ::chmod(key.c_str(), 0600);
 }
 
 bool ha_pair::holds_vip(int i) const { return holds(i, vip_); }

@@ -25,6 +25,9 @@ struct pair_options {
   bool ping_nodes = false;  // rs1 as ICMP ping node on both
   bool ipv6_vip = false;    // a second VIP, vip6(), in an IPv6 lab
   bool ipv4_vip = true;     // false with ipv6_vip: vip6() is the only VIP
+  // false: no pairing identity or key yet (both standalone) and lb2 has no
+  // cluster.yaml, as before `lbctl pair`; write_pairing() + reload() pair them.
+  bool paired = true;
 };
 
 inline const std::string vip6 = "2001:db8::100";
@@ -46,6 +49,8 @@ class ha_pair {
   // The cluster.yaml both nodes started with; write_cluster(i, c) replaces lb<i>'s.
   const lbha::v1::ClusterConfig& cluster() const { return cluster_; }
   void write_cluster(int i, const lbha::v1::ClusterConfig& c) const;
+  // What pairing leaves in lb<i>'s state dir: the identity and the shared key.
+  void write_pairing(int i) const;
 
   bool holds_vip(int i) const;                // the VIP is on lb<i>'s eth0
   bool holds(int i, const std::string& ipv4) const;  // that address is on lb<i>'s eth0

@@ -328,6 +328,38 @@ TEST_F(heartbeatd_lab, reload_applies_added_and_removed_vips_and_a_bad_config_ke
   EXPECT_EQ(p.client_reaches(), "lb1");
 }
 
+// What `lbctl pair` does to running daemons: identity, key and config land in
+// both state dirs, then each heartbeatd is asked to reload.
+TEST_F(heartbeatd_lab, pairing_running_standalone_daemons_by_reload_starts_heartbeating) {
+  auto& p = make_pair({.paired = false});
+  ASSERT_TRUE(wait_until([&] { return p.holds_vip(1); }, 5s));  // alone, lb1 serves its VIP
+  EXPECT_TRUE(p.status(1).standalone());
+  EXPECT_TRUE(p.status(2).standalone());
+  for (int i = 1; i <= 2; ++i) {
+    p.write_pairing(i);
+    p.write_cluster(i, p.cluster());
+  }
+  for (int i = 2; i >= 1; --i) {
+    auto r = p.reload(i);
+    ASSERT_TRUE(r.ok()) << r.message();
+  }
+  EXPECT_TRUE(wait_until([&] { return p.status(1).peer_alive() && p.status(2).peer_alive(); }, 2s));
+  EXPECT_FALSE(p.status(1).standalone());
+  // lb1 was already serving: it stays the owner, lb2 becomes its passive peer.
+  EXPECT_EQ(p.wait_single_owner(2s), 1);
+  EXPECT_EQ(p.status(2).role(), v1::ROLE_PASSIVE);
+
+  // Unpairing (key and identity gone) makes lb2 standalone again: it stops heartbeating.
+  std::filesystem::remove(p.lab().lb(2).state_dir() / "heartbeat.key");
+  std::filesystem::remove(p.lab().lb(2).state_dir() / "pairing");
+  std::filesystem::remove(p.lab().lb(2).etc_dir() / "cluster.yaml");  // unconfigured again
+  ASSERT_TRUE(p.reload(2).ok());
+  EXPECT_TRUE(p.status(2).standalone());
+  EXPECT_TRUE(wait_until([&] { return !p.status(1).peer_alive(); }, 3s));
+  EXPECT_TRUE(p.holds_vip(1));
+  EXPECT_FALSE(p.holds_vip(2));
+}
+
 // Receives one heartbeat lb1 sends to lb2, as seen on lb2's interface.
 std::vector<std::uint8_t> capture_heartbeat(lab::lab& l) {
   const int fd = lab::make_socket(l.lb(2).netns, AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP));
