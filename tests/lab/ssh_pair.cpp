@@ -165,8 +165,9 @@ process& ssh_pair::start_replicatord(int i, std::vector<std::string> extra) {
 
 command_result ssh_pair::lbctl(int i, std::vector<std::string> args, std::string stdin_data) {
   const auto& lb = lab_.lb(i);
-  std::vector<std::string> argv{built_binary(binaries_.lbctl).string(), "--run-dir",
-                                lb.run_dir().string()};
+  // node.yaml gives lbctl this node's directories (config, state, run).
+  std::vector<std::string> argv{built_binary(binaries_.lbctl).string(), "--node-config",
+                                lb.node_yaml().string()};
   argv.insert(argv.end(), args.begin(), args.end());
   return lab_.exec(lb.name, argv, {.timeout = 60s, .stdin_data = std::move(stdin_data)});
 }

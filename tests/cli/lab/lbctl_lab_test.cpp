@@ -97,7 +97,6 @@ class lbctl_lab_test : public lab::lab_test {
 
   // lbctl on node i, as an operator runs it there: node.yaml gives the directories.
   lab::command_result lbctl(int i, std::vector<std::string> args) {
-    args.insert(args.begin(), {"--node-config", lb(i).node_yaml().string()});
     return ssh_->lbctl(i, std::move(args));
   }
 
