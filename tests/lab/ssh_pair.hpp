@@ -75,7 +75,7 @@ class ssh_pair {
   }
   process* replicatord(int i) const { return replicatord_.at(i); }
 
-  // lbctl on node i against its run dir.
+  // lbctl on node i with its node.yaml (so its config, state and run dirs).
   command_result lbctl(int i, std::vector<std::string> args, std::string stdin_data = "");
   // `lbctl pair` on node 1 with node 2 as the peer (default: the right password).
   command_result pair();
