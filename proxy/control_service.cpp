@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/logging.hpp"
+#include "replicator/sync/packed_batch.hpp"
 
 namespace lbha::proxy {
 
@@ -22,6 +23,7 @@ grpc::Status control_service::GetStatus(grpc::ServerContext*, const v1::ProxySta
                                         v1::ProxyStatus* reply) {
   *reply = engine_.status();
   reply->set_stick_entries(engine_.table().size());
+  reply->set_stick_packed_rejected(packed_rejected_.load(std::memory_order_relaxed));
   return grpc::Status::OK;
 }
 
@@ -73,9 +75,40 @@ grpc::Status control_service::ApplyTable(grpc::ServerContext*,
                                          grpc::ServerReader<v1::StickBatch>* reader,
                                          v1::ProxyResult* reply) {
   v1::StickBatch batch;
-  std::uint64_t applied = 0, skipped = 0;
+  std::uint64_t applied = 0, skipped = 0, rejected = 0;
   auto& table = engine_.table();
+  std::vector<sync::packed::record> records;
+  std::vector<stick_table::remote_entry> remote;
+  std::vector<std::string_view> labels;
   while (reader->Read(&batch)) {
+    if (!batch.packed().empty()) {
+      if (auto error = sync::packed::decode(batch.packed(),
+                                            static_cast<std::size_t>(batch.names_size()), records)) {
+        // Nothing of a malformed batch is applied; the stream goes on.
+        ++rejected;
+        packed_rejected_.fetch_add(1, std::memory_order_relaxed);
+        get_logger("proxy")->error("ApplyTable: batch refused: {}", sync::packed::message(*error));
+      }
+      labels.assign(batch.names().begin(), batch.names().end());
+      remote.clear();
+      remote.reserve(records.size());
+      for (const auto& r : records) {
+        stick_table::remote_entry e;
+        e.client.size = r.key_size;
+        e.client.bytes = r.key;
+        e.service = r.table;
+        e.real_server = r.server;
+        e.expires_in_ms = r.expires_in_ms;
+        if (batch.local()) {
+          table.stick(std::string(labels[r.table]), e.client, std::string(labels[r.server]),
+                      std::chrono::milliseconds(r.expires_in_ms));
+        } else {
+          remote.push_back(e);
+        }
+      }
+      table.apply_remote(labels, remote);
+      applied += records.size();
+    }
     for (const auto& e : batch.entries()) {
       auto client = client_key::from_bytes(e.client());
       if (!client || e.virtual_service().empty() || e.real_server().empty()) {
@@ -92,7 +125,9 @@ grpc::Status control_service::ApplyTable(grpc::ServerContext*,
     }
   }
   reply->set_ok(true);
-  reply->set_message("applied " + std::to_string(applied) + ", skipped " + std::to_string(skipped));
+  reply->set_message("applied " + std::to_string(applied) + ", skipped " + std::to_string(skipped) +
+                     (rejected ? ", refused " + std::to_string(rejected) + " malformed batches"
+                               : std::string()));
   return grpc::Status::OK;
 }
 

@@ -48,6 +48,7 @@ class control_service final : public v1::Proxy::Service {
   engine& engine_;
   std::function<std::optional<std::string>()> reload_from_disk_;
   std::atomic<bool> stopped_{false};
+  std::atomic<std::uint64_t> packed_rejected_{0};  // malformed packed ApplyTable batches
 };
 
 }  // namespace lbha::proxy

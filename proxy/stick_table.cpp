@@ -174,6 +174,17 @@ std::optional<std::string> stick_table::lookup(const std::string& service,
 void stick_table::put(shard& s, const key& k, std::uint16_t server, clock::time_point expires,
                       bool local) {
   s.earliest = std::min(s.earliest, expires);
+  if (s.entries.size() < shard_capacity_) {
+    // Room for it: one probe finds or inserts.
+    auto [it, inserted] = s.entries.insert(entry{k, server, 0, expires});
+    if (inserted) {
+      s.count.store(s.entries.size(), std::memory_order_relaxed);
+    } else {
+      it->server = server;
+      it->set_expiry(expires, local ? expires : it->published());
+    }
+    return;
+  }
   auto it = s.entries.find(k);
   if (it != s.entries.end()) {
     it->server = server;
@@ -183,6 +194,74 @@ void stick_table::put(shard& s, const key& k, std::uint16_t server, clock::time_
   if (s.entries.size() >= shard_capacity_) make_room(s, clock_.now());
   s.entries.insert(entry{k, server, 0, expires});
   s.count.store(s.entries.size(), std::memory_order_relaxed);
+}
+
+void stick_table::apply_remote(std::span<const std::string_view> labels,
+                               std::span<const remote_entry> entries) {
+  // Ids per name index, interned on first use (a name may be a service in one
+  // entry and a server in another): -1 not yet looked up, -2 unusable.
+  std::vector<std::int32_t> service_ids(labels.size(), -1), server_ids(labels.size(), -1);
+  auto id_of = [&](std::vector<std::int32_t>& ids, names& set, std::uint16_t i, bool add) {
+    if (i >= labels.size()) return std::int32_t{-2};
+    if (ids[i] == -1) {
+      const std::string name(labels[i]);
+      const auto id = name.empty() ? std::nullopt : add ? set.intern(name) : set.find(name);
+      ids[i] = id ? std::int32_t{*id} : -2;
+    }
+    return ids[i];
+  };
+  struct item {
+    key k;
+    std::uint32_t shard;
+    std::int32_t server;  // -1: erase
+    clock::time_point expires;
+  };
+  const auto now = clock_.now();
+  std::vector<item> items;
+  items.reserve(entries.size());
+  std::vector<std::uint32_t> per_shard(shards_.size() + 1, 0);
+  for (const auto& e : entries) {
+    const bool erase = e.expires_in_ms == 0;
+    const auto service = id_of(service_ids, services_, e.service, !erase);
+    const auto server = erase ? -1 : id_of(server_ids, servers_, e.real_server, true);
+    if (service < 0 || server == -2) continue;
+    item it{make_key(static_cast<std::uint16_t>(service), e.client), 0, server,
+            now + std::chrono::milliseconds(e.expires_in_ms)};
+    it.shard = static_cast<std::uint32_t>((it.k.hash() >> 40) % shards_.size());
+    ++per_shard[it.shard + 1];
+    items.push_back(it);
+  }
+  // Grouped by shard (a counting sort), so each shard's lock is taken once.
+  for (std::size_t i = 1; i < per_shard.size(); ++i) per_shard[i] += per_shard[i - 1];
+  std::vector<std::uint32_t> order(items.size());
+  {
+    auto next = per_shard;
+    for (std::uint32_t i = 0; i < items.size(); ++i) order[next[items[i].shard]++] = i;
+  }
+  for (std::size_t sh = 0; sh < shards_.size(); ++sh) {
+    if (per_shard[sh] == per_shard[sh + 1]) continue;
+    shard& s = *shards_[sh];
+    std::lock_guard lock(s.mutex);
+    for (auto o = per_shard[sh]; o < per_shard[sh + 1]; ++o) {
+      const item& it = items[order[o]];
+      if (it.server < 0) {
+        s.entries.erase(it.k);
+      } else {
+        put(s, it.k, static_cast<std::uint16_t>(it.server), it.expires, false);
+      }
+    }
+    s.count.store(s.entries.size(), std::memory_order_relaxed);
+  }
+  if (!has_remote_subscribers_.load(std::memory_order_relaxed)) return;
+  for (const auto& it : items) {
+    if (it.server < 0) continue;
+    client_key client;
+    client.size = it.k.size;
+    client.bytes = it.k.bytes;
+    publish(stick_change{services_.at(it.k.service), client,
+                         servers_.at(static_cast<std::uint16_t>(it.server)), it.expires},
+            true);
+  }
 }
 
 void stick_table::stick(const std::string& service, const client_key& client,

@@ -43,7 +43,9 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -108,6 +110,19 @@ class stick_table {
   // asked for remote entries too). A zero lifetime removes it.
   void apply_remote(const std::string& service, const client_key& client,
                     const std::string& real_server, clock::duration expires_in);
+
+  // One entry of a batch learned from the peer: `service` and `real_server`
+  // index the batch's `labels`.
+  struct remote_entry {
+    client_key client;
+    std::uint16_t service = 0;
+    std::uint16_t real_server = 0;
+    std::uint32_t expires_in_ms = 0;  // 0 removes the entry
+  };
+  // apply_remote() for a whole batch (a resync brings a million): each name is
+  // interned once and each shard locked once, not once per entry.
+  void apply_remote(std::span<const std::string_view> labels,
+                    std::span<const remote_entry> entries);
 
   void erase(const std::string& service, const client_key& client);
 

@@ -1,6 +1,7 @@
 #include "replicator/sync/grpc_table_port.hpp"
 
 #include "common/logging.hpp"
+#include "replicator/sync/packed_batch.hpp"
 
 namespace lbha::sync {
 
@@ -62,20 +63,39 @@ std::vector<table_change> grpc_table_port::from_batch(const lbha::v1::StickBatch
     out.push_back({e.virtual_service(), bytes(e.client().begin(), e.client().end()),
                    e.real_server(), e.expires_in_ms()});
   }
+  if (batch.packed().empty()) return out;
+  std::vector<packed::record> records;
+  if (auto error = packed::decode(batch.packed(), static_cast<std::size_t>(batch.names_size()),
+                                  records)) {
+    get_logger("syncd")->error("table stream from proxyd: batch refused: {}",
+                               packed::message(*error));
+    return out;
+  }
+  out.reserve(out.size() + records.size());
+  for (const auto& r : records) {
+    out.push_back({batch.names(r.table), bytes(r.key.begin(), r.key.begin() + r.key_size),
+                   batch.names(r.server), r.expires_in_ms});
+  }
   return out;
 }
 
 namespace {
 
+// Packed (packed_batch.hpp); an entry the packed form cannot carry (a key of
+// another length, which proxyd refuses anyway) goes in the repeated form.
 void fill_batch(lbha::v1::StickBatch& batch, const std::vector<table_change>& entries) {
-  batch.mutable_entries()->Reserve(static_cast<int>(entries.size()));
+  packed::encoder encoder;
+  encoder.reserve(entries.size());
   for (const auto& c : entries) {
+    const std::string_view key(reinterpret_cast<const char*>(c.key.data()), c.key.size());
+    if (encoder.add(c.table, key, c.server, c.expires_in_ms)) continue;
     auto* e = batch.add_entries();
     e->set_virtual_service(c.table);
-    e->set_client(reinterpret_cast<const char*>(c.key.data()), c.key.size());
+    e->set_client(key.data(), key.size());
     e->set_real_server(c.server);
     e->set_expires_in_ms(c.expires_in_ms);
   }
+  encoder.take(batch);
 }
 
 }  // namespace

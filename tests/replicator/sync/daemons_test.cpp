@@ -22,6 +22,7 @@
 #include "common/grpc_unix.hpp"
 #include "lbha/v1/proxy.grpc.pb.h"
 #include "lbha/v1/sync.grpc.pb.h"
+#include "replicator/sync/packed_batch.hpp"
 #include "tests/lab/lab_server.hpp"
 #include "tests/lab/process.hpp"
 #include "tests/lab/spawn.hpp"
@@ -298,6 +299,49 @@ TEST_F(daemons, entries_reach_the_other_proxyd_with_server_and_remaining_expiry)
   for (const auto& [client, server] : landed) {
     EXPECT_EQ(client_get(static_cast<std::uint8_t>(client[3]), "127.0.0.21", vip_port_), server);
   }
+}
+
+// syncd's bulk form of ApplyTable: proxyd applies packed batches and refuses
+// (and counts) malformed ones whole, without dropping the stream or crashing.
+TEST_F(daemons, proxyd_applies_packed_batches_and_refuses_malformed_ones) {
+  ASSERT_NO_FATAL_FAILURE(a_->start_proxyd());
+  auto stub = v1::Proxy::NewStub(unix_channel(dir_ / "a/run/proxyd.sock"));
+  auto packed_batch = [](std::uint8_t first, std::uint8_t count) {
+    packed::encoder enc;
+    for (std::uint8_t i = 0; i < count; ++i) {
+      enc.add("web", ip(static_cast<std::uint8_t>(first + i)), i % 2 ? "rs2" : "rs1", 100000);
+    }
+    v1::StickBatch batch;
+    enc.take(batch);
+    return batch;
+  };
+  grpc::ClientContext context;
+  v1::ProxyResult result;
+  auto writer = stub->ApplyTable(&context, &result);
+  ASSERT_TRUE(writer->Write(packed_batch(81, 3)));
+  auto truncated = packed_batch(91, 2);
+  truncated.mutable_packed()->pop_back();
+  ASSERT_TRUE(writer->Write(truncated));
+  auto bad_name = packed_batch(95, 1);
+  bad_name.mutable_names()->RemoveLast();
+  ASSERT_TRUE(writer->Write(bad_name));
+  ASSERT_TRUE(writer->Write(packed_batch(84, 1)));
+  writer->WritesDone();
+  ASSERT_TRUE(writer->Finish().ok());
+  EXPECT_EQ(result.message(), "applied 4, skipped 0, refused 2 malformed batches");
+
+  const auto table = a_->table();
+  ASSERT_EQ(table.size(), 4u) << a_->logs();
+  EXPECT_EQ(table.at(ip(81)).real_server(), "rs1");
+  EXPECT_EQ(table.at(ip(82)).real_server(), "rs2");
+  EXPECT_EQ(table.at(ip(84)).real_server(), "rs1");
+  EXPECT_LE(table.at(ip(83)).expires_in_ms(), 100000u);
+  EXPECT_GT(table.at(ip(83)).expires_in_ms(), 90000u);
+  grpc::ClientContext status_context;
+  v1::ProxyStatus status;
+  ASSERT_TRUE(stub->GetStatus(&status_context, {}, &status).ok());
+  EXPECT_EQ(status.stick_packed_rejected(), 2u);
+  EXPECT_EQ(status.stick_entries(), 4u);
 }
 
 TEST_F(daemons, a_restarted_node_is_taught_everything) {

@@ -44,7 +44,15 @@ class fake_proxy final : public lbha::v1::Proxy::Service {
     lbha::v1::StickBatch batch;
     while (reader->Read(&batch)) {
       std::lock_guard lock(mutex_);
-      for (const auto& e : batch.entries()) applied.push_back(e);
+      // Both forms (syncd sends the packed one), as proxyd reads them.
+      for (const auto& c : grpc_table_port::from_batch(batch)) {
+        lbha::v1::StickEntry e;
+        e.set_virtual_service(c.table);
+        e.set_client(std::string(c.key.begin(), c.key.end()));
+        e.set_real_server(c.server);
+        e.set_expires_in_ms(c.expires_in_ms);
+        applied.push_back(e);
+      }
     }
     result->set_ok(true);
     return grpc::Status::OK;
