@@ -1,5 +1,6 @@
 #include "replicator/sync/messages.hpp"
 
+#include <bit>
 #include <cassert>
 
 namespace lbha::sync {
@@ -91,8 +92,11 @@ bool decode_dictionary_value(byte_reader& r, rx_dictionary& dictionary,
 }  // namespace
 
 bool data_types_supported(std::uint64_t data_types) {
-  for (unsigned t = 0; t < 64; ++t) {
-    if ((data_types >> t & 1) && kind_of(t) == value_kind::unsupported) return false;
+  // Only the set bits: this runs for every received update.
+  for (auto bits = data_types; bits != 0; bits &= bits - 1) {
+    if (kind_of(static_cast<unsigned>(std::countr_zero(bits))) == value_kind::unsupported) {
+      return false;
+    }
   }
   return true;
 }
@@ -238,8 +242,8 @@ bool decode_update(byte_view payload, std::uint8_t type, const table_definition&
     u.expire_ms = expire;
   }
   if (!decode_key(r, def, u.key)) return false;
-  for (unsigned t = 0; t < 64; ++t) {
-    if ((def.data_types >> t & 1) == 0) continue;
+  for (auto bits = def.data_types; bits != 0; bits &= bits - 1) {
+    const auto t = static_cast<unsigned>(std::countr_zero(bits));
     std::uint64_t value = 0;
     switch (kind_of(t)) {
       case value_kind::scalar:
