@@ -93,33 +93,36 @@ v1::HaStatus ha_pair::status(int i) const {
   return s;
 }
 
-v1::HaResult ha_pair::make_active(int i, bool force) const {
-  auto stub = v1::Ha::NewStub(unix_channel(socket_path(lab_.lb(i).run_dir(), "heartbeatd")));
+namespace {
+
+// One Ha RPC to lb<i>'s heartbeatd; throws lab_error naming `what` when the call fails.
+template <typename Call>
+v1::HaResult ha_call(const lab::lab& l, int i, const char* what, Call call) {
+  auto stub = v1::Ha::NewStub(unix_channel(socket_path(l.lb(i).run_dir(), "heartbeatd")));
   auto ctx = context_with_deadline(10s);
+  v1::HaResult r;
+  auto st = call(*stub, ctx.get(), &r);
+  if (!st.ok()) throw lab::lab_error(std::string(what) + ": " + st.error_message());
+  return r;
+}
+
+}  // namespace
+
+v1::HaResult ha_pair::make_active(int i, bool force) const {
   v1::MakeActiveRequest req;
   req.set_force(force);
-  v1::HaResult r;
-  auto st = stub->MakeActive(ctx.get(), req, &r);
-  if (!st.ok()) throw lab::lab_error("MakeActive: " + st.error_message());
-  return r;
+  return ha_call(lab_, i, "MakeActive", [&](v1::Ha::Stub& s, grpc::ClientContext* c,
+                                            v1::HaResult* r) { return s.MakeActive(c, req, r); });
 }
 
 v1::HaResult ha_pair::make_passive(int i) const {
-  auto stub = v1::Ha::NewStub(unix_channel(socket_path(lab_.lb(i).run_dir(), "heartbeatd")));
-  auto ctx = context_with_deadline(10s);
-  v1::HaResult r;
-  auto st = stub->MakePassive(ctx.get(), {}, &r);
-  if (!st.ok()) throw lab::lab_error("MakePassive: " + st.error_message());
-  return r;
+  return ha_call(lab_, i, "MakePassive", [](v1::Ha::Stub& s, grpc::ClientContext* c,
+                                            v1::HaResult* r) { return s.MakePassive(c, {}, r); });
 }
 
 v1::HaResult ha_pair::reload(int i) const {
-  auto stub = v1::Ha::NewStub(unix_channel(socket_path(lab_.lb(i).run_dir(), "heartbeatd")));
-  auto ctx = context_with_deadline(10s);
-  v1::HaResult r;
-  auto st = stub->Reload(ctx.get(), {}, &r);
-  if (!st.ok()) throw lab::lab_error("Reload: " + st.error_message());
-  return r;
+  return ha_call(lab_, i, "Reload", [](v1::Ha::Stub& s, grpc::ClientContext* c,
+                                       v1::HaResult* r) { return s.Reload(c, {}, r); });
 }
 
 void ha_pair::write_cluster(int i, const v1::ClusterConfig& c) const {
