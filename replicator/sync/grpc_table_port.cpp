@@ -45,7 +45,16 @@ void grpc_table_port::apply(std::vector<table_change> entries) {
   if (entries.empty()) return;
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(std::move(entries));
+    queue_.push_back({std::move(entries), {}});
+  }
+  wake_.notify_all();
+}
+
+void grpc_table_port::apply_packed(packed_changes batch) {
+  if (batch.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back({{}, std::move(batch)});
   }
   wake_.notify_all();
 }
@@ -175,22 +184,36 @@ void grpc_table_port::apply_loop() {
   };
   while (true) {
     std::vector<table_change> entries;
+    packed_changes packed;
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (stopping_) break;
-      // Merge what queued up into one batch (bounded by gRPC's 4 MiB message limit).
-      while (!queue_.empty() && entries.size() < max_batch) {
-        auto& front = queue_.front();
-        if (entries.empty()) {
-          entries = std::move(front);
-        } else {
-          entries.insert(entries.end(), std::make_move_iterator(front.begin()),
-                         std::make_move_iterator(front.end()));
-        }
+      // Merge what queued up into one batch (bounded by gRPC's 4 MiB message
+      // limit): entries with entries, packed batches with the same names.
+      if (!queue_.front().packed.empty()) {
+        packed = std::move(queue_.front().packed);
         queue_.pop_front();
+        while (!queue_.empty() && packed.count < max_batch && !queue_.front().packed.empty() &&
+               queue_.front().packed.names == packed.names) {
+          packed.records += queue_.front().packed.records;
+          packed.count += queue_.front().packed.count;
+          queue_.pop_front();
+        }
+      } else {
+        while (!queue_.empty() && entries.size() < max_batch && queue_.front().packed.empty()) {
+          auto& front = queue_.front().entries;
+          if (entries.empty()) {
+            entries = std::move(front);
+          } else {
+            entries.insert(entries.end(), std::make_move_iterator(front.begin()),
+                           std::make_move_iterator(front.end()));
+          }
+          queue_.pop_front();
+        }
       }
     }
+    const std::size_t count = packed.empty() ? entries.size() : packed.count;
     // A stream broken by a proxyd restart is only noticed on the next write:
     // retry once on a fresh stream before giving the batch up.
     bool written = false;
@@ -205,12 +228,19 @@ void grpc_table_port::apply_loop() {
         writer = stub_->ApplyTable(context.get(), &result);
       }
       google::protobuf::Arena arena;
-      written = writer->Write(*to_batch(entries, arena));
+      if (packed.empty()) {
+        written = writer->Write(*to_batch(entries, arena));
+      } else {
+        auto* batch = google::protobuf::Arena::CreateMessage<lbha::v1::StickBatch>(&arena);
+        batch->set_packed(packed.records);  // copied: a retry needs it again
+        for (const auto& n : packed.names) batch->add_names(n);
+        written = writer->Write(*batch);
+      }
       if (!written) close_stream();
     }
     if (!written && !stopping_) {
       get_logger("syncd")->warn("ApplyTable to proxyd failed; {} entries wait for the re-sync",
-                                entries.size());
+                                count);
     }
   }
   if (writer) {

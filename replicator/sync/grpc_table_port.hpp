@@ -33,6 +33,7 @@ class grpc_table_port final : public table_port {
 
   void start(handlers h) override;
   void apply(std::vector<table_change> entries) override;
+  void apply_packed(packed_changes batch) override;
   void stop() override;
   void refresh() override;
   bool connected() const override { return connected_; }
@@ -56,7 +57,12 @@ class grpc_table_port final : public table_port {
   std::atomic<bool> refresh_{false};
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::vector<table_change>> queue_;
+  // What waits for the ApplyTable stream: either entries or a packed batch.
+  struct pending {
+    std::vector<table_change> entries;
+    packed_changes packed;
+  };
+  std::deque<pending> queue_;
   grpc::ClientContext* watch_context_ = nullptr;  // guarded by mutex_
   grpc::ClientContext* apply_context_ = nullptr;  // guarded by mutex_
   std::thread watcher_;

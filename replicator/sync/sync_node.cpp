@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 #include <functional>
 
 #include "common/logging.hpp"
+#include "replicator/sync/packed_batch.hpp"
 
 namespace lbha::sync {
 namespace {
@@ -46,6 +48,7 @@ void sync_node::set_tables_and_peers() {
     }
     definitions_.push_back(tables_.back().definition(tables_.size()));
   }
+  layout_remote_names();
   peers_.clear();
   for (const auto& config : settings_.peers) {
     peer_state p;
@@ -287,13 +290,17 @@ void sync_node::on_established(connection_id id, connection& c) {
 
 void sync_node::on_update(connection& c, std::size_t t, update_message& u) {
   auto& table = tables_[t];
-  std::optional<std::string> server;
-  if (u.server_key && table.has_server(*u.server_key)) {
-    server = u.server_key;
-  } else if (u.server_id) {
-    server = table.server_label(*u.server_id);
+  const auto& servers = table.config().servers;
+  std::size_t server = servers.size();
+  if (u.server_key) {
+    server = static_cast<std::size_t>(
+        std::find(servers.begin(), servers.end(), *u.server_key) - servers.begin());
   }
-  if (!server) {
+  if (server == servers.size() && u.server_id && *u.server_id >= 1 &&
+      *u.server_id <= servers.size()) {
+    server = static_cast<std::size_t>(*u.server_id - 1);
+  }
+  if (server == servers.size()) {
     ++counters_.unknown_servers;
     return;
   }
@@ -301,9 +308,42 @@ void sync_node::on_update(connection& c, std::size_t t, update_message& u) {
   if (expire == 0) return;
   const auto now = clock_.now();
   const std::string_view key(reinterpret_cast<const char*>(u.key.data()), u.key.size());
-  if (table.put(key, *server, now + std::chrono::milliseconds(expire), true) == 0) return;
-  remote_changes_.push_back({table.config().name, std::move(u.key), std::move(*server), expire});
+  if (table.put_configured(key, server, now + std::chrono::milliseconds(expire), true) == 0) {
+    return;
+  }
   ++peers_[*c.peer].updates_received;
+  const std::size_t name = remote_base_[t];
+  const std::size_t server_name = name + 1 + server;
+  // The packed form carries keys of 4 or 16 bytes and 16-bit name indices:
+  // anything else (no such table or name table exists) is not handed on.
+  if ((key.size() != 4 && key.size() != 16) || server_name >= packed::max_names) return;
+  const std::size_t at = remote_records_.size();
+  remote_records_.resize(at + packed::header_size + key.size());
+  char* p = remote_records_.data() + at;
+  p[0] = static_cast<char>(key.size());
+  p[1] = static_cast<char>(name & 0xff);
+  p[2] = static_cast<char>(name >> 8);
+  p[3] = static_cast<char>(server_name & 0xff);
+  p[4] = static_cast<char>(server_name >> 8);
+  for (int i = 0; i < 4; ++i) p[5 + i] = static_cast<char>((expire >> (8 * i)) & 0xff);
+  std::memcpy(p + packed::header_size, key.data(), key.size());
+  ++remote_count_;
+}
+
+// Names for the packed records: each table's name followed by its servers.
+// While records are pending (a reconfiguration between two takes) the new
+// layout is appended, so the pending records keep their meaning.
+void sync_node::layout_remote_names() {
+  if (remote_count_ == 0) {
+    remote_records_.clear();
+    remote_names_.clear();
+  }
+  remote_base_.clear();
+  for (const auto& table : tables_) {
+    remote_base_.push_back(remote_names_.size());
+    remote_names_.push_back(table.config().name);
+    for (const auto& s : table.config().servers) remote_names_.push_back(s);
+  }
 }
 
 update_message sync_node::to_update(std::size_t t, std::string_view key, const stored_entry& e,
@@ -312,8 +352,8 @@ update_message sync_node::to_update(std::size_t t, std::string_view key, const s
   u.update_id = e.update_id;
   if (timed) u.expire_ms = remaining_ms(e.expires, now);
   u.key.assign(key.begin(), key.end());
-  u.server_id = tables_[t].server_id(e.server);
-  u.server_key = e.server;
+  u.server_id = tables_[t].server_id(e);
+  u.server_key = tables_[t].server_name(e);
   return u;
 }
 
@@ -445,7 +485,7 @@ void sync_node::local_changes(const std::vector<table_change>& changes) {
     // proxyd reports what syncd applied too: the same server with (about) the
     // same expiry is that echo, or a refresh too small to be worth a message.
     if (const auto* e = table.find(key);
-        e != nullptr && e->server == change.server && expires <= e->expires + 1s) {
+        e != nullptr && table.server_name(*e) == change.server && expires <= e->expires + 1s) {
       continue;
     }
     table.put(key, change.server, expires, false);
@@ -455,10 +495,29 @@ void sync_node::local_changes(const std::vector<table_change>& changes) {
   }
 }
 
+packed_changes sync_node::take_remote_packed() {
+  packed_changes out;
+  if (remote_count_ == 0) return out;
+  out.count = remote_count_;
+  out.names = remote_names_;
+  out.records = std::move(remote_records_);
+  remote_records_ = std::string();
+  remote_records_.reserve(out.records.size());  // the next read likely brings as many
+  remote_count_ = 0;
+  layout_remote_names();
+  return out;
+}
+
 std::vector<table_change> sync_node::take_remote_changes() {
-  std::vector<table_change> out = std::move(remote_changes_);
-  remote_changes_.clear();
-  remote_changes_.reserve(out.size());  // the next read likely brings as many
+  const auto batch = take_remote_packed();
+  std::vector<table_change> out;
+  std::vector<packed::record> records;
+  packed::decode(batch.records, batch.names.size(), records);
+  out.reserve(records.size());
+  for (const auto& r : records) {
+    out.push_back({batch.names[r.table], bytes(r.key.begin(), r.key.begin() + r.key_size),
+                   batch.names[r.server], r.expires_in_ms});
+  }
   return out;
 }
 
@@ -468,7 +527,7 @@ std::vector<table_change> sync_node::snapshot() const {
   for (const auto& table : tables_) {
     table.for_each_after(0, [&](std::string_view key, const stored_entry& e) {
       if (e.expires <= now) return;
-      out.push_back({table.config().name, bytes(key.begin(), key.end()), e.server,
+      out.push_back({table.config().name, bytes(key.begin(), key.end()), table.server_name(e),
                      remaining_ms(e.expires, now)});
     });
   }

@@ -84,6 +84,17 @@ struct table_change {
   std::uint32_t expires_in_ms = 0;
 };
 
+// Entries learnt from peers in the packed StickBatch form (packed_batch.hpp):
+// 9-byte headers naming table and server by index into `names`, then the key.
+// What syncd hands proxyd after a read: no object and no allocation per entry.
+struct packed_changes {
+  std::string records;
+  std::vector<std::string> names;
+  std::size_t count = 0;
+
+  bool empty() const { return count == 0; }
+};
+
 struct peer_status {
   std::string name;
   std::string address;
@@ -122,6 +133,9 @@ class sync_node {
 
   // Tables.
   void local_changes(const std::vector<table_change>& changes);
+  // Entries learnt from peers since the last take, packed (what the daemon
+  // applies) or unpacked (the same, for tests).
+  packed_changes take_remote_packed();
   std::vector<table_change> take_remote_changes();
   std::vector<table_change> snapshot() const;
   const sync_table* table(const std::string& name) const;
@@ -185,6 +199,7 @@ class sync_node {
   enum class redial { backoff, collision };
 
   void set_tables_and_peers();
+  void layout_remote_names();
   void start_dial(std::size_t peer, clock::time_point now);
   void handle(connection_id id, connection& c, session_event& e);
   void on_hello(connection_id id, connection& c, const hello& h);
@@ -208,7 +223,12 @@ class sync_node {
   connection_id next_id_ = 1;
   std::vector<dial_request> dials_;
   std::vector<std::pair<connection_id, bytes>> closing_;
-  std::vector<table_change> remote_changes_;
+  // Learnt entries not yet taken (packed_changes): records, their count, the
+  // name table, and per table the index of its name (its servers follow).
+  std::string remote_records_;
+  std::size_t remote_count_ = 0;
+  std::vector<std::string> remote_names_;
+  std::vector<std::size_t> remote_base_;
   std::vector<session_event> events_scratch_;
   bool needs_resync_ = true;
   std::optional<connection_id> teacher_;

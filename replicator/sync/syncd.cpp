@@ -198,8 +198,8 @@ void syncd::flush() {
     l->close_after = true;
     do_write(id, l);
   }
-  auto remote = node_.take_remote_changes();
-  if (!remote.empty()) table_.apply(std::move(remote));
+  auto remote = node_.take_remote_packed();
+  if (!remote.empty()) table_.apply_packed(std::move(remote));
   // A lesson goes out a chunk per turn of the io loop, so its first bytes are
   // on the wire while the rest is encoded, and other peers are not starved.
   if (!lesson_posted_ && node_.teaching()) {

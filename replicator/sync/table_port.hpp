@@ -8,6 +8,7 @@
 #include <functional>
 #include <vector>
 
+#include "replicator/sync/packed_batch.hpp"
 #include "replicator/sync/sync_node.hpp"
 
 namespace lbha::sync {
@@ -27,6 +28,18 @@ class table_port {
   virtual void start(handlers h) = 0;
   // Entries learnt from peers, to store in proxyd's table.
   virtual void apply(std::vector<table_change> entries) = 0;
+  // The same in the packed form; by default unpacked and handed to apply().
+  virtual void apply_packed(packed_changes batch) {
+    std::vector<packed::record> records;
+    if (packed::decode(batch.records, batch.names.size(), records)) return;
+    std::vector<table_change> entries;
+    entries.reserve(records.size());
+    for (const auto& r : records) {
+      entries.push_back({batch.names[r.table], bytes(r.key.begin(), r.key.begin() + r.key_size),
+                         batch.names[r.server], r.expires_in_ms});
+    }
+    apply(std::move(entries));
+  }
   virtual void stop() = 0;
   // Reads proxyd's whole table again (through on_local), e.g. after the set
   // of replicated tables changed.

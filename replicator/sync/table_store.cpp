@@ -18,8 +18,29 @@ std::optional<sync_table::key> sync_table::make_key(std::string_view raw) {
   return k;
 }
 
-std::uint32_t sync_table::put(std::string_view raw, std::string server,
+std::uint32_t sync_table::intern(std::string_view server) {
+  auto [it, inserted] =
+      name_index_.try_emplace(std::string(server), static_cast<std::uint32_t>(names_.size()));
+  if (inserted) {
+    names_.emplace_back(server);
+    name_ids_.push_back(server_id(names_.back()));
+  }
+  return it->second;
+}
+
+void sync_table::intern_config() {
+  config_names_.clear();
+  for (const auto& s : config_.servers) config_names_.push_back(intern(s));
+  for (std::size_t i = 0; i < names_.size(); ++i) name_ids_[i] = server_id(names_[i]);
+}
+
+std::uint32_t sync_table::put(std::string_view raw, std::string_view server,
                               clock::time_point expires, bool remote) {
+  return put_interned(raw, intern(server), expires, remote);
+}
+
+std::uint32_t sync_table::put_interned(std::string_view raw, std::uint32_t server,
+                                       clock::time_point expires, bool remote) {
   const auto k = make_key(raw);
   if (!k) return 0;
   const std::uint32_t id = ++last_id_;
@@ -29,14 +50,13 @@ std::uint32_t sync_table::put(std::string_view raw, std::string server,
     kill(it->second);
     it->second = position;
   }
-  log_.push_back({*k, false, {std::move(server), expires, id, remote}});
+  log_.push_back({*k, false, {expires, id, server, remote}});
   if (dead_ > 1024 && dead_ > log_.size() / 2) compact();
   return id;
 }
 
 void sync_table::kill(std::uint32_t position) {
   log_[position].dead = true;
-  log_[position].entry.server = std::string();
   ++dead_;
 }
 
@@ -68,8 +88,14 @@ std::size_t sync_table::purge(clock::time_point now) {
 }
 
 void sync_table::compact() {
-  std::erase_if(log_, [](const slot& s) { return s.dead; });
-  for (std::size_t i = 0; i < log_.size(); ++i) index_[log_[i].k] = static_cast<std::uint32_t>(i);
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < log_.size(); ++i) {
+    if (log_[i].dead) continue;
+    if (kept != i) log_[kept] = log_[i];
+    index_[log_[kept].k] = static_cast<std::uint32_t>(kept);
+    ++kept;
+  }
+  log_.truncate(kept);
   dead_ = 0;
   purge_cursor_ = 0;
 }

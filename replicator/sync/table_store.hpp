@@ -22,7 +22,6 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,10 +42,10 @@ struct table_config {
 };
 
 struct stored_entry {
-  std::string server;
   clock::time_point expires;
   std::uint32_t update_id = 0;
-  bool remote = false;  // learned from a peer: taught, never pushed live
+  std::uint32_t server = 0;  // index of the server's name: sync_table::server_name()
+  bool remote = false;       // learned from a peer: taught, never pushed live
 };
 
 class sync_table {
@@ -54,17 +53,28 @@ class sync_table {
   // Keys are client addresses: at most 16 bytes.
   static constexpr std::size_t max_key = 16;
 
-  explicit sync_table(table_config config) : config_(std::move(config)) {}
+  explicit sync_table(table_config config) : config_(std::move(config)) { intern_config(); }
 
   const table_config& config() const { return config_; }
   // New servers or expiry for the same table (name and key type unchanged).
-  void reconfigure(table_config config) { config_ = std::move(config); }
+  void reconfigure(table_config config) {
+    config_ = std::move(config);
+    intern_config();
+  }
   // The definition sent to peers; `table_id` is our id for it.
   table_definition definition(std::uint64_t table_id) const;
 
   // Stores an entry; returns its new update id (0: key longer than max_key, ignored).
-  std::uint32_t put(std::string_view key, std::string server, clock::time_point expires,
+  std::uint32_t put(std::string_view key, std::string_view server, clock::time_point expires,
                     bool remote);
+  // The same for config().servers[config_server] (no name lookup).
+  std::uint32_t put_configured(std::string_view key, std::size_t config_server,
+                               clock::time_point expires, bool remote) {
+    return put_interned(key, config_names_[config_server], expires, remote);
+  }
+  // The stored entry's server label, and its server_id (0: not configured).
+  const std::string& server_name(const stored_entry& e) const { return names_[e.server]; }
+  std::uint64_t server_id(const stored_entry& e) const { return name_ids_[e.server]; }
   const stored_entry* find(std::string_view key) const;
   // Removes entries that expired at or before `now`; returns how many.
   std::size_t purge(clock::time_point now);
@@ -77,10 +87,9 @@ class sync_table {
   // Calls fn(key, entry) for entries with update id > after, in id order.
   template <typename F>
   void for_each_after(std::uint32_t after, F&& fn) const {
-    auto it = std::upper_bound(log_.begin(), log_.end(), after,
-                               [](std::uint32_t id, const slot& s) { return id < s.entry.update_id; });
-    for (; it != log_.end(); ++it) {
-      if (!it->dead) fn(it->k.view(), it->entry);
+    for (std::size_t i = first_after(after); i < log_.size(); ++i) {
+      const slot& s = log_[i];
+      if (!s.dead) fn(s.k.view(), s.entry);
     }
   }
 
@@ -88,14 +97,14 @@ class sync_table {
   // (last_update_id() once the log is exhausted).
   template <typename F>
   std::uint32_t for_each_after(std::uint32_t after, std::size_t limit, F&& fn) const {
-    auto it = std::upper_bound(log_.begin(), log_.end(), after,
-                               [](std::uint32_t id, const slot& s) { return id < s.entry.update_id; });
-    for (; it != log_.end() && limit > 0; ++it) {
-      if (it->dead) continue;
-      fn(it->k.view(), it->entry);
+    std::size_t i = first_after(after);
+    for (; i < log_.size() && limit > 0; ++i) {
+      const slot& s = log_[i];
+      if (s.dead) continue;
+      fn(s.k.view(), s.entry);
       --limit;
     }
-    return it == log_.end() ? last_id_ : it->entry.update_id - 1;
+    return i == log_.size() ? last_id_ : log_[i].entry.update_id - 1;
   }
 
   // 1-based index of `server`, 0 when unknown.
@@ -124,12 +133,63 @@ class sync_table {
     stored_entry entry;
   };
 
+  // The log: slots in fixed chunks that never move (a deque's 512-byte
+  // blocks cost a malloc every seven entries).
+  class slot_log {
+   public:
+    static constexpr std::size_t chunk = 16384;
+    std::size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    slot& operator[](std::size_t i) { return chunks_[i / chunk][i % chunk]; }
+    const slot& operator[](std::size_t i) const { return chunks_[i / chunk][i % chunk]; }
+    void push_back(const slot& s) {
+      if (size_ / chunk == chunks_.size()) chunks_.emplace_back().reserve(chunk);
+      chunks_[size_ / chunk].push_back(s);
+      ++size_;
+    }
+    // Keeps the first n slots.
+    void truncate(std::size_t n) {
+      chunks_.resize((n + chunk - 1) / chunk);
+      if (!chunks_.empty()) chunks_.back().resize(n - (chunks_.size() - 1) * chunk);
+      size_ = n;
+    }
+
+   private:
+    std::vector<std::vector<slot>> chunks_;
+    std::size_t size_ = 0;
+  };
+
+  // The first position whose update id is above `after`.
+  std::size_t first_after(std::uint32_t after) const {
+    std::size_t lo = 0, hi = log_.size();
+    while (lo < hi) {
+      const std::size_t mid = lo + (hi - lo) / 2;
+      if (log_[mid].entry.update_id <= after) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  std::uint32_t put_interned(std::string_view key, std::uint32_t server,
+                             clock::time_point expires, bool remote);
+  std::uint32_t intern(std::string_view server);
+  void intern_config();
   static std::optional<key> make_key(std::string_view raw);
   void kill(std::uint32_t position);
   void compact();
 
   table_config config_;
-  std::deque<slot> log_;  // ascending update ids; a deque never moves a million slots to grow
+  slot_log log_;  // ascending update ids; never moves a million slots to grow
+  // Server names, interned for good (entries keep their index across a
+  // reconfiguration), their server_id under the current config, and the
+  // name index of each configured server.
+  std::vector<std::string> names_;
+  absl::flat_hash_map<std::string, std::uint32_t> name_index_;
+  std::vector<std::uint64_t> name_ids_;
+  std::vector<std::uint32_t> config_names_;
   absl::flat_hash_map<key, std::uint32_t> index_;  // key -> position in log_
   std::size_t dead_ = 0;
   std::size_t purge_cursor_ = 0;

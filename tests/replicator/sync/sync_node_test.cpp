@@ -252,9 +252,9 @@ TEST(sync_node, a_large_lesson_goes_in_chunks_and_includes_changes_made_meanwhil
   const std::string k1(reinterpret_cast<const char*>(key(1).data()), 4);
   const std::string kn(reinterpret_cast<const char*>(key(n).data()), 4);
   ASSERT_NE(b2.table("web")->find(k1), nullptr);
-  EXPECT_EQ(b2.table("web")->find(k1)->server, "rs2");
+  EXPECT_EQ(b2.table("web")->server_name(*b2.table("web")->find(k1)), "rs2");
   ASSERT_NE(b2.table("web")->find(kn), nullptr);
-  EXPECT_EQ(b2.table("web")->find(kn)->server, "rs2");
+  EXPECT_EQ(b2.table("web")->server_name(*b2.table("web")->find(kn)), "rs2");
 }
 
 TEST(sync_node, new_session_resumes_after_last_acked_update) {

@@ -33,7 +33,7 @@ TEST(sync_table, log_lists_each_key_once_at_its_latest_id) {
   EXPECT_TRUE(ids_after(t, 3).empty());
   const auto* e = t.find(ipv4(1));
   ASSERT_NE(e, nullptr);
-  EXPECT_EQ(e->server, "rs2");
+  EXPECT_EQ(t.server_name(*e), "rs2");
   EXPECT_EQ(e->update_id, 3u);
   EXPECT_FALSE(e->remote);
   EXPECT_TRUE(t.find(ipv4(2))->remote);
