@@ -76,6 +76,10 @@ class sync_table {
   const std::string& server_name(const stored_entry& e) const { return names_[e.server]; }
   std::uint64_t server_id(const stored_entry& e) const { return name_ids_[e.server]; }
   const stored_entry* find(std::string_view key) const;
+  // Brings the index's memory for `key` into the cache ahead of a put.
+  void prefetch(std::string_view key) const {
+    if (const auto k = make_key(key)) index_.prefetch(*k);
+  }
   // Removes entries that expired at or before `now`; returns how many.
   std::size_t purge(clock::time_point now);
   // The same for the next `slots` slots of the log (a sweep in small steps).
