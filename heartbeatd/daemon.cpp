@@ -61,6 +61,13 @@ std::vector<ip_address> vips_of(const v1::ClusterConfig& cluster) {
 
 v1::Role to_proto(role r) { return static_cast<v1::Role>(static_cast<int>(r)); }
 
+// The pairing identity; unpaired (standalone), node id 1.
+identity identity_of(const daemon_inputs& in) {
+  identity id = in.id.value_or(identity{});
+  if (id.node_id == 0) id.node_id = 1;
+  return id;
+}
+
 }  // namespace
 
 heartbeat_daemon::heartbeat_daemon(asio::io_context& io, const lbha::clock& clock, daemon_inputs in)
@@ -68,7 +75,7 @@ heartbeat_daemon::heartbeat_daemon(asio::io_context& io, const lbha::clock& cloc
       clock_(clock),
       in_(std::move(in)),
       keys_(in_.keys),
-      id_(in_.id.value_or(identity{})),
+      id_(identity_of(in_)),
       vips_(vips_of(in_.cluster)),
       sequence_(initial_sequence(
           static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -79,7 +86,6 @@ heartbeat_daemon::heartbeat_daemon(asio::io_context& io, const lbha::clock& cloc
       probe_timer_(io),
       notifier_(hooks{in_.node.notify().on_active(), in_.node.notify().on_passive(),
                       in_.node.notify().on_fault()}) {
-  if (id_.node_id == 0) id_.node_id = 1;
   for (const auto& p : in_.node.peer_addresses()) {
     boost::system::error_code ec;
     auto a = asio::ip::make_address(p, ec);
@@ -647,17 +653,11 @@ bool heartbeat_daemon::apply_pairing(const daemon_inputs& in, std::string& messa
   // `lbctl pair` and `unpair` reach a running daemon as a reload: a keyring where
   // there was none starts heartbeating, none where there was one stops it, and a
   // new key or identity (re-pairing, key rotation) applies from the next packet.
-  identity next = in.id.value_or(identity{});
-  if (next.node_id == 0) next.node_id = 1;
+  const identity next = identity_of(in);
   const bool was_standalone = standalone();
   const bool now_standalone = in.keys.empty();
   if (was_standalone && !now_standalone) {
-    peers_.clear();
-    for (const auto& p : in.node.peer_addresses()) {
-      boost::system::error_code ec;
-      auto a = asio::ip::make_address(p, ec);
-      if (!ec) peers_.emplace_back(a, static_cast<unsigned short>(in.node.ports().heartbeat()));
-    }
+    // peers_ came from node.yaml at start; reload refuses to change them.
     if (!open_heartbeat_sockets(message)) {
       close_heartbeat_sockets();
       return false;  // still standalone, nothing else changed
