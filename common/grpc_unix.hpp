@@ -15,6 +15,7 @@
 
 #include "common/asio.hpp"
 #include "common/result.hpp"
+#include "common/run_posted.hpp"
 
 namespace lbha {
 
@@ -38,22 +39,8 @@ std::unique_ptr<grpc::ClientContext> context_with_deadline(std::chrono::millisec
 // gRPC's threads; this keeps a daemon's state owned by its io_context.
 template <typename F>
 auto run_on(asio::io_context& io, F fn) -> decltype(fn()) {
-  using R = decltype(fn());
-  std::promise<R> promise;
-  auto future = promise.get_future();
-  asio::post(io, [&promise, &fn] {
-    try {
-      if constexpr (std::is_void_v<R>) {
-        fn();
-        promise.set_value();
-      } else {
-        promise.set_value(fn());
-      }
-    } catch (...) {
-      promise.set_exception(std::current_exception());
-    }
-  });
-  return future.get();
+  return run_posted([&io](std::function<void()> task) { asio::post(io, std::move(task)); },
+                    std::move(fn));
 }
 
 }  // namespace lbha

@@ -123,7 +123,7 @@ std::optional<std::string> engine::apply(const v1::ClusterConfig& given) {
   std::vector<std::string> errors;
   for (auto& w : workers_) {
     std::vector<std::string> worker_errors;
-    run_on(w->io(), [&] { sync_listeners(*w, wanted, worker_errors); });
+    w->call([&] { sync_listeners(*w, wanted, worker_errors); });
     for (auto& e : worker_errors) {
       if (std::find(errors.begin(), errors.end(), e) == errors.end()) errors.push_back(e);
     }
@@ -202,7 +202,7 @@ std::optional<std::string> engine::set_real_server_state(const std::string& serv
                             v1::RealServerState_Name(state));
   if (state == v1::REAL_SERVER_STATE_HALT) {
     const real_server_state* target = server.get();
-    for (auto& w : workers_) run_on(w->io(), [&] { w->close_sessions_of(target); });
+    for (auto& w : workers_) w->call([&] { w->close_sessions_of(target); });
   }
   return std::nullopt;
 }

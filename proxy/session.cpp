@@ -28,7 +28,6 @@ void set_nodelay(int fd) {
 session::session(worker& w, int client_fd, asio::ip::tcp::endpoint peer,
                  std::shared_ptr<virtual_service_state> service, std::uint16_t vip_port)
     : worker_(w),
-      timer_(w.io()),
       service_(std::move(service)),
       client_key_(client_key::from(peer.address())),
       vip_port_(vip_port) {
@@ -59,10 +58,10 @@ void session::start() {
     return;
   }
   service_->stats.total.fetch_add(1, std::memory_order_relaxed);
-  set_nodelay(client_.fd);
+  // TCP_NODELAY comes from the listening socket.
   // Watched from now on: a request sent before the server is connected only
   // leaves `readable` set, and is read once relaying starts.
-  if (!worker_.poller().watch(client_.fd, &client_)) {
+  if (!worker_.loop().watch(client_.fd, &client_)) {
     close();
     return;
   }
@@ -116,7 +115,10 @@ void session::connect_next() {
     return;
   }
   server_side_.fd = fd;
-  server_side_.readable = server_side_.writable = true;
+  // Watched before connect(), so whatever the server sends first (a banner)
+  // makes an edge: no read is needed to find it.
+  server_side_.readable = false;
+  server_side_.writable = true;
   server_side_.hung_up = false;
   set_nodelay(fd);
   const auto& source = worker_.context().source_address;
@@ -131,7 +133,7 @@ void session::connect_next() {
       return;
     }
   }
-  if (!worker_.poller().watch(fd, &server_side_)) {
+  if (!worker_.loop().watch(fd, &server_side_)) {
     on_connect(boost::system::error_code(errno, boost::system::system_category()));
     return;
   }
@@ -146,7 +148,7 @@ void session::connect_next() {
   }
   // A nearby server (loopback, same host) has usually completed the
   // handshake by the time connect() returns: look before paying for a
-  // round through the poller.
+  // round through the loop.
   pollfd p{fd, POLLOUT, 0};
   if (::poll(&p, 1, 0) == 1) {
     // Writable without error or hang-up: established (a refused connect
@@ -154,8 +156,8 @@ void session::connect_next() {
     on_connect((p.revents & (POLLERR | POLLHUP)) ? connect_result() : boost::system::error_code());
     return;
   }
-  // Otherwise the poller reports the outcome (on_ready), or the timer gives up.
-  arm_timer(std::chrono::steady_clock::now() + pool_->settings.connect_timeout);
+  // Otherwise the loop reports the outcome (on_ready), or the timer gives up.
+  arm_timer(worker_.loop().now() + pool_->settings.connect_timeout);
 }
 
 boost::system::error_code session::connect_result() {
@@ -175,7 +177,7 @@ void session::release_server() {
 }
 
 void session::close_server_socket() {
-  // Closing also takes it out of the poller.
+  // Closing also takes it out of the epoll set.
   if (server_side_.fd >= 0) ::close(server_side_.fd);
   server_side_.fd = -1;
 }
@@ -190,26 +192,21 @@ void session::on_connect(const boost::system::error_code& ec) {
   }
   server_->stats.total.fetch_add(1, std::memory_order_relaxed);
   phase_ = phase::relaying;
-  last_activity_ = std::chrono::steady_clock::now();
+  last_activity_ = worker_.loop().now();
   arm_timer(last_activity_ + pool_->settings.client_timeout);
   pump(true);
   if (phase_ != phase::closed) pump(false);
 }
 
-void session::arm_timer(std::chrono::steady_clock::time_point at) {
-  timer_.expires_at(at);
-  timer_.async_wait(
-      [self = shared_from_this()](boost::system::error_code ec) { self->on_timer(ec); });
-}
+void session::arm_timer(time_point at) { worker_.loop().schedule(timer_, at); }
 
-void session::on_timer(const boost::system::error_code& ec) {
-  if (ec || phase_ == phase::closed) return;
-  const auto now = std::chrono::steady_clock::now();
+void session::on_timer() {
+  if (phase_ == phase::closed) return;
   if (phase_ == phase::connecting) {
-    if (timer_.expiry() > now) return;
     on_connect(asio::error::timed_out);  // closes the socket, moves on
     return;
   }
+  const auto now = worker_.loop().now();
   const auto& s = pool_->settings;
   const auto deadline = last_activity_ + (waiting_on_server_ ? s.server_timeout : s.client_timeout);
   if (now >= deadline) {
@@ -241,6 +238,7 @@ void session::pump(bool upstream) {
       close();  // the receiving side reset or vanished
       return;
     }
+    if (d.held > 0) return;  // flush_held() resumes
     if (d.eof) {
       d.done = true;
       if (up_.done && down_.done) {
@@ -263,8 +261,9 @@ void session::pump(bool upstream) {
         // A full buffer means a bulk transfer: splice from now on.
         if (got == buffer_pool::size) d.bulk = true;
         note_read(got, upstream);
-        if (!relay_buffer(d, out, got)) return;
-        continue;
+        d.held = got;
+        worker_.loop().defer([this, upstream] { flush_held(upstream); });
+        return;
       }
       if (n == 0) {
         d.eof = true;
@@ -298,6 +297,14 @@ void session::pump(bool upstream) {
     close();  // reset by the sending side
     return;
   }
+}
+
+void session::flush_held(bool upstream) {
+  if (phase_ != phase::relaying) return;
+  direction& d = upstream ? up_ : down_;
+  side& out = upstream ? server_side_ : client_;
+  if (!relay_buffer(d, out, std::exchange(d.held, 0))) return;
+  pump(upstream);
 }
 
 bool session::relay_buffer(direction& d, side& out, std::size_t n) {
@@ -336,14 +343,14 @@ bool session::take_pipe(direction& d) {
 }
 
 void session::note_read(std::size_t n, bool upstream) {
-  last_activity_ = std::chrono::steady_clock::now();
+  last_activity_ = worker_.loop().now();
   waiting_on_server_ = upstream;
   // The timer is re-armed lazily when it fires, which is only correct while
   // deadlines move later; with unequal client and server timeouts a switch
   // of direction can pull the deadline in.
   const auto deadline =
       last_activity_ + (upstream ? pool_->settings.server_timeout : pool_->settings.client_timeout);
-  if (deadline < timer_.expiry()) arm_timer(deadline);
+  if (deadline < timer_.deadline()) arm_timer(deadline);
   auto& bytes = upstream ? service_->stats.bytes_in : service_->stats.bytes_out;
   bytes.fetch_add(n, std::memory_order_relaxed);
   auto& server_bytes = upstream ? server_->stats.bytes_in : server_->stats.bytes_out;
@@ -360,11 +367,11 @@ void session::close() {
   if (client_.fd >= 0) ::close(client_.fd);
   client_.fd = -1;
   close_server_socket();
-  timer_.cancel();
+  worker_.loop().cancel(timer_);
   unlink();
-  // The poller batch this may be called from can still hold pointers to our
-  // sides: die only after it.
-  if (self_) asio::post(worker_.io(), [keep = std::move(self_)] {});
+  // The batch of events this may be called from can still hold pointers to
+  // our sides: die only after it.
+  if (self_) worker_.loop().defer([keep = std::move(self_)] {});
 }
 
 }  // namespace lbha::proxy

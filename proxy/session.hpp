@@ -13,14 +13,14 @@
 // it (halt, stop).
 //
 // Readiness: both sockets are plain descriptors in the worker's
-// edge-triggered relay poller. Each side remembers whether it may be read or
+// edge-triggered event loop. Each side remembers whether it may be read or
 // written; a short read or EAGAIN clears the flag and the next edge sets it
 // again, so a drained socket is never read just to learn that it is empty
 // (except after the peer hung up: see side::hung_up).
 //
 // The session keeps itself alive (self_) from start() until close(), which
-// hands that reference to a posted no-op so that the object outlives the
-// poller batch it was closed in; timer handlers hold their own reference.
+// hands that reference to the loop to drop once the batch of events it was
+// closed in is over. Its one timer is a member, cancelled by close().
 //
 // Idle timeouts: while the last byte moved went client -> server the session
 // is waiting on the server and the server timeout applies; otherwise (nothing
@@ -53,7 +53,7 @@ class session : public std::enable_shared_from_this<session>, public session_hoo
   const real_server_state* server() const { return server_.get(); }
 
  private:
-  // One socket and what the poller last told us about it.
+  // One socket and what the loop last told us about it.
   struct side final : ready_handler {
     side(session& s, bool is_server) : owner(s), server(is_server) {}
     void on_ready(std::uint32_t events) override { owner.on_ready(*this, events); }
@@ -70,6 +70,7 @@ class session : public std::enable_shared_from_this<session>, public session_hoo
   struct direction {
     splice_pipe pipe;
     std::size_t in_pipe = 0;
+    std::size_t held = 0;  // received into `buffer`, sent when the batch ends
     bool eof = false;
     bool done = false;
     bool bulk = false;  // splice from the socket instead of receiving into `buffer`
@@ -83,9 +84,10 @@ class session : public std::enable_shared_from_this<session>, public session_hoo
   void close_server_socket();
   void note_read(std::size_t n, bool upstream);
   boost::system::error_code connect_result();
-  void arm_timer(std::chrono::steady_clock::time_point at);
-  void on_timer(const boost::system::error_code& ec);
+  void arm_timer(time_point at);
+  void on_timer();
   void pump(bool upstream);
+  void flush_held(bool upstream);
   bool take_pipe(direction& d);
   // Sends `n` buffered bytes of `d` to `out`, parking what it cannot take in
   // the pipe; false when the session was closed.
@@ -95,7 +97,7 @@ class session : public std::enable_shared_from_this<session>, public session_hoo
   worker& worker_;
   side client_{*this, false};
   side server_side_{*this, true};
-  asio::steady_timer timer_;
+  timer timer_{[this] { on_timer(); }};
   std::shared_ptr<session> self_;
   std::shared_ptr<virtual_service_state> service_;
   std::shared_ptr<const pool> pool_;
@@ -109,7 +111,7 @@ class session : public std::enable_shared_from_this<session>, public session_hoo
   direction down_;  // server -> client
   phase phase_ = phase::connecting;
   bool waiting_on_server_ = false;
-  std::chrono::steady_clock::time_point last_activity_;
+  time_point last_activity_;
 };
 
 }  // namespace lbha::proxy

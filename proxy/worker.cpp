@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <sstream>
 
 #include "common/logging.hpp"
 #include "proxy/session.hpp"
@@ -45,89 +47,43 @@ void pipe_pool::give(splice_pipe p, bool empty) {
   ::close(p.write_end);
 }
 
-relay_poller::relay_poller(asio::io_context& io) : epoll_(io) {
-  const int fd = ::epoll_create1(EPOLL_CLOEXEC);
-  if (fd < 0) {
-    throw boost::system::system_error(errno, boost::system::system_category(), "epoll_create1");
-  }
-  epoll_.assign(fd);
-}
-
-relay_poller::~relay_poller() { close(); }
-
-bool relay_poller::watch(int fd, ready_handler* handler) {
-  ::epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-  ev.data.ptr = handler;
-  return ::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_ADD, fd, &ev) == 0;
-}
-
-void relay_poller::start() { wait(); }
-
-void relay_poller::close() {
-  boost::system::error_code ignored;
-  epoll_.close(ignored);
-}
-
-void relay_poller::wait() {
-  epoll_.async_wait(asio::posix::descriptor_base::wait_read, [this](boost::system::error_code ec) {
-    if (ec) return;  // closed
-    dispatch();
-    wait();
-  });
-}
-
-void relay_poller::dispatch() {
-  // Until the set is drained, but a bounded number of rounds, so that timers
-  // and posted work are not starved under load.
-  for (int round = 0; round < 4; ++round) {
-    const int n =
-        ::epoll_wait(epoll_.native_handle(), events_.data(), static_cast<int>(events_.size()), 0);
-    for (int i = 0; i < n; ++i) {
-      static_cast<ready_handler*>(events_[i].data.ptr)->on_ready(events_[i].events);
-    }
-    if (n < static_cast<int>(events_.size())) return;
-  }
-}
-
 listener::listener(worker& w, std::shared_ptr<virtual_service_state> service,
                    asio::ip::tcp::endpoint at)
-    : worker_(w), service_(std::move(service)), at_(at), acceptor_(w.io()), backoff_(w.io()) {}
+    : worker_(w), service_(std::move(service)), at_(at) {}
+
+listener::~listener() { close(); }
 
 std::optional<std::string> listener::open() {
-  boost::system::error_code ec;
-  acceptor_.open(at_.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) {
-    const int one = 1;
-    const int fd = acceptor_.native_handle();
-    // SO_REUSEPORT: one acceptor per worker on the same VIP:port.
-    // IP_FREEBIND: listen on a VIP that heartbeatd has not (yet) put on this node.
-    if (::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
-        ::setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof one) != 0) {
-      ec.assign(errno, boost::system::system_category());
-    }
-    if (!ec && at_.address().is_v6()) {
-      ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    }
-  }
-  if (!ec) acceptor_.bind(at_, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    acceptor_.close();
+  const auto fail = [this](const char* step) {
+    const int error = errno;
+    close();
     std::ostringstream where;
     where << at_;
-    return "cannot listen on " + where.str() + ": " + ec.message();
+    return "cannot listen on " + where.str() + ": " + step + ": " + std::strerror(error);
+  };
+  fd_ = ::socket(at_.address().is_v4() ? AF_INET : AF_INET6,
+                 SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) return fail("socket");
+  const int one = 1;
+  // SO_REUSEPORT: one listening socket per worker on the same VIP:port.
+  // IP_FREEBIND: listen on a VIP that heartbeatd has not (yet) put on this node.
+  // TCP_NODELAY: accepted sockets inherit it, one setsockopt per connection saved.
+  if (::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      ::setsockopt(fd_, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+      ::setsockopt(fd_, SOL_IP, IP_FREEBIND, &one, sizeof one) != 0 ||
+      ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
+      (at_.address().is_v6() &&
+       ::setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0)) {
+    return fail("setsockopt");
   }
+  if (::bind(fd_, at_.data(), static_cast<socklen_t>(at_.size())) != 0) return fail("bind");
+  if (::listen(fd_, SOMAXCONN) != 0) return fail("listen");
   return std::nullopt;
 }
 
 void listener::start() {
-  boost::system::error_code ec;
-  acceptor_.native_non_blocking(true, ec);
-  if (ec || !worker_.poller().watch(acceptor_.native_handle(), this)) {
-    get_logger("proxy")->error("cannot watch listener on {}: {}", at_.port(),
-                               ec ? ec.message() : std::strerror(errno));
+  if (!worker_.loop().watch(fd_, this)) {
+    get_logger("proxy")->error("cannot watch listener on {}: {}", at_.port(), std::strerror(errno));
     return;
   }
   // Connections queued before the watch produce no edge: look now.
@@ -135,40 +91,36 @@ void listener::start() {
 }
 
 void listener::close() {
-  boost::system::error_code ignored;
-  acceptor_.close(ignored);
-  backoff_.cancel();
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  backoff_.unlink();
 }
 
 void listener::on_ready(std::uint32_t) { do_accept(); }
 
 void listener::do_accept() {
-  if (!acceptor_.is_open()) return;
-  const int fd = acceptor_.native_handle();
+  if (fd_ < 0) return;
   // A bounded batch per turn; the rest after other handlers have run.
   for (int i = 0; i < 64; ++i) {
     asio::ip::tcp::endpoint peer;
     socklen_t len = static_cast<socklen_t>(peer.capacity());
-    const int client = ::accept4(fd, peer.data(), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    const int client = ::accept4(fd_, peer.data(), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (client < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
       // Out of descriptors or memory: back off briefly rather than spin. The
       // queue is not drained, so no new edge may come: retry on the timer.
       get_logger("proxy")->warn("accept on {}: {}", at_.port(), std::strerror(errno));
-      backoff_.expires_after(std::chrono::milliseconds(20));
-      backoff_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-        if (!ec) self->do_accept();
-      });
+      worker_.loop().schedule(backoff_, worker_.loop().now() + std::chrono::milliseconds(20));
       return;
     }
     peer.resize(len);
     worker_.assign(client, peer, service_, at_.port());
   }
-  if (accept_posted_) return;
-  accept_posted_ = true;
-  asio::post(worker_.io(), [self = shared_from_this()] {
-    self->accept_posted_ = false;
+  if (accept_deferred_) return;
+  accept_deferred_ = true;
+  worker_.loop().defer([self = shared_from_this()] {
+    self->accept_deferred_ = false;
     self->do_accept();
   });
 }
@@ -203,16 +155,14 @@ void worker::assign(int fd, const asio::ip::tcp::endpoint& peer,
     int fd;
   };
   auto owned = std::make_shared<owned_fd>(fd);
-  asio::post(target->io_, [target, owned, peer, service, vip_port] {
+  target->loop_.post([target, owned, peer, service, vip_port] {
     const int taken = std::exchange(owned->fd, -1);
     std::make_shared<session>(*target, taken, peer, service, vip_port)->start();
   });
 }
 
 void worker::start() {
-  poller_.start();
-  guard_.emplace(io_.get_executor());
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] { loop_.run(); });
 }
 
 worker::worker(data_plane_context context) : context_(context) {}
@@ -223,7 +173,6 @@ worker::~worker() {
 }
 
 void worker::close_all() {
-  poller_.close();
   for (auto& [at, l] : listeners_) l->close();
   listeners_.clear();
   // close() may drop the last reference elsewhere; collect first.
@@ -242,9 +191,9 @@ void worker::close_sessions_of(const real_server_state* server) {
 
 void worker::stop() {
   if (!thread_.joinable()) return;
-  asio::post(io_, [this] {
+  loop_.post([this] {
     close_all();
-    guard_.reset();
+    loop_.stop();
   });
   thread_.join();
 }

@@ -1,25 +1,15 @@
-// One data-plane thread: an io_context, the listeners it accepts on, the
-// sessions it relays, a poller for their sockets and a pool of spare pipes
-// for splice(2).
+// One data-plane thread: its event loop, the listeners it accepts on, the
+// sessions it relays and pools of spare pipes (for splice(2)) and buffers.
 //
 // Lifecycle and concurrency: the engine creates N workers, each running its
-// own io_context on its own thread (no strand, no lock on the data path).
-// Every worker binds its own acceptor for every VIP:port with SO_REUSEPORT, so
-// the kernel spreads new connections over the threads. Listeners, sessions and
-// pipes belong to their worker and are touched only on its thread; the engine
-// changes them by posting work to the worker (run_on). Sessions link
-// themselves into the worker's intrusive list so halt and stop can close them.
-//
-// Why a poller of our own: Asio 1.74 learns that a socket is drained only
-// from a failed read, so every relayed message costs a read that returns
-// EAGAIN (or, waiting for readiness instead, an epoll_ctl). The relay
-// poller is an edge-triggered epoll set, itself waited on through the
-// io_context: a short read tells the session the socket is drained, the next
-// edge that it has more, and a batch of events costs one wait however many
-// sockets it covers. Timers and posted work stay with Asio.
+// own event_loop on its own thread (no strand, no lock on the data path).
+// Every worker binds its own listening socket for every VIP:port with
+// SO_REUSEPORT, so the kernel spreads new connections over the threads.
+// Listeners, sessions and pipes belong to their worker and are touched only
+// on its thread; the engine changes them through call(), which runs work on
+// the worker's thread and waits for it. Sessions link themselves into the
+// worker's intrusive list so halt and stop can close them.
 #pragma once
-
-#include <sys/epoll.h>
 
 #include <array>
 #include <atomic>
@@ -34,6 +24,8 @@
 #include <vector>
 
 #include "common/asio.hpp"
+#include "common/run_posted.hpp"
+#include "proxy/event_loop.hpp"
 #include "proxy/service_state.hpp"
 #include "proxy/stick_table.hpp"
 
@@ -84,37 +76,6 @@ class buffer_pool {
   std::vector<std::unique_ptr<char[]>> spare_;
 };
 
-// Called by the relay poller when a watched descriptor reports events.
-class ready_handler {
- public:
-  virtual void on_ready(std::uint32_t events) = 0;
-
- protected:
-  ~ready_handler() = default;
-};
-
-// An edge-triggered epoll set for one worker's listeners and relayed sockets.
-// A descriptor leaves it when it is closed (they are never duplicated).
-// Handlers run on the worker's thread; a handler may close its own
-// descriptor but must stay alive until the batch it is called from ends.
-class relay_poller {
- public:
-  explicit relay_poller(asio::io_context& io);
-  ~relay_poller();
-
-  // Watches `fd` for input, output and hang-up; false (errno set) on failure.
-  bool watch(int fd, ready_handler* handler);
-  void start();
-  void close();
-
- private:
-  void wait();
-  void dispatch();
-
-  asio::posix::stream_descriptor epoll_;
-  std::array<::epoll_event, 256> events_{};
-};
-
 // What every worker shares with the engine.
 struct data_plane_context {
   stick_table* table = nullptr;
@@ -125,10 +86,12 @@ struct data_plane_context {
 };
 
 // Accepts on one VIP:port for one worker: accept4(2) until the queue is
-// drained each time the poller reports it readable.
+// drained each time the loop reports it readable. Owned by its worker's
+// listener map; closed and dropped there on the worker's thread.
 class listener : public std::enable_shared_from_this<listener>, public ready_handler {
  public:
   listener(worker& w, std::shared_ptr<virtual_service_state> service, asio::ip::tcp::endpoint at);
+  ~listener();
 
   // Opens, binds (IP_FREEBIND, SO_REUSEPORT) and listens; an error message on failure.
   std::optional<std::string> open();
@@ -145,9 +108,9 @@ class listener : public std::enable_shared_from_this<listener>, public ready_han
   worker& worker_;
   std::shared_ptr<virtual_service_state> service_;
   asio::ip::tcp::endpoint at_;
-  asio::ip::tcp::acceptor acceptor_;
-  asio::steady_timer backoff_;
-  bool accept_posted_ = false;
+  int fd_ = -1;
+  timer backoff_{[this] { do_accept(); }};
+  bool accept_deferred_ = false;
 };
 
 class worker {
@@ -156,13 +119,20 @@ class worker {
   ~worker();
 
   void start();
-  // Closes listeners and sessions, lets the io_context drain, joins the thread.
+  // Closes listeners and sessions, ends the loop, joins the thread.
   void stop();
 
-  asio::io_context& io() { return io_; }
+  // Runs `fn` on the worker's thread and waits for its result; from any
+  // other thread, while the worker runs.
+  template <typename F>
+  auto call(F fn) -> decltype(fn()) {
+    return run_posted([this](std::function<void()> task) { loop_.post(std::move(task)); },
+                      std::move(fn));
+  }
+
+  event_loop& loop() { return loop_; }
   const data_plane_context& context() const { return context_; }
   pipe_pool& pipes() { return pipes_; }
-  relay_poller& poller() { return poller_; }
   buffer_pool& buffers() { return buffers_; }
   session_list& sessions() { return sessions_; }
   // Listeners by VIP endpoint; on this worker's thread only.
@@ -185,16 +155,14 @@ class worker {
   void close_all();
 
  private:
-  // Declared so that the io_context is destroyed after the listeners (their
-  // acceptors use it) and before the pipes and the session list (handlers it
-  // still holds end sessions, which give their pipes back).
+  // Declared so that the loop is destroyed after the listeners (their
+  // timers are in its queue) and before the pipes and the session list (work
+  // it still holds ends sessions, which give their pipes back).
   data_plane_context context_;
   pipe_pool pipes_;
   buffer_pool buffers_;
   session_list sessions_;
-  asio::io_context io_{1};
-  relay_poller poller_{io_};
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
+  event_loop loop_;
   std::thread thread_;
   std::atomic<std::size_t> load_{0};
   std::map<asio::ip::tcp::endpoint, std::shared_ptr<listener>> listeners_;
