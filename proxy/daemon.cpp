@@ -30,7 +30,7 @@ std::optional<std::string> load_cluster(const std::filesystem::path& file, v1::C
   return std::nullopt;
 }
 
-int run_daemon(const daemon_options& options) {
+int run_daemon(const daemon_options& options, worker_scheduling scheduling) {
   auto log = get_logger("proxyd");
   proxyd_inputs inputs;
   if (auto error = load_inputs(options, inputs)) {
@@ -47,7 +47,7 @@ int run_daemon(const daemon_options& options) {
   steady_clock clock;
   engine data_plane(control, clock,
                     engine_options{settings.threads(), settings.stick_table_size(),
-                                   settings.source_address()});
+                                   settings.source_address(), scheduling});
   if (auto error = data_plane.start(cluster)) {
     log->critical("{}", *error);
     return 1;

@@ -16,6 +16,7 @@
 
 #include "common/daemon_options.hpp"
 #include "lbha/v1/config.pb.h"
+#include "proxy/worker.hpp"
 
 namespace lbha::proxy {
 
@@ -36,6 +37,7 @@ std::optional<std::string> load_cluster(const std::filesystem::path& file, v1::C
 inline constexpr std::chrono::milliseconds grpc_shutdown_grace{500};
 
 // Runs the daemon; the process exit code.
-int run_daemon(const daemon_options& options);
+int run_daemon(const daemon_options& options,
+               worker_scheduling scheduling = worker_scheduling::batch);
 
 }  // namespace lbha::proxy

@@ -48,7 +48,7 @@ std::optional<std::string> engine::start(const v1::ClusterConfig& config) {
   if (!options_.source_address.empty() && !source_address_) {
     return "proxy.source_address: '" + options_.source_address + "' is not an IP address";
   }
-  data_plane_context context{table_.get(), source_address_, &workers_};
+  data_plane_context context{table_.get(), source_address_, &workers_, options_.scheduling};
   for (std::size_t i = 0; i < options_.threads; ++i) {
     workers_.push_back(std::make_unique<worker>(context));
     workers_.back()->start();

@@ -37,6 +37,7 @@ struct engine_options {
   std::size_t threads = 1;
   std::size_t stick_table_size = 1'000'000;
   std::string source_address;  // "" = the kernel chooses
+  worker_scheduling scheduling = worker_scheduling::batch;
 };
 
 class engine {

@@ -1,6 +1,7 @@
 #include "proxy/worker.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -162,7 +163,18 @@ void worker::assign(int fd, const asio::ip::tcp::endpoint& peer,
 }
 
 void worker::start() {
-  thread_ = std::thread([this] { loop_.run(); });
+  thread_ = std::thread([this] {
+    if (context_.scheduling == worker_scheduling::batch) {
+      // This thread only (pid 0 = the caller); the nice level is kept. No
+      // privilege is needed to leave SCHED_OTHER for SCHED_BATCH.
+      const ::sched_param normal{};
+      if (::sched_setscheduler(0, SCHED_BATCH, &normal) != 0) {
+        get_logger("proxy")->warn("cannot run a worker under SCHED_BATCH: {}",
+                                  std::strerror(errno));
+      }
+    }
+    loop_.run();
+  });
 }
 
 worker::worker(data_plane_context context) : context_(context) {}
