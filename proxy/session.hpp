@@ -4,9 +4,10 @@
 // table, then balancer), connects with the connect timeout and, on failure,
 // tries up to two other servers; with none left it uses the fallback server
 // or closes the client at once. Then both directions are relayed: first with
-// recv(2) into a pooled 16 KiB buffer and a direct send, and once a read
-// fills the buffer, with splice(2) through a pooled pipe (zero copy in the
-// kernel). Bytes a send could not take wait in the same pipe. A direction
+// recv(2) into a pooled 16 KiB buffer, sent once the loop's batch of events
+// is over (flush_held, deferred: the receiver is woken once per batch, not
+// once per message), and once a read fills the buffer, with splice(2)
+// through a pooled pipe (zero copy in the kernel). Bytes a send could not take wait in the same pipe. A direction
 // that reads end-of-stream shuts down the write side of the other socket once
 // its pipe is flushed (half-close); the session ends when both directions are
 // done, on an error or reset, on the idle timeout, or when the engine closes
@@ -20,7 +21,8 @@
 //
 // The session keeps itself alive (self_) from start() until close(), which
 // hands that reference to the loop to drop once the batch of events it was
-// closed in is over. Its one timer is a member, cancelled by close().
+// closed in is over; a flush deferred before that runs first and finds the
+// session closed. Its one timer is a member, cancelled by close().
 //
 // Idle timeouts: while the last byte moved went client -> server the session
 // is waiting on the server and the server timeout applies; otherwise (nothing
