@@ -250,40 +250,32 @@ void session::pump(bool upstream) {
       return;
     }
     if (!in.readable) return;  // the next EPOLLIN edge resumes
-    if (!d.bulk) {
+    // Small transfers are received into the buffer; bulk ones spliced into the pipe.
+    const bool spliced = d.bulk;
+    ssize_t n;
+    if (spliced) {
+      if (!take_pipe(d)) return;
+      n = ::splice(in.fd, nullptr, d.pipe.write_end, nullptr, splice_chunk,
+                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    } else {
       if (!d.buffer) d.buffer = worker_.buffers().take();
-      const ssize_t n = ::recv(in.fd, d.buffer.get(), buffer_pool::size, MSG_DONTWAIT);
-      if (n > 0) {
-        const auto got = static_cast<std::size_t>(n);
-        // A short read emptied the socket: wait for the next edge rather
-        // than read again only to be told EAGAIN.
-        if (got < buffer_pool::size && !in.hung_up) in.readable = false;
-        // A full buffer means a bulk transfer: splice from now on.
-        if (got == buffer_pool::size) d.bulk = true;
-        note_read(got, upstream);
-        d.held = got;
-        worker_.loop().defer([this, upstream] { flush_held(upstream); });
-        return;
-      }
-      if (n == 0) {
-        d.eof = true;
+      n = ::recv(in.fd, d.buffer.get(), buffer_pool::size, MSG_DONTWAIT);
+    }
+    if (n > 0) {
+      const auto got = static_cast<std::size_t>(n);
+      note_read(got, upstream);
+      if (spliced) {
+        d.in_pipe = got;
         continue;
       }
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) {
-        in.readable = false;
-        return;
-      }
-      close();  // reset by the sending side
+      // A short read emptied the socket: wait for the next edge rather
+      // than read again only to be told EAGAIN.
+      if (got < buffer_pool::size && !in.hung_up) in.readable = false;
+      // A full buffer means a bulk transfer: splice from now on.
+      if (got == buffer_pool::size) d.bulk = true;
+      d.held = got;
+      worker_.loop().defer([this, upstream] { flush_held(upstream); });
       return;
-    }
-    if (!take_pipe(d)) return;
-    const ssize_t n = ::splice(in.fd, nullptr, d.pipe.write_end, nullptr, splice_chunk,
-                               SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-    if (n > 0) {
-      d.in_pipe = static_cast<std::size_t>(n);
-      note_read(d.in_pipe, upstream);
-      continue;
     }
     if (n == 0) {
       d.eof = true;
