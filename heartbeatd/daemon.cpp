@@ -250,12 +250,12 @@ void heartbeat_daemon::handle_datagram(const std::uint8_t* data, std::size_t siz
     logger()->debug("dropped heartbeat from {}: {}", from.address().to_string(), to_string(reason));
   };
   if (!m) {
-    drop(static_cast<errc>(m.error().value()));
+    drop(static_cast<errc>(m.error().code().value()));
     return;
   }
   if (m.value().node_id == id_.node_id) return drop(errc::own_node);
   if (auto r = replay_.check(m.value(), wall_ms()); !r)
-    return drop(static_cast<errc>(r.error().value()));
+    return drop(static_cast<errc>(r.error().code().value()));
   std::size_t path = peers_.size();
   for (std::size_t p = 0; p < peers_.size(); ++p)
     if (peers_[p].address() == from.address()) path = p;

@@ -58,7 +58,7 @@ result<void> vip_addresses::add(const ip_address& vip) { return change(vip, true
 
 result<void> vip_addresses::remove(const ip_address& vip) {
   auto r = change(vip, false);
-  if (!r && r.error().value() == EADDRNOTAVAIL) return success();  // already gone
+  if (!r && r.error().code().value() == EADDRNOTAVAIL) return success();  // already gone
   return r;
 }
 

@@ -15,7 +15,7 @@ message from(std::uint32_t node, std::uint64_t seq, std::uint64_t ts = now) {
   return m;
 }
 
-std::error_code error_of(result<void> r) { return r ? std::error_code{} : r.error(); }
+std::error_code error_of(result<void> r) { return r ? std::error_code{} : r.error().code(); }
 
 TEST(anti_replay, accepts_increasing_sequences) {
   anti_replay f;
