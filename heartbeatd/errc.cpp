@@ -28,6 +28,10 @@ std::string_view to_string(errc e) {
       return "replayed";
     case errc::own_node:
       return "own_node";
+    case errc::no_live_peer:
+      return "no_live_peer";
+    case errc::restart_required:
+      return "restart_required";
   }
   return "unknown";
 }

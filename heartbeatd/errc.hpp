@@ -1,7 +1,8 @@
-// Why a heartbeat datagram was dropped. Every reason has its own counter
-// (GetStatus shows them), so an operator can tell a misconfigured peer (wrong
-// cluster, unknown key) from an attack (bad HMAC, replayed) from a flaky path
-// (truncated).
+// heartbeatd's errors. The first errc_count are why a heartbeat datagram was
+// dropped: every such reason has its own counter (GetStatus shows them), so an
+// operator can tell a misconfigured peer (wrong cluster, unknown key) from an
+// attack (bad HMAC, replayed) from a flaky path (truncated). The rest are the
+// daemon's refusals (make-passive, reload).
 #pragma once
 
 #include <array>
@@ -23,11 +24,15 @@ enum class errc {
   stale,          // timestamp outside the accepted window
   replayed,       // sequence already seen (or too old) from that sender
   own_node,       // carries our own node id: a reflection or a misconfigured peer
+  // Not wire drops:
+  no_live_peer = 100,  // make-passive with no live peer ready to take over
+  restart_required,    // a reload changes what only a restart applies
 };
 
+// The wire drop reasons: errc 1..errc_count.
 inline constexpr std::size_t errc_count = 11;
 
-// Index 0..errc_count-1 for counter arrays.
+// Index 0..errc_count-1 for counter arrays (wire drop reasons only).
 constexpr std::size_t index_of(errc e) { return static_cast<std::size_t>(e) - 1; }
 
 // snake_case name, used as the counter's key in GetStatus and in logs.

@@ -10,6 +10,14 @@ namespace v1 = lbha::v1;
 ha_service::ha_service(asio::io_context& io, heartbeat_daemon& daemon, loader load)
     : io_(io), daemon_(daemon), load_(std::move(load)) {}
 
+ha_service::ha_service(asio::io_context& io, heartbeat_daemon& daemon, legacy_loader load)
+    : ha_service(io, daemon, [load = std::move(load)]() -> result<daemon_inputs> {
+        daemon_inputs in;
+        std::string message;
+        if (!load(in, message)) return error(std::errc::invalid_argument, message);
+        return in;
+      }) {}
+
 grpc::Status ha_service::GetStatus(grpc::ServerContext*, const v1::HaStatusRequest*,
                                    v1::HaStatus* out) {
   *out = run_on(io_, [this] { return daemon_.status(); });
@@ -63,25 +71,23 @@ grpc::Status ha_service::MakeActive(grpc::ServerContext*, const v1::MakeActiveRe
 
 grpc::Status ha_service::MakePassive(grpc::ServerContext*, const v1::MakePassiveRequest*,
                                      v1::HaResult* out) {
-  std::string message;
-  const bool ok = run_on(io_, [&] { return daemon_.make_passive(message); });
-  out->set_ok(ok);
-  out->set_message(ok ? "passive" : message);
+  auto r = run_on(io_, [this] { return daemon_.make_passive(); });
+  out->set_ok(static_cast<bool>(r));
+  out->set_message(r ? "passive" : r.error().message());
   return grpc::Status::OK;
 }
 
 grpc::Status ha_service::Reload(grpc::ServerContext*, const v1::HaReloadRequest*,
                                 v1::HaResult* out) {
-  daemon_inputs in;
-  std::string message;
-  if (!load_(in, message)) {
+  auto in = load_();
+  if (!in) {
     out->set_ok(false);
-    out->set_message(message);
+    out->set_message(in.error().message());
     return grpc::Status::OK;
   }
-  const bool ok = run_on(io_, [&] { return daemon_.reload(std::move(in), message); });
-  out->set_ok(ok);
-  out->set_message(message);
+  auto r = run_on(io_, [&] { return daemon_.reload(std::move(in).value()); });
+  out->set_ok(static_cast<bool>(r));
+  out->set_message(r ? r.value() : r.error().message());
   return grpc::Status::OK;
 }
 

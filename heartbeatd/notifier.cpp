@@ -13,7 +13,7 @@ namespace lbha::heartbeat {
 
 notifier::~notifier() { reap(); }
 
-pid_t notifier::notify(role r, const std::vector<std::string>& vips) {
+result<pid_t> notifier::notify(role r, const std::vector<std::string>& vips) {
   const std::string& script = r == role::active    ? hooks_.on_active
                               : r == role::passive ? hooks_.on_passive
                               : r == role::fault   ? hooks_.on_fault
@@ -26,11 +26,8 @@ pid_t notifier::notify(role r, const std::vector<std::string>& vips) {
   argv.push_back(nullptr);
   pid_t pid = 0;
   if (int err = ::posix_spawn(&pid, script.c_str(), nullptr, nullptr, argv.data(), environ);
-      err != 0) {
-    get_logger("heartbeatd")
-        ->error("notify hook {} could not start: {}", script, std::generic_category().message(err));
-    return 0;
-  }
+      err != 0)
+    return errno_error(err, script + " could not start");
   children_.push_back(pid);
   return pid;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/result.hpp"
 #include "heartbeatd/wire.hpp"
 
 namespace lbha::heartbeat {
@@ -25,8 +26,9 @@ class notifier {
   ~notifier();
 
   void set_hooks(hooks h) { hooks_ = std::move(h); }
-  // Starts the hook for `r` (none configured: nothing). Returns the child's pid or 0.
-  pid_t notify(role r, const std::vector<std::string>& vips);
+  // Starts the hook for `r`: the child's pid, 0 when none is configured, or why it
+  // could not start.
+  result<pid_t> notify(role r, const std::vector<std::string>& vips);
   // Collects finished hooks; call periodically.
   void reap();
   std::size_t running() const { return children_.size(); }

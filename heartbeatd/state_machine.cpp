@@ -46,9 +46,34 @@ peer_status state_machine::peer() const {
   s.alive = peer_alive();
   s.last = peer_;
   const auto now = clock_.now();
-  for (const auto& t : path_heard_)
+  for (const auto& t : path_heard_) {
     s.path_age.push_back(t ? std::optional<clock::duration>(now - *t) : std::nullopt);
+    s.path_alive.push_back(t && now - *t < settings_.deadtime);
+  }
   return s;
+}
+
+std::optional<clock::time_point> state_machine::next_deadline() const {
+  const auto now = clock_.now();
+  std::optional<clock::time_point> next;
+  auto consider = [&](clock::time_point t) {
+    if (t > now && (!next || t < *next)) next = t;
+  };
+  if (role_ == role::init) consider(started_ + settings_.initdead);
+  const auto heard = last_heard();
+  const bool alive = peer_alive();
+  if (alive) {
+    consider(*heard + settings_.deadtime);
+    if (!warned_late_) consider(*heard + settings_.warntime);
+  }
+  const bool resting = role_ == role::passive || role_ == role::fault;
+  if (resting && settings_.arp_probe && !probing_ && !probe_clear_) {
+    if (alive && settings_.probe_lead.count() > 0)
+      consider(std::max(*heard + settings_.deadtime - settings_.probe_lead, next_probe_));
+    if (!alive) consider(next_probe_);  // a probe retry after a defended probe
+  }
+  if (role_ == role::active && reannounce_) consider(reannounce_since_ + settings_.deadtime);
+  return next;
 }
 
 actions state_machine::tick() {
@@ -59,7 +84,7 @@ actions state_machine::tick() {
   if (yield_ && now - yield_since_ > 2 * settings_.deadtime) yield_ = false;
   if (peer_alive()) {
     auto newest = *std::max_element(path_heard_.begin(), path_heard_.end());
-    if (newest && now - *newest > settings_.warntime && !warned_late_) {
+    if (newest && now - *newest >= settings_.warntime && !warned_late_) {
       warned_late_ = true;
       out.push_back({action_kind::warn_late});
     }

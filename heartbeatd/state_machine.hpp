@@ -82,6 +82,7 @@ struct peer_status {
   bool alive = false;                                    // heard on some path within deadtime
   message last;                                          // the last accepted heartbeat
   std::vector<std::optional<clock::duration>> path_age;  // per path, unset = never heard
+  std::vector<bool> path_alive;                          // per path: heard within deadtime
 };
 
 class state_machine {
@@ -90,8 +91,15 @@ class state_machine {
 
   // Enters init; removes VIPs a previous run may have left.
   actions start();
-  // Timers: initdead, deadtime, warntime, request timeouts. Call every interval.
+  // Timers: initdead, deadtime, warntime, request timeouts. Call every interval, and
+  // at next_deadline().
   actions tick();
+  // The next moment a decision falls due on time alone, sooner than the caller's
+  // next interval tick may come: initdead in init, the peer's deadtime expiring,
+  // the early probe (deadtime - probe_lead), a probe retry, warntime, a winner's
+  // re-announcement. Unset when nothing is pending. The daemon arms one timer on
+  // it after every event, so a takeover does not wait for the next interval.
+  std::optional<clock::time_point> next_deadline() const;
   actions on_heartbeat(std::size_t path, const message& m);
   actions on_ping(bool reachable);
   actions on_proxy_ready(bool ready);

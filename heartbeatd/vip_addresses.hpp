@@ -1,4 +1,7 @@
-// VIP addresses on the interface, through rtnetlink (libmnl).
+// VIP addresses on the interface, through rtnetlink (libmnl): the netlink
+// seam of heartbeatd. address_table is what the vip_installer needs;
+// vip_addresses is the real one, the test double lives in
+// tests/heartbeatd/doubles.hpp.
 //
 // IPv4 VIPs are added as /32 and IPv6 VIPs as /128 with IFA_F_NODAD, so the
 // address is usable the moment the takeover adds it (no duplicate address
@@ -23,18 +26,26 @@ namespace lbha::heartbeat {
 
 using ip_address = asio::ip::address;
 
-class vip_addresses {
+class address_table {
+ public:
+  virtual ~address_table() = default;
+  virtual result<void> add(const ip_address& vip) = 0;
+  virtual result<void> remove(const ip_address& vip) = 0;
+  virtual int ifindex() const = 0;
+};
+
+class vip_addresses final : public address_table {
  public:
   // Opens a netlink socket for `interface`; fails when the interface does not exist.
   static result<std::unique_ptr<vip_addresses>> open(const std::string& interface);
-  ~vip_addresses();
+  ~vip_addresses() override;
 
-  result<void> add(const ip_address& vip);
-  result<void> remove(const ip_address& vip);
+  result<void> add(const ip_address& vip) override;
+  result<void> remove(const ip_address& vip) override;
   // Every address currently on the interface.
   result<std::vector<ip_address>> list();
 
-  int ifindex() const { return ifindex_; }
+  int ifindex() const override { return ifindex_; }
   const std::string& interface() const { return interface_; }
 
  private:

@@ -1,0 +1,43 @@
+#include "heartbeatd/vip_installer.hpp"
+
+#include <algorithm>
+
+#include "common/logging.hpp"
+
+namespace lbha::heartbeat {
+
+void vip_installer::add() {
+  for (const auto& v : vips_) {
+    if (auto r = table_.add(v); !r)
+      get_logger("heartbeatd")->error("cannot add VIP {}: {}", v.to_string(), r.error().message());
+  }
+  held_ = true;
+}
+
+void vip_installer::remove() {
+  for (const auto& v : vips_) {
+    if (auto r = table_.remove(v); !r)
+      get_logger("heartbeatd")
+          ->error("cannot remove VIP {}: {}", v.to_string(), r.error().message());
+  }
+  held_ = false;
+}
+
+void vip_installer::set_vips(std::vector<ip_address> vips) {
+  if (held_) {
+    for (const auto& v : vips_)
+      if (std::find(vips.begin(), vips.end(), v) == vips.end()) (void)table_.remove(v);
+  }
+  vips_ = std::move(vips);
+  if (held_) add();
+}
+
+bool vip_installer::has_v6() const {
+  return std::any_of(vips_.begin(), vips_.end(), [](const ip_address& a) { return a.is_v6(); });
+}
+
+bool vip_installer::contains(const ip_address& a) const {
+  return std::find(vips_.begin(), vips_.end(), a) != vips_.end();
+}
+
+}  // namespace lbha::heartbeat
