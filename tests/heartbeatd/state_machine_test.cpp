@@ -779,3 +779,86 @@ TEST(state_machine_probe_lead, a_heartbeat_after_the_early_probe_discards_its_re
 
 }  // namespace
 }  // namespace lbha::heartbeat
+
+namespace lbha::heartbeat {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(state_machine_deadline, init_waits_for_initdead) {
+  manual_clock clock;
+  settings cfg;
+  cfg.initdead = 3000ms;
+  state_machine sm(clock, cfg, 0);
+  sm.start();
+  EXPECT_EQ(sm.next_deadline(), clock.now() + 3000ms);
+}
+
+TEST(state_machine_deadline, a_passive_node_wants_the_early_probe_then_deadtime) {
+  manual_clock clock;
+  settings cfg;
+  cfg.node_id = 2;
+  cfg.probe_lead = 32ms;
+  state_machine sm(clock, cfg, 0);
+  sm.start();
+  message peer;
+  peer.node_id = 1;
+  peer.sender_role = role::active;
+  sm.on_heartbeat(0, peer);
+  const auto heard = clock.now();
+  ASSERT_EQ(sm.current_role(), role::passive);
+  EXPECT_EQ(sm.next_deadline(), heard + cfg.warntime);
+  clock.advance(cfg.warntime);
+  sm.tick();  // warned
+  EXPECT_EQ(sm.next_deadline(), heard + cfg.deadtime - cfg.probe_lead);
+  clock.advance(cfg.deadtime - cfg.probe_lead - cfg.warntime);
+  EXPECT_EQ(count(sm.tick(), action_kind::probe_vips), 1);
+  EXPECT_EQ(sm.next_deadline(), heard + cfg.deadtime);  // probing: only deadtime is left
+  sm.on_probe_result(false);
+  clock.advance(cfg.probe_lead);
+  sm.tick();
+  EXPECT_EQ(sm.current_role(), role::active);
+  EXPECT_EQ(sm.next_deadline(), std::nullopt);  // alone and active: nothing falls due
+}
+
+TEST(state_machine_deadline, a_defended_probe_is_retried_a_deadtime_later) {
+  manual_clock clock;
+  settings cfg;
+  cfg.node_id = 2;
+  state_machine sm(clock, cfg, 0);
+  sm.start();
+  message peer;
+  peer.node_id = 1;
+  peer.sender_role = role::active;
+  sm.on_heartbeat(0, peer);
+  clock.advance(cfg.deadtime);
+  EXPECT_EQ(count(sm.tick(), action_kind::probe_vips), 1);
+  sm.on_probe_result(true);
+  EXPECT_EQ(sm.next_deadline(), clock.now() + cfg.deadtime);
+}
+
+TEST(state_machine_deadline, follows_the_newest_path) {
+  manual_clock clock;
+  settings cfg;
+  cfg.node_id = 2;
+  cfg.path_count = 2;
+  cfg.arp_probe = false;
+  state_machine sm(clock, cfg, 0);
+  sm.start();
+  message peer;
+  peer.node_id = 1;
+  peer.sender_role = role::active;
+  sm.on_heartbeat(0, peer);
+  clock.advance(600ms);
+  sm.tick();  // warned about path 0's silence
+  sm.on_heartbeat(1, peer);
+  EXPECT_EQ(sm.next_deadline(), clock.now() + cfg.warntime);
+  auto st = sm.peer();
+  EXPECT_EQ(st.path_alive, (std::vector<bool>{true, true}));
+  clock.advance(500ms);
+  st = sm.peer();
+  EXPECT_EQ(st.path_alive, (std::vector<bool>{false, true}));
+}
+
+}  // namespace
+}  // namespace lbha::heartbeat
