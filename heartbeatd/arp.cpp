@@ -43,9 +43,11 @@ std::array<std::uint8_t, 28> encode_arp(const arp_packet& p) {
   return b;
 }
 
-bool decode_arp(const std::uint8_t* d, std::size_t n, arp_packet& out) {
-  if (n < 28) return false;
-  if (d[0] != 0 || d[1] != 1 || d[2] != 0x08 || d[3] != 0 || d[4] != 6 || d[5] != 4) return false;
+result<arp_packet> decode_arp(const std::uint8_t* d, std::size_t n) {
+  if (n < 28) return error(errc::truncated);
+  if (d[0] != 0 || d[1] != 1 || d[2] != 0x08 || d[3] != 0 || d[4] != 6 || d[5] != 4)
+    return error(errc::malformed);
+  arp_packet out;
   out.op = static_cast<std::uint16_t>(d[6] << 8 | d[7]);
   std::copy(d + 8, d + 14, out.sender_mac.begin());
   asio::ip::address_v4::bytes_type ip;
@@ -54,7 +56,7 @@ bool decode_arp(const std::uint8_t* d, std::size_t n, arp_packet& out) {
   std::copy(d + 18, d + 24, out.target_mac.begin());
   std::copy(d + 24, d + 28, ip.begin());
   out.target_ip = asio::ip::address_v4(ip);
-  return true;
+  return out;
 }
 
 arp_packet gratuitous(const asio::ip::address_v4& vip, const mac_address& mac, bool reply_mode) {
@@ -139,8 +141,9 @@ void arp_socket::do_receive() {
                                                 reinterpret_cast<sockaddr*>(&from), &len);
                          if (n < 0) break;  // EAGAIN: drained
                          if (from.sll_pkttype == PACKET_OUTGOING) continue;
-                         arp_packet p;
-                         if (!decode_arp(buf.data(), static_cast<std::size_t>(n), p)) continue;
+                         auto decoded = decode_arp(buf.data(), static_cast<std::size_t>(n));
+                         if (!decoded) continue;
+                         const arp_packet& p = decoded.value();
                          if (p.sender_mac == mac_) continue;
                          on_packet_(p);
                        }

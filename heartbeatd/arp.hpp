@@ -24,6 +24,7 @@
 
 #include "common/asio.hpp"
 #include "common/result.hpp"
+#include "heartbeatd/errc.hpp"
 
 namespace lbha::heartbeat {
 
@@ -42,9 +43,10 @@ struct arp_packet {
   bool is_announcement() const { return sender_ip == target_ip && !sender_ip.is_unspecified(); }
 };
 
-// 28-byte Ethernet/IPv4 ARP payload. Pure (unit-tested).
+// 28-byte Ethernet/IPv4 ARP payload. Pure (unit-tested). decode_arp: errc::truncated
+// when short, errc::malformed when not Ethernet/IPv4.
 std::array<std::uint8_t, 28> encode_arp(const arp_packet& p);
-bool decode_arp(const std::uint8_t* data, std::size_t size, arp_packet& out);
+result<arp_packet> decode_arp(const std::uint8_t* data, std::size_t size);
 
 // Gratuitous ARP for `vip` from `mac`: request (RFC 5227 announcement) or reply.
 arp_packet gratuitous(const asio::ip::address_v4& vip, const mac_address& mac, bool reply_mode);

@@ -52,10 +52,10 @@ std::vector<std::uint8_t> encode_nd(const nd_message& m) {
   return b;
 }
 
-bool decode_nd(const std::uint8_t* d, std::size_t n, nd_message& out) {
-  if (n < nd_header || d[1] != 0) return false;
-  if (d[0] != 135 && d[0] != 136) return false;
-  out = nd_message{};
+result<nd_message> decode_nd(const std::uint8_t* d, std::size_t n) {
+  if (n < nd_header) return error(errc::truncated);
+  if (d[1] != 0 || (d[0] != 135 && d[0] != 136)) return error(errc::malformed);
+  nd_message out;
   out.type = static_cast<nd_message::kind>(d[0]);
   if (out.type == nd_message::kind::advertisement) {
     out.router = d[4] & flag_router;
@@ -65,13 +65,13 @@ bool decode_nd(const std::uint8_t* d, std::size_t n, nd_message& out) {
   asio::ip::address_v6::bytes_type target;
   std::copy(d + 8, d + 24, target.begin());
   out.target = asio::ip::address_v6(target);
-  if (out.target.is_multicast()) return false;
+  if (out.target.is_multicast()) return error(errc::malformed);
   const std::uint8_t link_option =
       out.type == nd_message::kind::solicitation ? option_source_link : option_target_link;
   for (std::size_t at = nd_header; at < n;) {
-    if (n - at < 2) return false;
+    if (n - at < 2) return error(errc::malformed);
     const std::size_t len = d[at + 1] * 8u;
-    if (len == 0 || len > n - at) return false;  // RFC 4861 4.6: length 0 is invalid
+    if (len == 0 || len > n - at) return error(errc::malformed);  // RFC 4861 4.6: 0 is invalid
     if (d[at] == link_option && len >= 8) {
       mac_address mac;
       std::copy(d + at + 2, d + at + 8, mac.begin());
@@ -83,7 +83,7 @@ bool decode_nd(const std::uint8_t* d, std::size_t n, nd_message& out) {
     }
     at += len;
   }
-  return true;
+  return out;
 }
 
 asio::ip::address_v6 solicited_node(const asio::ip::address_v6& a) {
@@ -256,8 +256,9 @@ void nd_socket::do_receive() {
         }
       }
       if (hop_limit != 255 || ifindex != ifindex_) continue;  // off-link or another interface
-      nd_message m;
-      if (!decode_nd(buf.data(), static_cast<std::size_t>(n), m)) continue;
+      auto decoded = decode_nd(buf.data(), static_cast<std::size_t>(n));
+      if (!decoded) continue;
+      nd_message m = std::move(decoded).value();
       asio::ip::address_v6::bytes_type src;
       std::copy_n(reinterpret_cast<const std::uint8_t*>(&from.sin6_addr), 16, src.begin());
       m.source = asio::ip::address_v6(src);

@@ -27,6 +27,7 @@
 
 #include "common/asio.hpp"
 #include "common/result.hpp"
+#include "heartbeatd/errc.hpp"
 #include "heartbeatd/arp.hpp"
 
 namespace lbha::heartbeat {
@@ -47,9 +48,10 @@ struct nd_message {
 
 // The ICMPv6 message (type, code, checksum 0 for the kernel to fill, body, options).
 std::vector<std::uint8_t> encode_nd(const nd_message& m);
-// Decodes an ICMPv6 NS or NA; `source` is left for the caller. False when malformed
-// (short, wrong code, bad option length, multicast target).
-bool decode_nd(const std::uint8_t* data, std::size_t size, nd_message& out);
+// Decodes an ICMPv6 NS or NA; `source` is left for the caller. errc::truncated when
+// shorter than its fixed part, errc::malformed for a wrong type or code, a bad option
+// length or a multicast target.
+result<nd_message> decode_nd(const std::uint8_t* data, std::size_t size);
 
 // ff02::1:ffXX:XXXX, the solicited-node group of `a`, and its Ethernet address 33:33:ff:XX:XX:XX.
 asio::ip::address_v6 solicited_node(const asio::ip::address_v6& a);

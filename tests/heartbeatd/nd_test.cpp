@@ -36,8 +36,9 @@ TEST(nd, advertisement_defending_a_probe_echoes_the_nonce) {
       2, 1, 0x02, 0, 0, 0, 0, 0x0b,  // target link-layer address
       14, 1, 1, 2, 3, 4, 5, 6};
   EXPECT_EQ(encode_nd(advertisement(vip, mac, nonce)), expected);
-  nd_message back;
-  ASSERT_TRUE(decode_nd(expected.data(), expected.size(), back));
+  auto decoded = decode_nd(expected.data(), expected.size());
+  ASSERT_TRUE(decoded);
+  const nd_message& back = decoded.value();
   EXPECT_EQ(back.type, nd_message::kind::advertisement);
   EXPECT_TRUE(back.override_flag);
   EXPECT_FALSE(back.solicited);
@@ -53,8 +54,9 @@ TEST(nd, decodes_a_kernel_solicited_advertisement) {
       136, 0, 0x12, 0x34, 0x60, 0, 0, 0,  // Solicited + Override
       0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00,
       2, 1, 0x02, 0, 0, 0, 0, 0x0c};
-  nd_message m;
-  ASSERT_TRUE(decode_nd(na.data(), na.size(), m));
+  auto decoded = decode_nd(na.data(), na.size());
+  ASSERT_TRUE(decoded);
+  const nd_message& m = decoded.value();
   EXPECT_TRUE(m.solicited);
   EXPECT_FALSE(m.nonce);
   EXPECT_EQ(m.link_layer, (mac_address{0x02, 0, 0, 0, 0, 0x0c}));
@@ -62,25 +64,24 @@ TEST(nd, decodes_a_kernel_solicited_advertisement) {
 
 TEST(nd, rejects_malformed_messages) {
   auto ok = encode_nd(advertisement(vip, mac, nonce));
-  nd_message m;
-  EXPECT_FALSE(decode_nd(ok.data(), 23, m));  // shorter than the fixed part
+  EXPECT_EQ(decode_nd(ok.data(), 23).error(), errc::truncated);  // shorter than the fixed part
   auto bad = ok;
   bad[1] = 1;  // code must be 0
-  EXPECT_FALSE(decode_nd(bad.data(), bad.size(), m));
+  EXPECT_EQ(decode_nd(bad.data(), bad.size()).error(), errc::malformed);
   bad = ok;
   bad[0] = 134;  // a router advertisement is not ours to read
-  EXPECT_FALSE(decode_nd(bad.data(), bad.size(), m));
+  EXPECT_EQ(decode_nd(bad.data(), bad.size()).error(), errc::malformed);
   bad = ok;
   bad[25] = 0;  // option length 0 (RFC 4861 4.6: discard)
-  EXPECT_FALSE(decode_nd(bad.data(), bad.size(), m));
+  EXPECT_EQ(decode_nd(bad.data(), bad.size()).error(), errc::malformed);
   bad = ok;
   bad[25] = 9;  // option longer than the message
-  EXPECT_FALSE(decode_nd(bad.data(), bad.size(), m));
+  EXPECT_EQ(decode_nd(bad.data(), bad.size()).error(), errc::malformed);
   bad = ok;
   bad[8] = 0xff;  // multicast target
-  EXPECT_FALSE(decode_nd(bad.data(), bad.size(), m));
-  EXPECT_FALSE(decode_nd(ok.data(), ok.size() - 1, m));  // truncated option
-  EXPECT_TRUE(decode_nd(ok.data(), ok.size(), m));
+  EXPECT_EQ(decode_nd(bad.data(), bad.size()).error(), errc::malformed);
+  EXPECT_EQ(decode_nd(ok.data(), ok.size() - 1).error(), errc::malformed);  // truncated option
+  EXPECT_TRUE(decode_nd(ok.data(), ok.size()));
 }
 
 }  // namespace

@@ -23,7 +23,9 @@ namespace lbha::lab {
 namespace {
 
 constexpr const char* bridge_name = "br0";
+constexpr const char* second_bridge_name = "br1";
 constexpr const char* node_interface = "eth0";
+constexpr const char* second_interface = "eth1";
 
 role role_from(const std::string& text) {
   if (text == "lb") return role::lb;
@@ -159,7 +161,17 @@ void lab::build(const lab_options& options) {
                "0", "forward_delay", "0"});
   run_checked({"ip", "-n", switch_netns_, "link", "set", bridge_name, "up"});
 
-  for (int i = 1; i <= options.lb_nodes; ++i) add_node(role::lb, i);
+  if (options.lb_links < 1 || options.lb_links > 2)
+    throw lab_error("lab: lb_links must be 1 or 2 (got " + std::to_string(options.lb_links) + ")");
+  if (options.lb_links == 2) {
+    run_checked({"ip", "-n", switch_netns_, "link", "add", second_bridge_name, "type", "bridge",
+                 "stp_state", "0", "forward_delay", "0"});
+    run_checked({"ip", "-n", switch_netns_, "link", "set", second_bridge_name, "up"});
+  }
+  for (int i = 1; i <= options.lb_nodes; ++i) {
+    add_node(role::lb, i);
+    if (options.lb_links == 2) add_second_link(nodes_.back());
+  }
   for (int i = 1; i <= options.servers; ++i) add_node(role::server, i);
   for (int i = 1; i <= options.clients; ++i) add_node(role::client, i);
   apply_faults();  // an empty table, so `nft list` shows where faults go
@@ -195,6 +207,16 @@ void lab::add_node(role kind, int index) {
   run_checked({"ip", "-n", n.netns, "link", "set", node_interface, "up"});
 }
 
+void lab::add_second_link(node& n) {
+  n.ipv4_b = "198.51.100." + std::to_string(host_octet(n.kind, n.index));
+  const auto port = n.name + "b";
+  run_checked({"ip", "link", "add", second_interface, "netns", n.netns, "type", "veth", "peer",
+               "name", port, "netns", switch_netns_});
+  run_checked({"ip", "-n", switch_netns_, "link", "set", port, "master", second_bridge_name, "up"});
+  run_checked({"ip", "-n", n.netns, "addr", "add", n.ipv4_b + "/24", "dev", second_interface});
+  run_checked({"ip", "-n", n.netns, "link", "set", second_interface, "up"});
+}
+
 std::unique_ptr<lab> lab::attach(const std::filesystem::path& state_file) {
   require_root();
   YAML::Node state;
@@ -218,6 +240,7 @@ std::unique_ptr<lab> lab::attach(const std::filesystem::path& state_file) {
       n.netns = y["netns"].as<std::string>();
       n.ipv4 = y["ipv4"].as<std::string>();
       n.ipv6 = y["ipv6"].as<std::string>("");
+      n.ipv4_b = y["ipv4_b"].as<std::string>("");
       n.dir = y["dir"].as<std::string>();
       l->nodes_.push_back(n);
     }
@@ -256,6 +279,7 @@ void lab::save_state(const std::filesystem::path& state_file) const {
     out << YAML::Key << "netns" << YAML::Value << n.netns;
     out << YAML::Key << "ipv4" << YAML::Value << n.ipv4;
     if (!n.ipv6.empty()) out << YAML::Key << "ipv6" << YAML::Value << n.ipv6;
+    if (!n.ipv4_b.empty()) out << YAML::Key << "ipv4_b" << YAML::Value << n.ipv4_b;
     out << YAML::Key << "dir" << YAML::Value << n.dir.string();
     out << YAML::EndMap;
   }
@@ -440,12 +464,19 @@ void lab::apply_faults() {
   run_checked({"nft", "-f", "-"}, options);
 }
 
-void lab::link_down(std::string_view node) {
-  run_checked({"ip", "-n", switch_netns_, "link", "set", at(node).name, "down"});
+std::string lab::port_of(std::string_view node, int link) const {
+  const auto& n = at(node);
+  if (link == 1) return n.name;
+  if (link == 2 && !n.ipv4_b.empty()) return n.name + "b";
+  throw lab_error("lab node " + n.name + " has no link " + std::to_string(link));
 }
 
-void lab::link_up(std::string_view node) {
-  run_checked({"ip", "-n", switch_netns_, "link", "set", at(node).name, "up"});
+void lab::link_down(std::string_view node, int link) {
+  run_checked({"ip", "-n", switch_netns_, "link", "set", port_of(node, link), "down"});
+}
+
+void lab::link_up(std::string_view node, int link) {
+  run_checked({"ip", "-n", switch_netns_, "link", "set", port_of(node, link), "up"});
 }
 
 void lab::add_address(std::string_view node, const std::string& cidr) {
@@ -468,6 +499,13 @@ lbha::v1::NodeConfig lab::node_config(int lb_index) const {
   config.add_local_addresses(self.ipv4);
   for (const node* peer : of_role(role::lb)) {
     if (peer->name != self.name) config.add_peer_addresses(peer->ipv4);
+  }
+  if (!self.ipv4_b.empty()) {  // the second heartbeat path, eth1 <-> eth1
+    config.add_local_addresses(self.ipv4_b);
+    for (const node* peer : of_role(role::lb)) {
+      if (peer->name != self.name && !peer->ipv4_b.empty())
+        config.add_peer_addresses(peer->ipv4_b);
+    }
   }
   config.set_priority(static_cast<std::uint32_t>(std::max(1, 200 - 10 * (lb_index - 1))));
   auto* dirs = config.mutable_directories();

@@ -21,6 +21,11 @@
 // are vip(i) = 192.0.2.(100+i). With ipv6 on, node 192.0.2.X also has
 // 2001:db8::X/64.
 //
+// With lb_links = 2 every LB node also has eth1 on a second bridge (br1, port
+// "<name>b" in the switch), 198.51.100.(10+i)/24: a second heartbeat path
+// (node_config lists it as a second local and peer address). Faults match the
+// first bridge's ports only; link_down(node, 2) cuts the second link.
+//
 // Not thread-safe: one test thread drives a lab. Several labs (in one process
 // or many) run side by side.
 #pragma once
@@ -51,6 +56,7 @@ struct node {
   std::string netns;          // "<prefix>-lb1"
   std::string ipv4;           // "192.0.2.11"
   std::string ipv6;           // "2001:db8::11" when the lab has IPv6, else empty
+  std::string ipv4_b;         // "198.51.100.11" on eth1 with lb_links = 2, else empty
   std::filesystem::path dir;  // <lab dir>/nodes/<name>: etc/, state/, run/
 
   std::filesystem::path etc_dir() const { return dir / "etc"; }
@@ -64,6 +70,7 @@ struct lab_options {
   int servers = 2;
   int clients = 1;
   bool ipv6 = false;
+  int lb_links = 1;  // 2: LB nodes get eth1 on a second bridge (a second heartbeat path)
   // A kept run (`lbha-lab up`): named lbha<pid>k<n>, left alone by the stale
   // cleaner, and not torn down by the destructor once detach()ed.
   bool kept = false;
@@ -134,16 +141,18 @@ class lab {
   void heal(int fault_id);
   void heal();
   const std::vector<fault>& faults() const { return faults_; }
-  // The node's cable: its bridge port in the switch goes down / up.
-  void link_down(std::string_view node);
-  void link_up(std::string_view node);
+  // The node's cable: its bridge port in the switch goes down / up. `link` 2 is
+  // the second link of an LB node (eth1, lb_links = 2).
+  void link_down(std::string_view node, int link = 1);
+  void link_up(std::string_view node, int link = 1);
 
   // Extra addresses ("198.51.100.7/24", "2001:db8:1::7/64") on a node's eth0.
   void add_address(std::string_view node, const std::string& cidr);
   void del_address(std::string_view node, const std::string& cidr);
 
   // A NodeConfig for LB node i: name, eth0, its address, every other LB
-  // node's address as a peer, priority (lb1 highest) and its directories.
+  // node's address as a peer (and with lb_links = 2 the eth1 addresses as a
+  // second path), priority (lb1 highest) and its directories.
   lbha::v1::NodeConfig node_config(int lb_index) const;
   // Writes `config` (default: node_config(i)) as LB node i's etc/node.yaml
   // once config::validate accepts it; returns the path (--node-config).
@@ -159,6 +168,8 @@ class lab {
   explicit lab(attach_tag) {}
   void build(const lab_options& options);
   void add_node(role kind, int index);
+  void add_second_link(node& n);
+  std::string port_of(std::string_view node, int link) const;
   void apply_faults();
   const node& find(role kind, int i) const;
 
