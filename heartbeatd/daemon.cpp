@@ -262,11 +262,14 @@ void heartbeat_daemon::send_heartbeat() {
   m.cluster = id_.cluster;
   m.node_id = id_.node_id;
   m.term = sm_->term();
-  m.sequence = sequence_++;
   m.generation = in_.cluster.generation();
   m.timestamp_ms = wall_ms();
-  const packet p = encode(m, keys_.signing_key());
-  sent_ += transport_.send(p);
+  // A sequence number per datagram: the peer's anti-replay would drop the same one
+  // arriving on a second path.
+  for (std::size_t path = 0; path < transport_.path_count(); ++path) {
+    m.sequence = sequence_++;
+    if (transport_.send(path, encode(m, keys_.signing_key()))) ++sent_;
+  }
 }
 
 void heartbeat_daemon::do_tick() {

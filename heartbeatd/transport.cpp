@@ -118,12 +118,9 @@ void transport::close() {
   port_of_path_.clear();
 }
 
-std::uint64_t transport::send(std::span<const std::uint8_t> datagram) {
-  std::uint64_t sent = 0;
-  if (ports_.empty()) return sent;
-  for (std::size_t i = 0; i < peers_.size(); ++i)
-    if (ports_[port_of_path_[i]]->send_to(datagram, peers_[i])) ++sent;
-  return sent;
+result<void> transport::send(std::size_t path, std::span<const std::uint8_t> datagram) {
+  if (ports_.empty()) return error(std::errc::not_connected, "heartbeat sockets closed");
+  return ports_[port_of_path_.at(path)]->send_to(datagram, peers_.at(path));
 }
 
 void transport::receive(std::span<const std::uint8_t> datagram,

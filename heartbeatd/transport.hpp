@@ -54,9 +54,11 @@ class transport {
   void close();
   bool is_open() const { return !ports_.empty(); }
 
-  // One datagram per path, each through that path's socket; returns how many left.
-  std::uint64_t send(std::span<const std::uint8_t> datagram);
+  // `datagram` to path `path`'s peer through that path's socket. Each path gets its own
+  // datagram: one sequence number sent twice would be a replay on the second path.
+  result<void> send(std::size_t path, std::span<const std::uint8_t> datagram);
 
+  std::size_t path_count() const { return peers_.size(); }
   const std::vector<asio::ip::udp::endpoint>& peers() const { return peers_; }
 
  private:

@@ -343,6 +343,11 @@ TEST_F(daemon_test, each_path_sends_from_its_own_socket_to_its_own_peer) {
   for (const auto& [bytes, to] : a->sent) EXPECT_EQ(to.address().to_string(), "192.0.2.12");
   for (const auto& [bytes, to] : b->sent) EXPECT_EQ(to.address().to_string(), "198.51.100.12");
   EXPECT_EQ(daemon_->status().sent(), a->sent.size() + b->sent.size());
+  // Each datagram has its own sequence number: the peer's anti-replay accepts both paths.
+  const auto first = decode(a->sent.back().first, test_cluster, test_keys());
+  const auto second = decode(b->sent.back().first, test_cluster, test_keys());
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(second.value().sequence, first.value().sequence + 1);
 }
 
 TEST_F(daemon_test, proxy_readiness_travels_in_our_heartbeats) {

@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 namespace v1 = lbha::v1;
 using lab::wait_until;
 
-class multipath_lab : public lab::lab_test {
+class heartbeatd_multipath_lab : public lab::lab_test {
  protected:
   void TearDown() override {
     pair_.reset();
@@ -46,7 +46,7 @@ void expect_unchanged(const ha_pair& p) {
   EXPECT_FALSE(p.holds_vip(2));
 }
 
-TEST_F(multipath_lab, cutting_one_of_two_paths_changes_no_role_and_status_shows_the_path_down) {
+TEST_F(heartbeatd_multipath_lab, cutting_one_of_two_paths_changes_no_role_and_status_shows_the_path_down) {
   auto& l = make_lab({.lb_nodes = 2, .servers = 1, .clients = 1, .lb_links = 2});
   pair_ = std::make_unique<ha_pair>(l, pair_options{});
   auto& p = *pair_;
