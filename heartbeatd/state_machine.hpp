@@ -23,7 +23,8 @@
 //     node asks the active one to release, as make-active does).
 // When both are alive and neither is active, the preferred node takes over:
 // reachable ping node, not yielding, asking to be active, proxy ready, then
-// rule 3's order. Every takeover increments the term, persisted first.
+// rule 3's order. Every takeover increments the term past the highest seen and
+// asks for it to be persisted (the daemon writes it right after the batch).
 //
 // Single-threaded: the daemon calls it from its io_context only.
 #pragma once
@@ -58,7 +59,8 @@ struct settings {
 };
 
 enum class action_kind {
-  persist_term,  // write `term` to the state dir (before the VIPs are added)
+  persist_term,  // write `term` to the state dir (first in the batch; the daemon
+                 // defers the fsync until the VIPs and first announcement are out)
   add_vips,
   remove_vips,
   announce,    // GARP / unsolicited NA burst (the I/O schedules the second burst)
