@@ -12,14 +12,17 @@ void add_daemon_options(CLI::App& app, daemon_options& options) {
   app.add_option("--state-dir", options.state_dir, "state directory (default from node.yaml, else /var/lib/lbha)");
   app.add_option("--run-dir", options.run_dir, "directory of the gRPC sockets (default from node.yaml, else /run/lbha)");
   app.add_option("--log-level", options.log_level,
-                 "trace|debug|info|warn|error|critical|off")
-      ->capture_default_str();
+                 "trace|debug|info|warn|error|critical|off (default node.yaml's log_level, "
+                 "else info)");
 }
 
-bool apply_log_level(const daemon_options& options) {
+bool apply_log_level(const daemon_options& options, const std::string& configured) {
+  const std::string text = !options.log_level.empty() ? options.log_level
+                            : !configured.empty()      ? configured
+                                                       : std::string("info");
   spdlog::level::level_enum level;
-  if (!parse_log_level(options.log_level, level)) {
-    std::cerr << "invalid --log-level '" << options.log_level
+  if (!parse_log_level(text, level)) {
+    std::cerr << "invalid log level '" << text
               << "': expected trace|debug|info|warn|error|critical|off\n";
     return false;
   }

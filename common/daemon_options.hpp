@@ -21,13 +21,14 @@ struct daemon_options {
   std::filesystem::path node_config = default_node_config;
   std::filesystem::path state_dir;  // empty = node.yaml's, else default_state_dir
   std::filesystem::path run_dir;    // empty = node.yaml's, else default_run_dir
-  std::string log_level = "info";
+  std::string log_level;             // empty = node.yaml's log_level, else info
 };
 
 // Adds --node-config, --state-dir, --run-dir and --log-level to `app`.
 void add_daemon_options(CLI::App& app, daemon_options& options);
 
-// Applies options.log_level to every logger; false (and a message on stderr) if it is invalid.
-bool apply_log_level(const daemon_options& options);
+// Sets every logger to --log-level when it was given, else to `configured`
+// (node.yaml's log_level), else info. False (and a message on stderr) when invalid.
+bool apply_log_level(const daemon_options& options, const std::string& configured = "");
 
 }  // namespace lbha

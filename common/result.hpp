@@ -33,6 +33,12 @@ class error {
   template <typename E>
     requires std::is_error_code_enum_v<E>
   error(E e, std::string detail = {}) : error(make_error_code(e), std::move(detail)) {}
+  // boost::system::error_code (Asio's) converts to std::error_code.
+  template <typename E>
+    requires(std::is_convertible_v<E, std::error_code> && !std::is_same_v<E, std::error_code> &&
+             !std::is_error_code_enum_v<E>)
+  error(const E& e, std::string detail = {})
+      : error(static_cast<std::error_code>(e), std::move(detail)) {}
   error(std::errc e, std::string detail = {})
       : error(std::make_error_code(e), std::move(detail)) {}
 

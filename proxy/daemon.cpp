@@ -1,102 +1,79 @@
 #include "proxy/daemon.hpp"
 
-#include <thread>
-
-#include "common/config/config.hpp"
-#include "common/config/join_errors.hpp"
-#include "common/node_directories.hpp"
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
-#include "common/shutdown.hpp"
 #include "proxy/control_service.hpp"
 #include "proxy/engine.hpp"
 
 namespace lbha::proxy {
+namespace {
 
-std::optional<std::string> load_inputs(const daemon_options& options, proxyd_inputs& out) {
-  auto node = config::load_node_config(options.node_config);
-  if (!node.ok()) return config::join_errors(node.errors);
-  out.node = *node.value;
-  const auto dirs = resolve_directories(options, out.node);
-  out.run_dir = dirs.run_dir;
-  out.cluster_file = dirs.cluster_file();
-  return std::nullopt;
+result<void> to_result(const std::optional<std::string>& refused) {
+  if (refused) return error(std::errc::invalid_argument, *refused);
+  return success();
 }
 
-std::optional<std::string> load_cluster(const std::filesystem::path& file, v1::ClusterConfig& out) {
-  auto cluster = config::load_cluster_config(file);
-  if (!cluster.ok()) return config::join_errors(cluster.errors);
-  out = *cluster.value;
-  return std::nullopt;
-}
+class proxyd_component final : public daemon_component {
+ public:
+  proxyd_component(daemon_environment& env, worker_scheduling scheduling)
+      : cluster_(env.files.cluster),
+        engine_(env.io, env.clock,
+                engine_options{env.files.node.proxy().threads(),
+                               env.files.node.proxy().stick_table_size(),
+                               env.files.node.proxy().source_address(), scheduling}),
+        service_(engine_, [&io = env.io, &runtime = env.runtime]() -> std::optional<std::string> {
+          auto r = run_on(io, [&runtime] { return runtime.reload_from_files(); });
+          if (!r) return r.error().message();
+          return std::nullopt;
+        }) {}
 
-int run_daemon(const daemon_options& options, worker_scheduling scheduling) {
-  auto log = get_logger("proxyd");
-  proxyd_inputs inputs;
-  if (auto error = load_inputs(options, inputs)) {
-    log->critical("{}", *error);
-    return 1;
+  result<void> start() override { return to_result(engine_.start(cluster_)); }
+  std::vector<grpc::Service*> services() override { return {&service_}; }
+  result<void> reload(const node_files& files) override {
+    return to_result(engine_.reload(files.cluster));
   }
-  v1::ClusterConfig cluster;
-  if (auto error = load_cluster(inputs.cluster_file, cluster)) {
-    log->critical("{}", *error);
-    return 1;
+  void stop_streams() override { service_.stop(); }
+  void stop() override { engine_.stop(); }
+  std::string summary() const override {
+    return "serving " + std::to_string(cluster_.virtual_services_size()) + " virtual services";
   }
-  const auto& settings = inputs.node.proxy();
-  asio::io_context control;
-  steady_clock clock;
-  engine data_plane(control, clock,
-                    engine_options{settings.threads(), settings.stick_table_size(),
-                                   settings.source_address(), scheduling});
-  if (auto error = data_plane.start(cluster)) {
-    log->critical("{}", *error);
-    return 1;
-  }
-  auto reload_from_disk = [&]() -> std::optional<std::string> {
-    v1::ClusterConfig next;
-    if (auto error = load_cluster(inputs.cluster_file, next)) return error;
-    return data_plane.reload(next);
+
+ private:
+  v1::ClusterConfig cluster_;  // the one started with
+  engine engine_;
+  control_service service_;
+};
+
+daemon_spec spec_with(std::shared_ptr<std::string> scheduling) {
+  return {
+      .name = "proxyd",
+      .description = "lbha-proxyd: layer 7 TCP load balancing on the VIPs",
+      .add_options = {},
+      .make = [scheduling](daemon_environment& env) -> result<std::unique_ptr<daemon_component>> {
+        return std::make_unique<proxyd_component>(env, *scheduling == "normal"
+                                                           ? worker_scheduling::normal
+                                                           : worker_scheduling::batch);
+      },
   };
-  // Signals are watched before anything can see the daemon (the gRPC socket):
-  // a SIGTERM sent as soon as Ready answers must not find the default action.
-  // Their handlers run only inside control.run(), once every step is pushed.
-  shutdown_sequence sequence;
-  signal_watcher signals(control, sequence, [&] {
-    if (auto error = reload_from_disk()) log->error("reload refused: {}", *error);
-  });
-  control_service service(data_plane, reload_from_disk);
-  const auto socket = socket_path(inputs.run_dir, "proxyd");
-  auto server = start_unix_server(socket, {&service});
-  if (!server) {
-    log->critical("gRPC socket {}: {}", socket.string(), server.error().message());
-    data_plane.stop();
-    return 1;
-  }
-  log->info("serving {} virtual services; control on {}", cluster.virtual_services_size(),
-            socket.string());
+}
 
-  std::thread grpc_stopper;
-  sequence.push("engine", [&] {
-    data_plane.stop();
-    log->debug("engine stopped");
-  });
-  sequence.push("grpc", [&] {
-    service.stop();
-    // A client (syncd) may hold an ApplyTable or WatchTable stream open: the
-    // deadline cancels whatever is still running after it. Handlers may be
-    // blocked on work this thread would run, so shut down from another one.
-    grpc_stopper = std::thread([&] {
-      server.value()->Shutdown(std::chrono::system_clock::now() + grpc_shutdown_grace);
-    });
-  });
-  sequence.push("signals", [&] { signals.stop(); });
-  control.run();
-  log->debug("control loop drained; waiting for gRPC calls");
-  if (grpc_stopper.joinable()) grpc_stopper.join();
-  server.value()->Shutdown(std::chrono::system_clock::now());
-  server.value()->Wait();
-  log->debug("gRPC stopped");
-  return 0;
+}  // namespace
+
+daemon_spec proxyd_spec() {
+  auto scheduling = std::make_shared<std::string>("batch");
+  auto spec = spec_with(scheduling);
+  spec.add_options = [scheduling](CLI::App& app) {
+    app.add_option("--worker-scheduling", *scheduling,
+                   "how the data-plane threads are scheduled: batch (SCHED_BATCH) or normal")
+        ->check(CLI::IsMember({"batch", "normal"}))
+        ->capture_default_str();
+  };
+  return spec;
+}
+
+daemon_spec proxyd_spec(worker_scheduling scheduling) {
+  return spec_with(std::make_shared<std::string>(
+      scheduling == worker_scheduling::normal ? "normal" : "batch"));
 }
 
 }  // namespace lbha::proxy

@@ -1,43 +1,22 @@
-// lbha-proxyd's process: reads node.yaml and cluster.yaml, runs the engine
-// and the gRPC service until SIGINT/SIGTERM; SIGHUP or Proxy.Reload with no
-// config re-reads cluster.yaml.
+// lbha-proxyd as the shared daemon runtime runs it (common/daemon_runtime):
+// its flags and the component that owns the engine and the gRPC service.
 //
-// Lifecycle: the main thread runs the control io_context (health checks,
+// Threads: the runtime's io thread is the control loop (health checks,
 // stick-table sweep, signals); the engine's workers run the data plane; gRPC
-// has its own threads. Shutdown is LIFO: signals, gRPC (WatchTable streams
-// end first), then the engine (listeners and connections closed, workers
-// joined), after which the control io_context runs dry and returns.
+// has its own threads. Stopping: the service's table streams end first, then
+// the gRPC server drains, then the engine closes its listeners and
+// connections and joins its workers.
 #pragma once
 
-#include <chrono>
-#include <filesystem>
-#include <optional>
-#include <string>
-
-#include "common/daemon_options.hpp"
-#include "lbha/v1/config.pb.h"
+#include "common/daemon_runtime.hpp"
 #include "proxy/worker.hpp"
 
 namespace lbha::proxy {
 
-struct proxyd_inputs {
-  v1::NodeConfig node;
-  std::filesystem::path run_dir;
-  std::filesystem::path cluster_file;  // <config_dir>/cluster.yaml
-};
+// The daemon with its --worker-scheduling flag (default batch).
+daemon_spec proxyd_spec();
 
-// Loads node.yaml and resolves the directories; an error message on failure.
-std::optional<std::string> load_inputs(const daemon_options& options, proxyd_inputs& out);
-
-// Loads and validates a cluster.yaml; every error on its own line.
-std::optional<std::string> load_cluster(const std::filesystem::path& file, v1::ClusterConfig& out);
-
-// How long gRPC calls still running at shutdown (a syncd's table streams) get
-// to finish before they are cancelled.
-inline constexpr std::chrono::milliseconds grpc_shutdown_grace{500};
-
-// Runs the daemon; the process exit code.
-int run_daemon(const daemon_options& options,
-               worker_scheduling scheduling = worker_scheduling::batch);
+// The daemon with a fixed scheduling policy and no flag of its own (tests).
+daemon_spec proxyd_spec(worker_scheduling scheduling);
 
 }  // namespace lbha::proxy

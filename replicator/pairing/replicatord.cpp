@@ -1,72 +1,98 @@
 #include "replicator/pairing/replicatord.hpp"
 
-#include <CLI/CLI.hpp>
-#include <iostream>
-
-#include "common/daemon_options.hpp"
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
-#include "common/shutdown.hpp"
 #include "replicator/pairing/heartbeat_watch.hpp"
 #include "replicator/pairing/replication_service.hpp"
 
 namespace lbha::pairing {
+namespace {
 
-int replicatord_main(int argc, char** argv) {
-  CLI::App app{"lbha-replicatord: pairing and cluster-config replication over SSH"};
-  daemon_options options;
-  add_daemon_options(app, options);
+struct replicatord_flags {
   int check_ms = 10000;
   int max_backoff_ms = 60000;
-  app.add_option("--catch-up-interval-ms", check_ms,
-                 "how often the primary checks the secondary's generation")
-      ->capture_default_str();
-  app.add_option("--catch-up-max-backoff-ms", max_backoff_ms,
-                 "longest wait between checks while the secondary is unreachable")
-      ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
-  if (!apply_log_level(options)) return 2;
-  auto log = get_logger("replicatord");
+};
 
-  auto node = load_node_context(options);
-  if (!node) {
-    std::cerr << "lbha-replicatord: " << node.error() << "\n";
-    return 2;
+auto fields(const node_context& c) {
+  return std::tie(c.node_name, c.config_dir, c.state_dir, c.run_dir, c.local_addresses,
+                  c.peer_addresses, c.ssh_user, c.ssh_port, c.receive_command, c.authorized_keys);
+}
+
+class replicatord_component final : public daemon_component {
+ public:
+  replicatord_component(daemon_environment& env, const replicatord_flags& flags, node_context node)
+      : options_(env.options),
+        node_(std::move(node)),
+        daemons_(node_.run_dir),
+        ops_(node_, ssh_, daemons_),
+        replicator_(env.io, ops_,
+                    {std::chrono::milliseconds(flags.check_ms),
+                     std::chrono::milliseconds(flags.max_backoff_ms)}),
+        service_(replicator_),
+        watch_(socket_path(node_.run_dir, "heartbeatd"),
+               {.status = [this](const lbha::v1::HaStatus& s) { replicator_.on_heartbeat(s); },
+                .lost = [this] { replicator_.on_heartbeat_lost(); }},
+               std::chrono::milliseconds(1000)) {}
+
+  result<void> start() override {
+    replicator_.start();
+    watch_.start();
+    return success();
   }
-  asio::io_context io;
-  libssh_client ssh;
-  grpc_local_daemons daemons(node.value().run_dir);
-  replication_ops ops(node.value(), ssh, daemons);
-  replicator rep(io, ops,
-                 {std::chrono::milliseconds(check_ms), std::chrono::milliseconds(max_backoff_ms)});
-  replication_service service(rep);
+  std::vector<grpc::Service*> services() override { return {&service_}; }
 
-  heartbeat_watch watch(socket_path(node.value().run_dir, "heartbeatd"),
-                        {.status = [&](const lbha::v1::HaStatus& s) { rep.on_heartbeat(s); },
-                         .lost = [&] { rep.on_heartbeat_lost(); }},
-                        std::chrono::milliseconds(1000));
-
-  shutdown_sequence sequence;
-  rep.start();
-  sequence.push("replicator", [&] { rep.stop(); });
-  watch.start();
-  sequence.push("heartbeat watch", [&] { watch.stop(); });
-  auto path = socket_path(node.value().run_dir, "replicatord");
-  auto server = start_unix_server(path, {&service});
-  if (!server) {
-    log->error("cannot serve {}: {}", path.string(), server.error().message());
-    sequence.run();
-    return 1;
+  // Replication reads cluster.yaml afresh for every exchange; of node.yaml it
+  // holds the addresses, directories and SSH settings, which need a restart.
+  result<void> reload(const node_files&) override {
+    auto next = load_node_context(options_);
+    if (!next) return error(std::errc::invalid_argument, next.error());
+    if (fields(next.value()) != fields(node_))
+      return error(std::errc::operation_not_supported,
+                   "node.yaml's addresses, directories or ssh settings changed: restart "
+                   "lbha-replicatord to apply them");
+    return success();
   }
-  sequence.push("grpc", [&] {
-    server.value()->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  });
-  signal_watcher signals(io, sequence);
-  sequence.push("signals", [&] { signals.stop(); });
-  log->info("serving lbha.v1.Replication on {} (node {})", path.string(),
-            node.value().node_name);
-  io.run();
-  return 0;
+
+  void stop() override {
+    watch_.stop();
+    replicator_.stop();
+  }
+
+  std::string summary() const override { return "replication for node " + node_.node_name; }
+
+ private:
+  daemon_options options_;
+  node_context node_;
+  libssh_client ssh_;
+  grpc_local_daemons daemons_;
+  replication_ops ops_;
+  replicator replicator_;
+  replication_service service_;
+  heartbeat_watch watch_;
+};
+
+}  // namespace
+
+daemon_spec replicatord_spec() {
+  auto flags = std::make_shared<replicatord_flags>();
+  return {
+      .name = "replicatord",
+      .description = "lbha-replicatord: pairing and cluster-config replication over SSH",
+      .add_options =
+          [flags](CLI::App& app) {
+            app.add_option("--catch-up-interval-ms", flags->check_ms,
+                           "how often the primary checks the secondary's generation")
+                ->capture_default_str();
+            app.add_option("--catch-up-max-backoff-ms", flags->max_backoff_ms,
+                           "longest wait between checks while the secondary is unreachable")
+                ->capture_default_str();
+          },
+      .make = [flags](daemon_environment& env) -> result<std::unique_ptr<daemon_component>> {
+        auto node = load_node_context(env.options);
+        if (!node) return error(std::errc::invalid_argument, node.error());
+        return std::make_unique<replicatord_component>(env, *flags, std::move(node.value()));
+      },
+  };
 }
 
 }  // namespace lbha::pairing

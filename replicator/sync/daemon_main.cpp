@@ -2,15 +2,8 @@
 
 #include <unistd.h>
 
-#include <iostream>
-#include <thread>
-
-#include "common/config/config.hpp"
-#include "common/daemon_options.hpp"
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
-#include "common/node_directories.hpp"
-#include "common/shutdown.hpp"
 #include "replicator/sync/grpc_table_port.hpp"
 #include "replicator/sync/settings.hpp"
 #include "replicator/sync/status_service.hpp"
@@ -19,119 +12,102 @@
 namespace lbha::sync {
 namespace {
 
-template <typename T>
-bool report(const config::load_result<T>& loaded) {
-  for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
-  return loaded.ok();
-}
-
-}  // namespace
-
-int run_syncd(int argc, char** argv) {
-  CLI::App app{"lbha-syncd: persistence-table sync (HAProxy peers protocol 2.1)"};
-  daemon_options options;
-  add_daemon_options(app, options);
-  std::filesystem::path cluster_path;
+struct syncd_flags {
   std::vector<std::string> peer_specs;
   std::string listen = "0.0.0.0";
   unsigned port = 0;
   std::string local_name;
-  app.add_option("--cluster-config", cluster_path, "cluster.yaml (default <config_dir>/cluster.yaml)");
-  app.add_option("--peer", peer_specs,
-                 "extra named peer NAME=ADDRESS:PORT, e.g. a HAProxy (repeatable)");
-  app.add_option("--listen", listen, "address to listen on and dial from")->capture_default_str();
-  app.add_option("--port", port, "TCP port (default node.yaml ports.sync, 7778)");
-  app.add_option("--local-name", local_name, "peer name (default node.yaml node_name)");
-  CLI11_PARSE(app, argc, argv);
-  if (!apply_log_level(options)) return 2;
-  auto log = get_logger("syncd");
+};
 
-  // node.yaml + cluster.yaml (+ the --peer and --local-name flags) -> the
-  // node's settings; read at start and again on SIGHUP.
-  auto load = [&, cluster_flag = cluster_path]() -> std::optional<std::pair<node_settings, lbha::v1::NodeConfig>> {
-    auto node = config::load_node_config(options.node_config);
-    if (!report(node)) return std::nullopt;
-    auto path = cluster_flag;
-    if (path.empty()) path = std::filesystem::path(node.value->directories().config_dir()) / "cluster.yaml";
-    auto cluster = config::load_cluster_config(path);
-    if (!report(cluster)) return std::nullopt;
-    std::vector<peer_config> extra;
-    for (const auto& spec : peer_specs) {
-      peer_config p;
-      if (!parse_peer_spec(spec, p)) {
-        std::cerr << "invalid --peer '" << spec << "': expected NAME=ADDRESS:PORT\n";
-        return std::nullopt;
-      }
-      extra.push_back(std::move(p));
+// node.yaml + cluster.yaml (+ --peer and --local-name) -> this node's settings.
+result<node_settings> settings_of(const node_files& files, const syncd_flags& flags) {
+  std::vector<peer_config> extra;
+  for (const auto& spec : flags.peer_specs) {
+    peer_config p;
+    if (!parse_peer_spec(spec, p))
+      return error(std::errc::invalid_argument,
+                   "invalid --peer '" + spec + "': expected NAME=ADDRESS:PORT");
+    extra.push_back(std::move(p));
+  }
+  node_settings settings = settings_from(files.node, files.cluster, extra);
+  if (!flags.local_name.empty()) settings.local_name = flags.local_name;
+  settings.pid = std::to_string(::getpid());
+  settings.seed = static_cast<std::uint32_t>(::getpid());
+  for (const auto& t : settings.tables) {
+    get_logger("syncd")->info("table {} ({}, {} real servers, expire {} ms)", t.name,
+                              t.key == key_type::ipv6 ? "ipv6" : "ip", t.servers.size(),
+                              t.expire_ms);
+  }
+  return settings;
+}
+
+std::uint16_t port_of(const node_files& files, const syncd_flags& flags) {
+  if (flags.port) return static_cast<std::uint16_t>(flags.port);
+  const auto configured = files.node.ports().sync();
+  return static_cast<std::uint16_t>(configured ? configured : 7778);
+}
+
+class syncd_component final : public daemon_component {
+ public:
+  syncd_component(daemon_environment& env, const syncd_flags& flags, node_settings settings)
+      : flags_(flags),
+        table_(env.io, unix_channel(socket_path(env.files.dirs.run_dir, "proxyd"))),
+        daemon_(env.io, std::move(settings),
+                syncd_options{.listen_address = flags.listen, .port = port_of(env.files, flags)},
+                table_, env.clock),
+        service_(env.io, daemon_) {}
+
+  result<void> start() override { return daemon_.start(); }
+  std::vector<grpc::Service*> services() override { return {&service_}; }
+
+  result<void> reload(const node_files& files) override {
+    auto settings = settings_of(files, flags_);
+    if (!settings) return settings.error();
+    if (!flags_.port && port_of(files, flags_) != daemon_.port()) {
+      get_logger("syncd")->warn("ports.sync changed to {}: the listener stays on {} until a restart",
+                                port_of(files, flags_), daemon_.port());
     }
-    node_settings settings = settings_from(*node.value, *cluster.value, extra);
-    if (!local_name.empty()) settings.local_name = local_name;
-    settings.pid = std::to_string(::getpid());
-    settings.seed = static_cast<std::uint32_t>(::getpid());
-    for (const auto& t : settings.tables) {
-      log->info("table {} ({}, {} real servers, expire {} ms)", t.name,
-                t.key == key_type::ipv6 ? "ipv6" : "ip", t.servers.size(), t.expire_ms);
-    }
-    return std::make_pair(std::move(settings), *node.value);
-  };
-  auto loaded = load();
-  if (!loaded) return 2;
-  auto& [settings, node_config] = *loaded;
-
-  syncd_options daemon_options;
-  daemon_options.listen_address = listen;
-  daemon_options.port = static_cast<std::uint16_t>(port ? port : (node_config.ports().sync() ? node_config.ports().sync() : 7778));
-  const std::filesystem::path run_dir = resolve_directories(options, node_config).run_dir;
-
-  asio::io_context io;
-  steady_clock clock;
-  grpc_table_port table(io, unix_channel(socket_path(run_dir, "proxyd")));
-  syncd daemon(io, std::move(settings), daemon_options, table, clock);
-  if (!daemon.start()) return 1;
-
-  status_service service(io, daemon);
-  auto server = start_unix_server(socket_path(run_dir, "syncd"), {&service});
-  if (!server) {
-    log->error("cannot serve {}: {}", socket_path(run_dir, "syncd").string(),
-               server.error().message());
-    daemon.stop();
-    return 1;
+    if (!daemon_.reconfigure(std::move(settings.value())))
+      get_logger("syncd")->info("reload: nothing changed");
+    return success();
   }
 
-  // Stopping: gRPC first, off the io thread (a GetStatus handler may be
-  // waiting in run_on for the io thread), then the daemon on the io thread,
-  // which closes every socket and timer so io.run() returns.
-  shutdown_sequence sequence;
-  std::thread stopper;
-  std::unique_ptr<signal_watcher> signals;
-  sequence.push("grpc, then daemon", [&] {
-    stopper = std::thread([&] {
-      server.value()->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
-      asio::post(io, [&] {
-        signals->stop();
-        daemon.stop();
-      });
-    });
-  });
-  const auto started_port = daemon_options.port;
-  signals = std::make_unique<signal_watcher>(io, sequence, [&] {
-    log->info("SIGHUP: reloading the configuration");
-    auto reloaded = load();
-    if (!reloaded) {
-      log->error("reload refused: the configuration is invalid; keeping the running one");
-      return;
-    }
-    const unsigned new_port = reloaded->second.ports().sync() ? reloaded->second.ports().sync() : 7778;
-    if (port == 0 && new_port != started_port) {
-      log->warn("ports.sync changed to {}: the listener stays on {} until a restart", new_port,
-                started_port);
-    }
-    if (!daemon.reconfigure(std::move(reloaded->first))) log->info("reload: nothing changed");
-  });
-  io.run();
-  if (stopper.joinable()) stopper.join();
-  log->info("stopped");
-  return 0;
+  void stop() override { daemon_.stop(); }
+
+  std::string summary() const override {
+    return "peers protocol on port " + std::to_string(daemon_.port());
+  }
+
+ private:
+  syncd_flags flags_;
+  grpc_table_port table_;
+  syncd daemon_;
+  status_service service_;
+};
+
+}  // namespace
+
+daemon_spec syncd_spec() {
+  auto flags = std::make_shared<syncd_flags>();
+  return {
+      .name = "syncd",
+      .description = "lbha-syncd: persistence-table sync (HAProxy peers protocol 2.1)",
+      .add_options =
+          [flags](CLI::App& app) {
+            app.add_option("--peer", flags->peer_specs,
+                           "extra named peer NAME=ADDRESS:PORT, e.g. a HAProxy (repeatable)");
+            app.add_option("--listen", flags->listen, "address to listen on and dial from")
+                ->capture_default_str();
+            app.add_option("--port", flags->port, "TCP port (default node.yaml ports.sync, 7778)");
+            app.add_option("--local-name", flags->local_name,
+                           "peer name (default node.yaml node_name)");
+          },
+      .make = [flags](daemon_environment& env) -> result<std::unique_ptr<daemon_component>> {
+        auto settings = settings_of(env.files, *flags);
+        if (!settings) return settings.error();
+        return std::make_unique<syncd_component>(env, *flags, std::move(settings.value()));
+      },
+  };
 }
 
 }  // namespace lbha::sync

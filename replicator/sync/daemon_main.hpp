@@ -1,9 +1,12 @@
-// lbha-syncd's command line and start-up: options, configs, the daemon,
-// the gRPC status service and LIFO shutdown. main() is one call to this.
+// lbha-syncd as the shared daemon runtime runs it: its flags, and the
+// component that owns the link to proxyd (grpc_table_port), the syncd shell
+// and the gRPC Sync service. main() is one call to run_daemon_main.
 #pragma once
+
+#include "common/daemon_runtime.hpp"
 
 namespace lbha::sync {
 
-int run_syncd(int argc, char** argv);
+daemon_spec syncd_spec();
 
 }  // namespace lbha::sync

@@ -1,5 +1,5 @@
 // The whole daemon in-process: node.yaml and cluster.yaml in a temp
-// directory, run_daemon on a thread, SIGTERM to stop it.
+// directory, the shared runtime with proxyd's spec on a thread, SIGTERM to stop it.
 #include "proxy/daemon.hpp"
 
 #include <gtest/gtest.h>
@@ -60,10 +60,18 @@ class daemon_test : public ::testing::Test {
     daemon_options options;
     options.node_config = dir_ / "node.yaml";
     options.log_level = "debug";  // the shutdown steps, should one hang
-    apply_log_level(options);
-    return std::async(std::launch::async, [options] { return run_daemon(options); });
+    runtime_ = std::make_unique<daemon_runtime>(proxyd_spec(worker_scheduling::normal), options,
+                                                clock_, supervisor_);
+    if (auto r = runtime_->start(); !r) ADD_FAILURE() << r.error();
+    return std::async(std::launch::async, [this] {
+      runtime_->run();
+      return 0;
+    });
   }
 
+  steady_clock clock_;
+  systemd_supervisor supervisor_;  // no NOTIFY_SOCKET here: silent
+  std::unique_ptr<daemon_runtime> runtime_;
   std::filesystem::path dir_;
   reserved_port port_;
   backend a_{"a"};
@@ -109,10 +117,10 @@ TEST_F(daemon_test, sigterm_stops_it_promptly_while_syncd_holds_table_streams_op
   ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);
   const bool stopped = exit_code.wait_for(5s) == std::future_status::ready;
   const auto took = std::chrono::steady_clock::now() - before;
-  EXPECT_TRUE(stopped) << "run_daemon did not return";
+  EXPECT_TRUE(stopped) << "the runtime did not return";
   if (!stopped) std::abort();  // a hung daemon thread cannot be joined
   EXPECT_EQ(exit_code.get(), 0);
-  EXPECT_LT(took, grpc_shutdown_grace + 1500ms);
+  EXPECT_LT(took, shutdown_deadline + 1500ms);
 
   reader.join();  // the server ended the stream
   watch->Finish();

@@ -1,0 +1,156 @@
+#include "common/daemon_runtime.hpp"
+
+#include <iostream>
+
+#include "common/grpc_unix.hpp"
+#include "common/logging.hpp"
+
+namespace lbha {
+
+daemon_runtime::daemon_runtime(daemon_spec spec, daemon_options options, const lbha::clock& clock,
+                               lbha::supervisor& supervisor)
+    : spec_(std::move(spec)), options_(std::move(options)), clock_(clock), supervisor_(supervisor) {}
+
+daemon_runtime::~daemon_runtime() {
+  if (grpc_stopper_.joinable()) grpc_stopper_.join();
+}
+
+result<void> daemon_runtime::start() {
+  auto log = get_logger(spec_.name);
+  auto loaded = load_node_files(options_);
+  if (!loaded) return loaded.error();
+  files_ = std::move(loaded.value());
+  if (!apply_log_level(options_, files_.node.log_level()))
+    return error(std::errc::invalid_argument, "invalid log level");
+
+  // Signals are watched before anything can see the daemon (the gRPC socket):
+  // a SIGTERM sent as soon as the socket answers must not find the default
+  // action. Their handlers run only inside run(), once every step is pushed.
+  signals_ = std::make_unique<signal_watcher>(io_, sequence_, [this] {
+    if (auto r = reload_from_files(); !r)
+      get_logger(spec_.name)->error("reload refused, the running configuration stays: {}",
+                                    r.error().message());
+  });
+
+  daemon_environment env{io_, clock_, options_, files_, *this};
+  auto made = spec_.make(env);
+  if (!made) return made.error();
+  component_ = std::move(made.value());
+  if (auto r = component_->start(); !r) {
+    component_->stop();
+    return r.error();
+  }
+
+  const auto socket = socket_path(files_.dirs.run_dir, spec_.name);
+  auto server = start_unix_server(socket, component_->services());
+  if (!server) {
+    component_->stop();
+    return server.error().prefixed("gRPC socket " + socket.string());
+  }
+  server_ = std::move(server.value());
+
+  // LIFO: pushed first, run last. The component stops last of all, once the
+  // gRPC server has drained (no handler can reach it any more).
+  sequence_.push("grpc, then " + spec_.name, [this] {
+    // gRPC handlers may be blocked in run_on() on work only this thread runs:
+    // shut the server down from another thread while a work guard keeps
+    // io_.run() going, then stop the component and drop the guard.
+    guard_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
+        io_.get_executor());
+    grpc_stopper_ = std::thread([this] {
+      server_->Shutdown(std::chrono::system_clock::now() + shutdown_deadline);
+      asio::post(io_, [this] {
+        component_->stop();
+        guard_.reset();
+      });
+    });
+  });
+  sequence_.push("streams", [this] { component_->stop_streams(); });
+  sequence_.push("signals", [this] {
+    signals_->stop();
+    if (watchdog_timer_) watchdog_timer_->cancel();
+    supervisor_.stopping();
+  });
+  log->info("{}; control on {}", component_->summary(), socket.string());
+  return success();
+}
+
+void daemon_runtime::run() {
+  component_->serving();
+  arm_watchdog();
+  supervisor_.ready(component_->summary());
+  io_.run();
+  if (grpc_stopper_.joinable()) grpc_stopper_.join();
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now());
+    server_->Wait();
+  }
+  get_logger(spec_.name)->info("stopped");
+}
+
+void daemon_runtime::request_stop() {
+  asio::post(io_, [this] { sequence_.run(); });
+}
+
+void daemon_runtime::arm_watchdog() {
+  const auto interval = supervisor_.watchdog_interval();
+  if (interval.count() <= 0) return;
+  if (!watchdog_timer_) watchdog_timer_ = std::make_unique<asio::steady_timer>(io_);
+  // Half the supervisor's timeout: one late tick is not a restart. The ping
+  // comes from the io thread, so a wedged io thread stops it.
+  supervisor_.watchdog();
+  watchdog_timer_->expires_after(interval / 2);
+  watchdog_timer_->async_wait([this](boost::system::error_code ec) {
+    if (!ec && !sequence_.done()) arm_watchdog();
+  });
+}
+
+result<void> daemon_runtime::apply(result<node_files> loaded) {
+  if (!loaded) return loaded.error();
+  supervisor_.reloading();
+  (void)apply_log_level(options_, loaded.value().node.log_level());  // validated by the loader
+  auto r = component_->reload(loaded.value());
+  if (r) files_ = std::move(loaded.value());
+  supervisor_.ready(component_->summary());
+  return r;
+}
+
+result<void> daemon_runtime::reload_from_files() {
+  get_logger(spec_.name)->info("reloading {} and {}", options_.node_config.string(),
+                               files_.dirs.cluster_file().string());
+  return apply(load_node_files(options_));
+}
+
+result<void> daemon_runtime::reload_with(const lbha::v1::ClusterConfig& cluster) {
+  return apply(load_node_files(options_, cluster));
+}
+
+daemon_runtime::reload_function daemon_runtime::reloader() {
+  return [this](const lbha::v1::ClusterConfig* cluster) {
+    return run_on(io_, [this, cluster] {
+      return cluster ? reload_with(*cluster) : reload_from_files();
+    });
+  };
+}
+
+int run_daemon_main(daemon_spec spec, int argc, char** argv) {
+  CLI::App app{spec.description};
+  daemon_options options;
+  add_daemon_options(app, options);
+  if (spec.add_options) spec.add_options(app);
+  CLI11_PARSE(app, argc, argv);
+  if (!options.log_level.empty() && !apply_log_level(options)) return 2;
+
+  steady_clock clock;
+  systemd_supervisor supervisor;
+  const auto name = spec.name;
+  daemon_runtime runtime(std::move(spec), options, clock, supervisor);
+  if (auto r = runtime.start(); !r) {
+    get_logger(name)->critical("{}", r.error().message());
+    return r.error() == std::errc::invalid_argument ? 2 : 1;
+  }
+  runtime.run();
+  return 0;
+}
+
+}  // namespace lbha

@@ -1,0 +1,48 @@
+#include "common/node_files.hpp"
+
+#include "common/config/config.hpp"
+#include "common/config/join_errors.hpp"
+
+namespace lbha {
+
+namespace {
+
+result<node_files> load_node(const daemon_options& options) {
+  auto node = config::load_node_config(options.node_config);
+  if (!node.ok()) return error(std::errc::invalid_argument, config::join_errors(node.errors));
+  node_files out;
+  out.node = std::move(*node.value);
+  out.dirs = resolve_directories(options, out.node);
+  return out;
+}
+
+}  // namespace
+
+result<node_files> load_node_files(const daemon_options& options) {
+  auto out = load_node(options);
+  if (!out) return out;
+  const auto path = out.value().dirs.cluster_file();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    config::apply_defaults(out.value().cluster);
+    return out;
+  }
+  auto cluster = config::load_cluster_config(path);
+  if (!cluster.ok()) return error(std::errc::invalid_argument, config::join_errors(cluster.errors));
+  out.value().cluster = std::move(*cluster.value);
+  return out;
+}
+
+result<node_files> load_node_files(const daemon_options& options,
+                                   const lbha::v1::ClusterConfig& cluster) {
+  auto out = load_node(options);
+  if (!out) return out;
+  out.value().cluster = cluster;
+  config::apply_defaults(out.value().cluster);
+  if (auto errors = config::validate(out.value().cluster, "cluster config in the request");
+      !errors.empty())
+    return error(std::errc::invalid_argument, config::join_errors(errors));
+  return out;
+}
+
+}  // namespace lbha
