@@ -20,15 +20,9 @@ class heartbeatd_component final : public daemon_component {
   heartbeatd_component(daemon_environment& env, heartbeatd_options options, daemon_inputs in)
       : options_(std::move(options)),
         daemon_(env.io, env.clock, std::move(in)),
-        service_(env.io, daemon_, [this](daemon_inputs& next, std::string& message) {
-          return load_inputs(options_, next, message);
-        }) {}
+        service_(env.io, daemon_, [this] { return inputs_of(options_); }) {}
 
-  result<void> start() override {
-    std::string message;
-    if (!daemon_.start(message)) return error(std::errc::invalid_argument, message);
-    return success();
-  }
+  result<void> start() override { return daemon_.start(); }
   std::vector<grpc::Service*> services() override { return {&service_}; }
 
   // The pairing identity and key live in the state dir, beside the configs:
@@ -36,9 +30,8 @@ class heartbeatd_component final : public daemon_component {
   result<void> reload(const node_files&) override {
     auto next = inputs_of(options_);
     if (!next) return next.error();
-    std::string message;
-    if (!daemon_.reload(std::move(next.value()), message))
-      return error(std::errc::invalid_argument, message);
+    auto reloaded = daemon_.reload(std::move(next).value());
+    if (!reloaded) return reloaded.error();
     return success();
   }
 

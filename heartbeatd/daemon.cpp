@@ -483,22 +483,4 @@ result<std::string> heartbeat_daemon::reload(daemon_inputs in) {
   return message;
 }
 
-bool heartbeat_daemon::start(std::string& error) {
-  auto r = start();
-  if (!r) error = r.error().message();
-  return static_cast<bool>(r);
-}
-
-bool heartbeat_daemon::make_passive(std::string& message) {
-  auto r = make_passive();
-  if (!r) message = r.error().message();
-  return static_cast<bool>(r);
-}
-
-bool heartbeat_daemon::reload(daemon_inputs in, std::string& message) {
-  auto r = reload(std::move(in));
-  message = r ? r.value() : r.error().message();
-  return static_cast<bool>(r);
-}
-
 }  // namespace lbha::heartbeat

@@ -103,12 +103,6 @@ class heartbeat_daemon {
 
   status_board& board() { return board_; }
 
-  // The bool + message forms that heartbeatd/main.cpp calls until it moves onto
-  // common/daemon_runtime; remove them with that move.
-  bool start(std::string& error);
-  bool make_passive(std::string& message);
-  bool reload(daemon_inputs in, std::string& message);
-
  private:
   settings make_settings() const;
   announce_settings make_announce_settings() const;

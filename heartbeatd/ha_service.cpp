@@ -10,14 +10,6 @@ namespace v1 = lbha::v1;
 ha_service::ha_service(asio::io_context& io, heartbeat_daemon& daemon, loader load)
     : io_(io), daemon_(daemon), load_(std::move(load)) {}
 
-ha_service::ha_service(asio::io_context& io, heartbeat_daemon& daemon, legacy_loader load)
-    : ha_service(io, daemon, [load = std::move(load)]() -> result<daemon_inputs> {
-        daemon_inputs in;
-        std::string message;
-        if (!load(in, message)) return error(std::errc::invalid_argument, message);
-        return in;
-      }) {}
-
 grpc::Status ha_service::GetStatus(grpc::ServerContext*, const v1::HaStatusRequest*,
                                    v1::HaStatus* out) {
   *out = run_on(io_, [this] { return daemon_.status(); });

@@ -18,12 +18,8 @@ class ha_service final : public lbha::v1::Ha::Service {
  public:
   // `load` re-reads node.yaml, cluster.yaml and the state dir for Reload.
   using loader = std::function<result<daemon_inputs>()>;
-  // The bool + message loader heartbeatd/main.cpp passes until it moves onto
-  // common/daemon_runtime; remove it with that move.
-  using legacy_loader = std::function<bool(daemon_inputs&, std::string& message)>;
 
   ha_service(asio::io_context& io, heartbeat_daemon& daemon, loader load);
-  ha_service(asio::io_context& io, heartbeat_daemon& daemon, legacy_loader load);
 
   grpc::Status GetStatus(grpc::ServerContext*, const lbha::v1::HaStatusRequest*,
                          lbha::v1::HaStatus* out) override;
