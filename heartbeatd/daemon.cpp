@@ -126,9 +126,9 @@ std::uint64_t heartbeat_daemon::wall_ms() const {
 }
 
 bool heartbeat_daemon::start(std::string& error) {
-  auto term = load_term(in_.state_dir / term_file);
+  auto term = state::read_term(state::state_files(in_.state_dir).term());
   if (!term) {
-    error = (in_.state_dir / term_file).string() + ": " + term.error().message();
+    error = term.error().message();
     return false;
   }
   auto addresses = vip_addresses::open(in_.node.interface());
@@ -332,7 +332,7 @@ void heartbeat_daemon::run(const actions& acts) {
         // window loses only this increment, and the peer still orders terms correctly
         // because every takeover goes past the highest term it has seen.
         asio::post(io_, [this, term = a.term] {
-          if (auto r = save_term(in_.state_dir / term_file, term); !r)
+          if (auto r = state::write_term(state::state_files(in_.state_dir).term(), term); !r)
             logger()->error("cannot persist term {}: {}", term, r.error().message());
         });
         break;

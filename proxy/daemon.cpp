@@ -3,7 +3,6 @@
 #include <thread>
 
 #include "common/config/config.hpp"
-#include "common/config/join_errors.hpp"
 #include "common/node_directories.hpp"
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
@@ -15,8 +14,8 @@ namespace lbha::proxy {
 
 std::optional<std::string> load_inputs(const daemon_options& options, proxyd_inputs& out) {
   auto node = config::load_node_config(options.node_config);
-  if (!node.ok()) return config::join_errors(node.errors);
-  out.node = *node.value;
+  if (!node) return node.error().message();
+  out.node = node.value();
   const auto dirs = resolve_directories(options, out.node);
   out.run_dir = dirs.run_dir;
   out.cluster_file = dirs.cluster_file();
@@ -25,8 +24,8 @@ std::optional<std::string> load_inputs(const daemon_options& options, proxyd_inp
 
 std::optional<std::string> load_cluster(const std::filesystem::path& file, v1::ClusterConfig& out) {
   auto cluster = config::load_cluster_config(file);
-  if (!cluster.ok()) return config::join_errors(cluster.errors);
-  out = *cluster.value;
+  if (!cluster) return cluster.error().message();
+  out = cluster.value();
   return std::nullopt;
 }
 

@@ -20,9 +20,9 @@ namespace lbha::sync {
 namespace {
 
 template <typename T>
-bool report(const config::load_result<T>& loaded) {
-  for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
-  return loaded.ok();
+bool report(const result<T>& loaded) {
+  if (!loaded) std::cerr << loaded.error().message() << "\n";
+  return loaded.has_value();
 }
 
 }  // namespace
@@ -52,7 +52,7 @@ int run_syncd(int argc, char** argv) {
     auto node = config::load_node_config(options.node_config);
     if (!report(node)) return std::nullopt;
     auto path = cluster_flag;
-    if (path.empty()) path = std::filesystem::path(node.value->directories().config_dir()) / "cluster.yaml";
+    if (path.empty()) path = std::filesystem::path(node.value().directories().config_dir()) / "cluster.yaml";
     auto cluster = config::load_cluster_config(path);
     if (!report(cluster)) return std::nullopt;
     std::vector<peer_config> extra;
@@ -64,7 +64,7 @@ int run_syncd(int argc, char** argv) {
       }
       extra.push_back(std::move(p));
     }
-    node_settings settings = settings_from(*node.value, *cluster.value, extra);
+    node_settings settings = settings_from(node.value(), cluster.value(), extra);
     if (!local_name.empty()) settings.local_name = local_name;
     settings.pid = std::to_string(::getpid());
     settings.seed = static_cast<std::uint32_t>(::getpid());
@@ -72,7 +72,7 @@ int run_syncd(int argc, char** argv) {
       log->info("table {} ({}, {} real servers, expire {} ms)", t.name,
                 t.key == key_type::ipv6 ? "ipv6" : "ip", t.servers.size(), t.expire_ms);
     }
-    return std::make_pair(std::move(settings), *node.value);
+    return std::make_pair(std::move(settings), node.value());
   };
   auto loaded = load();
   if (!loaded) return 2;

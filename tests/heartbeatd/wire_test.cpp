@@ -65,7 +65,7 @@ keyring test_ring() { return keyring({test_key()}); }
 std::error_code decode_error(const std::vector<std::uint8_t>& bytes) {
   auto r = decode(bytes, test_cluster, test_ring());
   EXPECT_FALSE(r.has_value());
-  return r.has_value() ? std::error_code{} : r.error();
+  return r.has_value() ? std::error_code{} : r.error().code();
 }
 
 TEST(wire, encodes_the_fixed_vector) {
