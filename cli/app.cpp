@@ -36,15 +36,14 @@ void resolve_directories_from_node(const CLI::App& app, cli_context& context) {
   std::error_code ec;
   if (!std::filesystem::exists(context.node_config, ec)) return;
   auto node = config::load_node_config(context.node_config);
-  if (!node.ok()) {
+  if (!node) {
     // One line: the first problem (lbctl config validate --node lists them all).
-    *context.err << "lbctl: warning: "
-                 << (node.errors.empty() ? context.node_config.string() + ": cannot load"
-                                         : node.errors.front().to_string())
+    const auto message = node.error().message();
+    *context.err << "lbctl: warning: " << message.substr(0, message.find('\n'))
                  << "; using the default directories\n";
     return;
   }
-  const auto& dirs = node.value->directories();
+  const auto& dirs = node.value().directories();
   if (!given_run && !dirs.run_dir().empty()) context.run_dir = dirs.run_dir();
   if (!given_state && !dirs.state_dir().empty()) context.state_dir = dirs.state_dir();
   if (!given_config && !dirs.config_dir().empty()) context.config_dir = dirs.config_dir();

@@ -86,14 +86,16 @@ loaded_file load(const file_options& options) {
   loaded.kind = options.node      ? config_kind::node
                 : options.cluster ? config_kind::cluster
                                   : detect_kind(options.file, text.value());
+  // The structured errors for --json; the value only for a file without any.
   if (loaded.kind == config_kind::node) {
-    auto result = config::parse_node_config(text.value(), options.file);
-    loaded.errors = std::move(result.errors);
-    loaded.node = std::move(result.value);
+    loaded.errors = config::node_config_errors(text.value(), options.file);
+    if (loaded.errors.empty())
+      loaded.node = config::parse_node_config(text.value(), options.file).value();
   } else {
-    auto result = config::parse_cluster_config(text.value(), options.file);
-    loaded.errors = std::move(result.errors);
-    loaded.cluster = std::move(result.value);
+    loaded.errors = config::cluster_config_errors(text.value(), options.file);
+    if (loaded.errors.empty()) {
+      loaded.cluster = config::parse_cluster_config(text.value(), options.file).value();
+    }
   }
   return loaded;
 }
@@ -184,12 +186,12 @@ std::optional<v1::ClusterConfig> read_cluster(const std::string& file, cli_conte
     text = std::move(read.value());
   }
   auto parsed = config::parse_cluster_config(text, file == "-" ? "(stdin)" : file);
-  if (!parsed.ok()) {
-    print_errors(*context.err, parsed.errors);
+  if (!parsed) {
+    *context.err << parsed.error().message() << "\n";
     context.exit_code = exit_code::failed;
     return std::nullopt;
   }
-  return std::move(*parsed.value);
+  return std::move(parsed).value();
 }
 
 void run_diff(const diff_options& given, cli_context& context) {

@@ -19,13 +19,13 @@ std::optional<v1::ClusterConfig> load_current_config(cli_context& context) {
     return empty;
   }
   auto loaded = config::load_cluster_config(file);
-  if (!loaded.ok()) {
-    print_errors(*context.err, loaded.errors);
+  if (!loaded) {
+    *context.err << loaded.error().message() << "\n";
     *context.err << "lbctl: the current config is unreadable; fix it or use lbctl apply -f\n";
     context.exit_code = exit_code::failed;
     return std::nullopt;
   }
-  return std::move(*loaded.value);
+  return std::move(loaded).value();
 }
 
 bool check_config(v1::ClusterConfig& config, cli_context& context) {

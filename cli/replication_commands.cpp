@@ -123,8 +123,8 @@ struct apply_options {
 
 void run_apply(const apply_options& options, cli_context& context) {
   auto loaded = config::load_cluster_config(options.file);
-  if (!loaded.ok()) {
-    print_errors(*context.err, loaded.errors);
+  if (!loaded) {
+    *context.err << loaded.error().message() << "\n";
     *context.err << options.file << ": not applied\n";
     context.exit_code = exit_code::failed;
     return;
@@ -135,14 +135,14 @@ void run_apply(const apply_options& options, cli_context& context) {
   v1::ClusterConfig committed;
   if (std::filesystem::exists(file, ec)) {
     auto current = config::load_cluster_config(file);
-    if (current.ok()) {
-      committed = std::move(*current.value);
+    if (current) {
+      committed = std::move(current).value();
     } else {
       *context.err << "lbctl: " << file.string()
                    << " is invalid; showing the whole new config as the change\n";
     }
   }
-  commit_config(committed, std::move(*loaded.value),
+  commit_config(committed, std::move(loaded).value(),
                 {.dry_run = options.dry_run, .show_diff = true}, context);
 }
 

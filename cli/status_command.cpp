@@ -51,7 +51,7 @@ overview read_overview(const cli_context& context) {
   }
   // Settings shown beside the counters; a missing or broken file only hides them.
   auto loaded = config::load_cluster_config(context.config_dir / "cluster.yaml");
-  if (loaded.ok()) view.config = std::move(*loaded.value);
+  if (loaded) view.config = std::move(loaded).value();
   return view;
 }
 

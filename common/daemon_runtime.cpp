@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "common/config/config.hpp"
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
 
@@ -147,7 +148,10 @@ int run_daemon_main(daemon_spec spec, int argc, char** argv) {
   daemon_runtime runtime(std::move(spec), options, clock, supervisor);
   if (auto r = runtime.start(); !r) {
     get_logger(name)->critical("{}", r.error().message());
-    return r.error() == std::errc::invalid_argument ? 2 : 1;
+    const bool bad_config = r.error() == config::errc::invalid ||
+                            r.error() == config::errc::unreadable ||
+                            r.error() == std::errc::invalid_argument;
+    return bad_config ? 2 : 1;
   }
   runtime.run();
   return 0;

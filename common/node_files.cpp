@@ -1,7 +1,6 @@
 #include "common/node_files.hpp"
 
 #include "common/config/config.hpp"
-#include "common/config/join_errors.hpp"
 
 namespace lbha {
 
@@ -9,9 +8,9 @@ namespace {
 
 result<node_files> load_node(const daemon_options& options) {
   auto node = config::load_node_config(options.node_config);
-  if (!node.ok()) return error(std::errc::invalid_argument, config::join_errors(node.errors));
+  if (!node) return node.error();
   node_files out;
-  out.node = std::move(*node.value);
+  out.node = std::move(node).value();
   out.dirs = resolve_directories(options, out.node);
   return out;
 }
@@ -28,8 +27,8 @@ result<node_files> load_node_files(const daemon_options& options) {
     return out;
   }
   auto cluster = config::load_cluster_config(path);
-  if (!cluster.ok()) return error(std::errc::invalid_argument, config::join_errors(cluster.errors));
-  out.value().cluster = std::move(*cluster.value);
+  if (!cluster) return cluster.error();
+  out.value().cluster = std::move(cluster).value();
   return out;
 }
 
@@ -41,7 +40,7 @@ result<node_files> load_node_files(const daemon_options& options,
   config::apply_defaults(out.value().cluster);
   if (auto errors = config::validate(out.value().cluster, "cluster config in the request");
       !errors.empty())
-    return error(std::errc::invalid_argument, config::join_errors(errors));
+    return config::to_error(errors);
   return out;
 }
 

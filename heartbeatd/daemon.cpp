@@ -153,8 +153,8 @@ std::uint64_t heartbeat_daemon::wall_ms() const {
 }
 
 result<void> heartbeat_daemon::start() {
-  auto term = load_term(in_.state_dir / term_file);
-  if (!term) return term.error().prefixed((in_.state_dir / term_file).string());
+  auto term = state::read_term(state::state_files(in_.state_dir).term());
+  if (!term) return term.error();
   auto addresses = seams_.open_addresses(in_.node.interface());
   if (!addresses) return addresses.error();
   addresses_ = std::move(addresses.value());
@@ -307,7 +307,7 @@ void heartbeat_daemon::run(const actions& acts) {
         // window loses only this increment, and the peer still orders terms correctly
         // because every takeover goes past the highest term it has seen.
         seams_.timers->call_at(clock_.now(), [this, term = a.term] {
-          if (auto r = save_term(in_.state_dir / term_file, term); !r)
+          if (auto r = state::write_term(state::state_files(in_.state_dir).term(), term); !r)
             logger()->error("cannot persist term {}: {}", term, r.error().message());
         });
         break;

@@ -1,7 +1,6 @@
 #include "heartbeatd/inputs.hpp"
 
 #include "common/config/config.hpp"
-#include "common/config/join_errors.hpp"
 #include "common/node_directories.hpp"
 
 namespace lbha::heartbeat {
@@ -22,11 +21,11 @@ void add_heartbeatd_options(CLI::App& app, heartbeatd_options& options) {
 
 bool load_inputs(const heartbeatd_options& options, daemon_inputs& out, std::string& error) {
   auto node = config::load_node_config(options.daemon.node_config);
-  if (!node.ok()) {
-    error = config::join_errors(node.errors);
+  if (!node) {
+    error = node.error().message();
     return false;
   }
-  out.node = *node.value;
+  out.node = node.value();
   const auto dirs = resolve_directories(options.daemon, out.node);
   out.state_dir = dirs.state_dir;
   out.run_dir = dirs.run_dir;
@@ -34,27 +33,27 @@ bool load_inputs(const heartbeatd_options& options, daemon_inputs& out, std::str
   std::error_code ec;
   if (std::filesystem::exists(cluster_path, ec)) {
     auto cluster = config::load_cluster_config(cluster_path);
-    if (!cluster.ok()) {
-      error = config::join_errors(cluster.errors);
+    if (!cluster) {
+      error = cluster.error().message();
       return false;
     }
-    out.cluster = *cluster.value;
+    out.cluster = cluster.value();
   } else {
     out.cluster = {};  // not configured yet: default timings, no VIPs
     config::apply_defaults(out.cluster);
   }
 
-  std::string why;
-  auto pairing = load_pairing(out.state_dir / pairing_file, why);
-  if (!why.empty()) {
-    error = why;
+  const state::state_files files(out.state_dir);
+  auto pairing = load_identity(files);
+  if (!pairing) {
+    error = pairing.error().message();
     return false;
   }
-  out.id = pairing;
+  out.id = pairing.value();
   if (!options.cluster_id.empty() || options.node_id != 0) {
     identity id = out.id.value_or(identity{});
     if (!options.cluster_id.empty()) {
-      auto c = parse_cluster_id(options.cluster_id);
+      auto c = state::parse_cluster_id(options.cluster_id);
       if (!c) {
         error = "--cluster-id must be 32 hex digits";
         return false;
@@ -64,22 +63,20 @@ bool load_inputs(const heartbeatd_options& options, daemon_inputs& out, std::str
     if (options.node_id != 0) id.node_id = options.node_id;
     out.id = id;
   }
-  const auto key_path = !options.key_file.empty() ? options.key_file : out.state_dir / key_file;
-  out.keys = keyring{};
-  if (std::filesystem::exists(key_path, ec)) {
-    auto ring = load_keyring(key_path, why);
-    if (!ring) {
-      error = why;
-      return false;
-    }
-    out.keys = std::move(ring.value());
-  } else if (!options.key_file.empty()) {
+  const auto key_path = !options.key_file.empty() ? options.key_file : files.heartbeat_key();
+  auto keys = state::read_heartbeat_keys(key_path);
+  if (!keys) {
+    error = keys.error().message();
+    return false;
+  }
+  if (!keys.value() && !options.key_file.empty()) {
     error = key_path.string() + ": does not exist";
     return false;
   }
+  out.keys = keys.value() ? keyring(std::move(*keys.value())) : keyring{};
   if (!out.keys.empty() && (!out.id || out.id->node_id == 0)) {
-    error = "a heartbeat key but no node id: pair the nodes (" +
-            (out.state_dir / pairing_file).string() + ") or pass --node-id";
+    error = "a heartbeat key but no node id: pair the nodes (" + files.pairing().string() +
+            ") or pass --node-id";
     return false;
   }
   return true;

@@ -1,5 +1,5 @@
 // Builds daemon_inputs from the command line, node.yaml, cluster.yaml and the
-// state dir (pairing, heartbeat.key). Used at start and again by Reload.
+// state dir (pairing, heartbeat.key: common/state). Used at start and again by Reload.
 #pragma once
 
 #include <filesystem>

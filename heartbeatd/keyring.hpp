@@ -1,30 +1,19 @@
-// The heartbeat keys: HMAC-SHA256 secrets identified by a 32-bit key id.
+// The heartbeat keys in memory: HMAC-SHA256 secrets looked up by the 32-bit
+// key id a heartbeat carries.
 //
 // The first key is the one we sign with; every key authenticates incoming
-// packets, so a key can be rotated by installing the new key second on both
-// nodes, then first, then removing the old one, without a lost heartbeat.
-//
-// File format (<state-dir>/heartbeat.key, mode 0600, written by replicatord at
-// pairing): one key per line, `<key id, decimal> <secret, hex, >= 32 bytes>`;
-// blank lines and lines starting with '#' are ignored.
+// packets, so a key can be rotated without a lost heartbeat. The keys come
+// from <state>/heartbeat.key, whose one parser is common/state/heartbeat_keys.hpp.
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
-#include <string>
-#include <string_view>
 #include <vector>
 
-#include "common/result.hpp"
+#include "common/state/heartbeat_keys.hpp"
 
 namespace lbha::heartbeat {
 
-struct key {
-  std::uint32_t id = 0;
-  std::vector<std::uint8_t> secret;
-};
-
-inline constexpr std::size_t min_key_bytes = 32;
+using key = state::heartbeat_key;
 
 class keyring {
  public:
@@ -38,11 +27,5 @@ class keyring {
  private:
   std::vector<key> keys_;
 };
-
-// Parses the file format above; the message names the offending line.
-result<keyring> parse_keyring(std::string_view text, std::string& error);
-
-// Reads and parses `path`; refuses a file readable by group or others.
-result<keyring> load_keyring(const std::filesystem::path& path, std::string& error);
 
 }  // namespace lbha::heartbeat

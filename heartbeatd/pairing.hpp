@@ -1,18 +1,16 @@
-// What heartbeatd reads from (and writes to) the state dir.
-//
-//   <state>/pairing         YAML written by replicatord at `lbctl pair`:
-//                             cluster_id: <32 hex digits>   (the pair's, same on both nodes)
-//                             node_id: <1..4294967295>      (different on the two nodes)
-//   <state>/heartbeat.key   the keyring (keyring.hpp), mode 0600
-//   <state>/heartbeat.term  the persisted term, decimal; written by heartbeatd
+// heartbeatd's view of the pairing: the cluster id as the 16 bytes every
+// heartbeat carries and this node's id. Read from <state>/pairing, whose one
+// parser is common/state/pairing_file.hpp; the persisted term is
+// common/state/term_file.hpp.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <optional>
-#include <string>
 
 #include "common/result.hpp"
+#include "common/state/pairing_file.hpp"
+#include "common/state/term_file.hpp"
 #include "heartbeatd/wire.hpp"
 
 namespace lbha::heartbeat {
@@ -22,18 +20,7 @@ struct identity {
   std::uint32_t node_id = 0;
 };
 
-inline constexpr const char* pairing_file = "pairing";
-inline constexpr const char* key_file = "heartbeat.key";
-inline constexpr const char* term_file = "heartbeat.term";
-
-// 32 hex digits -> cluster id.
-std::optional<cluster_id> parse_cluster_id(const std::string& hex);
-
-// nullopt with an empty `error` when the file does not exist (unpaired).
-std::optional<identity> load_pairing(const std::filesystem::path& path, std::string& error);
-
-// 0 when the file does not exist; an error for an unreadable or garbled file.
-result<std::uint64_t> load_term(const std::filesystem::path& path);
-result<void> save_term(const std::filesystem::path& path, std::uint64_t term);
+// nullopt when the state dir holds no pairing (standalone).
+result<std::optional<identity>> load_identity(const state::state_files& files);
 
 }  // namespace lbha::heartbeat

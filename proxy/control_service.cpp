@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "common/logging.hpp"
-#include "replicator/sync/packed_batch.hpp"
+#include "common/packed_batch.hpp"
 
 namespace lbha::proxy {
 

@@ -1,8 +1,6 @@
 #include "proxy/engine.hpp"
 
 #include <csignal>
-#include <set>
-#include <sstream>
 
 #include "common/config/config.hpp"
 #include "common/config/join_errors.hpp"
@@ -14,12 +12,6 @@ namespace lbha::proxy {
 namespace {
 
 using tcp = asio::ip::tcp;
-
-std::string to_string(const tcp::endpoint& e) {
-  std::ostringstream out;
-  out << e;
-  return out.str();
-}
 
 }  // namespace
 
@@ -76,22 +68,9 @@ std::optional<std::string> engine::apply(const v1::ClusterConfig& given) {
   if (auto errors = config::validate(config); !errors.empty()) {
     return config::join_errors(errors, "; ");
   }
-  std::vector<service_settings> settings(config.virtual_services_size());
-  std::set<std::string> labels;
-  std::map<tcp::endpoint, std::string> owners;
-  for (int i = 0; i < config.virtual_services_size(); ++i) {
-    const auto& vs = config.virtual_services(i);
-    const std::string key = "virtual_services[" + std::to_string(i) + "]";
-    std::string error;
-    if (!resolve_settings(vs, settings[i], error)) return key + "." + error;
-    if (!labels.insert(vs.label()).second) return key + ".label: duplicate '" + vs.label() + "'";
-    for (auto port : settings[i].ports) {
-      auto [it, fresh] = owners.emplace(tcp::endpoint(settings[i].ip, port), vs.label());
-      if (!fresh) {
-        return key + ".ports: " + to_string(it->first) + " is also used by '" + it->second + "'";
-      }
-    }
-  }
+  // From here on the config is valid: common/config made every check proxyd needs.
+  std::vector<service_settings> settings;
+  for (const auto& vs : config.virtual_services()) settings.push_back(settings_of(vs));
 
   std::map<std::string, service_entry> next;
   std::map<tcp::endpoint, std::shared_ptr<virtual_service_state>> wanted;

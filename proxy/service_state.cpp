@@ -79,97 +79,33 @@ std::shared_ptr<real_server_state> pool::select(
   return s;
 }
 
-namespace {
-
-std::chrono::milliseconds or_default(std::uint32_t ms, std::uint32_t fallback) {
-  return std::chrono::milliseconds(ms ? ms : fallback);
-}
-
-}  // namespace
-
-bool resolve_settings(const v1::VirtualService& config, service_settings& out,
-                      std::string& error) {
+service_settings settings_of(const v1::VirtualService& config) {
   service_settings s;
   s.label = config.label();
-  if (s.label.empty()) {
-    error = "label: must not be empty";
-    return false;
-  }
-  boost::system::error_code ec;
-  s.ip = asio::ip::make_address(config.ip(), ec);
-  if (ec) {
-    error = "ip: '" + config.ip() + "' is not an IP address";
-    return false;
-  }
-  if (config.ports().empty()) {
-    error = "ports: at least one port is required";
-    return false;
-  }
+  s.ip = asio::ip::make_address(config.ip());
   for (const auto& r : config.ports()) {
-    const std::uint32_t last = r.last() ? r.last() : r.first();
-    if (r.first() == 0 || last > 65535 || last < r.first()) {
-      error = "ports: invalid range " + std::to_string(r.first()) + "-" + std::to_string(last);
-      return false;
-    }
-    for (std::uint32_t p = r.first(); p <= last; ++p) s.ports.push_back(static_cast<std::uint16_t>(p));
+    for (std::uint32_t p = r.first(); p <= r.last(); ++p)
+      s.ports.push_back(static_cast<std::uint16_t>(p));
   }
   std::sort(s.ports.begin(), s.ports.end());
-  s.ports.erase(std::unique(s.ports.begin(), s.ports.end()), s.ports.end());
   s.persistent = config.persistence().mode() == v1::Persistence::MODE_SOURCE_IP;
-  s.stick_ttl = std::chrono::seconds(config.persistence().timeout_s() ? config.persistence().timeout_s() : 1800);
+  s.stick_ttl = std::chrono::seconds(config.persistence().timeout_s());
   switch (config.balance()) {
     case v1::BALANCE_ROUNDROBIN: s.balance = balance_policy::roundrobin; break;
     case v1::BALANCE_SOURCE: s.balance = balance_policy::source; break;
     default: s.balance = balance_policy::leastconn; break;
   }
-  s.client_timeout = or_default(config.timeouts().client_ms(), 50000);
-  s.server_timeout = or_default(config.timeouts().server_ms(), 50000);
-  s.connect_timeout = or_default(config.timeouts().connect_ms(), 4000);
-  if (config.has_fallback() && !config.fallback().ip().empty()) {
-    auto ip = asio::ip::make_address(config.fallback().ip(), ec);
-    if (ec || config.fallback().port() == 0 || config.fallback().port() > 65535) {
-      error = "fallback: '" + config.fallback().ip() + ":" +
-              std::to_string(config.fallback().port()) + "' is not an address and port";
-      return false;
-    }
-    s.fallback = asio::ip::tcp::endpoint(ip, static_cast<std::uint16_t>(config.fallback().port()));
+  s.client_timeout = std::chrono::milliseconds(config.timeouts().client_ms());
+  s.server_timeout = std::chrono::milliseconds(config.timeouts().server_ms());
+  s.connect_timeout = std::chrono::milliseconds(config.timeouts().connect_ms());
+  if (config.has_fallback()) {
+    // Port 0: the port the client connected to, as for a real server.
+    s.fallback = asio::ip::tcp::endpoint(asio::ip::make_address(config.fallback().ip()),
+                                         static_cast<std::uint16_t>(config.fallback().port()));
   }
   s.max_connections = config.max_connections();
   s.check = config.check();
-  if (s.check.interval_ms() == 0) s.check.set_interval_ms(2000);
-  if (s.check.timeout_ms() == 0) s.check.set_timeout_ms(std::min<std::uint32_t>(1000, s.check.interval_ms()));
-  if (s.check.rise() == 0) s.check.set_rise(2);
-  if (s.check.fall() == 0) s.check.set_fall(3);
-  if (s.check.path().empty()) s.check.set_path("/");
-  for (int i = 0; i < config.real_servers_size(); ++i) {
-    const auto& r = config.real_servers(i);
-    const std::string key = "real_servers[" + std::to_string(i) + "]";
-    if (r.label().empty()) {
-      error = key + ".label: must not be empty";
-      return false;
-    }
-    asio::ip::make_address(r.ip(), ec);
-    if (ec) {
-      error = key + ".ip: '" + r.ip() + "' is not an IP address";
-      return false;
-    }
-    if (r.port() > 65535) {
-      error = key + ".port: out of range";
-      return false;
-    }
-    if (r.weight() > 256) {
-      error = key + ".weight: must be 0..256";
-      return false;
-    }
-    for (int j = 0; j < i; ++j) {
-      if (config.real_servers(j).label() == r.label()) {
-        error = key + ".label: duplicate '" + r.label() + "'";
-        return false;
-      }
-    }
-  }
-  out = std::move(s);
-  return true;
+  return s;
 }
 
 std::shared_ptr<pool> build_pool(const v1::VirtualService& config, service_settings settings,
@@ -183,8 +119,7 @@ std::shared_ptr<pool> build_pool(const v1::VirtualService& config, service_setti
   for (const auto& r : config.real_servers()) {
     const auto ip = asio::ip::make_address(r.ip());
     const auto port = static_cast<std::uint16_t>(r.port());
-    const auto state = r.state() == v1::REAL_SERVER_STATE_UNSPECIFIED ? v1::REAL_SERVER_STATE_ONLINE
-                                                                      : r.state();
+    const auto state = r.state();
     std::shared_ptr<real_server_state> s;
     if (previous) {
       auto old = previous->find(r.label());

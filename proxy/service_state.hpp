@@ -89,18 +89,19 @@ class real_server_state {
   std::string last_check_ = "not checked yet";
 };
 
-// One service's settings, resolved from its config with defaults for zeros.
+// One service's settings in the types the data path uses. No defaults here:
+// common/config owns every default and every check.
 struct service_settings {
   std::string label;
   asio::ip::address ip;
   std::vector<std::uint16_t> ports;
   bool persistent = false;
-  std::chrono::milliseconds stick_ttl{1800000};
+  std::chrono::milliseconds stick_ttl{};
   balance_policy balance = balance_policy::leastconn;
-  std::chrono::milliseconds client_timeout{50000};
-  std::chrono::milliseconds server_timeout{50000};
-  std::chrono::milliseconds connect_timeout{4000};
-  std::optional<asio::ip::tcp::endpoint> fallback;
+  std::chrono::milliseconds client_timeout{};
+  std::chrono::milliseconds server_timeout{};
+  std::chrono::milliseconds connect_timeout{};
+  std::optional<asio::ip::tcp::endpoint> fallback;  // port 0: the client's port
   std::uint32_t max_connections = 0;
   v1::HealthCheck check;
 };
@@ -137,11 +138,12 @@ class virtual_service_state {
   std::atomic<std::shared_ptr<const pool>> pool_;
 };
 
-// Resolves `config` into settings; errors name the key, e.g. "fallback.ip: ...".
-bool resolve_settings(const v1::VirtualService& config, service_settings& out, std::string& error);
+// `config` as common/config defaulted and validated it (apply_defaults, then
+// validate() without errors), in the data path's types. Cannot fail.
+service_settings settings_of(const v1::VirtualService& config);
 
-// Builds the pool for `config`, reusing states from `previous` (may be null)
-// for real servers whose label, address and port are unchanged.
+// Builds the pool for `config` (defaulted and validated), reusing states from `previous` (may be
+// null) for real servers whose label, address and port are unchanged.
 std::shared_ptr<pool> build_pool(const v1::VirtualService& config, service_settings settings,
                                  const pool* previous, const v1::VirtualService* previous_config);
 

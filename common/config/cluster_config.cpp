@@ -284,14 +284,18 @@ void write_virtual_service(YAML::Emitter& out, const VirtualService& vs) {
 
 }  // namespace
 
-load_result<ClusterConfig> parse_cluster_config(std::string_view yaml, std::string_view file_name) {
-  return parse_with<ClusterConfig>(yaml, file_name, read_cluster);
+result<ClusterConfig> parse_cluster_config(std::string_view yaml, std::string_view file_name) {
+  return parse_with<ClusterConfig>(yaml, file_name, read_cluster).to_result();
 }
 
-load_result<ClusterConfig> load_cluster_config(const std::filesystem::path& path) {
+std::vector<config_error> cluster_config_errors(std::string_view yaml, std::string_view file_name) {
+  return parse_with<ClusterConfig>(yaml, file_name, read_cluster).errors;
+}
+
+result<ClusterConfig> load_cluster_config(const std::filesystem::path& path) {
   auto text = read_file(path);
   if (!text) {
-    return {std::nullopt, {{path.string(), 0, "", "cannot read: " + text.error().message()}}};
+    return error(errc::unreadable, path.string() + ": cannot read: " + text.error().message());
   }
   return parse_cluster_config(text.value(), path.string());
 }

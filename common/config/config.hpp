@@ -14,9 +14,19 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.hpp"
 #include "lbha/v1/config.pb.h"
 
 namespace lbha::config {
+
+enum class errc {
+  unreadable = 1,  // the file cannot be read
+  invalid,         // read, but with errors (syntax, types, unknown keys, rules)
+};
+
+const std::error_category& config_category();
+
+inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), config_category()}; }
 
 struct config_error {
   std::string file;
@@ -29,23 +39,23 @@ struct config_error {
   std::string to_string() const;
 };
 
-template <typename T>
-struct load_result {
-  std::optional<T> value;  // set only when errors is empty
-  std::vector<config_error> errors;
-
-  bool ok() const { return errors.empty() && value.has_value(); }
-};
+// errc::invalid whose message is every error's "file:line: key: message",
+// one per line, in file order.
+error to_error(const std::vector<config_error>& errors);
 
 // Parses YAML text; `file_name` is used in error messages only.
-load_result<lbha::v1::ClusterConfig> parse_cluster_config(std::string_view yaml,
-                                                          std::string_view file_name);
-load_result<lbha::v1::NodeConfig> parse_node_config(std::string_view yaml,
-                                                    std::string_view file_name);
+result<lbha::v1::ClusterConfig> parse_cluster_config(std::string_view yaml,
+                                                     std::string_view file_name);
+result<lbha::v1::NodeConfig> parse_node_config(std::string_view yaml, std::string_view file_name);
 
-// Reads and parses a file. An unreadable file is one error naming it.
-load_result<lbha::v1::ClusterConfig> load_cluster_config(const std::filesystem::path& path);
-load_result<lbha::v1::NodeConfig> load_node_config(const std::filesystem::path& path);
+// Reads and parses a file. An unreadable file is errc::unreadable naming it.
+result<lbha::v1::ClusterConfig> load_cluster_config(const std::filesystem::path& path);
+result<lbha::v1::NodeConfig> load_node_config(const std::filesystem::path& path);
+
+// The same parse, for callers that need each error apart (lbctl config
+// validate --json): every error, structured, in file order; empty when valid.
+std::vector<config_error> cluster_config_errors(std::string_view yaml, std::string_view file_name);
+std::vector<config_error> node_config_errors(std::string_view yaml, std::string_view file_name);
 
 // Fills every unset field of a message built in code with its documented
 // default (parse_*/load_* already did this, using which keys the file wrote).
@@ -70,3 +80,6 @@ std::string to_yaml(const lbha::v1::ClusterConfig& config);
 std::string to_yaml(const lbha::v1::NodeConfig& config);
 
 }  // namespace lbha::config
+
+template <>
+struct std::is_error_code_enum<lbha::config::errc> : std::true_type {};

@@ -3,6 +3,33 @@
 
 namespace lbha::config {
 
+namespace {
+
+class category : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "lbha.config"; }
+  std::string message(int e) const override {
+    switch (static_cast<errc>(e)) {
+      case errc::unreadable:
+        return "cannot read the config file";
+      case errc::invalid:
+        return "the config is invalid";
+    }
+    return "unknown config error";
+  }
+};
+
+}  // namespace
+
+const std::error_category& config_category() {
+  static const category instance;
+  return instance;
+}
+
+error to_error(const std::vector<config_error>& errors) {
+  return error(errc::invalid, join_errors(errors));
+}
+
 std::string config_error::to_string() const {
   std::string text = file;
   if (line > 0) text += ":" + std::to_string(line);

@@ -308,14 +308,18 @@ std::vector<config_error> validate(const NodeConfig& config, std::string_view fi
   return node_validator(std::string(file_name)).run(config);
 }
 
-load_result<NodeConfig> parse_node_config(std::string_view yaml, std::string_view file_name) {
-  return parse_with<NodeConfig>(yaml, file_name, read_node);
+result<NodeConfig> parse_node_config(std::string_view yaml, std::string_view file_name) {
+  return parse_with<NodeConfig>(yaml, file_name, read_node).to_result();
 }
 
-load_result<NodeConfig> load_node_config(const std::filesystem::path& path) {
+std::vector<config_error> node_config_errors(std::string_view yaml, std::string_view file_name) {
+  return parse_with<NodeConfig>(yaml, file_name, read_node).errors;
+}
+
+result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   auto text = read_file(path);
   if (!text) {
-    return {std::nullopt, {{path.string(), 0, "", "cannot read: " + text.error().message()}}};
+    return error(errc::unreadable, path.string() + ": cannot read: " + text.error().message());
   }
   return parse_node_config(text.value(), path.string());
 }

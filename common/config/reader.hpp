@@ -106,11 +106,23 @@ void apply_defaults(lbha::v1::NodeConfig& config, const presence& keys);
 // Runs the pipeline shared by both files: YAML syntax, `read` (which fills
 // the message), defaults for absent keys, validate(), then lines for
 // validate()'s errors from the key-path -> line map. Errors come out in file order.
+// A parse's outcome before it becomes a result: the message, or every error.
 template <typename Message>
-load_result<Message> parse_with(
+struct parsed {
+  std::optional<Message> value;  // set only when errors is empty
+  std::vector<config_error> errors;
+
+  result<Message> to_result() && {
+    if (!errors.empty()) return to_error(errors);
+    return std::move(*value);
+  }
+};
+
+template <typename Message>
+parsed<Message> parse_with(
     std::string_view yaml, std::string_view file_name,
     const std::function<void(yaml_reader&, const YAML::Node&, Message&)>& read) {
-  load_result<Message> result;
+  parsed<Message> result;
   yaml_reader reader{std::string(file_name)};
   YAML::Node root;
   try {

@@ -48,27 +48,29 @@ bool line_has_key(const std::string& line, const std::string& public_key) {
 
 }  // namespace
 
-outcome<text> forced_key_line(const std::string& forced_command,
-                                     const std::string& public_key,
-                                     const std::string& cluster_id,
-                                     const std::string& primary_name) {
+result<std::string> forced_key_line(const std::string& forced_command,
+                                    const std::string& public_key, const std::string& cluster_id,
+                                    const std::string& primary_name) {
   if (forced_command.find_first_of("\"\\\n\r") != std::string::npos) {
-    return failure("forced command must not contain quotes, backslashes or newlines: " +
-                   forced_command);
+    return error(
+        errc::refused,
+        "forced command must not contain quotes, backslashes or newlines: " + forced_command);
   }
   auto blob = key_blob(public_key);
   if (blob.rfind("ssh-ed25519 ", 0) != 0 || blob.size() < 20 ||
       public_key.find_first_of("\"\n\r") != std::string::npos) {
-    return failure("not an ssh-ed25519 public key");
+    return error(errc::refused, "not an ssh-ed25519 public key");
   }
   for (const auto& part : {cluster_id, primary_name}) {
     if (part.empty() || part.find_first_of(" \t\"\n\r:") != std::string::npos) {
-      return failure("cluster id and node name must be non-empty without spaces or colons");
+      return error(errc::refused,
+                   "cluster id and node name must be non-empty without spaces or colons");
     }
   }
-  return text{"command=\"" + forced_command +
-         "\",no-pty,no-port-forwarding,no-agent-forwarding,no-X11-forwarding,no-user-rc " + blob +
-         " " + authorized_key_marker + cluster_id + ":" + primary_name};
+  return std::string(
+      "command=\"" + forced_command +
+      "\",no-pty,no-port-forwarding,no-agent-forwarding,no-X11-forwarding,no-user-rc " + blob +
+      " " + authorized_key_marker + cluster_id + ":" + primary_name);
 }
 
 std::string remove_lbha_lines(const std::string& text, const std::string& cluster_id,
@@ -94,46 +96,47 @@ std::string add_line(const std::string& text, const std::string& line,
 
 namespace {
 
-outcome<text> read_or_empty(const std::filesystem::path& file) {
+result<std::string> read_or_empty(const std::filesystem::path& file) {
   std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) return text{};
+  if (!std::filesystem::exists(file, ec)) return std::string();
   auto content = read_file(file);
-  if (!content) return failure("cannot read " + file.string() + ": " + content.error().message());
-  return text{std::move(content).value()};
+  if (!content)
+    return error(errc::io, "cannot read " + file.string() + ": " + content.error().message());
+  return std::move(content).value();
 }
 
-outcome<void> write_keys(const std::filesystem::path& file, const std::string& text) {
+result<void> write_keys(const std::filesystem::path& file, const std::string& text) {
   const auto dir = file.parent_path();
   std::error_code ec;
   if (!std::filesystem::exists(dir, ec)) {
     std::filesystem::create_directories(dir, ec);
-    if (ec) return failure("cannot create " + dir.string() + ": " + ec.message());
+    if (ec) return error(errc::io, "cannot create " + dir.string() + ": " + ec.message());
     ::chmod(dir.c_str(), 0700);
   }
   auto written = write_file_atomically(file, text, 0600);
-  if (!written) return failure("cannot write " + file.string() + ": " + written.error().message());
+  if (!written)
+    return error(errc::io, "cannot write " + file.string() + ": " + written.error().message());
   return success();
 }
 
 }  // namespace
 
-outcome<void> install_authorized_key(const std::filesystem::path& file, const std::string& line,
-                                     const std::string& public_key) {
+result<void> install_authorized_key(const std::filesystem::path& file, const std::string& line,
+                                    const std::string& public_key) {
   auto current = read_or_empty(file);
-  if (!current) return failure(current.error());
-  return write_keys(file, add_line(current.value().value, line, public_key));
+  if (!current) return current.error();
+  return write_keys(file, add_line(current.value(), line, public_key));
 }
 
-outcome<int> remove_authorized_keys(const std::filesystem::path& file,
-                                    const std::string& cluster_id) {
+result<int> remove_authorized_keys(const std::filesystem::path& file,
+                                   const std::string& cluster_id) {
   auto current = read_or_empty(file);
-  if (!current) return failure(current.error());
-  auto kept = remove_lbha_lines(current.value().value, cluster_id);
-  int removed =
-      static_cast<int>(split_lines(current.value().value).size() - split_lines(kept).size());
+  if (!current) return current.error();
+  auto kept = remove_lbha_lines(current.value(), cluster_id);
+  int removed = static_cast<int>(split_lines(current.value()).size() - split_lines(kept).size());
   if (removed == 0) return 0;
   auto written = write_keys(file, kept);
-  if (!written) return failure(written.error());
+  if (!written) return written.error();
   return removed;
 }
 

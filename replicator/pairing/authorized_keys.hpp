@@ -14,7 +14,7 @@
 #include <filesystem>
 #include <string>
 
-#include "replicator/pairing/outcome.hpp"
+#include "replicator/pairing/errc.hpp"
 
 namespace lbha::pairing {
 
@@ -22,10 +22,9 @@ inline constexpr const char* authorized_key_marker = "lbha-pair:";
 
 // `command="<forced_command>",no-pty,... <public_key> lbha-pair:<cluster_id>:<primary>`.
 // Fails when the command or key would break out of the line (quotes, newlines).
-outcome<text> forced_key_line(const std::string& forced_command,
-                                     const std::string& public_key,
-                                     const std::string& cluster_id,
-                                     const std::string& primary_name);
+result<std::string> forced_key_line(const std::string& forced_command,
+                                    const std::string& public_key, const std::string& cluster_id,
+                                    const std::string& primary_name);
 
 // Returns `text` with every lbha line for `cluster_id` (or every lbha line when
 // cluster_id is empty) removed, and every line whose key equals `public_key`
@@ -38,10 +37,10 @@ std::string add_line(const std::string& text, const std::string& line,
                      const std::string& public_key);
 
 // File versions: a missing file reads as empty; the parent dir is created 0700.
-outcome<void> install_authorized_key(const std::filesystem::path& file, const std::string& line,
-                                     const std::string& public_key);
-outcome<int> remove_authorized_keys(const std::filesystem::path& file,
-                                    const std::string& cluster_id);
+result<void> install_authorized_key(const std::filesystem::path& file, const std::string& line,
+                                    const std::string& public_key);
+result<int> remove_authorized_keys(const std::filesystem::path& file,
+                                   const std::string& cluster_id);
 
 // "~user/.ssh/authorized_keys" of the user running this process.
 std::filesystem::path default_authorized_keys_path();

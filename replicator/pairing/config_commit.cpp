@@ -20,30 +20,33 @@ lbha::v1::ClusterConfig empty_cluster_config() {
   return config;
 }
 
-outcome<lbha::v1::ClusterConfig> prepare_commit(const lbha::v1::ClusterConfig& current,
-                                                lbha::v1::ClusterConfig proposed,
-                                                std::uint64_t primary_term) {
+result<lbha::v1::ClusterConfig> prepare_commit(const lbha::v1::ClusterConfig& current,
+                                               lbha::v1::ClusterConfig proposed,
+                                               std::uint64_t primary_term) {
   config::apply_defaults(proposed);
   proposed.set_generation(current.generation() + 1);
   proposed.set_term(std::max(current.term(), primary_term));
   auto errors = config::validate(proposed, "cluster.yaml");
-  if (!errors.empty()) return failure(config::join_errors(errors));
+  if (!errors.empty()) return error(errc::invalid_config, config::join_errors(errors));
   return proposed;
 }
 
-outcome<void> check_incoming(const lbha::v1::ClusterConfig& current,
-                             const lbha::v1::ClusterConfig& incoming) {
+result<void> check_incoming(const lbha::v1::ClusterConfig& current,
+                            const lbha::v1::ClusterConfig& incoming) {
   if (incoming.term() < current.term()) {
-    return failure("refused: config term " + std::to_string(incoming.term()) +
-                   " is older than this node's term " + std::to_string(current.term()));
+    return error(errc::refused, "refused: config term " + std::to_string(incoming.term()) +
+                                    " is older than this node's term " +
+                                    std::to_string(current.term()));
   }
   if (incoming.generation() <= current.generation()) {
-    return failure("refused: config generation " + std::to_string(incoming.generation()) +
-                   " is not newer than this node's generation " +
-                   std::to_string(current.generation()));
+    return error(errc::refused, "refused: config generation " +
+                                    std::to_string(incoming.generation()) +
+                                    " is not newer than this node's generation " +
+                                    std::to_string(current.generation()));
   }
   auto errors = config::validate(incoming, "cluster.yaml");
-  if (!errors.empty()) return failure("refused: invalid config:\n" + config::join_errors(errors));
+  if (!errors.empty())
+    return error(errc::invalid_config, "refused: invalid config:\n" + config::join_errors(errors));
   return success();
 }
 
@@ -51,12 +54,12 @@ std::filesystem::path cluster_config_path(const std::filesystem::path& config_di
   return config_dir / "cluster.yaml";
 }
 
-outcome<lbha::v1::ClusterConfig> load_cluster(const std::filesystem::path& path) {
+result<lbha::v1::ClusterConfig> load_cluster(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return empty_cluster_config();
   auto loaded = config::load_cluster_config(path);
-  if (!loaded.ok()) return failure(config::join_errors(loaded.errors));
-  return *loaded.value;
+  if (!loaded) return loaded.error();  // common/config's errc
+  return std::move(loaded).value();
 }
 
 namespace {
@@ -77,7 +80,7 @@ std::optional<std::uint64_t> top_level_number(std::string_view line, std::string
 
 }  // namespace
 
-outcome<lbha::v1::ClusterConfig> load_cluster_header(const std::filesystem::path& path) {
+result<lbha::v1::ClusterConfig> load_cluster_header(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return empty_cluster_config();
   auto text = read_file(path);
@@ -104,13 +107,15 @@ outcome<lbha::v1::ClusterConfig> load_cluster_header(const std::filesystem::path
   return header;
 }
 
-outcome<void> store_cluster(const std::filesystem::path& path,
-                            const lbha::v1::ClusterConfig& config) {
+result<void> store_cluster(const std::filesystem::path& path,
+                           const lbha::v1::ClusterConfig& config) {
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) return failure("cannot create " + path.parent_path().string() + ": " + ec.message());
+  if (ec)
+    return error(errc::io, "cannot create " + path.parent_path().string() + ": " + ec.message());
   auto written = write_file_atomically(path, config::to_yaml(config), 0644);
-  if (!written) return failure("cannot write " + path.string() + ": " + written.error().message());
+  if (!written)
+    return error(errc::io, "cannot write " + path.string() + ": " + written.error().message());
   return success();
 }
 

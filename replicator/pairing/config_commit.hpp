@@ -13,7 +13,7 @@
 #include <string>
 
 #include "lbha/v1/config.pb.h"
-#include "replicator/pairing/outcome.hpp"
+#include "replicator/pairing/errc.hpp"
 
 namespace lbha::pairing {
 
@@ -23,29 +23,29 @@ lbha::v1::ClusterConfig empty_cluster_config();
 // The config to write on the primary: `proposed` with defaults, generation
 // current+1 and term max(current.term, primary_term). Fails with every
 // validation error, one per line.
-outcome<lbha::v1::ClusterConfig> prepare_commit(const lbha::v1::ClusterConfig& current,
-                                                lbha::v1::ClusterConfig proposed,
-                                                std::uint64_t primary_term);
+result<lbha::v1::ClusterConfig> prepare_commit(const lbha::v1::ClusterConfig& current,
+                                               lbha::v1::ClusterConfig proposed,
+                                               std::uint64_t primary_term);
 
 // Whether a node holding `current` may apply `incoming`.
-outcome<void> check_incoming(const lbha::v1::ClusterConfig& current,
-                             const lbha::v1::ClusterConfig& incoming);
+result<void> check_incoming(const lbha::v1::ClusterConfig& current,
+                            const lbha::v1::ClusterConfig& incoming);
 
 // <config_dir>/cluster.yaml
 std::filesystem::path cluster_config_path(const std::filesystem::path& config_dir);
 
 // Reads cluster.yaml; a missing file is empty_cluster_config().
-outcome<lbha::v1::ClusterConfig> load_cluster(const std::filesystem::path& path);
+result<lbha::v1::ClusterConfig> load_cluster(const std::filesystem::path& path);
 
 // Only the generation and term of cluster.yaml (the rest of the result is
 // empty): what commit and accept compare. Reads the two top-level lines that
 // to_yaml writes first instead of parsing the whole document (~0.3 s for
 // 1,000 virtual services); falls back to load_cluster when the file is not
 // laid out that way (hand-written flow style, a key missing or repeated).
-outcome<lbha::v1::ClusterConfig> load_cluster_header(const std::filesystem::path& path);
+result<lbha::v1::ClusterConfig> load_cluster_header(const std::filesystem::path& path);
 
 // Writes cluster.yaml atomically (temp file, fsync, rename, fsync dir).
-outcome<void> store_cluster(const std::filesystem::path& path,
-                            const lbha::v1::ClusterConfig& config);
+result<void> store_cluster(const std::filesystem::path& path,
+                           const lbha::v1::ClusterConfig& config);
 
 }  // namespace lbha::pairing

@@ -30,9 +30,7 @@ using session_ptr = std::unique_ptr<std::remove_pointer_t<ssh_session>, session_
 using channel_ptr = std::unique_ptr<std::remove_pointer_t<ssh_channel>, channel_deleter>;
 using key_ptr = std::unique_ptr<std::remove_pointer_t<ssh_key>, key_deleter>;
 
-ssh_error make_error(ssh_failure kind, std::string message, std::string fingerprint = "") {
-  return ssh_error{kind, std::move(message), std::move(fingerprint)};
-}
+error make_error(errc kind, std::string message) { return error(kind, std::move(message)); }
 
 std::string fingerprint_of(ssh_session session) {
   ssh_key raw = nullptr;
@@ -76,12 +74,13 @@ int password_login(ssh_session session, const std::string& password) {
 
 }  // namespace
 
-exec_outcome libssh_client::exec(const ssh_target& target, const ssh_credentials& credentials,
-                                 const std::optional<std::string>& pinned,
-                                 const std::string& command, const std::string& input) {
+result<exec_result> libssh_client::exec(const ssh_target& target,
+                                        const ssh_credentials& credentials,
+                                        const std::optional<std::string>& pinned,
+                                        const std::string& command, const std::string& input) {
   const std::string where = target.user + "@" + target.host + ":" + std::to_string(target.port);
   session_ptr session(ssh_new());
-  if (!session) return make_error(ssh_failure::exec_failed, "libssh: cannot create a session");
+  if (!session) return make_error(errc::exec_failed, "libssh: cannot create a session");
   long timeout = static_cast<long>(timeout_.count());
   int verbosity = SSH_LOG_NOLOG;
   unsigned int port = target.port;
@@ -102,19 +101,19 @@ exec_outcome libssh_client::exec(const ssh_target& target, const ssh_credentials
   };
   auto phase = clock::now();
   if (ssh_connect(session.get()) != SSH_OK) {
-    return make_error(ssh_failure::unreachable,
+    return make_error(errc::unreachable,
                       "cannot reach " + where + ": " + ssh_get_error(session.get()));
   }
   std::string fingerprint = fingerprint_of(session.get());
   if (fingerprint.empty()) {
-    return make_error(ssh_failure::exec_failed, "cannot read the host key of " + where);
+    return make_error(errc::exec_failed, "cannot read the host key of " + where);
   }
   if (pinned && *pinned != fingerprint) {
-    return make_error(ssh_failure::host_key_mismatch,
+    return make_error(errc::host_key_mismatch,
                       "host key of " + where + " changed: pinned " + *pinned + ", offered " +
-                          fingerprint + "; refusing to connect (possible impersonation). If the "
-                          "peer was reinstalled, unpair and pair again",
-                      fingerprint);
+                          fingerprint +
+                          "; refusing to connect (possible impersonation). If the "
+                          "peer was reinstalled, unpair and pair again");
   }
 
   const auto connect_time = since(phase);
@@ -127,20 +126,20 @@ exec_outcome libssh_client::exec(const ssh_target& target, const ssh_credentials
     ssh_key raw = nullptr;
     if (ssh_pki_import_privkey_file(credentials.private_key.c_str(), nullptr, nullptr, nullptr,
                                     &raw) != SSH_OK) {
-      return make_error(ssh_failure::auth_failed,
+      return make_error(errc::auth_failed,
                         "cannot load this node's key " + credentials.private_key.string());
     }
     key_ptr key(raw);
     rc = ssh_userauth_publickey(session.get(), nullptr, key.get());
   }
   if (rc != SSH_AUTH_SUCCESS) {
-    return make_error(ssh_failure::auth_failed,
-                      credentials.password
-                          ? "login to " + where + " refused: wrong password (or password login "
-                                                  "disabled in the peer's sshd)"
-                          : "login to " + where + " with this node's key refused: the peer "
-                                                  "no longer trusts it (was it unpaired?)",
-                      fingerprint);
+    return make_error(errc::auth_failed, credentials.password
+                                             ? "login to " + where +
+                                                   " refused: wrong password (or password login "
+                                                   "disabled in the peer's sshd)"
+                                             : "login to " + where +
+                                                   " with this node's key refused: the peer "
+                                                   "no longer trusts it (was it unpaired?)");
   }
 
   const auto auth_time = since(phase);
@@ -148,18 +147,16 @@ exec_outcome libssh_client::exec(const ssh_target& target, const ssh_credentials
   channel_ptr channel(ssh_channel_new(session.get()));
   if (!channel || ssh_channel_open_session(channel.get()) != SSH_OK ||
       ssh_channel_request_exec(channel.get(), command.c_str()) != SSH_OK) {
-    return make_error(ssh_failure::exec_failed,
-                      "cannot run the receiver on " + where + ": " + ssh_get_error(session.get()),
-                      fingerprint);
+    return make_error(errc::exec_failed,
+                      "cannot run the receiver on " + where + ": " + ssh_get_error(session.get()));
   }
   std::size_t sent = 0;
   while (sent < input.size()) {
     auto chunk = static_cast<uint32_t>(std::min<std::size_t>(input.size() - sent, 32768));
     int n = ssh_channel_write(channel.get(), input.data() + sent, chunk);
     if (n < 0) {
-      return make_error(ssh_failure::exec_failed,
-                        "sending to " + where + " failed: " + ssh_get_error(session.get()),
-                        fingerprint);
+      return make_error(errc::exec_failed,
+                        "sending to " + where + " failed: " + ssh_get_error(session.get()));
     }
     sent += static_cast<std::size_t>(n);
   }
@@ -175,14 +172,12 @@ exec_outcome libssh_client::exec(const ssh_target& target, const ssh_credentials
                                        read_timeout_ms);
       if (n == SSH_AGAIN) continue;
       if (n < 0) {
-        return make_error(ssh_failure::exec_failed,
-                          "reading from " + where + " failed: " + ssh_get_error(session.get()),
-                          fingerprint);
+        return make_error(errc::exec_failed,
+                          "reading from " + where + " failed: " + ssh_get_error(session.get()));
       }
       if (n == 0) {
         if (ssh_channel_is_eof(channel.get()) || !ssh_channel_is_open(channel.get())) break;
-        return make_error(ssh_failure::exec_failed, "no answer from the receiver on " + where,
-                          fingerprint);
+        return make_error(errc::exec_failed, "no answer from the receiver on " + where);
       }
       (is_stderr ? result.err : result.out).append(buf, static_cast<std::size_t>(n));
     }
@@ -194,40 +189,43 @@ exec_outcome libssh_client::exec(const ssh_target& target, const ssh_credentials
   return result;
 }
 
-outcome<text> ensure_node_key(const std::filesystem::path& path) {
+result<std::string> ensure_node_key(const std::filesystem::path& path) {
   ssh_key raw = nullptr;
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) {
     if (ssh_pki_import_privkey_file(path.c_str(), nullptr, nullptr, nullptr, &raw) != SSH_OK) {
-      return failure("cannot load " + path.string() + " (remove it to generate a new key)");
+      return error(errc::node_key,
+                   "cannot load " + path.string() + " (remove it to generate a new key)");
     }
   } else {
     if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &raw) != SSH_OK) {
-      return failure("cannot generate an ed25519 key");
+      return error(errc::node_key, "cannot generate an ed25519 key");
     }
     key_ptr generated(raw);
     char* b64 = nullptr;
     if (ssh_pki_export_privkey_base64(generated.get(), nullptr, nullptr, nullptr, &b64) !=
         SSH_OK) {
-      return failure("cannot export the generated key");
+      return error(errc::node_key, "cannot export the generated key");
     }
     std::string pem(b64);
     ssh_string_free_char(b64);
     std::filesystem::create_directories(path.parent_path(), ec);
     if (auto written = write_file_atomically(path, pem, 0600); !written) {
-      return failure("cannot write " + path.string() + ": " + written.error().message());
+      return error(errc::node_key,
+                   "cannot write " + path.string() + ": " + written.error().message());
     }
     raw = generated.release();
   }
   key_ptr key(raw);
   char* b64 = nullptr;
   if (ssh_pki_export_pubkey_base64(key.get(), &b64) != SSH_OK) {
-    return failure("cannot export the public key of " + path.string());
+    return error(errc::node_key, "cannot export the public key of " + path.string());
   }
   std::string pub = std::string(ssh_key_type_to_char(ssh_key_type(key.get()))) + " " + b64;
   ssh_string_free_char(b64);
-  if (pub.rfind("ssh-ed25519 ", 0) != 0) return failure(path.string() + " is not an ed25519 key");
-  return text{pub};
+  if (pub.rfind("ssh-ed25519 ", 0) != 0)
+    return error(errc::node_key, path.string() + " is not an ed25519 key");
+  return pub;
 }
 
 }  // namespace lbha::pairing

@@ -1,18 +1,15 @@
 #include "replicator/pairing/node_context.hpp"
 
 #include "common/config/config.hpp"
-#include "common/config/join_errors.hpp"
 #include "common/node_directories.hpp"
 #include "replicator/pairing/authorized_keys.hpp"
 
 namespace lbha::pairing {
 
-outcome<node_context> load_node_context(const daemon_options& options) {
+result<node_context> load_node_context(const daemon_options& options) {
   auto loaded = config::load_node_config(options.node_config);
-  if (!loaded.ok()) {
-    return failure(config::join_errors(loaded.errors));
-  }
-  const auto& node = *loaded.value;
+  if (!loaded) return loaded.error();
+  const auto& node = loaded.value();
   node_context ctx;
   ctx.node_name = node.node_name();
   ctx.node_config = options.node_config;

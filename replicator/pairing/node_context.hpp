@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common/daemon_options.hpp"
-#include "replicator/pairing/outcome.hpp"
+#include "replicator/pairing/errc.hpp"
 
 namespace lbha::pairing {
 
@@ -26,6 +26,6 @@ struct node_context {
   std::filesystem::path authorized_keys;                 // on this node
 };
 
-outcome<node_context> load_node_context(const daemon_options& options);
+result<node_context> load_node_context(const daemon_options& options);
 
 }  // namespace lbha::pairing

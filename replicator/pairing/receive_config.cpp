@@ -40,14 +40,14 @@ int receive_config_main(int argc, char** argv) {
   auto node = load_node_context(options);
   if (!node) {
     receive_reply reply;
-    reply.message = "cannot load " + options.node_config.string() + ": " + node.error();
+    reply.message = "cannot load " + options.node_config.string() + ": " + node.error().message();
     return reply_and_exit(reply);
   }
   auto request = decode_request(std::cin);
   if (!request) {
     receive_reply reply;
     reply.node = node.value().node_name;
-    reply.message = request.error();
+    reply.message = request.error().message();
     return reply_and_exit(reply);
   }
   std::error_code ec;

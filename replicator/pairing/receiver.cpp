@@ -70,8 +70,8 @@ receive_reply receiver::handle(const lbha::v1::ReceiveRequest& request, bool res
 receive_reply receiver::do_status() {
   receive_reply reply;
   auto current = load_cluster_header(cluster_config_path(node_.config_dir));
-  if (!current) return refuse("cannot read this node's cluster.yaml: " + current.error());
-  auto identity = read_pairing_identity(state_files(node_.state_dir));
+  if (!current) return refuse("cannot read this node's cluster.yaml: " + current.error().message());
+  auto identity = state::read_pairing(state::state_files(node_.state_dir));
   reply.ok = true;
   reply.node = node_.node_name;
   reply.generation = current.value().generation();
@@ -87,18 +87,18 @@ receive_reply receiver::do_status() {
 }
 
 receive_reply receiver::do_config(const lbha::v1::ClusterConfig& config) {
-  auto identity = read_pairing_identity(state_files(node_.state_dir));
-  if (!identity) return refuse(identity.error());
+  auto identity = state::read_pairing(state::state_files(node_.state_dir));
+  if (!identity) return refuse(identity.error().message());
   if (!identity.value()) return refuse("refused: this node is not paired");
-  if (identity.value()->role != node_role::secondary) {
+  if (identity.value()->role != state::node_role::secondary) {
     return refuse("refused: this node is the primary of its pair; it does not take configs");
   }
   auto current = load_cluster_header(cluster_config_path(node_.config_dir));
-  if (!current) return refuse("cannot read this node's cluster.yaml: " + current.error());
+  if (!current) return refuse("cannot read this node's cluster.yaml: " + current.error().message());
   auto acceptable = check_incoming(current.value(), config);
-  if (!acceptable) return refuse(acceptable.error());
+  if (!acceptable) return refuse(acceptable.error().message());
   auto stored = store_cluster(cluster_config_path(node_.config_dir), config);
-  if (!stored) return refuse(stored.error());
+  if (!stored) return refuse(stored.error().message());
   // The file is in force from now on (daemons read it when they start), but
   // when a running daemon did not take it the primary must hear so.
   const auto reloaded = daemons_.reload(&config);
@@ -114,9 +114,9 @@ receive_reply receiver::do_config(const lbha::v1::ClusterConfig& config) {
 }
 
 receive_reply receiver::do_pair(const lbha::v1::PairOffer& offer) {
-  state_files files(node_.state_dir);
-  auto identity = read_pairing_identity(files);
-  if (!identity) return refuse(identity.error());
+  state::state_files files(node_.state_dir);
+  auto identity = state::read_pairing(files);
+  if (!identity) return refuse(identity.error().message());
   if (identity.value()) {
     const auto& existing = *identity.value();
     // The same primary retrying the same pairing may finish it; anything else is refused.
@@ -131,7 +131,7 @@ receive_reply receiver::do_pair(const lbha::v1::PairOffer& offer) {
                   "'; node names must differ (node.yaml node_name)");
   }
   auto current = load_cluster(cluster_config_path(node_.config_dir));
-  if (!current) return refuse("cannot read this node's cluster.yaml: " + current.error());
+  if (!current) return refuse("cannot read this node's cluster.yaml: " + current.error().message());
   if (current.value().virtual_services_size() > 0 && !identity.value()) {
     return refuse("refused: " + node_.node_name + " has " +
                   std::to_string(current.value().virtual_services_size()) +
@@ -139,30 +139,31 @@ receive_reply receiver::do_pair(const lbha::v1::PairOffer& offer) {
   }
   auto incoming = offer.config();
   auto check = check_incoming(empty_cluster_config(), incoming);
-  if (!check) return refuse(check.error());
+  if (!check) return refuse(check.error().message());
   if (offer.heartbeat_key().key().size() != 32 || offer.heartbeat_key().key_id() == 0) {
     return refuse("refused: malformed heartbeat key in the pairing offer");
   }
 
   auto line = forced_key_line(forced_command_, offer.primary_public_key(), offer.cluster_id(),
                               offer.primary_name());
-  if (!line) return refuse("refused: " + line.error());
-  if (auto r = install_authorized_key(node_.authorized_keys, line.value().value,
-                                      offer.primary_public_key());
+  if (!line) return refuse("refused: " + line.error().message());
+  if (auto r =
+          install_authorized_key(node_.authorized_keys, line.value(), offer.primary_public_key());
       !r) {
-    return refuse(r.error());
+    return refuse(r.error().message());
   }
-  heartbeat_key key;
-  key.key_id = offer.heartbeat_key().key_id();
-  std::copy(offer.heartbeat_key().key().begin(), offer.heartbeat_key().key().end(),
-            key.key.begin());
-  if (auto r = write_heartbeat_key(files, key); !r) return refuse(r.error());
+  state::heartbeat_key key;
+  key.id = offer.heartbeat_key().key_id();
+  key.secret.assign(offer.heartbeat_key().key().begin(), offer.heartbeat_key().key().end());
+  if (auto r = state::write_heartbeat_keys(files.heartbeat_key(), {key}); !r) {
+    return refuse(r.error().message());
+  }
   if (auto r = store_cluster(cluster_config_path(node_.config_dir), incoming); !r) {
-    return refuse(r.error());
+    return refuse(r.error().message());
   }
-  pairing_identity mine;
+  state::pairing_identity mine;
   mine.cluster_id = offer.cluster_id();
-  mine.role = node_role::secondary;
+  mine.role = state::node_role::secondary;
   mine.local_node_id = offer.secondary_node_id();
   mine.local_node_name = node_.node_name;
   mine.peer_node_id = offer.primary_node_id();
@@ -170,7 +171,7 @@ receive_reply receiver::do_pair(const lbha::v1::PairOffer& offer) {
   mine.peer_addresses.assign(offer.primary_addresses().begin(), offer.primary_addresses().end());
   mine.paired_at = utc_now_text();
   // The pairing file goes last: it is what makes this node consider itself paired.
-  if (auto r = write_pairing_identity(files, mine); !r) return refuse(r.error());
+  if (auto r = state::write_pairing(files, mine); !r) return refuse(r.error().message());
   // A pin left from an earlier pairing where this node was the primary is stale now.
   std::error_code ec;
   std::filesystem::remove(files.peer_host_key(), ec);
@@ -187,16 +188,16 @@ receive_reply receiver::do_pair(const lbha::v1::PairOffer& offer) {
 }
 
 receive_reply receiver::do_unpair(const lbha::v1::UnpairNotice& notice) {
-  state_files files(node_.state_dir);
-  auto identity = read_pairing_identity(files);
-  if (!identity) return refuse(identity.error());
+  state::state_files files(node_.state_dir);
+  auto identity = state::read_pairing(files);
+  if (!identity) return refuse(identity.error().message());
   if (identity.value() && identity.value()->cluster_id != notice.cluster_id()) {
     return refuse("refused: this node is paired in cluster " + identity.value()->cluster_id +
                   ", not " + notice.cluster_id());
   }
   auto removed = remove_authorized_keys(node_.authorized_keys, notice.cluster_id());
-  if (!removed) return refuse(removed.error());
-  if (auto r = clear_pairing(files); !r) return refuse(r.error());
+  if (!removed) return refuse(removed.error().message());
+  if (auto r = state::clear_pairing(files); !r) return refuse(r.error().message());
   receive_reply reply;
   reply.ok = true;
   reply.node = node_.node_name;

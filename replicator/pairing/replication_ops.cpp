@@ -27,7 +27,7 @@ lbha::v1::NodeResult node_result(const std::string& node, bool ok, std::string m
   return r;
 }
 
-std::string secondary_refusal(const pairing_identity& identity) {
+std::string secondary_refusal(const state::pairing_identity& identity) {
   std::string where = identity.peer_addresses.empty() ? "" : " (" + identity.peer_addresses[0] + ")";
   return "this node is the secondary of " + identity.peer_node_name + where +
          "; make config changes on the primary, or break the pair with `lbctl unpair --local`";
@@ -46,18 +46,19 @@ ssh_credentials replication_ops::key_credentials() const {
   return ssh_credentials{std::nullopt, files_.node_key()};
 }
 
-outcome<receive_reply> replication_ops::send_with_key(const pairing_identity& identity,
-                                                      const lbha::v1::ReceiveRequest& request) {
-  auto pinned = read_pinned_host_key(files_);
-  if (!pinned) return failure(pinned.error());
+result<receive_reply> replication_ops::send_with_key(const state::pairing_identity& identity,
+                                                     const lbha::v1::ReceiveRequest& request) {
+  auto pinned = state::read_peer_host_key(files_);
+  if (!pinned) return pinned.error();
   if (!pinned.value()) {
-    return failure("no pinned host key for " + identity.peer_node_name + " in " +
-                   files_.peer_host_key().string() + "; pair again");
+    return error(errc::refused, "no pinned host key for " + identity.peer_node_name + " in " +
+                                    files_.peer_host_key().string() + "; pair again");
   }
-  if (identity.peer_addresses.empty()) return failure("the pairing file has no peer address");
+  if (identity.peer_addresses.empty())
+    return error(errc::refused, "the pairing file has no peer address");
   auto exec = ssh_.exec(peer_target(identity.peer_addresses[0]), key_credentials(),
                         pinned.value(), node_.receive_command, encode_request(request));
-  if (!exec) return failure(exec.error().message);
+  if (!exec) return exec.error();
   const auto& r = exec.value();
   get_logger("pairing")->info(
       "{} request to {}: ssh connect+kex {:.1f} ms, auth {:.1f} ms, receiver {:.1f} ms",
@@ -67,12 +68,12 @@ outcome<receive_reply> replication_ops::send_with_key(const pairing_identity& id
   return parse_reply(r.out + "\n" + r.err);
 }
 
-lbha::v1::NodeResult replication_ops::push_to_peer(const pairing_identity& identity,
+lbha::v1::NodeResult replication_ops::push_to_peer(const state::pairing_identity& identity,
                                                    const lbha::v1::ClusterConfig& config) {
   lbha::v1::ReceiveRequest request;
   *request.mutable_config() = config;
   auto reply = send_with_key(identity, request);
-  if (!reply) return node_result(identity.peer_node_name, false, reply.error(), 0);
+  if (!reply) return node_result(identity.peer_node_name, false, reply.error().message(), 0);
   return node_result(identity.peer_node_name, reply.value().ok, reply.value().message,
                      reply.value().generation);
 }
@@ -80,8 +81,8 @@ lbha::v1::NodeResult replication_ops::push_to_peer(const pairing_identity& ident
 lbha::v1::ReplicationResult replication_ops::pair(const std::string& peer,
                                                   const std::string& password) {
   auto log = get_logger("pairing");
-  auto identity = read_pairing_identity(files_);
-  if (!identity) return fail(identity.error());
+  auto identity = state::read_pairing(files_);
+  if (!identity) return fail(identity.error().message());
   if (identity.value()) {
     return fail("this node is already paired (" + std::string(to_string(identity.value()->role)) +
                 " of a pair with " + identity.value()->peer_node_name +
@@ -89,18 +90,18 @@ lbha::v1::ReplicationResult replication_ops::pair(const std::string& peer,
   }
   if (peer.empty()) return fail("no peer address given");
   auto public_key = ensure_node_key(files_.node_key());
-  if (!public_key) return fail(public_key.error());
+  if (!public_key) return fail(public_key.error().message());
 
   auto current = load_cluster(cluster_config_path(node_.config_dir));
-  if (!current) return fail("cannot read this node's cluster.yaml: " + current.error());
+  if (!current) return fail("cannot read this node's cluster.yaml: " + current.error().message());
   lbha::v1::ClusterConfig config = current.value();
   if (config.generation() == 0) {
     // Nothing committed yet: commit the empty config so both nodes start from generation 1.
     auto committed = prepare_commit(config, config, daemons_.current_term().value_or(0));
-    if (!committed) return fail(committed.error());
+    if (!committed) return fail(committed.error().message());
     config = committed.value();
     if (auto stored = store_cluster(cluster_config_path(node_.config_dir), config); !stored) {
-      return fail(stored.error());
+      return fail(stored.error().message());
     }
   }
 
@@ -110,41 +111,43 @@ lbha::v1::ReplicationResult replication_ops::pair(const std::string& peer,
   auto* offer = request.mutable_pair();
   offer->set_cluster_id(cluster_id);
   offer->set_primary_name(node_.node_name);
-  offer->set_primary_node_id(primary_node_id);
-  offer->set_secondary_node_id(secondary_node_id);
+  offer->set_primary_node_id(state::primary_node_id);
+  offer->set_secondary_node_id(state::secondary_node_id);
   for (const auto& a : node_.local_addresses) offer->add_primary_addresses(a);
-  offer->mutable_heartbeat_key()->set_key_id(hb_key.key_id);
-  offer->mutable_heartbeat_key()->set_key(hb_key.key.data(), hb_key.key.size());
-  offer->set_primary_public_key(public_key.value().value);
+  offer->mutable_heartbeat_key()->set_key_id(hb_key.id);
+  offer->mutable_heartbeat_key()->set_key(hb_key.secret.data(), hb_key.secret.size());
+  offer->set_primary_public_key(public_key.value());
   *offer->mutable_config() = config;
 
   log->info("pairing with {} as {}@{}:{}", peer, node_.ssh_user, peer, node_.ssh_port);
   auto exec = ssh_.exec(peer_target(peer), ssh_credentials{password, {}}, std::nullopt,
                         node_.receive_command, encode_request(request));
   if (!exec) {
-    log->warn("pairing with {} failed: {}", peer, exec.error().message);
-    return fail(exec.error().message);
+    log->warn("pairing with {} failed: {}", peer, exec.error().message());
+    return fail(exec.error().message());
   }
   const std::string fingerprint = exec.value().fingerprint;
   auto reply = parse_reply(exec.value().out + "\n" + exec.value().err);
-  if (!reply) return fail(reply.error());
+  if (!reply) return fail(reply.error().message());
   if (!reply.value().ok) return fail(peer + " refused to pair: " + reply.value().message);
 
-  pairing_identity mine;
+  state::pairing_identity mine;
   mine.cluster_id = cluster_id;
-  mine.role = node_role::primary;
-  mine.local_node_id = primary_node_id;
+  mine.role = state::node_role::primary;
+  mine.local_node_id = state::primary_node_id;
   mine.local_node_name = node_.node_name;
-  mine.peer_node_id = secondary_node_id;
+  mine.peer_node_id = state::secondary_node_id;
   mine.peer_node_name = reply.value().node;
   mine.peer_addresses.push_back(peer);
   for (const auto& a : node_.peer_addresses) {
     if (a != peer) mine.peer_addresses.push_back(a);
   }
   mine.paired_at = utc_now_text();
-  if (auto r = write_pinned_host_key(files_, fingerprint); !r) return fail(r.error());
-  if (auto r = write_heartbeat_key(files_, hb_key); !r) return fail(r.error());
-  if (auto r = write_pairing_identity(files_, mine); !r) return fail(r.error());
+  if (auto r = state::write_peer_host_key(files_, fingerprint); !r)
+    return fail(r.error().message());
+  if (auto r = state::write_heartbeat_keys(files_.heartbeat_key(), {hb_key}); !r)
+    return fail(r.error().message());
+  if (auto r = state::write_pairing(files_, mine); !r) return fail(r.error().message());
 
   lbha::v1::ReplicationResult result;
   result.set_peer_fingerprint(fingerprint);
@@ -156,7 +159,7 @@ lbha::v1::ReplicationResult replication_ops::pair(const std::string& peer,
   status.mutable_status();
   auto check = send_with_key(mine, status);
   if (!check || !check.value().ok) {
-    std::string why = check ? check.value().message : check.error();
+    std::string why = check ? check.value().message : check.error().message();
     *result.add_nodes() = node_result(mine.peer_node_name, false, why, reply.value().generation);
     result.set_ok(false);
     result.set_message("paired with " + mine.peer_node_name + ", but logging in with this "
@@ -174,12 +177,12 @@ lbha::v1::ReplicationResult replication_ops::pair(const std::string& peer,
 }
 
 lbha::v1::ReplicationResult replication_ops::unpair(bool local_only) {
-  auto identity = read_pairing_identity(files_);
-  if (!identity) return fail(identity.error());
+  auto identity = state::read_pairing(files_);
+  if (!identity) return fail(identity.error().message());
   if (!identity.value()) return fail("this node is not paired");
   const auto& id = *identity.value();
   lbha::v1::ReplicationResult result;
-  if (id.role == node_role::secondary && !local_only) {
+  if (id.role == state::node_role::secondary && !local_only) {
     return fail("this node is the secondary; run `lbctl unpair` on the primary " +
                 id.peer_node_name + ", or `lbctl unpair --local` here if the primary is gone");
   }
@@ -189,19 +192,19 @@ lbha::v1::ReplicationResult replication_ops::unpair(bool local_only) {
     auto reply = send_with_key(id, request);
     if (!reply || !reply.value().ok) {
       return fail("cannot unpair " + id.peer_node_name + ": " +
-                  (reply ? reply.value().message : reply.error()) +
+                  (reply ? reply.value().message : reply.error().message()) +
                   ". If the peer is gone for good, run `lbctl unpair --local` on each node");
     }
     *result.add_nodes() = node_result(id.peer_node_name, true, reply.value().message,
                                       reply.value().generation);
   }
   std::string removed_keys;
-  if (id.role == node_role::secondary) {
+  if (id.role == state::node_role::secondary) {
     auto removed = remove_authorized_keys(node_.authorized_keys, id.cluster_id);
-    if (!removed) return fail(removed.error());
+    if (!removed) return fail(removed.error().message());
     removed_keys = "removed " + std::to_string(removed.value()) + " authorized key(s); ";
   }
-  if (auto r = clear_pairing(files_); !r) return fail(r.error());
+  if (auto r = state::clear_pairing(files_); !r) return fail(r.error().message());
   *result.add_nodes() = node_result(
       node_.node_name, true, "unpaired; " + removed_keys + daemons_.reload(nullptr).summary, 0);
   result.set_ok(true);
@@ -217,17 +220,17 @@ lbha::v1::ReplicationResult replication_ops::push(lbha::v1::ClusterConfig propos
   auto ms_since = [](std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
   };
-  auto identity = read_pairing_identity(files_);
-  if (!identity) return fail(identity.error());
-  if (identity.value() && identity.value()->role == node_role::secondary) {
+  auto identity = state::read_pairing(files_);
+  if (!identity) return fail(identity.error().message());
+  if (identity.value() && identity.value()->role == state::node_role::secondary) {
     return fail(secondary_refusal(*identity.value()));
   }
   const auto path = cluster_config_path(node_.config_dir);
   auto current = load_cluster_header(path);
-  if (!current) return fail("cannot read this node's cluster.yaml: " + current.error());
+  if (!current) return fail("cannot read this node's cluster.yaml: " + current.error().message());
   auto prepared =
       prepare_commit(current.value(), std::move(proposed), daemons_.current_term().value_or(0));
-  if (!prepared) return fail("invalid config:\n" + prepared.error());
+  if (!prepared) return fail("invalid config:\n" + prepared.error().message());
   const auto& config = prepared.value();
   lbha::v1::ReplicationResult result;
   if (dry_run) {
@@ -236,7 +239,7 @@ lbha::v1::ReplicationResult replication_ops::push(lbha::v1::ClusterConfig propos
                        std::to_string(config.generation()));
     return result;
   }
-  if (auto stored = store_cluster(path, config); !stored) return fail(stored.error());
+  if (auto stored = store_cluster(path, config); !stored) return fail(stored.error().message());
   const double commit_ms = ms_since(started);
   const auto reload_started = std::chrono::steady_clock::now();
   const std::string generation = "generation " + std::to_string(config.generation());
@@ -273,21 +276,21 @@ lbha::v1::ReplicationResult replication_ops::push(lbha::v1::ClusterConfig propos
 
 peer_check replication_ops::catch_up() {
   peer_check check;
-  auto identity = read_pairing_identity(files_);
-  if (!identity || !identity.value() || identity.value()->role != node_role::primary) {
+  auto identity = state::read_pairing(files_);
+  if (!identity || !identity.value() || identity.value()->role != state::node_role::primary) {
     return check;
   }
   check.attempted = true;
   auto current = load_cluster_header(cluster_config_path(node_.config_dir));
   if (!current) {
-    check.message = current.error();
+    check.message = current.error().message();
     return check;
   }
   lbha::v1::ReceiveRequest request;
   request.mutable_status();
   auto reply = send_with_key(*identity.value(), request);
   if (!reply) {
-    check.message = reply.error();
+    check.message = reply.error().message();
     return check;
   }
   check.reachable = true;
@@ -299,7 +302,7 @@ peer_check replication_ops::catch_up() {
   }
   auto whole = load_cluster(cluster_config_path(node_.config_dir));
   if (!whole) {
-    check.message = whole.error();
+    check.message = whole.error().message();
     return check;
   }
   auto pushed = push_to_peer(*identity.value(), whole.value());
@@ -318,7 +321,7 @@ lbha::v1::ReplicationStatus replication_ops::local_status() const {
     status.set_local_generation(current.value().generation());
     status.set_local_term(current.value().term());
   }
-  auto identity = read_pairing_identity(files_);
+  auto identity = state::read_pairing(files_);
   if (identity && identity.value()) {
     const auto& id = *identity.value();
     status.set_paired(true);
@@ -327,7 +330,7 @@ lbha::v1::ReplicationStatus replication_ops::local_status() const {
     status.set_peer_node(id.peer_node_name);
     if (!id.peer_addresses.empty()) status.set_peer_address(id.peer_addresses[0]);
   }
-  auto pinned = read_pinned_host_key(files_);
+  auto pinned = state::read_peer_host_key(files_);
   if (pinned && pinned.value()) status.set_peer_fingerprint(*pinned.value());
   return status;
 }

@@ -50,13 +50,13 @@ class replication_ops {
   ssh_target peer_target(const std::string& address) const;
   ssh_credentials key_credentials() const;
   // Sends one request with this node's key to the paired peer.
-  outcome<receive_reply> send_with_key(const pairing_identity& identity,
-                                       const lbha::v1::ReceiveRequest& request);
-  lbha::v1::NodeResult push_to_peer(const pairing_identity& identity,
+  result<receive_reply> send_with_key(const state::pairing_identity& identity,
+                                      const lbha::v1::ReceiveRequest& request);
+  lbha::v1::NodeResult push_to_peer(const state::pairing_identity& identity,
                                     const lbha::v1::ClusterConfig& config);
 
   node_context node_;
-  state_files files_;
+  state::state_files files_;
   ssh_client& ssh_;
   local_daemons& daemons_;
 };

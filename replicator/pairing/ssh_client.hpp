@@ -16,7 +16,7 @@
 #include <optional>
 #include <string>
 
-#include "replicator/pairing/outcome.hpp"
+#include "replicator/pairing/errc.hpp"
 
 namespace lbha::pairing {
 
@@ -31,14 +31,6 @@ struct ssh_credentials {
   std::filesystem::path private_key;     // used when no password is given
 };
 
-enum class ssh_failure { unreachable, host_key_mismatch, auth_failed, exec_failed };
-
-struct ssh_error {
-  ssh_failure kind;
-  std::string message;
-  std::string fingerprint;  // the key the peer presented, when known
-};
-
 struct exec_result {
   std::string fingerprint;  // "SHA256:..." of the peer's host key
   int exit_status = -1;
@@ -50,18 +42,15 @@ struct exec_result {
   std::chrono::microseconds command_time{0};  // channel, exec, stdin, reply (sshd + receiver)
 };
 
-using exec_outcome =
-    boost::outcome_v2::result<exec_result, ssh_error, boost::outcome_v2::policy::terminate>;
-
 class ssh_client {
  public:
   virtual ~ssh_client() = default;
 
   // `pinned`: when set, the peer's host key must have this fingerprint or the
   // session ends before authentication (the password is never sent).
-  virtual exec_outcome exec(const ssh_target& target, const ssh_credentials& credentials,
-       const std::optional<std::string>& pinned, const std::string& command,
-       const std::string& input) = 0;
+  virtual result<exec_result> exec(const ssh_target& target, const ssh_credentials& credentials,
+                                   const std::optional<std::string>& pinned,
+                                   const std::string& command, const std::string& input) = 0;
 };
 
 class libssh_client final : public ssh_client {
@@ -69,9 +58,9 @@ class libssh_client final : public ssh_client {
   explicit libssh_client(std::chrono::seconds timeout = std::chrono::seconds(10))
       : timeout_(timeout) {}
 
-  exec_outcome exec(const ssh_target& target, const ssh_credentials& credentials,
-                    const std::optional<std::string>& pinned, const std::string& command,
-                    const std::string& input) override;
+  result<exec_result> exec(const ssh_target& target, const ssh_credentials& credentials,
+                           const std::optional<std::string>& pinned, const std::string& command,
+                           const std::string& input) override;
 
  private:
   std::chrono::seconds timeout_;
@@ -79,6 +68,6 @@ class libssh_client final : public ssh_client {
 
 // Loads <path> (an OpenSSH ed25519 private key), generating it with
 // ssh_pki_generate (mode 0600) when missing. Returns "ssh-ed25519 <base64>".
-outcome<text> ensure_node_key(const std::filesystem::path& path);
+result<std::string> ensure_node_key(const std::filesystem::path& path);
 
 }  // namespace lbha::pairing

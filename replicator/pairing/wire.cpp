@@ -34,28 +34,34 @@ std::string encode_request(const lbha::v1::ReceiveRequest& request) {
          "\n" + body;
 }
 
-outcome<lbha::v1::ReceiveRequest> decode_request(std::istream& in) {
+result<lbha::v1::ReceiveRequest> decode_request(std::istream& in) {
   std::string header;
-  if (!std::getline(in, header)) return failure("no request received (empty input)");
+  if (!std::getline(in, header))
+    return error(errc::bad_request, "no request received (empty input)");
   std::istringstream fields(header);
   std::string word, digest;
   int version = 0;
   std::size_t length = 0;
   if (!(fields >> word >> version >> length >> digest) || word != magic) {
-    return failure("not an lbha replication request (bad header)");
+    return error(errc::bad_request, "not an lbha replication request (bad header)");
   }
-  if (version != 1) return failure("unsupported request version " + std::to_string(version));
-  if (length > max_request_bytes) return failure("request too large: " + std::to_string(length));
+  if (version != 1)
+    return error(errc::bad_request, "unsupported request version " + std::to_string(version));
+  if (length > max_request_bytes)
+    return error(errc::bad_request, "request too large: " + std::to_string(length));
   std::string body(length, '\0');
   in.read(body.data(), static_cast<std::streamsize>(length));
   auto got = static_cast<std::size_t>(in.gcount());
   if (got != length) {
-    return failure("transfer incomplete: received " + std::to_string(got) + " of " +
-                   std::to_string(length) + " bytes; nothing applied");
+    return error(errc::bad_request, "transfer incomplete: received " + std::to_string(got) +
+                                        " of " + std::to_string(length) +
+                                        " bytes; nothing applied");
   }
-  if (sha256_hex(body) != digest) return failure("transfer corrupted: digest mismatch; nothing applied");
+  if (sha256_hex(body) != digest)
+    return error(errc::bad_request, "transfer corrupted: digest mismatch; nothing applied");
   lbha::v1::ReceiveRequest request;
-  if (!request.ParseFromString(body)) return failure("request body does not parse; nothing applied");
+  if (!request.ParseFromString(body))
+    return error(errc::bad_request, "request body does not parse; nothing applied");
   return request;
 }
 
@@ -68,15 +74,16 @@ std::string format_reply(const receive_reply& reply) {
   return out.str();
 }
 
-outcome<receive_reply> parse_reply(const std::string& output) {
+result<receive_reply> parse_reply(const std::string& output) {
   std::istringstream lines(output);
   std::string found;
   for (std::string line; std::getline(lines, line);) {
     if (line.rfind("OK node=", 0) == 0 || line.rfind("ERROR node=", 0) == 0) found = line;
   }
   if (found.empty()) {
-    return failure("no reply from the receiver on the peer" +
-                   (output.empty() ? std::string() : ": " + one_line(output.substr(0, 300))));
+    return error(errc::bad_reply,
+                 "no reply from the receiver on the peer" +
+                     (output.empty() ? std::string() : ": " + one_line(output.substr(0, 300))));
   }
   receive_reply reply;
   auto sep = found.find(reply_separator);
@@ -97,7 +104,7 @@ outcome<receive_reply> parse_reply(const std::string& output) {
       else if (key == "term") reply.term = std::stoull(value);
       else if (key == "cluster") reply.cluster_id = value == "-" ? "" : value;
     } catch (const std::exception&) {
-      return failure("malformed reply from the peer: " + found);
+      return error(errc::bad_reply, "malformed reply from the peer: " + found);
     }
   }
   return reply;

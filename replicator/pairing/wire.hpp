@@ -17,7 +17,7 @@
 #include <string>
 
 #include "lbha/v1/replication.pb.h"
-#include "replicator/pairing/outcome.hpp"
+#include "replicator/pairing/errc.hpp"
 
 namespace lbha::pairing {
 
@@ -27,7 +27,7 @@ std::string encode_request(const lbha::v1::ReceiveRequest& request);
 
 // Reads one framed request from `in`. Fails on a bad header, a short body
 // (torn transfer), a digest mismatch or an unparseable body.
-outcome<lbha::v1::ReceiveRequest> decode_request(std::istream& in);
+result<lbha::v1::ReceiveRequest> decode_request(std::istream& in);
 
 struct receive_reply {
   bool ok = false;
@@ -44,7 +44,7 @@ std::string format_reply(const receive_reply& reply);  // no trailing newline
 
 // Parses the last reply line found in `output` (the receiver prints only one,
 // but a login banner or shell noise may precede it).
-outcome<receive_reply> parse_reply(const std::string& output);
+result<receive_reply> parse_reply(const std::string& output);
 
 std::string sha256_hex(const std::string& data);
 

@@ -1,7 +1,7 @@
 #include "replicator/sync/grpc_table_port.hpp"
 
 #include "common/logging.hpp"
-#include "replicator/sync/packed_batch.hpp"
+#include "common/packed_batch.hpp"
 
 namespace lbha::sync {
 
@@ -90,7 +90,7 @@ std::vector<table_change> grpc_table_port::from_batch(const lbha::v1::StickBatch
 
 namespace {
 
-// Packed (packed_batch.hpp); an entry the packed form cannot carry (a key of
+// Packed (common/packed_batch.hpp); an entry the packed form cannot carry (a key of
 // another length, which proxyd refuses anyway) goes in the repeated form.
 void fill_batch(lbha::v1::StickBatch& batch, const std::vector<table_change>& entries) {
   packed::encoder encoder;

@@ -6,7 +6,7 @@
 #include <functional>
 
 #include "common/logging.hpp"
-#include "replicator/sync/packed_batch.hpp"
+#include "common/packed_batch.hpp"
 
 namespace lbha::sync {
 namespace {

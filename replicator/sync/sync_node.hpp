@@ -84,7 +84,7 @@ struct table_change {
   std::uint32_t expires_in_ms = 0;
 };
 
-// Entries learnt from peers in the packed StickBatch form (packed_batch.hpp):
+// Entries learnt from peers in the packed StickBatch form (common/packed_batch.hpp):
 // 9-byte headers naming table and server by index into `names`, then the key.
 // What syncd hands proxyd after a read: no object and no allocation per entry.
 struct packed_changes {

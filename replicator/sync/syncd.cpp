@@ -17,7 +17,7 @@ syncd::syncd(asio::io_context& io, node_settings settings, syncd_options options
 result<void> syncd::start() {
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(options_.listen_address, ec);
-  if (ec) return ec;
+  if (ec) return std::error_code(ec);
   const tcp::endpoint endpoint(address, options_.port);
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
@@ -26,7 +26,7 @@ result<void> syncd::start() {
   if (ec) {
     get_logger("syncd")->error("cannot listen on {}:{}: {}", options_.listen_address,
                                options_.port, ec.message());
-    return ec;
+    return std::error_code(ec);
   }
   port_ = acceptor_.local_endpoint().port();
   get_logger("syncd")->info("listening on {}:{}", options_.listen_address, port_);

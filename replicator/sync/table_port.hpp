@@ -8,7 +8,7 @@
 #include <functional>
 #include <vector>
 
-#include "replicator/sync/packed_batch.hpp"
+#include "common/packed_batch.hpp"
 #include "replicator/sync/sync_node.hpp"
 
 namespace lbha::sync {

@@ -262,8 +262,9 @@ TEST_F(lbctl_daemons, reload_and_make_active) {
 TEST_F(lbctl_daemons, apply_shows_the_diff_then_commits_on_both_nodes) {
   serve("replicatord", replication_);
   v1::ClusterConfig proposed;
-  ASSERT_TRUE(config::load_cluster_config(dir_ / "cluster.yaml").ok());
-  proposed = config::load_cluster_config(dir_ / "cluster.yaml").value.value();
+  auto loaded = config::load_cluster_config(dir_ / "cluster.yaml");
+  ASSERT_TRUE(loaded) << loaded.error().message();
+  proposed = std::move(loaded).value();
   proposed.mutable_virtual_services(0)->mutable_timeouts()->set_client_ms(600000);
   const auto file = dir_ / "proposed.yaml";
   ASSERT_TRUE(write_file_atomically(file, config::to_yaml(proposed)).has_value());

@@ -65,8 +65,11 @@ constexpr const char* proposed_yaml =
 
 v1::ClusterConfig parse(const char* yaml) {
   auto parsed = config::parse_cluster_config(yaml, "test.yaml");
-  EXPECT_TRUE(parsed.ok()) << (parsed.errors.empty() ? "" : parsed.errors[0].to_string());
-  return parsed.value.value_or(v1::ClusterConfig{});
+  if (!parsed) {
+    ADD_FAILURE() << parsed.error().message();
+    return {};
+  }
+  return parsed.value();
 }
 
 TEST(config_diff, every_kind_of_change_golden) {

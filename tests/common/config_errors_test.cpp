@@ -234,8 +234,8 @@ class config_errors : public ::testing::TestWithParam<bad_case> {};
 
 TEST_P(config_errors, reports_key_and_line) {
   const bad_case& c = GetParam();
-  const auto errors = c.node ? parse_node_config(c.yaml, "test.yaml").errors
-                             : parse_cluster_config(c.yaml, "test.yaml").errors;
+  const auto errors =
+      c.node ? node_config_errors(c.yaml, "test.yaml") : cluster_config_errors(c.yaml, "test.yaml");
   ASSERT_EQ(errors.size(), 1u) << [&] {
     std::string all;
     for (const auto& e : errors) all += e.to_string() + "\n";
@@ -264,19 +264,25 @@ TEST(config_errors, collects_every_error_in_file_order) {
       "ha:\n"
       "  deadtime: 100ms\n"
       "  warntime: 2s\n";
-  const auto result = parse_cluster_config(yaml, "c.yaml");
-  ASSERT_FALSE(result.ok());
-  ASSERT_FALSE(result.value.has_value());
-  ASSERT_EQ(result.errors.size(), 5u);
-  EXPECT_EQ(result.errors[0].to_string(),
+  const auto errors = cluster_config_errors(yaml, "c.yaml");
+  ASSERT_EQ(errors.size(), 5u);
+  EXPECT_EQ(errors[0].to_string(),
             "c.yaml:3: virtual_services[0].ip: not an IPv4 or IPv6 address: '192.0.2.999'");
-  EXPECT_EQ(result.errors[1].key, "virtual_services[0].balance");
-  EXPECT_EQ(result.errors[2].key, "virtual_services[0].real_servers[0].weight");
-  EXPECT_EQ(result.errors[2].line, 7);
-  EXPECT_EQ(result.errors[3].key, "ha.deadtime");
-  EXPECT_EQ(result.errors[3].line, 9);
-  EXPECT_EQ(result.errors[4].key, "ha.warntime");
-  EXPECT_EQ(result.errors[4].line, 10);
+  EXPECT_EQ(errors[1].key, "virtual_services[0].balance");
+  EXPECT_EQ(errors[2].key, "virtual_services[0].real_servers[0].weight");
+  EXPECT_EQ(errors[2].line, 7);
+  EXPECT_EQ(errors[3].key, "ha.deadtime");
+  EXPECT_EQ(errors[3].line, 9);
+  EXPECT_EQ(errors[4].key, "ha.warntime");
+  EXPECT_EQ(errors[4].line, 10);
+
+  // The result of the same parse: errc::invalid, every line of the list in its message.
+  const auto result = parse_cluster_config(yaml, "c.yaml");
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error(), errc::invalid);
+  std::string lines;
+  for (const auto& e : errors) lines += (lines.empty() ? "" : "\n") + e.to_string();
+  EXPECT_EQ(result.error().message(), lines);
 }
 
 TEST(config_errors, error_format_without_line_or_key) {
@@ -289,9 +295,21 @@ TEST(config_errors, error_format_without_line_or_key) {
 
 TEST(config_errors, unreadable_file_is_one_error) {
   const auto result = load_cluster_config("/nonexistent/lbha/cluster.yaml");
-  ASSERT_EQ(result.errors.size(), 1u);
-  EXPECT_EQ(result.errors[0].file, "/nonexistent/lbha/cluster.yaml");
-  EXPECT_THAT(result.errors[0].message, ::testing::HasSubstr("cannot read"));
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error(), errc::unreadable);
+  EXPECT_THAT(result.error().message(),
+              ::testing::StartsWith("/nonexistent/lbha/cluster.yaml: cannot read: "));
+}
+
+// Every check a daemon makes is made here, so `lbctl config validate` says
+// what the daemons would: proxyd takes the config exactly as validated.
+TEST(config_errors, what_validates_is_what_proxyd_takes) {
+  // A fallback without a port uses the client's port (proxyd once refused it).
+  const auto errors = cluster_config_errors(
+      "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n"
+      "    fallback: {ip: 192.0.2.50}\n",
+      "c.yaml");
+  EXPECT_TRUE(errors.empty()) << errors.front().to_string();
 }
 
 TEST(config_errors, validate_reports_key_paths_for_configs_built_in_code) {

@@ -40,9 +40,11 @@ virtual_services:
 
 v1::ClusterConfig load_ok(const char* yaml) {
   auto result = parse_cluster_config(yaml, "cluster.yaml");
-  for (const auto& e : result.errors) ADD_FAILURE() << e.to_string();
-  EXPECT_TRUE(result.ok());
-  return result.value.value_or(v1::ClusterConfig{});
+  if (!result) {
+    ADD_FAILURE() << result.error().message();
+    return {};
+  }
+  return result.value();
 }
 
 TEST(config_load, seed_deployment) {
@@ -215,13 +217,12 @@ TEST(config_round_trip, cluster_to_yaml_parses_back_equal) {
 
   const std::string yaml = to_yaml(config);
   auto again = parse_cluster_config(yaml, "round-trip.yaml");
-  for (const auto& e : again.errors) ADD_FAILURE() << e.to_string() << "\n" << yaml;
-  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(again) << again.error().message() << "\n" << yaml;
   std::string diff;
   MessageDifferencer differencer;
   differencer.ReportDifferencesToString(&diff);
-  EXPECT_TRUE(differencer.Compare(config, *again.value)) << diff << "\n" << yaml;
-  EXPECT_EQ(to_yaml(*again.value), yaml);
+  EXPECT_TRUE(differencer.Compare(config, again.value())) << diff << "\n" << yaml;
+  EXPECT_EQ(to_yaml(again.value()), yaml);
 }
 
 TEST(config_defaults, cluster_apply_defaults_is_idempotent) {
@@ -278,9 +279,8 @@ log_level: debug
 
 TEST(config_node, loads_every_key) {
   auto result = parse_node_config(full_node, "node.yaml");
-  for (const auto& e : result.errors) ADD_FAILURE() << e.to_string();
-  ASSERT_TRUE(result.ok());
-  const auto& node = *result.value;
+  ASSERT_TRUE(result) << result.error().message();
+  const auto& node = result.value();
   EXPECT_EQ(node.node_name(), "lb1");
   EXPECT_EQ(node.interface(), "eth0");
   ASSERT_EQ(node.peer_addresses_size(), 2);
@@ -303,8 +303,8 @@ TEST(config_node, loads_every_key) {
 
 TEST(config_node, minimal_node_gets_defaults) {
   auto result = parse_node_config("node_name: lb1\ninterface: eth0\n", "node.yaml");
-  ASSERT_TRUE(result.ok());
-  const auto& node = *result.value;
+  ASSERT_TRUE(result) << result.error().message();
+  const auto& node = result.value();
   EXPECT_EQ(node.priority(), 100u);
   EXPECT_EQ(node.directories().config_dir(), "/etc/lbha");
   EXPECT_EQ(node.directories().state_dir(), "/var/lib/lbha");
@@ -322,15 +322,14 @@ TEST(config_node, minimal_node_gets_defaults) {
 
 TEST(config_node, round_trip_and_idempotent_defaults) {
   auto result = parse_node_config(full_node, "node.yaml");
-  ASSERT_TRUE(result.ok());
-  const std::string yaml = to_yaml(*result.value);
+  ASSERT_TRUE(result) << result.error().message();
+  const std::string yaml = to_yaml(result.value());
   auto again = parse_node_config(yaml, "again.yaml");
-  for (const auto& e : again.errors) ADD_FAILURE() << e.to_string() << "\n" << yaml;
-  ASSERT_TRUE(again.ok());
-  EXPECT_TRUE(MessageDifferencer::Equals(*result.value, *again.value)) << yaml;
-  v1::NodeConfig copy = *again.value;
+  ASSERT_TRUE(again) << again.error().message() << "\n" << yaml;
+  EXPECT_TRUE(MessageDifferencer::Equals(result.value(), again.value())) << yaml;
+  v1::NodeConfig copy = again.value();
   apply_defaults(copy);
-  EXPECT_TRUE(MessageDifferencer::Equals(copy, *again.value));
+  EXPECT_TRUE(MessageDifferencer::Equals(copy, again.value()));
 }
 
 }  // namespace

@@ -344,10 +344,10 @@ TEST_F(lab_smoke_test, lb_nodes_get_their_own_directories_and_node_config) {
   const auto path = l.write_node_yaml(2);
   EXPECT_EQ(path, l.lb(2).etc_dir() / "node.yaml");
   const auto loaded = config::load_node_config(path);
-  ASSERT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors[0].to_string());
-  EXPECT_EQ(loaded.value->node_name(), "lb2");
-  EXPECT_EQ(loaded.value->peer_addresses(0), "192.0.2.11");
-  EXPECT_EQ(loaded.value->directories().state_dir(), l.lb(2).state_dir().string());
+  ASSERT_TRUE(loaded) << loaded.error().message();
+  EXPECT_EQ(loaded.value().node_name(), "lb2");
+  EXPECT_EQ(loaded.value().peer_addresses(0), "192.0.2.11");
+  EXPECT_EQ(loaded.value().directories().state_dir(), l.lb(2).state_dir().string());
   auto bad = config;
   bad.set_priority(1000);
   EXPECT_THROW(l.write_node_yaml(1, bad), lab_error);

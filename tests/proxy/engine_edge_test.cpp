@@ -9,6 +9,7 @@
 
 #include <filesystem>
 
+#include "common/config/config.hpp"
 #include "proxy/engine.hpp"
 #include "tests/proxy/engine_fixture.hpp"
 
@@ -151,6 +152,27 @@ TEST_F(engine_test, fallback_connections_are_counted) {
   EXPECT_EQ(s.fallback().bytes_out(), 6u + 3u + 4u);  // "sorry", the echo, "bye" on EOF
   EXPECT_EQ(s.total_connections(), 1u);
   EXPECT_EQ(server_status(engine_->status(), "a")->total_connections(), 0u);
+}
+
+// deploy/README.md: fallback.port 0 (or absent) is the port the client used,
+// as for a real server; common/config accepts it, so proxyd must too.
+TEST_F(engine_test, fallback_without_a_port_is_the_clients_port) {
+  backend a("a");
+  auto vs = service("web", {&a});
+  vs.mutable_fallback()->set_ip("127.0.0.2");
+  start(vs);
+  auto s = engine_->status().virtual_services(0);
+  ASSERT_TRUE(s.has_fallback());
+  EXPECT_EQ(s.fallback().ip(), "127.0.0.2");
+  EXPECT_EQ(s.fallback().port(), 0u);
+  v1::ClusterConfig config;
+  *config.add_virtual_services() = vs;
+  config::apply_defaults(config);
+  const auto settings = settings_of(config.virtual_services(0));
+  ASSERT_TRUE(settings.fallback);
+  auto p = build_pool(config.virtual_services(0), settings, nullptr, nullptr);
+  EXPECT_EQ(p->fallback->endpoint(8080),
+            asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.2"), 8080));
 }
 
 TEST_F(engine_test, service_without_fallback_reports_none) {

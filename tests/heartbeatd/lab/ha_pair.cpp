@@ -9,6 +9,7 @@
 #include "tests/lab/binaries.hpp"
 #include "tests/lab/lab_error.hpp"
 #include "tests/lab/net.hpp"
+#include "tests/lab/pairing_files.hpp"
 #include "tests/lab/wait.hpp"
 
 namespace lbha::heartbeat::lab_tests {
@@ -130,12 +131,7 @@ void ha_pair::write_cluster(int i, const v1::ClusterConfig& c) const {
 }
 
 void ha_pair::write_pairing(int i) const {
-  const auto state = lab_.lb(i).state_dir();
-  std::ofstream(state / "pairing")
-      << "cluster_id: 00112233445566778899aabbccddeeff\nnode_id: " << i << "\n";
-  const auto key = state / "heartbeat.key";
-  std::ofstream(key) << "1 " << test_key_hex << "\n";
-  ::chmod(key.c_str(), 0600);
+  lab::write_pairing_files(lab_.lb(i).state_dir(), i, test_key_hex);
 }
 
 bool ha_pair::holds_vip(int i) const { return holds(i, vip_); }

@@ -18,7 +18,7 @@ TEST(authorized_keys, forced_line_restricts_everything) {
   auto line = forced_key_line("/usr/bin/lbha-receive-config --restricted", key_a + " comment",
                               "c1", "lb1");
   ASSERT_TRUE(line) << line.error();
-  EXPECT_EQ(line.value().value,
+  EXPECT_EQ(line.value(),
             "command=\"/usr/bin/lbha-receive-config --restricted\",no-pty,no-port-forwarding,"
             "no-agent-forwarding,no-X11-forwarding,no-user-rc " +
                 key_a + " lbha-pair:c1:lb1");
@@ -32,8 +32,8 @@ TEST(authorized_keys, forced_line_refuses_injection) {
 }
 
 TEST(authorized_keys, add_replaces_the_same_key_and_keeps_others) {
-  auto first = forced_key_line("cmd", key_a, "c1", "lb1").value().value;
-  auto second = forced_key_line("cmd2", key_a, "c2", "lb1").value().value;
+  auto first = forced_key_line("cmd", key_a, "c1", "lb1").value();
+  auto second = forced_key_line("cmd2", key_a, "c2", "lb1").value();
   std::string text = "# operator keys\n" + operator_line + "\n";
   text = add_line(text, first, key_a);
   text = add_line(text, second, key_a);
@@ -41,8 +41,8 @@ TEST(authorized_keys, add_replaces_the_same_key_and_keeps_others) {
 }
 
 TEST(authorized_keys, remove_takes_only_lbha_lines_of_the_cluster) {
-  auto a = forced_key_line("cmd", key_a, "c1", "lb1").value().value;
-  auto b = forced_key_line("cmd", key_b, "c2", "lb3").value().value;
+  auto a = forced_key_line("cmd", key_a, "c1", "lb1").value();
+  auto b = forced_key_line("cmd", key_b, "c2", "lb3").value();
   std::string text = operator_line + "\n" + a + "\n" + b + "\n";
   EXPECT_EQ(remove_lbha_lines(text, "c1"), operator_line + "\n" + b + "\n");
   EXPECT_EQ(remove_lbha_lines(text, ""), operator_line + "\n");
@@ -52,7 +52,7 @@ TEST(authorized_keys, file_is_created_0600_and_cleaned) {
   testing::temp_dir dir;
   auto file = dir.path() / "home" / ".ssh" / "authorized_keys";
   ASSERT_TRUE(write_file_atomically(dir.path() / "placeholder", ""));
-  auto line = forced_key_line("cmd", key_a, "c1", "lb1").value().value;
+  auto line = forced_key_line("cmd", key_a, "c1", "lb1").value();
   ASSERT_TRUE(install_authorized_key(file, line, key_a));
   struct stat st {};
   ASSERT_EQ(::stat(file.c_str(), &st), 0);

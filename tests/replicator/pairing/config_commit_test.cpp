@@ -27,7 +27,9 @@ TEST(config_commit, invalid_config_is_not_committed) {
   proposed.mutable_virtual_services(0)->set_ip("not-an-ip");
   auto committed = prepare_commit(empty_cluster_config(), proposed, 0);
   ASSERT_FALSE(committed);
-  EXPECT_NE(committed.error().find("virtual_services[0]"), std::string::npos) << committed.error();
+  EXPECT_EQ(committed.error(), errc::invalid_config);
+  EXPECT_NE(committed.error().message().find("virtual_services[0]"), std::string::npos)
+      << committed.error();
 }
 
 TEST(config_commit, incoming_must_be_strictly_newer_and_not_older_term) {
@@ -45,7 +47,8 @@ TEST(config_commit, incoming_must_be_strictly_newer_and_not_older_term) {
   incoming.set_term(2);
   auto older_term = check_incoming(current, incoming);
   ASSERT_FALSE(older_term);
-  EXPECT_NE(older_term.error().find("term"), std::string::npos);
+  EXPECT_EQ(older_term.error(), errc::refused);
+  EXPECT_NE(older_term.error().message().find("term"), std::string::npos);
 }
 
 TEST(config_commit, incoming_invalid_config_is_refused) {

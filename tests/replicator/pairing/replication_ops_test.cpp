@@ -55,11 +55,11 @@ TEST_F(replication_ops_test, pair_writes_both_nodes_and_pins_the_host_key) {
   EXPECT_EQ(result.peer_fingerprint(), peer_->fingerprint);
   EXPECT_NE(result.message().find(peer_->fingerprint), std::string::npos);
 
-  auto mine = read_pairing_identity(state_files(lb1_.state_dir)).value();
-  auto theirs = read_pairing_identity(state_files(lb2_.state_dir)).value();
+  auto mine = state::read_pairing(state::state_files(lb1_.state_dir)).value();
+  auto theirs = state::read_pairing(state::state_files(lb2_.state_dir)).value();
   ASSERT_TRUE(mine && theirs);
-  EXPECT_EQ(mine->role, node_role::primary);
-  EXPECT_EQ(theirs->role, node_role::secondary);
+  EXPECT_EQ(mine->role, state::node_role::primary);
+  EXPECT_EQ(theirs->role, state::node_role::secondary);
   EXPECT_EQ(mine->cluster_id, theirs->cluster_id);
   EXPECT_EQ(mine->peer_node_name, "lb2");
   EXPECT_EQ(theirs->peer_node_name, "lb1");
@@ -67,15 +67,18 @@ TEST_F(replication_ops_test, pair_writes_both_nodes_and_pins_the_host_key) {
   EXPECT_EQ(mine->peer_addresses.front(), secondary_address);
   EXPECT_EQ(theirs->peer_addresses, lb1_.local_addresses);
 
-  auto key1 = read_heartbeat_key(state_files(lb1_.state_dir)).value();
-  auto key2 = read_heartbeat_key(state_files(lb2_.state_dir)).value();
+  auto key1 =
+      state::read_heartbeat_keys(state::state_files(lb1_.state_dir).heartbeat_key()).value();
+  auto key2 =
+      state::read_heartbeat_keys(state::state_files(lb2_.state_dir).heartbeat_key()).value();
   ASSERT_TRUE(key1 && key2);
   EXPECT_EQ(*key1, *key2);
   struct stat st {};
-  ASSERT_EQ(::stat(state_files(lb2_.state_dir).heartbeat_key().c_str(), &st), 0);
+  ASSERT_EQ(::stat(state::state_files(lb2_.state_dir).heartbeat_key().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 
-  EXPECT_EQ(*read_pinned_host_key(state_files(lb1_.state_dir)).value(), peer_->fingerprint);
+  EXPECT_EQ(*state::read_peer_host_key(state::state_files(lb1_.state_dir)).value(),
+            peer_->fingerprint);
   EXPECT_NE(lb2_authorized_keys().find("command=\""), std::string::npos);
   EXPECT_NE(lb2_authorized_keys().find("lbha-pair:" + mine->cluster_id + ":lb1"),
             std::string::npos);
@@ -90,9 +93,9 @@ TEST_F(replication_ops_test, wrong_password_leaves_no_trace) {
   auto result = ops_.pair(secondary_address, "wrong");
   EXPECT_FALSE(result.ok());
   EXPECT_NE(result.message().find("wrong password"), std::string::npos);
-  EXPECT_FALSE(read_pairing_identity(state_files(lb1_.state_dir)).value());
-  EXPECT_FALSE(read_pairing_identity(state_files(lb2_.state_dir)).value());
-  EXPECT_FALSE(read_pinned_host_key(state_files(lb1_.state_dir)).value());
+  EXPECT_FALSE(state::read_pairing(state::state_files(lb1_.state_dir)).value());
+  EXPECT_FALSE(state::read_pairing(state::state_files(lb2_.state_dir)).value());
+  EXPECT_FALSE(state::read_peer_host_key(state::state_files(lb1_.state_dir)).value());
   EXPECT_EQ(lb2_authorized_keys(), "");
 }
 
@@ -100,7 +103,7 @@ TEST_F(replication_ops_test, unreachable_peer_fails_cleanly) {
   auto result = ops_.pair("203.0.113.99", password);
   EXPECT_FALSE(result.ok());
   EXPECT_NE(result.message().find("cannot reach"), std::string::npos);
-  EXPECT_FALSE(read_pairing_identity(state_files(lb1_.state_dir)).value());
+  EXPECT_FALSE(state::read_pairing(state::state_files(lb1_.state_dir)).value());
 }
 
 TEST_F(replication_ops_test, peer_with_its_own_services_refuses) {
@@ -111,22 +114,24 @@ TEST_F(replication_ops_test, peer_with_its_own_services_refuses) {
   auto result = ops_.pair(secondary_address, password);
   EXPECT_FALSE(result.ok());
   EXPECT_NE(result.message().find("virtual service"), std::string::npos) << result.message();
-  EXPECT_FALSE(read_pairing_identity(state_files(lb1_.state_dir)).value());
+  EXPECT_FALSE(state::read_pairing(state::state_files(lb1_.state_dir)).value());
   EXPECT_EQ(config_on(lb2_).virtual_services(0).label(), "theirs");
 }
 
 TEST_F(replication_ops_test, peer_paired_elsewhere_refuses_and_local_pair_twice_refuses) {
-  pairing_identity other;
+  state::pairing_identity other;
   other.cluster_id = "ffffffffffffffffffffffffffffffff";
-  other.role = node_role::secondary;
+  other.role = state::node_role::secondary;
+  other.local_node_id = state::secondary_node_id;
   other.local_node_name = "lb2";
+  other.peer_node_id = state::primary_node_id;
   other.peer_node_name = "lb9";
-  ASSERT_TRUE(write_pairing_identity(state_files(lb2_.state_dir), other));
+  ASSERT_TRUE(state::write_pairing(state::state_files(lb2_.state_dir), other));
   auto result = ops_.pair(secondary_address, password);
   EXPECT_FALSE(result.ok());
   EXPECT_NE(result.message().find("already paired with lb9"), std::string::npos);
 
-  ASSERT_TRUE(clear_pairing(state_files(lb2_.state_dir)));
+  ASSERT_TRUE(state::clear_pairing(state::state_files(lb2_.state_dir)));
   pair_ok();
   auto again = ops_.pair(secondary_address, password);
   EXPECT_FALSE(again.ok());
@@ -271,7 +276,7 @@ TEST_F(replication_ops_test, restricted_key_cannot_pair) {
   receiver rx(lb2_, "cmd", peer_->daemons);
   auto reply = rx.handle(request, true);
   EXPECT_FALSE(reply.ok);
-  EXPECT_FALSE(read_pairing_identity(state_files(lb2_.state_dir)).value());
+  EXPECT_FALSE(state::read_pairing(state::state_files(lb2_.state_dir)).value());
 }
 
 TEST_F(replication_ops_test, unpair_removes_the_key_and_state_on_both) {
@@ -283,19 +288,19 @@ TEST_F(replication_ops_test, unpair_removes_the_key_and_state_on_both) {
   ASSERT_TRUE(result.ok()) << result.message();
   EXPECT_EQ(lb2_authorized_keys(), operator_key);
   for (const auto* node : {&lb1_, &lb2_}) {
-    state_files files(node->state_dir);
-    EXPECT_FALSE(read_pairing_identity(files).value());
-    EXPECT_FALSE(read_heartbeat_key(files).value());
-    EXPECT_FALSE(read_pinned_host_key(files).value());
+    state::state_files files(node->state_dir);
+    EXPECT_FALSE(state::read_pairing(files).value());
+    EXPECT_FALSE(state::read_heartbeat_keys(files.heartbeat_key()).value());
+    EXPECT_FALSE(state::read_peer_host_key(files).value());
   }
   // The key no longer opens the peer.
   lbha::v1::ReceiveRequest status;
   status.mutable_status();
   auto after = ssh_.exec({secondary_address, 22, "loadbalancer"},
-                         {std::nullopt, state_files(lb1_.state_dir).node_key()}, std::nullopt,
-                         "", encode_request(status));
+                         {std::nullopt, state::state_files(lb1_.state_dir).node_key()},
+                         std::nullopt, "", encode_request(status));
   ASSERT_FALSE(after);
-  EXPECT_EQ(after.error().kind, ssh_failure::auth_failed);
+  EXPECT_EQ(after.error(), errc::auth_failed);
   // And the pair can be made again.
   pair_ok();
 }
@@ -306,9 +311,9 @@ TEST_F(replication_ops_test, unpair_with_the_peer_gone_needs_local) {
   auto result = ops_.unpair(false);
   EXPECT_FALSE(result.ok());
   EXPECT_NE(result.message().find("--local"), std::string::npos);
-  EXPECT_TRUE(read_pairing_identity(state_files(lb1_.state_dir)).value());
+  EXPECT_TRUE(state::read_pairing(state::state_files(lb1_.state_dir)).value());
   EXPECT_TRUE(ops_.unpair(true).ok());
-  EXPECT_FALSE(read_pairing_identity(state_files(lb1_.state_dir)).value());
+  EXPECT_FALSE(state::read_pairing(state::state_files(lb1_.state_dir)).value());
 
   replication_ops on_secondary(lb2_, ssh_, peer_->daemons);
   auto refused = on_secondary.unpair(false);

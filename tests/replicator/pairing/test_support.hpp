@@ -97,28 +97,28 @@ class loopback_ssh final : public ssh_client {
     return p;
   }
 
-  exec_outcome exec(const ssh_target& target, const ssh_credentials& credentials,
-                    const std::optional<std::string>& pinned, const std::string&,
-                    const std::string& input) override {
+  result<exec_result> exec(const ssh_target& target, const ssh_credentials& credentials,
+                           const std::optional<std::string>& pinned, const std::string&,
+                           const std::string& input) override {
     ++calls;
     auto it = peers_.find(target.host);
     if (it == peers_.end() || !it->second.up) {
-      return ssh_error{ssh_failure::unreachable, "cannot reach " + target.host, ""};
+      return error(errc::unreachable, "cannot reach " + target.host);
     }
     auto& p = it->second;
     if (pinned && *pinned != p.fingerprint) {
-      return ssh_error{ssh_failure::host_key_mismatch, "host key changed", p.fingerprint};
+      return error(errc::host_key_mismatch, "host key changed");
     }
     bool restricted = false;
     if (credentials.password) {
       if (*credentials.password != p.password) {
-        return ssh_error{ssh_failure::auth_failed, "wrong password", p.fingerprint};
+        return error(errc::auth_failed, "wrong password");
       }
     } else {
       auto pub = ensure_node_key(credentials.private_key);
       auto keys = read_file(p.node.authorized_keys);
-      if (!pub || !keys || keys.value().find(pub.value().value) == std::string::npos) {
-        return ssh_error{ssh_failure::auth_failed, "key refused", p.fingerprint};
+      if (!pub || !keys || keys.value().find(pub.value()) == std::string::npos) {
+        return error(errc::auth_failed, "key refused");
       }
       restricted = true;  // the key only runs the forced command
     }
@@ -126,7 +126,7 @@ class loopback_ssh final : public ssh_client {
     receive_reply reply;
     auto request = decode_request(in);
     if (!request) {
-      reply.message = request.error();
+      reply.message = request.error().message();
     } else {
       receiver rx(p.node, "/usr/bin/lbha-receive-config --restricted", p.daemons);
       reply = rx.handle(request.value(), restricted);

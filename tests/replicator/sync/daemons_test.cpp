@@ -22,7 +22,7 @@
 #include "common/grpc_unix.hpp"
 #include "lbha/v1/proxy.grpc.pb.h"
 #include "lbha/v1/sync.grpc.pb.h"
-#include "replicator/sync/packed_batch.hpp"
+#include "common/packed_batch.hpp"
 #include "tests/lab/lab_server.hpp"
 #include "tests/lab/process.hpp"
 #include "tests/lab/spawn.hpp"

@@ -158,25 +158,27 @@ TEST_F(pairing_lab_test, pair_pins_the_host_key_and_apply_reaches_the_secondary)
   ASSERT_TRUE(paired.ok()) << paired.out << paired.err << logs();
   EXPECT_NE(paired.out.find(host_fingerprint(2)), std::string::npos) << paired.out;
 
-  auto primary = read_pairing_identity(state_files(lb(1).state_dir())).value();
-  auto secondary = read_pairing_identity(state_files(lb(2).state_dir())).value();
+  auto primary = state::read_pairing(state::state_files(lb(1).state_dir())).value();
+  auto secondary = state::read_pairing(state::state_files(lb(2).state_dir())).value();
   ASSERT_TRUE(primary && secondary);
   EXPECT_EQ(primary->cluster_id, secondary->cluster_id);
-  EXPECT_EQ(primary->role, node_role::primary);
-  EXPECT_EQ(secondary->role, node_role::secondary);
-  EXPECT_EQ(*read_pinned_host_key(state_files(lb(1).state_dir())).value(), host_fingerprint(2));
-  EXPECT_EQ(*read_heartbeat_key(state_files(lb(1).state_dir())).value(),
-            *read_heartbeat_key(state_files(lb(2).state_dir())).value());
+  EXPECT_EQ(primary->role, state::node_role::primary);
+  EXPECT_EQ(secondary->role, state::node_role::secondary);
+  EXPECT_EQ(*state::read_peer_host_key(state::state_files(lb(1).state_dir())).value(),
+            host_fingerprint(2));
+  EXPECT_EQ(
+      *state::read_heartbeat_keys(state::state_files(lb(1).state_dir()).heartbeat_key()).value(),
+      *state::read_heartbeat_keys(state::state_files(lb(2).state_dir()).heartbeat_key()).value());
   struct stat st {};
-  ASSERT_EQ(::stat(state_files(lb(2).state_dir()).heartbeat_key().c_str(), &st), 0);
+  ASSERT_EQ(::stat(state::state_files(lb(2).state_dir()).heartbeat_key().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 
   // The installed key runs the receiver and nothing else, whatever is asked.
-  auto shell = lab_->exec(lb(1).name,
-                          {"ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o",
-                           "UserKnownHostsFile=/dev/null", "-i",
-                           state_files(lb(1).state_dir()).node_key().string(),
-                           std::string(login_user) + "@" + lb(2).ipv4, "id"});
+  auto shell =
+      lab_->exec(lb(1).name, {"ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o",
+                              "UserKnownHostsFile=/dev/null", "-i",
+                              state::state_files(lb(1).state_dir()).node_key().string(),
+                              std::string(login_user) + "@" + lb(2).ipv4, "id"});
   EXPECT_EQ(shell.out.find("uid="), std::string::npos) << shell.out;
   EXPECT_NE(shell.out.find("ERROR node=lb2"), std::string::npos) << shell.out << shell.err;
 
@@ -250,7 +252,7 @@ TEST_F(pairing_lab_test, pairing_refusals_are_clear) {
   EXPECT_EQ(has_services.status.code, 1);
   EXPECT_NE(has_services.err.find("virtual service(s) of its own"), std::string::npos)
       << has_services.err;
-  EXPECT_FALSE(read_pairing_identity(state_files(lb(2).state_dir())).value());
+  EXPECT_FALSE(state::read_pairing(state::state_files(lb(2).state_dir())).value());
 
   write_empty_cluster(2);
   ASSERT_TRUE(pair(password_).ok()) << logs();
@@ -264,8 +266,8 @@ TEST_F(pairing_lab_test, wrong_password_fails_cleanly) {
   auto paired = pair("not-" + password_);
   EXPECT_EQ(paired.status.code, 1) << paired.out << paired.err;
   EXPECT_NE(paired.err.find("wrong password"), std::string::npos) << paired.err;
-  EXPECT_FALSE(read_pairing_identity(state_files(lb(1).state_dir())).value());
-  EXPECT_FALSE(read_pairing_identity(state_files(lb(2).state_dir())).value());
+  EXPECT_FALSE(state::read_pairing(state::state_files(lb(1).state_dir())).value());
+  EXPECT_FALSE(state::read_pairing(state::state_files(lb(2).state_dir())).value());
   EXPECT_FALSE(std::filesystem::exists(authorized_keys(2)));
   // The password never reaches the logs.
   EXPECT_EQ(logs().find(password_), std::string::npos);
@@ -376,9 +378,9 @@ TEST_F(pairing_lab_test, unpair_leaves_no_key_behind) {
   ASSERT_TRUE(unpaired.ok()) << unpaired.out << unpaired.err;
   EXPECT_EQ(read_file(authorized_keys(2)).value().find("lbha-pair:"), std::string::npos);
   for (int i = 1; i <= 2; ++i) {
-    state_files files(lb(i).state_dir());
-    EXPECT_FALSE(read_pairing_identity(files).value());
-    EXPECT_FALSE(read_heartbeat_key(files).value());
+    state::state_files files(lb(i).state_dir());
+    EXPECT_FALSE(state::read_pairing(files).value());
+    EXPECT_FALSE(state::read_heartbeat_keys(files.heartbeat_key()).value());
   }
   auto status = lbctl(1, {"replication", "status"});
   EXPECT_NE(status.out.find("paired:            no"), std::string::npos) << status.out;

@@ -23,6 +23,7 @@
 #include "tests/lab/binaries.hpp"
 #include "tests/lab/lab_fixture.hpp"
 #include "tests/lab/net.hpp"
+#include "tests/lab/pairing_files.hpp"
 #include "tests/lab/wait.hpp"
 
 namespace lbha::sync {
@@ -76,11 +77,7 @@ class sync_failover_lab : public lab::lab_test {
       const auto node_yaml = l.write_node_yaml(i);
       l.write_cluster_yaml(i, cluster);
       const auto state = l.lb(i).state_dir();
-      std::filesystem::create_directories(state);
-      std::ofstream(state / "pairing")
-          << "cluster_id: 00112233445566778899aabbccddeeff\nnode_id: " << i << "\n";
-      std::ofstream(state / "heartbeat.key") << "1 " << heartbeat_key_hex << "\n";
-      ::chmod((state / "heartbeat.key").c_str(), 0600);
+      lab::write_pairing_files(state, i, heartbeat_key_hex);
       start_daemon(l, i, "proxyd", LBHA_PROXYD_PATH, node_yaml);
       start_daemon(l, i, "syncd", LBHA_SYNCD_PATH, node_yaml);
       start_daemon(l, i, "heartbeatd", LBHA_HEARTBEATD_PATH, node_yaml);
