@@ -20,9 +20,7 @@ class heartbeatd_component final : public daemon_component {
   heartbeatd_component(daemon_environment& env, heartbeatd_options options, daemon_inputs in)
       : options_(std::move(options)),
         daemon_(env.io, env.clock, std::move(in)),
-        service_(env.io, daemon_, [this](daemon_inputs& next, std::string& message) {
-          return load_inputs(options_, next, message);
-        }) {}
+        service_(env.io, daemon_, env.runtime.reloader()) {}
 
   result<void> start() override {
     std::string message;
@@ -33,9 +31,12 @@ class heartbeatd_component final : public daemon_component {
 
   // The pairing identity and key live in the state dir, beside the configs:
   // a reload reads them again too (so `lbctl pair` starts a standalone daemon).
-  result<void> reload(const node_files&) override {
+  // The configs are the ones the runtime validated (a Reload's, or the files).
+  result<void> reload(const node_files& files) override {
     auto next = inputs_of(options_);
     if (!next) return next.error();
+    next.value().node = files.node;
+    next.value().cluster = files.cluster;
     std::string message;
     if (!daemon_.reload(std::move(next.value()), message))
       return error(std::errc::invalid_argument, message);

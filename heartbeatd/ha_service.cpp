@@ -7,8 +7,9 @@ namespace lbha::heartbeat {
 using namespace std::chrono_literals;
 namespace v1 = lbha::v1;
 
-ha_service::ha_service(asio::io_context& io, heartbeat_daemon& daemon, loader load)
-    : io_(io), daemon_(daemon), load_(std::move(load)) {}
+ha_service::ha_service(asio::io_context& io, heartbeat_daemon& daemon,
+                       daemon_runtime::reload_function reload)
+    : io_(io), daemon_(daemon), reload_(std::move(reload)) {}
 
 grpc::Status ha_service::GetStatus(grpc::ServerContext*, const v1::HaStatusRequest*,
                                    v1::HaStatus* out) {
@@ -70,18 +71,17 @@ grpc::Status ha_service::MakePassive(grpc::ServerContext*, const v1::MakePassive
   return grpc::Status::OK;
 }
 
-grpc::Status ha_service::Reload(grpc::ServerContext*, const v1::HaReloadRequest*,
-                                v1::HaResult* out) {
-  daemon_inputs in;
-  std::string message;
-  if (!load_(in, message)) {
-    out->set_ok(false);
-    out->set_message(message);
+grpc::Status ha_service::Reload(grpc::ServerContext*, const v1::ReloadRequest* request,
+                                v1::ReloadResult* out) {
+  auto r = reload_(request->has_config() ? &request->config() : nullptr);
+  out->set_ok(r.has_value());
+  if (!r) {
+    out->set_message(r.error().message());
     return grpc::Status::OK;
   }
-  const bool ok = run_on(io_, [&] { return daemon_.reload(std::move(in), message); });
-  out->set_ok(ok);
-  out->set_message(message);
+  const auto status = run_on(io_, [this] { return daemon_.status(); });
+  out->set_message("reloaded: generation " + std::to_string(status.config_generation()) + ", " +
+                   std::to_string(status.vips_size()) + " VIP(s)");
   return grpc::Status::OK;
 }
 
