@@ -130,13 +130,16 @@ void peer_session::receive_message(const frame& f, std::vector<session_event>& e
     case table_type::update_timed:
     case table_type::inc_update_timed: {
       if (rx_table_ == nullptr) return fail(error_type::protocol, "update before DEFINE", events);
-      if (!rx_table_->local) return;  // a table we do not share
       update_message u;
+      // Decoded even for a table we do not share: the server_key dictionary
+      // and the INC ids run through every table, and a reload may give us
+      // the table later in this session.
       if (!decode_update(f.payload, f.type, rx_table_->definition, rx_table_->last_id,
                          rx_dictionary_, u)) {
         return fail(error_type::protocol, "bad update", events);
       }
       rx_table_->last_id = u.update_id;
+      if (!rx_table_->local) return;  // a table we do not share (not acknowledged)
       rx_table_->ack_due = true;
       events.push_back(event_update{*rx_table_->local, std::move(u)});
       return;
