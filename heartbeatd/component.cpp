@@ -8,27 +8,21 @@
 namespace lbha::heartbeat {
 namespace {
 
-result<daemon_inputs> inputs_of(const heartbeatd_options& options) {
-  daemon_inputs in;
-  std::string message;
-  if (!load_inputs(options, in, message)) return error(std::errc::invalid_argument, message);
-  return in;
-}
-
 class heartbeatd_component final : public daemon_component {
  public:
-  heartbeatd_component(daemon_environment& env, heartbeatd_options options, daemon_inputs in)
-      : options_(std::move(options)),
+  heartbeatd_component(daemon_environment& env, heartbeatd_flags flags, daemon_inputs in)
+      : flags_(std::move(flags)),
         daemon_(env.io, env.clock, std::move(in)),
-        service_(env.io, daemon_, [this] { return inputs_of(options_); }) {}
+        service_(env.io, daemon_, env.runtime.reloader()) {}
 
   result<void> start() override { return daemon_.start(); }
   std::vector<grpc::Service*> services() override { return {&service_}; }
 
-  // The pairing identity and key live in the state dir, beside the configs:
-  // a reload reads them again too (so `lbctl pair` starts a standalone daemon).
-  result<void> reload(const node_files&) override {
-    auto next = inputs_of(options_);
+  // The configs are the ones the runtime validated (a Reload's, or the files);
+  // the pairing identity and key are read from the state dir again, so
+  // `lbctl pair` starts a running standalone daemon heartbeating.
+  result<void> reload(const node_files& files) override {
+    auto next = load_inputs(flags_, files);
     if (!next) return next.error();
     auto reloaded = daemon_.reload(std::move(next).value());
     if (!reloaded) return reloaded.error();
@@ -37,18 +31,18 @@ class heartbeatd_component final : public daemon_component {
 
   void serving() override {
     // After the gRPC threads exist: only the io thread runs real-time.
-    if (auto ec = make_this_thread_realtime(options_.realtime_priority)) {
+    if (auto ec = make_this_thread_realtime(flags_.realtime_priority)) {
       get_logger("heartbeatd")
           ->warn("cannot run the heartbeat thread real-time (SCHED_RR {}): {}; continuing at "
                  "normal priority",
-                 options_.realtime_priority, ec.message());
+                 flags_.realtime_priority, ec.message());
     }
   }
   void stop_streams() override { daemon_.board().close(); }  // wakes WatchStatus, MakeActive
   void stop() override { daemon_.stop(); }
 
  private:
-  heartbeatd_options options_;
+  heartbeatd_flags flags_;
   heartbeat_daemon daemon_;
   ha_service service_;
 };
@@ -56,7 +50,7 @@ class heartbeatd_component final : public daemon_component {
 }  // namespace
 
 daemon_spec heartbeatd_spec() {
-  auto flags = std::make_shared<heartbeatd_options>();
+  auto flags = std::make_shared<heartbeatd_flags>();
   return {
       .name = "heartbeatd",
       .description = "lbha-heartbeatd: heartbeat on UDP 6694, failover and VIP ownership",
@@ -75,12 +69,9 @@ daemon_spec heartbeatd_spec() {
                 ->capture_default_str();
           },
       .make = [flags](daemon_environment& env) -> result<std::unique_ptr<daemon_component>> {
-        heartbeatd_options options = *flags;
-        options.daemon = env.options;
-        auto in = inputs_of(options);
+        auto in = load_inputs(*flags, env.files);
         if (!in) return in.error();
-        return std::make_unique<heartbeatd_component>(env, std::move(options),
-                                                      std::move(in.value()));
+        return std::make_unique<heartbeatd_component>(env, *flags, std::move(in).value());
       },
   };
 }

@@ -7,8 +7,9 @@ namespace lbha::heartbeat {
 using namespace std::chrono_literals;
 namespace v1 = lbha::v1;
 
-ha_service::ha_service(asio::io_context& io, heartbeat_daemon& daemon, loader load)
-    : io_(io), daemon_(daemon), load_(std::move(load)) {}
+ha_service::ha_service(asio::io_context& io, heartbeat_daemon& daemon,
+                       daemon_runtime::reload_function reload)
+    : io_(io), daemon_(daemon), reload_(std::move(reload)) {}
 
 grpc::Status ha_service::GetStatus(grpc::ServerContext*, const v1::HaStatusRequest*,
                                    v1::HaStatus* out) {
@@ -69,17 +70,17 @@ grpc::Status ha_service::MakePassive(grpc::ServerContext*, const v1::MakePassive
   return grpc::Status::OK;
 }
 
-grpc::Status ha_service::Reload(grpc::ServerContext*, const v1::HaReloadRequest*,
-                                v1::HaResult* out) {
-  auto in = load_();
-  if (!in) {
-    out->set_ok(false);
-    out->set_message(in.error().message());
+grpc::Status ha_service::Reload(grpc::ServerContext*, const v1::ReloadRequest* request,
+                                v1::ReloadResult* out) {
+  auto r = reload_(request->has_config() ? &request->config() : nullptr);
+  out->set_ok(r.has_value());
+  if (!r) {
+    out->set_message(r.error().message());
     return grpc::Status::OK;
   }
-  auto r = run_on(io_, [&] { return daemon_.reload(std::move(in).value()); });
-  out->set_ok(static_cast<bool>(r));
-  out->set_message(r ? r.value() : r.error().message());
+  const auto status = run_on(io_, [this] { return daemon_.status(); });
+  out->set_message("reloaded: generation " + std::to_string(status.config_generation()) + ", " +
+                   std::to_string(status.vips_size()) + " VIP(s)");
   return grpc::Status::OK;
 }
 

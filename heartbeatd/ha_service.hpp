@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "common/asio.hpp"
+#include "common/daemon_runtime.hpp"
 #include "heartbeatd/daemon.hpp"
 #include "lbha/v1/ha.grpc.pb.h"
 
@@ -16,10 +17,9 @@ namespace lbha::heartbeat {
 
 class ha_service final : public lbha::v1::Ha::Service {
  public:
-  // `load` re-reads node.yaml, cluster.yaml and the state dir for Reload.
-  using loader = std::function<result<daemon_inputs>()>;
-
-  ha_service(asio::io_context& io, heartbeat_daemon& daemon, loader load);
+  // `reload` is the daemon runtime's reloader: Reload goes the way SIGHUP does.
+  ha_service(asio::io_context& io, heartbeat_daemon& daemon,
+             daemon_runtime::reload_function reload);
 
   grpc::Status GetStatus(grpc::ServerContext*, const lbha::v1::HaStatusRequest*,
                          lbha::v1::HaStatus* out) override;
@@ -29,13 +29,13 @@ class ha_service final : public lbha::v1::Ha::Service {
                           lbha::v1::HaResult* out) override;
   grpc::Status MakePassive(grpc::ServerContext*, const lbha::v1::MakePassiveRequest*,
                            lbha::v1::HaResult* out) override;
-  grpc::Status Reload(grpc::ServerContext*, const lbha::v1::HaReloadRequest*,
-                      lbha::v1::HaResult* out) override;
+  grpc::Status Reload(grpc::ServerContext*, const lbha::v1::ReloadRequest* request,
+                      lbha::v1::ReloadResult* out) override;
 
  private:
   asio::io_context& io_;
   heartbeat_daemon& daemon_;
-  loader load_;
+  daemon_runtime::reload_function reload_;
 };
 
 }  // namespace lbha::heartbeat

@@ -38,13 +38,13 @@ grpc::Status control_service::SetRealServerState(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status control_service::Reload(grpc::ServerContext*, const v1::ProxyReloadRequest* request,
-                                     v1::ProxyResult* reply) {
-  auto error = request->has_config() ? engine_.reload(request->config()) : reload_from_disk_();
-  if (error) get_logger("proxy")->error("reload refused: {}", *error);
-  reply->set_ok(!error);
-  reply->set_message(error ? *error
-                           : "generation " + std::to_string(engine_.status().generation()) + " applied");
+grpc::Status control_service::Reload(grpc::ServerContext*, const v1::ReloadRequest* request,
+                                     v1::ReloadResult* reply) {
+  auto r = reload_(request->has_config() ? &request->config() : nullptr);
+  if (!r) get_logger("proxy")->error("reload refused: {}", r.error().message());
+  reply->set_ok(r.has_value());
+  reply->set_message(r ? "generation " + std::to_string(engine_.status().generation()) + " applied"
+                       : r.error().message());
   return grpc::Status::OK;
 }
 

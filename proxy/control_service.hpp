@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "common/daemon_runtime.hpp"
 #include "lbha/v1/proxy.grpc.pb.h"
 #include "proxy/engine.hpp"
 
@@ -21,9 +22,9 @@ namespace lbha::proxy {
 
 class control_service final : public v1::Proxy::Service {
  public:
-  // `reload_from_disk` re-reads cluster.yaml and reloads; an error message on failure.
-  control_service(engine& e, std::function<std::optional<std::string>()> reload_from_disk)
-      : engine_(e), reload_from_disk_(std::move(reload_from_disk)) {}
+  // `reload` is the daemon runtime's reloader: Reload goes the way SIGHUP does.
+  control_service(engine& e, daemon_runtime::reload_function reload)
+      : engine_(e), reload_(std::move(reload)) {}
 
   void stop() { stopped_ = true; }
 
@@ -31,8 +32,8 @@ class control_service final : public v1::Proxy::Service {
                          v1::ProxyStatus* reply) override;
   grpc::Status SetRealServerState(grpc::ServerContext*, const v1::SetRealServerStateRequest* request,
                                   v1::ProxyResult* reply) override;
-  grpc::Status Reload(grpc::ServerContext*, const v1::ProxyReloadRequest* request,
-                      v1::ProxyResult* reply) override;
+  grpc::Status Reload(grpc::ServerContext*, const v1::ReloadRequest* request,
+                      v1::ReloadResult* reply) override;
   grpc::Status WatchTable(grpc::ServerContext* context, const v1::WatchTableRequest* request,
                           grpc::ServerWriter<v1::StickBatch>* writer) override;
   grpc::Status ApplyTable(grpc::ServerContext*, grpc::ServerReader<v1::StickBatch>* reader,
@@ -46,7 +47,7 @@ class control_service final : public v1::Proxy::Service {
 
  private:
   engine& engine_;
-  std::function<std::optional<std::string>()> reload_from_disk_;
+  daemon_runtime::reload_function reload_;
   std::atomic<bool> stopped_{false};
   std::atomic<std::uint64_t> packed_rejected_{0};  // malformed packed ApplyTable batches
 };

@@ -21,11 +21,7 @@ class proxyd_component final : public daemon_component {
                 engine_options{env.files.node.proxy().threads(),
                                env.files.node.proxy().stick_table_size(),
                                env.files.node.proxy().source_address(), scheduling}),
-        service_(engine_, [&io = env.io, &runtime = env.runtime]() -> std::optional<std::string> {
-          auto r = run_on(io, [&runtime] { return runtime.reload_from_files(); });
-          if (!r) return r.error().message();
-          return std::nullopt;
-        }) {}
+        service_(engine_, env.runtime.reloader()) {}
 
   result<void> start() override { return to_result(engine_.start(cluster_)); }
   std::vector<grpc::Service*> services() override { return {&service_}; }

@@ -13,6 +13,7 @@
 #include "common/grpc_unix.hpp"
 #include "lbha/v1/ha.grpc.pb.h"
 #include "lbha/v1/proxy.grpc.pb.h"
+#include "lbha/v1/sync.grpc.pb.h"
 
 namespace lbha::pairing {
 
@@ -47,77 +48,87 @@ void append(std::string& out, std::initializer_list<std::string_view> pieces) {
   for (auto piece : pieces) out.append(piece);
 }
 
-// Calls `rpc` on the daemon's socket and adds its outcome to `out`.
-template <typename Rpc>
-void reload_one(const std::filesystem::path& run_dir, std::string_view daemon, Rpc rpc,
-                reload_outcome& out) {
-  if (!out.summary.empty()) out.summary += ", ";
-  const auto socket = socket_path(run_dir, daemon);
-  int error = 0;
-  switch (probe(socket, error)) {
-    case reachability::not_running:
-      append(out.summary, {daemon, " not running"});
-      return;
-    case reachability::no_access:
-      out.ok = false;
-      append(out.summary,
-             {daemon, " reload failed: cannot open ", socket.native(), " (", std::strerror(error),
-              "; the login user must be in the run dir's group, see "
-              "deploy/README.md)"});
-      return;
-    case reachability::listening:
-      break;
-  }
-  bool ok = false;
-  std::string message;
-  auto status = rpc(unix_channel(socket), ok, message);
-  if (!status.ok()) {
-    out.ok = false;
-    append(out.summary, {daemon, " reload failed: ", status.error_message()});
-  } else if (!ok) {
-    out.ok = false;
-    append(out.summary, {daemon, " refused the config: ", message});
-  } else {
-    append(out.summary, {"reloaded ", daemon});
-  }
+// The Reload of whichever service the daemon serves (Proxy, Sync, Ha: one message).
+template <typename Service>
+grpc::Status call_reload(const std::shared_ptr<grpc::Channel>& channel,
+                         const lbha::v1::ReloadRequest& request, lbha::v1::ReloadResult& reply) {
+  auto ctx = context_with_deadline(reload_timeout);
+  return Service::NewStub(channel)->Reload(ctx.get(), request, &reply);
 }
+
+class grpc_reload_rpc final : public reload_rpc {
+ public:
+  explicit grpc_reload_rpc(const std::filesystem::path& run_dir) : run_dir_(run_dir) {}
+
+  result<std::optional<lbha::v1::ReloadResult>> reload(
+      std::string_view daemon, const lbha::v1::ReloadRequest& request) override {
+    const auto socket = socket_path(run_dir_, daemon);
+    int error = 0;
+    switch (probe(socket, error)) {
+      case reachability::not_running:
+        return std::optional<lbha::v1::ReloadResult>{};
+      case reachability::no_access:
+        return lbha::error(std::errc::permission_denied,
+                           "cannot open " + socket.native() + " (" + std::strerror(error) +
+                               "; the login user must be in the run dir's group, see "
+                               "deploy/README.md)");
+      case reachability::listening:
+        break;
+    }
+    const auto channel = unix_channel(socket);
+    lbha::v1::ReloadResult reply;
+    grpc::Status status;
+    if (daemon == "proxyd") {
+      status = call_reload<lbha::v1::Proxy>(channel, request, reply);
+    } else if (daemon == "syncd") {
+      status = call_reload<lbha::v1::Sync>(channel, request, reply);
+    } else {
+      status = call_reload<lbha::v1::Ha>(channel, request, reply);
+    }
+    if (!status.ok()) return lbha::error(std::errc::io_error, status.error_message());
+    return std::optional<lbha::v1::ReloadResult>(std::move(reply));
+  }
+
+ private:
+  const std::filesystem::path& run_dir_;
+};
 
 }  // namespace
 
-reload_outcome grpc_local_daemons::reload(const lbha::v1::ClusterConfig* config) {
+reload_outcome reload_in_order(reload_rpc& rpc, const lbha::v1::ClusterConfig* config) {
+  lbha::v1::ReloadRequest request;
+  if (config != nullptr) *request.mutable_config() = *config;
   reload_outcome out;
-  // The data plane first: it is what clients see, and heartbeatd's reload
-  // parses cluster.yaml again (proxyd listens with IP_FREEBIND, so it does not
-  // need heartbeatd to have added a new VIP yet).
-  if (config != nullptr) {
-    reload_one(
-        run_dir_, "proxyd",
-        [config](std::shared_ptr<grpc::Channel> channel, bool& ok, std::string& message) {
-          auto stub = lbha::v1::Proxy::NewStub(channel);
-          auto ctx = context_with_deadline(reload_timeout);
-          lbha::v1::ProxyReloadRequest request;
-          *request.mutable_config() = *config;
-          lbha::v1::ProxyResult reply;
-          auto status = stub->Reload(ctx.get(), request, &reply);
-          ok = reply.ok();
-          message = reply.message();
-          return status;
-        },
-        out);
+  for (std::size_t i = 0; i < reload_order.size(); ++i) {
+    const auto daemon = reload_order[i];
+    if (!out.summary.empty()) out.summary += ", ";
+    auto answer = rpc.reload(daemon, request);
+    if (answer && !answer.value()) {
+      append(out.summary, {daemon, " not running"});
+      continue;
+    }
+    if (answer && answer.value()->ok()) {
+      append(out.summary, {"reloaded ", daemon});
+      continue;
+    }
+    out.ok = false;
+    if (!answer) {
+      append(out.summary, {daemon, " reload failed: ", answer.error().message()});
+    } else {
+      append(out.summary, {daemon, " refused the config: ", answer.value()->message()});
+    }
+    // A config one daemon refused does not go to the next ones.
+    for (std::size_t j = i + 1; j < reload_order.size(); ++j) {
+      append(out.summary, {j == i + 1 ? "; not asked: " : ", ", reload_order[j]});
+    }
+    break;
   }
-  reload_one(
-      run_dir_, "heartbeatd",
-      [](std::shared_ptr<grpc::Channel> channel, bool& ok, std::string& message) {
-        auto stub = lbha::v1::Ha::NewStub(channel);
-        auto ctx = context_with_deadline(reload_timeout);
-        lbha::v1::HaResult reply;
-        auto status = stub->Reload(ctx.get(), lbha::v1::HaReloadRequest{}, &reply);
-        ok = reply.ok();
-        message = reply.message();
-        return status;
-      },
-      out);
   return out;
+}
+
+reload_outcome grpc_local_daemons::reload(const lbha::v1::ClusterConfig* config) {
+  grpc_reload_rpc rpc(run_dir_);
+  return reload_in_order(rpc, config);
 }
 
 std::optional<std::uint64_t> grpc_local_daemons::current_term() {

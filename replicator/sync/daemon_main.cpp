@@ -55,7 +55,7 @@ class syncd_component final : public daemon_component {
         daemon_(env.io, std::move(settings),
                 syncd_options{.listen_address = flags.listen, .port = port_of(env.files, flags)},
                 table_, env.clock),
-        service_(env.io, daemon_) {}
+        service_(env.io, daemon_, env.runtime.reloader()) {}
 
   result<void> start() override { return daemon_.start(); }
   std::vector<grpc::Service*> services() override { return {&service_}; }

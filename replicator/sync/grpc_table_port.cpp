@@ -124,6 +124,7 @@ lbha::v1::StickBatch* grpc_table_port::to_batch(const std::vector<table_change>&
 
 void grpc_table_port::watch_loop() {
   auto log = get_logger("syncd");
+  bool refreshing = false;  // the streams were reopened by refresh(), not after a loss
   while (!stopping_) {
     grpc::ClientContext watch_context;
     {
@@ -146,9 +147,11 @@ void grpc_table_port::watch_loop() {
     if (snapshot_status.ok()) {
       connected_ = true;
       log->info("table streams to proxyd up ({} entries)", all.size());
-      asio::post(io_, [this, all = std::move(all)]() mutable {
+      // After refresh() proxyd is the same process: it lost nothing, and
+      // re-applying every entry syncd holds would only cost time.
+      asio::post(io_, [this, all = std::move(all), reconnected = !refreshing]() mutable {
         handlers_.on_local(std::move(all));
-        handlers_.on_connected();
+        if (reconnected) handlers_.on_connected();
       });
       while (watch->Read(&batch)) {
         asio::post(io_, [this, changes = from_batch(batch)]() mutable {
@@ -163,9 +166,11 @@ void grpc_table_port::watch_loop() {
       watch_context_ = nullptr;
     }
     const bool refresh = refresh_.exchange(false);
-    if (connected_.exchange(false) && !stopping_ && !refresh) {
+    const bool was_connected = connected_.exchange(false);
+    if (was_connected && !stopping_ && !refresh) {
       log->warn("table streams to proxyd down; retrying");
     }
+    refreshing = refresh && was_connected;
     if (!wait_or_stop(std::chrono::milliseconds(refresh ? 0 : 1000))) return;
   }
 }

@@ -10,8 +10,7 @@ peer_session::peer_session(session_role role, const std::vector<table_definition
       state_(role == session_role::outgoing ? session_state::awaiting_status
                                             : session_state::awaiting_hello),
       local_tables_(local_tables),
-      max_payload_(max_payload),
-      tx_last_id_(local_tables.size(), 0) {}
+      max_payload_(max_payload) {}
 
 void peer_session::receive(byte_view data, std::vector<session_event>& events) {
   // Lines during the handshake; a message may follow the last line in the same read.
@@ -107,15 +106,7 @@ void peer_session::receive_message(const frame& f, std::vector<session_event>& e
       table_definition def;
       if (!decode_definition(f.payload, def)) return fail(error_type::protocol, "bad DEFINE", events);
       remote_table& t = remote_tables_[def.table_id];
-      t.local.reset();
-      for (std::size_t i = 0; i < local_tables_.size(); ++i) {
-        const auto& mine = local_tables_[i];
-        // HAProxy ignores a table whose name, key type or key length differ.
-        if (mine.name == def.name && mine.key == def.key && mine.key_length == def.key_length &&
-            data_types_supported(def.data_types)) {
-          t.local = i;
-        }
-      }
+      t.local = match(def);
       t.definition = std::move(def);
       rx_table_ = &t;
       return;
@@ -139,13 +130,16 @@ void peer_session::receive_message(const frame& f, std::vector<session_event>& e
     case table_type::update_timed:
     case table_type::inc_update_timed: {
       if (rx_table_ == nullptr) return fail(error_type::protocol, "update before DEFINE", events);
-      if (!rx_table_->local) return;  // a table we do not share
       update_message u;
+      // Decoded even for a table we do not share: the server_key dictionary
+      // and the INC ids run through every table, and a reload may give us
+      // the table later in this session.
       if (!decode_update(f.payload, f.type, rx_table_->definition, rx_table_->last_id,
                          rx_dictionary_, u)) {
         return fail(error_type::protocol, "bad update", events);
       }
       rx_table_->last_id = u.update_id;
+      if (!rx_table_->local) return;  // a table we do not share (not acknowledged)
       rx_table_->ack_due = true;
       events.push_back(event_update{*rx_table_->local, std::move(u)});
       return;
@@ -153,6 +147,30 @@ void peer_session::receive_message(const frame& f, std::vector<session_event>& e
     default:
       return;  // unknown table messages are skipped
   }
+}
+
+std::optional<std::size_t> peer_session::match(const table_definition& remote) const {
+  std::optional<std::size_t> local;
+  for (std::size_t i = 0; i < local_tables_.size(); ++i) {
+    const auto& mine = local_tables_[i];
+    // HAProxy ignores a table whose name, key type or key length differ.
+    if (mine.name == remote.name && mine.key == remote.key &&
+        mine.key_length == remote.key_length && data_types_supported(remote.data_types)) {
+      local = i;
+    }
+  }
+  return local;
+}
+
+bool peer_session::local_tables_changed() {
+  bool gained = false;
+  for (auto& [id, t] : remote_tables_) {
+    const auto local = match(t.definition);
+    if (local && !t.local) gained = true;
+    t.local = local;
+  }
+  tx_table_.reset();
+  return gained;
 }
 
 void peer_session::send_acks() {
@@ -184,19 +202,21 @@ void peer_session::send_control(std::uint8_t type) {
 void peer_session::send_update(std::size_t table, update_message u) {
   if (state_ != session_state::established) return;
   assert(table < local_tables_.size());
-  if (tx_table_ != table) {
+  const auto table_id = local_tables_[table].table_id;
+  if (tx_table_ != table_id) {
     // HAProxy re-sends DEFINE rather than SWITCH whenever it changes table.
     encode_definition(out_, local_tables_[table]);
-    tx_table_ = table;
+    tx_table_ = table_id;
   }
+  auto& last_id = tx_last_id_[table_id];
   const bool timed = u.expire_ms.has_value();
-  const bool follows = tx_last_id_[table] != 0 && u.update_id == tx_last_id_[table] + 1;
+  const bool follows = last_id != 0 && u.update_id == last_id + 1;
   if (timed) {
     u.type = follows ? table_type::inc_update_timed : table_type::update_timed;
   } else {
     u.type = follows ? table_type::inc_update : table_type::update;
   }
-  tx_last_id_[table] = u.update_id;
+  last_id = u.update_id;
   encode_update(out_, u, local_tables_[table], tx_dictionary_);
   ++updates_sent_;
 }

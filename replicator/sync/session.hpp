@@ -78,6 +78,13 @@ class peer_session {
   // Sends the protocol error and closes.
   void fail(std::uint8_t error_type, std::string_view reason, std::vector<session_event>& events);
   void close() { state_ = session_state::closed; }
+  // The owner's table definitions changed in place (a reload): the remote's
+  // tables are matched again by name and key, and the next update re-sends
+  // its DEFINE. Our table ids are stable across reloads, so the update ids
+  // sent so far keep their meaning. True when a table the remote defined in
+  // this session is now one of ours and was not before: what the remote sent
+  // for it until now was skipped.
+  bool local_tables_changed();
 
   bool has_output() const { return !out_.empty(); }
   bytes take_output();
@@ -87,6 +94,7 @@ class peer_session {
   void receive_line(std::string line, std::vector<session_event>& events);
   void receive_message(const frame& f, std::vector<session_event>& events);
   void send_acks();
+  std::optional<std::size_t> match(const table_definition& remote) const;
 
   struct remote_table {
     std::optional<std::size_t> local;  // unset: a table we do not have (its updates are skipped)
@@ -107,8 +115,8 @@ class peer_session {
   tx_dictionary tx_dictionary_;
   std::unordered_map<std::uint64_t, remote_table> remote_tables_;
   remote_table* rx_table_ = nullptr;
-  std::optional<std::size_t> tx_table_;
-  std::vector<std::uint32_t> tx_last_id_;  // per local table, 0 = none sent this session
+  std::optional<std::uint64_t> tx_table_;  // our table_id of the last DEFINE sent
+  std::unordered_map<std::uint64_t, std::uint32_t> tx_last_id_;  // per our table_id; none = none sent
   std::uint64_t updates_sent_ = 0;
 };
 

@@ -26,29 +26,52 @@ sync_node::sync_node(node_settings settings, const clock& clock)
       clock_(clock),
       // Two nodes that collide must not draw the same retry delays.
       random_(settings_.seed ^ static_cast<std::uint32_t>(std::hash<std::string>{}(settings_.local_name))) {
-  set_tables_and_peers();
+  set_tables();
+  set_peers();
   next_purge_ = clock_.now() + settings_.purge_interval;
   resync_deadline_ = clock_.now() + settings_.resync_timeout;
 }
 
-void sync_node::set_tables_and_peers() {
+// Builds the tables from settings_.tables, keeping what a table with the same
+// name and key type held, and moves each peer's per-table progress along.
+void sync_node::set_tables() {
   std::vector<sync_table> old = std::move(tables_);
+  std::vector<table_definition> old_definitions = std::move(definitions_);
   std::unordered_map<std::string, std::size_t> old_index = std::move(table_index_);
   tables_.clear();
   table_index_.clear();
   definitions_.clear();
+  std::vector<std::optional<std::size_t>> was;  // per new table, its old index
   for (const auto& config : settings_.tables) {
     table_index_.emplace(config.name, tables_.size());
     auto it = old_index.find(config.name);
+    std::uint64_t id = 0;
     if (it != old_index.end() && old[it->second].config().key == config.key) {
+      was.push_back(it->second);
+      id = old_definitions[it->second].table_id;
       tables_.push_back(std::move(old[it->second]));
       tables_.back().reconfigure(config);
     } else {
+      was.emplace_back();
+      id = next_table_id_++;
       tables_.emplace_back(config);
     }
-    definitions_.push_back(tables_.back().definition(tables_.size()));
+    definitions_.push_back(tables_.back().definition(id));
   }
   layout_remote_names();
+  for (auto& p : peers_) {
+    std::vector<std::uint32_t> acked(tables_.size(), 0), pushed(tables_.size(), 0);
+    for (std::size_t t = 0; t < tables_.size(); ++t) {
+      if (!was[t]) continue;
+      acked[t] = p.last_acked[*was[t]];
+      pushed[t] = p.last_pushed[*was[t]];
+    }
+    p.last_acked = std::move(acked);
+    p.last_pushed = std::move(pushed);
+  }
+}
+
+void sync_node::set_peers() {
   peers_.clear();
   for (const auto& config : settings_.peers) {
     peer_state p;
@@ -67,25 +90,44 @@ bool sync_node::reconfigure(node_settings settings) {
   auto same_table = [](const table_config& a, const table_config& b) {
     return a.name == b.name && a.key == b.key && a.expire_ms == b.expire_ms && a.servers == b.servers;
   };
-  const bool same =
+  const bool same_peers =
       settings.local_name == settings_.local_name &&
       std::equal(settings.peers.begin(), settings.peers.end(), settings_.peers.begin(),
-                 settings_.peers.end(), same_peer) &&
-      std::equal(settings.tables.begin(), settings.tables.end(), settings_.tables.begin(),
-                 settings_.tables.end(), same_table);
-  if (same) return false;
-  std::vector<connection_id> ids;
-  for (const auto& [id, c] : connections_) ids.push_back(id);
-  for (auto id : ids) drop(id, "configuration reloaded");
+                 settings_.peers.end(), same_peer);
+  const bool same_tables = std::equal(settings.tables.begin(), settings.tables.end(),
+                                      settings_.tables.begin(), settings_.tables.end(), same_table);
+  if (same_peers && same_tables) return false;
   settings.pid = settings_.pid;
   settings.seed = settings_.seed;
-  settings_ = std::move(settings);
-  set_tables_and_peers();  // fresh peer states: dial at once, offer every entry again
-  teacher_.reset();
-  needs_resync_ = true;
-  resync_deadline_ = clock_.now() + settings_.resync_timeout;
-  get_logger("syncd")->info("configuration reloaded: {} tables, {} peers", tables_.size(),
-                            peers_.size());
+  if (!same_peers) {
+    std::vector<connection_id> ids;
+    for (const auto& [id, c] : connections_) ids.push_back(id);
+    for (auto id : ids) drop(id, "configuration reloaded");
+    settings_ = std::move(settings);
+    set_tables();
+    set_peers();  // fresh peer states: dial at once, offer every entry again
+    teacher_.reset();
+    needs_resync_ = true;
+    resync_deadline_ = clock_.now() + settings_.resync_timeout;
+  } else {
+    settings_ = std::move(settings);
+    set_tables();
+    for (auto& [id, c] : connections_) {
+      // A lesson walks tables by index: start it again over the new set.
+      if (c.teaching) c.teaching = lesson{};
+      const bool missed = c.session.local_tables_changed();
+      if (c.session.state() != session_state::established || !c.peer) continue;
+      if (missed && !teacher_) {
+        teacher_ = id;
+        needs_resync_ = true;
+        resync_deadline_ = clock_.now() + settings_.resync_timeout;
+        c.session.send_control(control_type::resync_request);
+      }
+      push(c);
+    }
+  }
+  get_logger("syncd")->info("configuration reloaded: {} tables, {} peers{}", tables_.size(),
+                            peers_.size(), same_peers ? ", sessions kept" : "");
   return true;
 }
 
@@ -244,9 +286,11 @@ void sync_node::handle(connection_id id, connection& c, session_event& e) {
   }
   if (auto* u = std::get_if<event_update>(&e)) return on_update(c, u->table, u->update);
   if (auto* a = std::get_if<event_ack>(&e)) {
-    if (a->table_id < 1 || a->table_id > tables_.size() || !c.peer) return;
-    const std::size_t t = a->table_id - 1;
-    if (a->update_id <= tables_[t].last_update_id()) peers_[*c.peer].last_acked[t] = a->update_id;
+    if (!c.peer) return;
+    for (std::size_t t = 0; t < definitions_.size(); ++t) {
+      if (definitions_[t].table_id != a->table_id) continue;
+      if (a->update_id <= tables_[t].last_update_id()) peers_[*c.peer].last_acked[t] = a->update_id;
+    }
     return;
   }
   if (auto* err = std::get_if<event_error>(&e)) {

@@ -141,13 +141,16 @@ class sync_node {
   const sync_table* table(const std::string& name) const;
   const std::vector<sync_table>& tables() const { return tables_; }
 
-  // A new configuration (SIGHUP). Tables that keep their name and key type
-  // keep their entries (with the new servers and expiry); new tables start
-  // empty; removed tables are dropped. When the tables or peers changed,
-  // every session is closed and redialled at once (table ids and the
-  // sessions' definitions follow the new set), our entries are offered to
-  // the peers again and a resync is asked for. Returns whether anything
-  // changed.
+  // A new configuration (a reload). Tables that keep their name and key type
+  // keep their entries, their table id and their update ids (with the new
+  // servers and expiry); new tables start empty with a new id; removed
+  // tables are dropped. When only tables changed the sessions stay up: each
+  // re-matches the peer's tables, a new table's entries are pushed from its
+  // start, and a session whose peer already defined a table we just added
+  // asks it for a resync (the peers protocol has none per table), since what
+  // it sent for that table before was skipped. When the peers or our name
+  // changed, every session is closed and redialled at once, our entries are
+  // offered again and a resync is asked for. Returns whether anything changed.
   bool reconfigure(node_settings settings);
   const node_settings& settings() const { return settings_; }
 
@@ -198,7 +201,8 @@ class sync_node {
 
   enum class redial { backoff, collision };
 
-  void set_tables_and_peers();
+  void set_tables();
+  void set_peers();
   void layout_remote_names();
   void start_dial(std::size_t peer, clock::time_point now);
   void handle(connection_id id, connection& c, session_event& e);
@@ -216,7 +220,8 @@ class sync_node {
   node_settings settings_;
   const clock& clock_;
   std::vector<sync_table> tables_;
-  std::vector<table_definition> definitions_;
+  std::vector<table_definition> definitions_;  // per table; table_id is stable across reloads
+  std::uint64_t next_table_id_ = 1;
   std::unordered_map<std::string, std::size_t> table_index_;
   std::vector<peer_state> peers_;
   std::unordered_map<connection_id, connection> connections_;

@@ -1,5 +1,7 @@
 #include "replicator/sync/syncd.hpp"
 
+#include <algorithm>
+
 #include "common/logging.hpp"
 
 namespace lbha::sync {
@@ -60,11 +62,18 @@ void syncd::stop() {
 }
 
 bool syncd::reconfigure(node_settings settings) {
-  if (stopped_ || !node_.reconfigure(std::move(settings))) return false;
+  if (stopped_) return false;
+  auto known = [this](const table_config& t) {
+    const auto* had = node_.table(t.name);
+    return had != nullptr && had->config().key == t.key;
+  };
+  const bool added = !std::all_of(settings.tables.begin(), settings.tables.end(), known);
+  if (!node_.reconfigure(std::move(settings))) return false;
   node_.tick();  // dial the (new) peers at once
   flush();
-  // proxyd's entries for a table that is new to us were ignored so far.
-  table_.refresh();
+  // proxyd's entries for a table that is new to us were ignored so far
+  // (ignored_local_changes): read its table again.
+  if (added) table_.refresh();
   return true;
 }
 

@@ -24,6 +24,7 @@
 #include "lbha/v1/ha.grpc.pb.h"
 #include "lbha/v1/proxy.grpc.pb.h"
 #include "lbha/v1/replication.grpc.pb.h"
+#include "lbha/v1/sync.grpc.pb.h"
 
 namespace lbha::cli {
 namespace {
@@ -56,17 +57,34 @@ class fake_proxy final : public v1::Proxy::Service {
     reply->set_ok(true);
     return grpc::Status::OK;
   }
-  grpc::Status Reload(grpc::ServerContext*, const v1::ProxyReloadRequest*,
-                      v1::ProxyResult* reply) override {
+  grpc::Status Reload(grpc::ServerContext*, const v1::ReloadRequest*,
+                      v1::ReloadResult* reply) override {
     std::lock_guard lock(mutex_);
     ++reloads;
+    if (journal) journal->push_back("proxyd");
     reply->set_ok(true);
+    reply->set_message("generation 7 applied");
     return grpc::Status::OK;
   }
 
   std::mutex mutex_;
   std::vector<v1::SetRealServerStateRequest> states;
   int reloads = 0;
+  std::vector<std::string>* journal = nullptr;  // the daemons asked to reload, in order
+};
+
+// syncd's Reload: refuses when told to.
+class fake_sync final : public v1::Sync::Service {
+ public:
+  grpc::Status Reload(grpc::ServerContext*, const v1::ReloadRequest*,
+                      v1::ReloadResult* reply) override {
+    if (journal) journal->push_back("syncd");
+    reply->set_ok(refuse.empty());
+    reply->set_message(refuse.empty() ? "reloaded: 1 table(s)" : refuse);
+    return grpc::Status::OK;
+  }
+  std::string refuse;
+  std::vector<std::string>* journal = nullptr;
 };
 
 class fake_ha final : public v1::Ha::Service {
@@ -86,7 +104,14 @@ class fake_ha final : public v1::Ha::Service {
     reply->set_message("lb1 is active");
     return grpc::Status::OK;
   }
+  grpc::Status Reload(grpc::ServerContext*, const v1::ReloadRequest*,
+                      v1::ReloadResult* reply) override {
+    if (journal) journal->push_back("heartbeatd");
+    reply->set_ok(true);
+    return grpc::Status::OK;
+  }
   bool forced = false;
+  std::vector<std::string>* journal = nullptr;
 };
 
 class fake_replication final : public v1::Replication::Service {
@@ -240,23 +265,46 @@ TEST_F(lbctl_daemons, vip_add_commits_the_edited_config) {
   EXPECT_TRUE(config::validate(pushed).empty());
 }
 
-TEST_F(lbctl_daemons, reload_and_make_active) {
+TEST_F(lbctl_daemons, reload_asks_proxyd_syncd_then_heartbeatd_and_make_active) {
+  std::vector<std::string> journal;
+  fake_sync sync;
+  proxy_.journal = sync.journal = ha_.journal = &journal;
   serve("proxyd", proxy_);
+  serve("syncd", sync);
   serve("heartbeatd", ha_);
   auto reload = lbctl({"reload"});
   EXPECT_EQ(reload.code, 0) << reload.err;
-  EXPECT_EQ(reload.out, "lbha-proxyd: reloaded\n");
-  EXPECT_EQ(proxy_.reloads, 1);
+  EXPECT_EQ(reload.out,
+            "lbha-proxyd: reloaded (generation 7 applied)\n"
+            "lbha-syncd: reloaded (reloaded: 1 table(s))\n"
+            "lbha-heartbeatd: reloaded\n");
+  EXPECT_EQ(journal, (std::vector<std::string>{"proxyd", "syncd", "heartbeatd"}));
+
+  journal.clear();
+  auto proxy = lbctl({"reload", "proxy"});
+  EXPECT_EQ(proxy.code, 0) << proxy.err;
+  EXPECT_EQ(proxy.out, "lbha-proxyd: reloaded (generation 7 applied)\n");
+  EXPECT_EQ(journal, std::vector<std::string>{"proxyd"});
+
   auto active = lbctl({"make-active", "--force"});
   EXPECT_EQ(active.code, 0);
   EXPECT_TRUE(ha_.forced);
   EXPECT_EQ(active.out, "lb1 is active\n");
-  // heartbeatd's Reload is not implemented by the double: it answered with an
-  // error, so one line and exit 1 (not 3: the daemon is there).
+}
+
+TEST_F(lbctl_daemons, a_daemon_that_refuses_a_reload_is_named_and_the_next_is_not_asked) {
+  std::vector<std::string> journal;
+  fake_sync sync;
+  sync.refuse = "virtual_services[1]: unknown key type";
+  proxy_.journal = sync.journal = ha_.journal = &journal;
+  serve("proxyd", proxy_);
+  serve("syncd", sync);
+  serve("heartbeatd", ha_);
   auto all = lbctl({"reload", "all"});
   EXPECT_EQ(all.code, 1);
-  EXPECT_EQ(all.err.rfind("lbctl: lbha-heartbeatd refused: ", 0), 0u) << all.err;
-  EXPECT_EQ(proxy_.reloads, 2);
+  EXPECT_EQ(all.out, "lbha-proxyd: reloaded (generation 7 applied)\n");
+  EXPECT_EQ(all.err, "lbctl: lbha-syncd reload failed: virtual_services[1]: unknown key type\n");
+  EXPECT_EQ(journal, (std::vector<std::string>{"proxyd", "syncd"}));
 }
 
 TEST_F(lbctl_daemons, apply_shows_the_diff_then_commits_on_both_nodes) {

@@ -1,11 +1,13 @@
 // lbctl on a paired lab, against the real daemons: the issue's lab test.
 //
 // Two LB nodes paired over real SSH (tests/lab/ssh_pair), each running
-// lbha-replicatord, lbha-heartbeatd and lbha-proxyd; four real servers
-// (lbha-lab-server, answering "server <label>"); one client. The seed's
-// deployment is built entirely with `lbctl vip|rip add` on the primary, then
-// checked with `lbctl status --json` on both nodes and from the client, and
-// `lbctl halt DA_VIP DA1` is checked the same way.
+// lbha-replicatord, lbha-heartbeatd, lbha-proxyd and lbha-syncd; four real
+// servers (lbha-lab-server, answering "server <label>"); one client. The
+// seed's deployment is built entirely with `lbctl vip|rip add` on the
+// primary, then checked with `lbctl status --json` on both nodes and from the
+// client, and `lbctl halt DA_VIP DA1` is checked the same way. A persistent
+// VIP added once both syncds run has its stick entries on the peer within a
+// second (every commit reloads proxyd, syncd, heartbeatd on both nodes).
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
@@ -21,8 +23,10 @@
 #include <vector>
 
 #include "cli/app.hpp"
+#include "common/grpc_unix.hpp"
 #include "lbha/v1/ha.pb.h"
-#include "lbha/v1/proxy.pb.h"
+#include "lbha/v1/proxy.grpc.pb.h"
+#include "lbha/v1/sync.grpc.pb.h"
 #include "tests/lab/binaries.hpp"
 #include "tests/lab/command.hpp"
 #include "tests/lab/lab_fixture.hpp"
@@ -125,7 +129,7 @@ class lbctl_lab_test : public lab::lab_test {
     return doc && doc->proxy && doc->ha ? doc : std::nullopt;
   }
 
-  // Starts lbha-heartbeatd and lbha-proxyd on node i and waits for their sockets.
+  // Starts lbha-heartbeatd, lbha-proxyd and lbha-syncd on node i and waits for their sockets.
   void start_daemons(int i) {
     const auto node_yaml = lb(i).node_yaml().string();
     proxyd_[i] =
@@ -134,7 +138,9 @@ class lbctl_lab_test : public lab::lab_test {
     lab_->start(lb(i).name, "heartbeatd",
                 {lab::built_binary(LBHA_HEARTBEATD_PATH).string(), "--node-config", node_yaml,
                  "--log-level", "debug"});
-    for (const char* sock : {"proxyd.sock", "heartbeatd.sock"}) {
+    lab_->start(lb(i).name, "syncd",
+                {lab::built_binary(LBHA_SYNCD_PATH).string(), "--node-config", node_yaml});
+    for (const char* sock : {"proxyd.sock", "heartbeatd.sock", "syncd.sock"}) {
       ASSERT_TRUE(
           lab::wait_until([&] { return std::filesystem::exists(lb(i).run_dir() / sock); }, 10s))
           << sock << " on " << lb(i).name << "\n"
@@ -164,6 +170,34 @@ class lbctl_lab_test : public lab::lab_test {
       }
     }
     return true;
+  }
+
+  // Node i's syncd, straight from its socket (lbctl has no sync command).
+  std::optional<v1::SyncStatus> sync_status(int i) {
+    auto stub = v1::Sync::NewStub(unix_channel(socket_path(lb(i).run_dir(), "syncd")));
+    auto ctx = context_with_deadline(1s);
+    v1::SyncStatus status;
+    if (!stub->GetStatus(ctx.get(), {}, &status).ok()) return std::nullopt;
+    return status;
+  }
+
+  // The clients node i's proxyd has a stick entry for in virtual service `vip`.
+  std::vector<std::string> stuck_clients(int i, const std::string& vip) {
+    auto stub = v1::Proxy::NewStub(unix_channel(socket_path(lb(i).run_dir(), "proxyd")));
+    auto ctx = context_with_deadline(1s);
+    auto reader = stub->SnapshotTable(ctx.get(), {});
+    std::vector<std::string> out;
+    v1::StickBatch batch;
+    while (reader->Read(&batch)) {
+      for (const auto& e : batch.entries()) {
+        if (e.virtual_service() != vip || e.client().size() != 4) continue;
+        const auto* b = reinterpret_cast<const unsigned char*>(e.client().data());
+        out.push_back(std::to_string(b[0]) + "." + std::to_string(b[1]) + "." +
+                      std::to_string(b[2]) + "." + std::to_string(b[3]));
+      }
+    }
+    reader->Finish();
+    return out;
   }
 
   lab::lab* lab_ = nullptr;
@@ -351,6 +385,90 @@ TEST_F(lbctl_lab_test, seed_deployment_built_with_lbctl_reaches_both_nodes_and_h
     EXPECT_NE(text.out.find("\n  DA1 "), std::string::npos) << text.out;
     EXPECT_NE(text.out.find(" halt\n"), std::string::npos) << text.out;
   }
+}
+
+// Issue 13: syncd used to build its tables at start only, so a persistent VIP
+// added later was not synchronised and its clients moved after a failover.
+TEST_F(lbctl_lab_test, a_persistent_vip_added_after_syncd_started_has_its_entries_on_the_peer) {
+  for (int s = 1; s <= 2; ++s) {
+    const auto& rs = lab_->server(s);
+    lab_->start(rs.name, "WEB" + std::to_string(s),
+                {lab::lab_server_binary().string(), rs.ipv4, "80", "--name",
+                 "WEB" + std::to_string(s)});
+  }
+  ssh_->start_replicatord(1);
+  ssh_->start_replicatord(2);
+  auto paired = ssh_->pair();
+  ASSERT_TRUE(paired.ok()) << paired.out << paired.err;
+  for (int i = 1; i <= 2; ++i) start_daemons(i);
+  if (HasFatalFailure()) return;
+  // Both syncds run and are connected, with no table yet.
+  ASSERT_TRUE(lab::wait_until(
+      [&] {
+        for (int i = 1; i <= 2; ++i) {
+          auto s = sync_status(i);
+          if (!s || s->peers_size() != 1 || !s->peers(0).connected() || !s->proxy_connected())
+            return false;
+        }
+        return true;
+      },
+      20s, 100ms))
+      << lab_->logs();
+  ASSERT_EQ(sync_status(1)->tables_size(), 0);
+
+  const std::string web_vip = lab::vip(0);
+  commit({"vip", "add", "WEB_VIP", "--ip", web_vip, "--ports", "80", "--persistence",
+          "source_ip", "--check", "connect"});
+  commit({"rip", "add", "WEB_VIP", "WEB1", "--ip", lab_->server(1).ipv4, "--port", "80"});
+  commit({"rip", "add", "WEB_VIP", "WEB2", "--ip", lab_->server(2).ipv4, "--port", "80"});
+  if (HasFatalFailure()) return;
+  for (int i = 1; i <= 2; ++i) {
+    EXPECT_TRUE(lab::wait_until(
+        [&] {
+          auto s = sync_status(i);
+          return s && s->tables_size() == 1 && s->tables(0).name() == "WEB_VIP" &&
+                 s->peers(0).connected();
+        },
+        5s, 50ms))
+        << lb(i).name << " syncd did not take the new table\n"
+        << lab_->logs();
+  }
+
+  // The active node holds the VIP, both real servers pass their checks, and no
+  // client is stuck yet anywhere.
+  int active = 0;
+  ASSERT_TRUE(lab::wait_until(
+      [&] {
+        for (int i = 1; i <= 2; ++i) {
+          auto doc = status(i);
+          if (!doc || !doc->ha || !doc->proxy || !doc->ha->vips_held()) continue;
+          const auto* a = find_server(*doc->proxy, "WEB_VIP", "WEB1");
+          const auto* b = find_server(*doc->proxy, "WEB_VIP", "WEB2");
+          if (a && b && a->healthy() && b->healthy()) active = i;
+        }
+        return active != 0;
+      },
+      30s, 100ms))
+      << lbctl(1, {"status"}).out << lbctl(2, {"status"}).out << lab_->logs();
+  const int peer = active == 1 ? 2 : 1;
+  ASSERT_TRUE(stuck_clients(active, "WEB_VIP").empty());
+  ASSERT_TRUE(stuck_clients(peer, "WEB_VIP").empty());
+
+  // One client connection through the new VIP; the peer's proxyd has the entry within 1 s.
+  const auto start = std::chrono::steady_clock::now();
+  const auto served = client_reaches(web_vip, 80);
+  ASSERT_TRUE(served == "WEB1" || served == "WEB2") << served << "\n" << lab_->logs();
+  const std::vector<std::string> client{lab_->client(1).ipv4};
+  ASSERT_TRUE(lab::wait_until([&] { return stuck_clients(peer, "WEB_VIP") == client; }, 5s, 10ms))
+      << lb(peer).name << " never got the entry\n"
+      << lab_->logs();
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(took, 1s) << lb(peer).name << " got the entry only after "
+                      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                      << " ms";
+  EXPECT_EQ(stuck_clients(active, "WEB_VIP"), client);
+  std::printf("RESULT new_vip_stick_entry_on_peer_ms=%.1f\n",
+              std::chrono::duration<double, std::milli>(took).count());
 }
 
 }  // namespace

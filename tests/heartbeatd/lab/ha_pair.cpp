@@ -97,11 +97,11 @@ v1::HaStatus ha_pair::status(int i) const {
 namespace {
 
 // One Ha RPC to lb<i>'s heartbeatd; throws lab_error naming `what` when the call fails.
-template <typename Call>
-v1::HaResult ha_call(const lab::lab& l, int i, const char* what, Call call) {
+template <typename Reply = v1::HaResult, typename Call>
+Reply ha_call(const lab::lab& l, int i, const char* what, Call call) {
   auto stub = v1::Ha::NewStub(unix_channel(socket_path(l.lb(i).run_dir(), "heartbeatd")));
   auto ctx = context_with_deadline(10s);
-  v1::HaResult r;
+  Reply r;
   auto st = call(*stub, ctx.get(), &r);
   if (!st.ok()) throw lab::lab_error(std::string(what) + ": " + st.error_message());
   return r;
@@ -121,9 +121,11 @@ v1::HaResult ha_pair::make_passive(int i) const {
                                             v1::HaResult* r) { return s.MakePassive(c, {}, r); });
 }
 
-v1::HaResult ha_pair::reload(int i) const {
-  return ha_call(lab_, i, "Reload", [](v1::Ha::Stub& s, grpc::ClientContext* c,
-                                       v1::HaResult* r) { return s.Reload(c, {}, r); });
+v1::ReloadResult ha_pair::reload(int i) const {
+  return ha_call<v1::ReloadResult>(
+      lab_, i, "Reload", [](v1::Ha::Stub& s, grpc::ClientContext* c, v1::ReloadResult* r) {
+        return s.Reload(c, {}, r);
+      });
 }
 
 void ha_pair::write_cluster(int i, const v1::ClusterConfig& c) const {

@@ -44,7 +44,7 @@ class ha_pair {
   lbha::v1::HaStatus status(int i) const;
   lbha::v1::HaResult make_active(int i, bool force = false) const;
   lbha::v1::HaResult make_passive(int i) const;
-  lbha::v1::HaResult reload(int i) const;  // Ha.Reload on lb<i>
+  lbha::v1::ReloadResult reload(int i) const;  // Ha.Reload on lb<i>
 
   // The cluster.yaml both nodes started with; write_cluster(i, c) replaces lb<i>'s.
   const lbha::v1::ClusterConfig& cluster() const { return cluster_; }

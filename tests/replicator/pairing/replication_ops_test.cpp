@@ -270,6 +270,25 @@ TEST_F(replication_ops_test, reload_failure_on_the_primary_reaches_the_caller) {
   EXPECT_NE(result.message().find("but on lb1"), std::string::npos) << result.message();
 }
 
+TEST_F(replication_ops_test, a_commit_reloads_proxyd_syncd_heartbeatd_and_names_a_refusal) {
+  pair_ok();
+  daemons_.rpc.asked.clear();
+  peer_->daemons.rpc.asked.clear();
+  ASSERT_TRUE(ops_.push(testing::one_service_config(), false).ok());
+  const std::vector<std::string> order{"proxyd", "syncd", "heartbeatd"};
+  EXPECT_EQ(daemons_.rpc.asked, order);
+  EXPECT_EQ(peer_->daemons.rpc.asked, order);
+  ASSERT_TRUE(daemons_.rpc.requests.back().has_config());
+
+  peer_->daemons.rpc.refusing = "heartbeatd";
+  auto result = ops_.push(testing::one_service_config("api"), false);
+  EXPECT_FALSE(result.ok()) << result.message();
+  ASSERT_EQ(result.nodes_size(), 2);
+  EXPECT_NE(result.nodes(1).message().find("heartbeatd refused the config"), std::string::npos)
+      << result.nodes(1).message();
+  EXPECT_NE(result.message().find("heartbeatd refused"), std::string::npos) << result.message();
+}
+
 TEST_F(replication_ops_test, restricted_key_cannot_pair) {
   lbha::v1::ReceiveRequest request;
   request.mutable_pair()->set_cluster_id("abc");

@@ -4,8 +4,10 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "common/atomic_file.hpp"
 #include "common/config/config.hpp"
@@ -62,17 +64,43 @@ inline node_context make_node(const std::filesystem::path& root, const std::stri
   return node;
 }
 
+// Each daemon's Reload as reload_in_order makes it: what it was asked, in
+// order; a daemon may be absent (not running), refuse, or not answer.
+class recording_rpc final : public reload_rpc {
+ public:
+  result<std::optional<lbha::v1::ReloadResult>> reload(
+      std::string_view daemon, const lbha::v1::ReloadRequest& request) override {
+    const std::string name(daemon);
+    asked.push_back(name);
+    requests.push_back(request);
+    if (not_running.count(name)) return std::optional<lbha::v1::ReloadResult>{};
+    if (silent.count(name)) return error(std::errc::io_error, "Deadline Exceeded");
+    lbha::v1::ReloadResult reply;
+    reply.set_ok(refusing != name);
+    reply.set_message(reply.ok() ? "reloaded (test)" : "(test)");
+    return std::optional<lbha::v1::ReloadResult>(reply);
+  }
+
+  std::string refusing;
+  std::set<std::string> not_running, silent;
+  std::vector<std::string> asked;
+  std::vector<lbha::v1::ReloadRequest> requests;
+};
+
+// The node's daemons for the replication tests: the real reload order over
+// recording_rpc.
 class recording_daemons final : public local_daemons {
  public:
   reload_outcome reload(const lbha::v1::ClusterConfig* config) override {
     ++reloads;
     if (config != nullptr) ++config_reloads;
-    if (fail_reload) return {false, "proxyd refused the config: (test)"};
-    return {true, "reloaded (test)"};
+    if (fail_reload) rpc.refusing = "proxyd";
+    return reload_in_order(rpc, config);
   }
   std::optional<std::uint64_t> current_term() override { return term; }
 
-  bool fail_reload = false;
+  recording_rpc rpc;
+  bool fail_reload = false;  // proxyd refuses
   int reloads = 0;
   int config_reloads = 0;
   std::optional<std::uint64_t> term;

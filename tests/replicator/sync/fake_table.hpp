@@ -25,8 +25,20 @@ class fake_table final : public table_port {
   }
   void stop() override {}
   bool connected() const override { return true; }
+  // proxyd's table read again: every local change so far, as a snapshot.
+  void refresh() override {
+    ++refreshes;
+    handlers_.on_local(made);
+  }
   // Changes proxyd made itself (a new client, a refresh).
-  void local(std::vector<table_change> changes) { handlers_.on_local(std::move(changes)); }
+  void local(std::vector<table_change> changes) {
+    made.insert(made.end(), changes.begin(), changes.end());
+    handlers_.on_local(std::move(changes));
+  }
+
+  // Every local change (what refresh() delivers again) and how often it did.
+  std::vector<table_change> made;
+  int refreshes = 0;
 
   // The latest entry applied per key (a live push and a resync lesson may
   // both carry one), and every apply in order.

@@ -2,6 +2,7 @@
 // one node against a scripted peer speaking HAProxy's bytes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <memory>
@@ -73,6 +74,7 @@ class network {
       for (auto& [address, node] : snapshot()) {
         for (auto& d : node->take_dials()) {
           moved = true;
+          ++dials;
           auto target = nodes_.find(d.address);
           if (partitioned || target == nodes_.end()) {
             node->connect_failed(d.id);
@@ -124,6 +126,7 @@ class network {
   }
 
   std::size_t bytes_sent = 0;
+  std::size_t dials = 0;
 
  private:
   std::vector<std::pair<std::string, sync_node*>> snapshot() {
@@ -280,6 +283,148 @@ TEST(sync_node, new_session_resumes_after_last_acked_update) {
   EXPECT_EQ(got[0].key[3], 4);
   EXPECT_EQ(got[1].key[3], 5);
   EXPECT_EQ(a.status()[0].updates_sent, 5u);
+}
+
+table_config api_table() {
+  return {.name = "api", .key = key_type::ipv4, .expire_ms = 600000, .servers = {"api1", "api2"}};
+}
+
+table_change api_change(std::uint8_t last, std::string server) {
+  return {"api", raw({203, 0, 113, last}), std::move(server), 600000};
+}
+
+node_settings with_tables(node_settings s, std::vector<table_config> tables) {
+  s.tables = std::move(tables);
+  return s;
+}
+
+// A persistent VIP added by a commit: the primary's syncd reloads first and
+// has entries for it before the secondary's reloads.
+TEST(sync_node, a_table_added_by_reconfigure_is_synchronised_without_reconnecting) {
+  manual_clock clock;
+  network net(clock);
+  auto& a = net.add("192.0.2.1", settings_for("lbha-a", "192.0.2.2"));
+  auto& b = net.add("192.0.2.2", settings_for("lbha-b", "192.0.2.1"));
+  net.run_for(3s);
+  ASSERT_TRUE(a.status()[0].connected);
+  a.local_changes({change(1, "rs1")});
+  net.pump();
+  ASSERT_EQ(b.take_remote_changes().size(), 1u);
+  const auto dials = net.dials;
+
+  ASSERT_TRUE(a.reconfigure(with_tables(settings_for("lbha-a", "192.0.2.2"),
+                                        {web_table(), api_table()})));
+  net.pump();
+  a.local_changes({api_change(1, "api2")});  // b has no such table yet: skipped there
+  net.pump();
+  EXPECT_EQ(a.counters().ignored_local_changes, 0u);
+  EXPECT_TRUE(b.take_remote_changes().empty());
+
+  ASSERT_TRUE(b.reconfigure(with_tables(settings_for("lbha-b", "192.0.2.1"),
+                                        {web_table(), api_table()})));
+  net.pump();
+  // b asked for a resync: a's lesson brings the api entry b skipped.
+  auto got = b.take_remote_changes();
+  auto api = std::find_if(got.begin(), got.end(), [](const auto& c) { return c.table == "api"; });
+  ASSERT_NE(api, got.end());
+  EXPECT_EQ(api->key, raw({203, 0, 113, 1}));
+  EXPECT_EQ(api->server, "api2");
+  EXPECT_FALSE(b.resync_pending());
+
+  // Live both ways on the new table, over the same sessions.
+  a.local_changes({api_change(2, "api1")});
+  b.local_changes({api_change(3, "api2")});
+  net.pump();
+  got = b.take_remote_changes();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].table, "api");
+  EXPECT_EQ(got[0].server, "api1");
+  got = a.take_remote_changes();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].key, raw({203, 0, 113, 3}));
+  net.run_for(2s);
+  EXPECT_TRUE(a.status()[0].connected);
+  EXPECT_TRUE(b.status()[0].connected);
+  EXPECT_EQ(net.dials, dials) << "a reload that changes only tables keeps the sessions";
+}
+
+TEST(sync_node, an_unchanged_table_keeps_its_entries_and_its_update_ids) {
+  manual_clock clock;
+  network net(clock);
+  auto& a = net.add("192.0.2.1", settings_for("lbha-a", "192.0.2.2"));
+  auto& b = net.add("192.0.2.2", settings_for("lbha-b", "192.0.2.1"));
+  net.run_for(3s);
+  a.local_changes({change(1, "rs1"), change(2, "rs2")});
+  net.pump();
+  ASSERT_EQ(b.take_remote_changes().size(), 2u);
+  const auto dials = net.dials;
+  const auto sent = a.status()[0].updates_sent;
+
+  // The new table comes first: web moves from index 0 to 1.
+  for (auto* n : {&a, &b}) {
+    auto s = n->settings();
+    s.tables = {api_table(), web_table()};
+    ASSERT_TRUE(n->reconfigure(std::move(s)));
+  }
+  net.run_for(1s);
+  for (auto* n : {&a, &b}) {
+    ASSERT_NE(n->table("web"), nullptr);
+    EXPECT_EQ(n->table("web")->size(), 2u);
+  }
+  // Nothing already acknowledged is sent again, and the next change follows.
+  EXPECT_TRUE(b.take_remote_changes().empty());
+  EXPECT_EQ(a.status()[0].updates_sent, sent);
+  a.local_changes({change(3, "rs2")});
+  net.pump();
+  const auto got = b.take_remote_changes();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].table, "web");
+  EXPECT_EQ(got[0].key, raw({198, 51, 100, 3}));
+  EXPECT_EQ(b.table("web")->size(), 3u);
+  EXPECT_EQ(net.dials, dials);
+}
+
+TEST(sync_node, a_removed_table_stops_and_the_others_go_on) {
+  manual_clock clock;
+  network net(clock);
+  auto& a = net.add("192.0.2.1", with_tables(settings_for("lbha-a", "192.0.2.2"),
+                                             {web_table(), api_table()}));
+  auto& b = net.add("192.0.2.2", with_tables(settings_for("lbha-b", "192.0.2.1"),
+                                             {web_table(), api_table()}));
+  net.run_for(3s);
+  a.local_changes({change(1, "rs1"), api_change(1, "api1")});
+  net.pump();
+  ASSERT_EQ(b.take_remote_changes().size(), 2u);
+  const auto dials = net.dials;
+
+  // web goes on a only (b reloads later): api moves to index 0 on a.
+  ASSERT_TRUE(a.reconfigure(with_tables(settings_for("lbha-a", "192.0.2.2"), {api_table()})));
+  net.pump();
+  EXPECT_EQ(a.table("web"), nullptr);
+  a.local_changes({change(2, "rs2")});
+  EXPECT_EQ(a.counters().ignored_local_changes, 1u);
+  b.local_changes({change(3, "rs1")});  // b still has web: a skips it
+  net.pump();
+  EXPECT_TRUE(a.take_remote_changes().empty());
+  EXPECT_TRUE(b.take_remote_changes().empty());
+
+  // api still flows both ways, under its own name.
+  a.local_changes({api_change(2, "api2")});
+  b.local_changes({api_change(3, "api1")});
+  net.pump();
+  auto got = b.take_remote_changes();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].table, "api");
+  EXPECT_EQ(got[0].key, raw({203, 0, 113, 2}));
+  EXPECT_EQ(got[0].server, "api2");
+  got = a.take_remote_changes();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].table, "api");
+  EXPECT_EQ(got[0].server, "api1");
+  ASSERT_NE(a.table("api"), nullptr);
+  EXPECT_EQ(a.table("api")->size(), 3u);
+  EXPECT_TRUE(a.status()[0].connected);
+  EXPECT_EQ(net.dials, dials);
 }
 
 TEST(sync_node, heartbeats_keep_an_idle_session_and_a_silent_peer_is_dropped) {

@@ -111,6 +111,36 @@ TEST_F(loopback_pair, restarted_peer_is_taught_everything) {
   b_->stop();
 }
 
+// The commit path: proxyd reloads first and sticks clients of a new
+// persistent service before syncd knows the table; syncd's reload reads
+// proxyd's table again, and the peer gets them over the same session.
+TEST_F(loopback_pair, a_table_added_by_reload_gets_what_proxyd_stuck_before) {
+  ASSERT_TRUE(run_until([&] { return connected(*a_) && connected(*b_); }));
+  table_a_.local({{"web", key(1), "rs1", 300000}});
+  ASSERT_TRUE(run_until([&] { return table_b_->applied.size() == 1; }));
+  table_a_.local({{"api", key(7), "api1", 300000}});
+  ASSERT_TRUE(run_until([&] { return a_->node().counters().ignored_local_changes == 1; }));
+
+  const table_config api{.name = "api", .key = key_type::ipv4, .expire_ms = 600000,
+                         .servers = {"api1"}};
+  auto next_a = a_->node().settings();
+  next_a.tables.push_back(api);
+  auto next_b = b_->node().settings();
+  next_b.tables.push_back(api);
+  ASSERT_TRUE(a_->reconfigure(next_a));
+  ASSERT_TRUE(b_->reconfigure(next_b));
+  EXPECT_EQ(table_a_.refreshes, 1);
+  ASSERT_TRUE(run_until([&] { return table_b_->applied.count(key(7)) == 1; }));
+  EXPECT_EQ(table_b_->applied.at(key(7)).table, "api");
+  EXPECT_EQ(table_b_->applied.at(key(7)).server, "api1");
+  EXPECT_TRUE(connected(*a_));
+  // A reload that changes nothing is not a refresh.
+  EXPECT_FALSE(a_->reconfigure(next_a));
+  EXPECT_EQ(table_a_.refreshes, 1);
+  a_->stop();
+  b_->stop();
+}
+
 TEST_F(loopback_pair, refuses_a_connection_from_an_unconfigured_address) {
   asio::ip::tcp::socket s(io_);
   s.open(asio::ip::tcp::v4());
