@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "common/error_category.hpp"
+
 namespace lbha::heartbeat {
 
 std::string_view to_string(errc e) {
@@ -36,18 +38,8 @@ std::string_view to_string(errc e) {
   return "unknown";
 }
 
-namespace {
-
-class category final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "lbha.heartbeat"; }
-  std::string message(int v) const override { return std::string(to_string(static_cast<errc>(v))); }
-};
-
-}  // namespace
-
 const std::error_category& heartbeat_category() {
-  static const category instance;
+  static const enum_category<errc> instance("lbha.heartbeat", to_string);
   return instance;
 }
 

@@ -30,11 +30,12 @@ grpc::Status control_service::GetStatus(grpc::ServerContext*, const v1::ProxySta
 grpc::Status control_service::SetRealServerState(grpc::ServerContext*,
                                                  const v1::SetRealServerStateRequest* request,
                                                  v1::ProxyResult* reply) {
-  auto error = engine_.set_real_server_state(request->virtual_service(), request->real_server(),
-                                             request->state());
-  reply->set_ok(!error);
-  reply->set_message(error ? *error : request->virtual_service() + "/" + request->real_server() +
-                                          " is now " + v1::RealServerState_Name(request->state()));
+  auto set = engine_.set_real_server_state(request->virtual_service(), request->real_server(),
+                                           request->state());
+  reply->set_ok(set.has_value());
+  reply->set_message(!set ? set.error().message()
+                          : request->virtual_service() + "/" + request->real_server() +
+                                " is now " + v1::RealServerState_Name(request->state()));
   return grpc::Status::OK;
 }
 

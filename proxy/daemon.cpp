@@ -8,11 +8,6 @@
 namespace lbha::proxy {
 namespace {
 
-result<void> to_result(const std::optional<std::string>& refused) {
-  if (refused) return error(std::errc::invalid_argument, *refused);
-  return success();
-}
-
 class proxyd_component final : public daemon_component {
  public:
   proxyd_component(daemon_environment& env, worker_scheduling scheduling)
@@ -23,10 +18,10 @@ class proxyd_component final : public daemon_component {
                                env.files.node.proxy().source_address(), scheduling}),
         service_(engine_, env.runtime.reloader()) {}
 
-  result<void> start() override { return to_result(engine_.start(cluster_)); }
+  result<void> start() override { return engine_.start(cluster_); }
   std::vector<grpc::Service*> services() override { return {&service_}; }
   result<void> reload(const node_files& files) override {
-    return to_result(engine_.reload(files.cluster));
+    return engine_.reload(files.cluster);
   }
   void stop_streams() override { service_.stop(); }
   void stop() override { engine_.stop(); }

@@ -34,39 +34,40 @@ engine::engine(asio::io_context& control, const lbha::clock& clock, engine_optio
 
 engine::~engine() { stop(); }
 
-std::optional<std::string> engine::start(const v1::ClusterConfig& config) {
+result<void> engine::start(const v1::ClusterConfig& config) {
   std::lock_guard lock(mutex_);
-  if (started_) return "already started";
+  if (started_) return error(errc::not_running, "already started");
   if (!options_.source_address.empty() && !source_address_) {
-    return "proxy.source_address: '" + options_.source_address + "' is not an IP address";
+    return error(errc::invalid_config,
+                 "proxy.source_address: '" + options_.source_address + "' is not an IP address");
   }
   data_plane_context context{table_.get(), source_address_, &workers_, options_.scheduling};
   for (std::size_t i = 0; i < options_.threads; ++i) {
     workers_.push_back(std::make_unique<worker>(context));
     workers_.back()->start();
   }
-  if (auto error = apply(config)) {
+  if (auto applied = apply(config); !applied) {
     for (auto& w : workers_) w->stop();
     workers_.clear();
-    return error;
+    return applied;
   }
   started_ = true;
   schedule_sweep();
-  return std::nullopt;
+  return success();
 }
 
-std::optional<std::string> engine::reload(const v1::ClusterConfig& config) {
+result<void> engine::reload(const v1::ClusterConfig& config) {
   std::lock_guard lock(mutex_);
-  if (!started_ || stopped_) return "not running";
+  if (!started_ || stopped_) return errc::not_running;
   return apply(config);
 }
 
-std::optional<std::string> engine::apply(const v1::ClusterConfig& given) {
+result<void> engine::apply(const v1::ClusterConfig& given) {
   // Validate everything before touching anything, so a bad config changes nothing.
   v1::ClusterConfig config = given;
   config::apply_defaults(config);
   if (auto errors = config::validate(config); !errors.empty()) {
-    return config::join_errors(errors, "; ");
+    return error(errc::invalid_config, config::join_errors(errors, "; "));
   }
   // From here on the config is valid: common/config made every check proxyd needs.
   std::vector<service_settings> settings;
@@ -113,7 +114,7 @@ std::optional<std::string> engine::apply(const v1::ClusterConfig& given) {
   generation_ = config.generation();
   listen_errors_ = std::move(errors);
   log->info("config generation {} applied: {} virtual services", generation_, services_.size());
-  return std::nullopt;
+  return success();
 }
 
 void engine::sync_listeners(
@@ -135,8 +136,8 @@ void engine::sync_listeners(
       continue;
     }
     auto l = std::make_shared<listener>(w, service, at);
-    if (auto error = l->open()) {
-      errors.push_back(*error);
+    if (auto opened = l->open(); !opened) {
+      errors.push_back(opened.error().message());
       continue;
     }
     l->start();
@@ -164,18 +165,21 @@ void engine::schedule_sweep() {
   sweep_timer_->async_wait(sweeper{sweep_timer_, table_, sweep_stopped_});
 }
 
-std::optional<std::string> engine::set_real_server_state(const std::string& service,
-                                                         const std::string& real_server,
-                                                         v1::RealServerState state) {
+result<void> engine::set_real_server_state(const std::string& service,
+                                           const std::string& real_server,
+                                           v1::RealServerState state) {
   if (state != v1::REAL_SERVER_STATE_ONLINE && state != v1::REAL_SERVER_STATE_DRAIN &&
       state != v1::REAL_SERVER_STATE_HALT) {
-    return "state must be online, drain or halt";
+    return errc::invalid_state;
   }
   std::lock_guard lock(mutex_);
   auto it = services_.find(service);
-  if (it == services_.end()) return "no virtual service '" + service + "'";
+  if (it == services_.end())
+    return error(errc::unknown_service, "no virtual service '" + service + "'");
   auto server = it->second.state->current()->find(real_server);
-  if (!server) return "virtual service '" + service + "' has no real server '" + real_server + "'";
+  if (!server)
+    return error(errc::unknown_real_server,
+                 "virtual service '" + service + "' has no real server '" + real_server + "'");
   server->set_admin_state(state);
   get_logger("proxy")->info("{}/{} set to {}", service, real_server,
                             v1::RealServerState_Name(state));
@@ -183,7 +187,7 @@ std::optional<std::string> engine::set_real_server_state(const std::string& serv
     const real_server_state* target = server.get();
     for (auto& w : workers_) w->call([&] { w->close_sessions_of(target); });
   }
-  return std::nullopt;
+  return success();
 }
 
 bool engine::knows(const std::string& service, const std::string& real_server) const {

@@ -24,8 +24,10 @@
 
 #include "common/asio.hpp"
 #include "common/clock.hpp"
+#include "common/result.hpp"
 #include "lbha/v1/config.pb.h"
 #include "lbha/v1/proxy.pb.h"
+#include "proxy/errc.hpp"
 #include "proxy/health_checker.hpp"
 #include "proxy/service_state.hpp"
 #include "proxy/stick_table.hpp"
@@ -47,16 +49,15 @@ class engine {
 
   // Applies `config` and starts the workers; an error message when the
   // config is unusable (nothing started then).
-  std::optional<std::string> start(const v1::ClusterConfig& config);
+  result<void> start(const v1::ClusterConfig& config);
 
   // Applies a new config. A config that does not validate is refused and the
   // old one stays in force. Services and real servers that are kept keep
   // their connections, counters, health and run-time state.
-  std::optional<std::string> reload(const v1::ClusterConfig& config);
+  result<void> reload(const v1::ClusterConfig& config);
 
-  std::optional<std::string> set_real_server_state(const std::string& service,
-                                                   const std::string& real_server,
-                                                   v1::RealServerState state);
+  result<void> set_real_server_state(const std::string& service, const std::string& real_server,
+                                     v1::RealServerState state);
 
   v1::ProxyStatus status() const;
   v1::ReadyReply ready() const;
@@ -74,7 +75,7 @@ class engine {
     v1::VirtualService config;
   };
 
-  std::optional<std::string> apply(const v1::ClusterConfig& config);
+  result<void> apply(const v1::ClusterConfig& config);
   void sync_listeners(worker& w, const std::map<asio::ip::tcp::endpoint,
                                                 std::shared_ptr<virtual_service_state>>& wanted,
                       std::vector<std::string>& errors);

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "common/logging.hpp"
+#include "proxy/errc.hpp"
 #include "proxy/session.hpp"
 
 namespace lbha::proxy {
@@ -54,13 +55,14 @@ listener::listener(worker& w, std::shared_ptr<virtual_service_state> service,
 
 listener::~listener() { close(); }
 
-std::optional<std::string> listener::open() {
+result<void> listener::open() {
   const auto fail = [this](const char* step) {
     const int error = errno;
     close();
     std::ostringstream where;
     where << at_;
-    return "cannot listen on " + where.str() + ": " + step + ": " + std::strerror(error);
+    return lbha::error(errc::listen_failed,
+                       "cannot listen on " + where.str() + ": " + step + ": " + std::strerror(error));
   };
   fd_ = ::socket(at_.address().is_v4() ? AF_INET : AF_INET6,
                  SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -79,7 +81,7 @@ std::optional<std::string> listener::open() {
   }
   if (::bind(fd_, at_.data(), static_cast<socklen_t>(at_.size())) != 0) return fail("bind");
   if (::listen(fd_, SOMAXCONN) != 0) return fail("listen");
-  return std::nullopt;
+  return success();
 }
 
 void listener::start() {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/asio.hpp"
+#include "common/result.hpp"
 #include "common/run_posted.hpp"
 #include "proxy/event_loop.hpp"
 #include "proxy/service_state.hpp"
@@ -106,7 +107,7 @@ class listener : public std::enable_shared_from_this<listener>, public ready_han
   ~listener();
 
   // Opens, binds (IP_FREEBIND, SO_REUSEPORT) and listens; an error message on failure.
-  std::optional<std::string> open();
+  result<void> open();
   void start();
   void close();
   void set_service(std::shared_ptr<virtual_service_state> s) { service_ = std::move(s); }

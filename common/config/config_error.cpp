@@ -1,28 +1,25 @@
 #include "common/config/config.hpp"
 #include "common/config/join_errors.hpp"
+#include "common/error_category.hpp"
 
 namespace lbha::config {
 
 namespace {
 
-class category : public std::error_category {
- public:
-  const char* name() const noexcept override { return "lbha.config"; }
-  std::string message(int e) const override {
-    switch (static_cast<errc>(e)) {
-      case errc::unreadable:
-        return "cannot read the config file";
-      case errc::invalid:
-        return "the config is invalid";
-    }
-    return "unknown config error";
+std::string_view describe(errc e) {
+  switch (e) {
+    case errc::unreadable:
+      return "cannot read the config file";
+    case errc::invalid:
+      return "the config is invalid";
   }
-};
+  return "unknown config error";
+}
 
 }  // namespace
 
 const std::error_category& config_category() {
-  static const category instance;
+  static const enum_category<errc> instance("lbha.config", describe);
   return instance;
 }
 

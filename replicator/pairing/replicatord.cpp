@@ -45,7 +45,7 @@ class replicatord_component final : public daemon_component {
   // holds the addresses, directories and SSH settings, which need a restart.
   result<void> reload(const node_files&) override {
     auto next = load_node_context(options_);
-    if (!next) return error(std::errc::invalid_argument, next.error());
+    if (!next) return next.error();
     if (fields(next.value()) != fields(node_))
       return error(std::errc::operation_not_supported,
                    "node.yaml's addresses, directories or ssh settings changed: restart "
@@ -89,7 +89,7 @@ daemon_spec replicatord_spec() {
           },
       .make = [flags](daemon_environment& env) -> result<std::unique_ptr<daemon_component>> {
         auto node = load_node_context(env.options);
-        if (!node) return error(std::errc::invalid_argument, node.error());
+        if (!node) return node.error();
         return std::make_unique<replicatord_component>(env, *flags, std::move(node.value()));
       },
   };

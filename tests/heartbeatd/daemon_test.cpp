@@ -9,6 +9,8 @@
 #include <fstream>
 
 #include "common/config/config.hpp"
+#include "common/state/state_files.hpp"
+#include "common/state/term_file.hpp"
 #include "tests/heartbeatd/doubles.hpp"
 
 namespace lbha::heartbeat {
@@ -132,9 +134,9 @@ class daemon_test : public ::testing::Test {
   }
 
   std::uint64_t persisted_term() {
-    std::uint64_t t = 0;
-    std::ifstream(state_dir_ / term_file) >> t;
-    return t;
+    auto t = state::read_term(state::state_files(state_dir_).term());
+    EXPECT_TRUE(t) << t.error();
+    return t ? t.value() : 0;
   }
 
   // Makes the daemon active with a live passive peer, then stops the probe noise.

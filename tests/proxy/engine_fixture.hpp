@@ -58,8 +58,8 @@ class engine_test : public ::testing::Test {
   }
   void start(const v1::ClusterConfig& config, std::size_t threads = 2) {
     engine_ = std::make_unique<engine>(control_, clock_, engine_options{threads, 10000, ""});
-    auto error = engine_->start(config);
-    ASSERT_FALSE(error) << *error;
+    auto started = engine_->start(config);
+    ASSERT_TRUE(started) << started.error();
     ASSERT_TRUE(engine_->ready().ready()) << engine_->ready().reason();
   }
 

@@ -100,7 +100,7 @@ TEST_F(engine_test, drain_keeps_open_and_sticky_clients) {
   start(vs);
   client sticky(port_.port(), "127.0.0.2");
   const std::string mine = sticky.read_line();
-  ASSERT_FALSE(engine_->set_real_server_state("web", mine, v1::REAL_SERVER_STATE_DRAIN));
+  ASSERT_TRUE(engine_->set_real_server_state("web", mine, v1::REAL_SERVER_STATE_DRAIN));
   sticky.send("still there\n");
   EXPECT_EQ(sticky.read_line(), "still there");
   EXPECT_EQ(who("127.0.0.2"), mine) << "a persistent client keeps its draining server";
@@ -117,12 +117,15 @@ TEST_F(engine_test, halt_closes_open_connections_at_once) {
   const std::string mine = open.read_line();
   const std::string other = mine == "a" ? "b" : "a";
   const auto before = std::chrono::steady_clock::now();
-  ASSERT_FALSE(engine_->set_real_server_state("web", mine, v1::REAL_SERVER_STATE_HALT));
+  ASSERT_TRUE(engine_->set_real_server_state("web", mine, v1::REAL_SERVER_STATE_HALT));
   EXPECT_TRUE(open.closed_by_peer());
   EXPECT_LT(std::chrono::steady_clock::now() - before, 1s);
   EXPECT_EQ(who("127.0.0.2"), other) << "a halted server loses its persistent clients";
   EXPECT_EQ(server_status(engine_->status(), mine)->state(), v1::REAL_SERVER_STATE_HALT);
-  EXPECT_TRUE(engine_->set_real_server_state("web", "nope", v1::REAL_SERVER_STATE_HALT));
+  EXPECT_EQ(engine_->set_real_server_state("web", "nope", v1::REAL_SERVER_STATE_HALT).error(),
+            errc::unknown_real_server);
+  EXPECT_EQ(engine_->set_real_server_state("nope", "a", v1::REAL_SERVER_STATE_HALT).error(),
+            errc::unknown_service);
 }
 
 TEST_F(engine_test, all_down_without_fallback_closes_at_once) {
@@ -145,7 +148,7 @@ TEST_F(engine_test, all_down_uses_the_fallback) {
   vs.mutable_fallback()->set_port(fallback.port());
   start(vs);
   EXPECT_EQ(who(), "sorry");
-  ASSERT_FALSE(engine_->set_real_server_state("web", "a", v1::REAL_SERVER_STATE_ONLINE));
+  ASSERT_TRUE(engine_->set_real_server_state("web", "a", v1::REAL_SERVER_STATE_ONLINE));
   EXPECT_EQ(who(), "a");
 }
 
@@ -218,8 +221,8 @@ TEST_F(engine_test, reload_keeps_in_flight_connections) {
   added.mutable_ports(0)->set_first(other_port.port());
   added.mutable_ports(0)->set_last(other_port.port());
   *next.add_virtual_services() = added;
-  auto error = engine_->reload(next);
-  ASSERT_FALSE(error) << *error;
+  auto reloaded = engine_->reload(next);
+  ASSERT_TRUE(reloaded) << reloaded.error();
 
   open.send("after reload\n");
   EXPECT_EQ(open.read_line(), "after reload");
@@ -242,9 +245,11 @@ TEST_F(engine_test, bad_reload_is_refused_and_old_config_stays) {
   auto vs = service("web", {&a});
   vs.mutable_real_servers(0)->set_ip("not-an-ip");
   *bad.add_virtual_services() = vs;
-  auto error = engine_->reload(bad);
-  ASSERT_TRUE(error);
-  EXPECT_NE(error->find("real_servers[0].ip"), std::string::npos) << *error;
+  auto refused = engine_->reload(bad);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error(), errc::invalid_config);
+  EXPECT_NE(refused.error().message().find("real_servers[0].ip"), std::string::npos)
+      << refused.error();
   EXPECT_EQ(who(), "a");
   EXPECT_EQ(engine_->status().generation(), 1u);
 }
@@ -254,7 +259,7 @@ TEST_F(engine_test, removed_service_stops_listening) {
   start(service("web", {&a}));
   v1::ClusterConfig empty;
   empty.set_generation(2);
-  ASSERT_FALSE(engine_->reload(empty));
+  ASSERT_TRUE(engine_->reload(empty));
   EXPECT_THROW(client c(port_.port()), boost::system::system_error);
 }
 

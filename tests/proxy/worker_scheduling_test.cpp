@@ -36,8 +36,8 @@ class worker_scheduling_test : public engine_test {
     *config.add_virtual_services() = service("web", {&rs});
     engine_ = std::make_unique<engine>(control_, clock_,
                                        engine_options{3, 1000, "", scheduling});
-    auto error = engine_->start(config);
-    ASSERT_FALSE(error) << *error;
+    auto started = engine_->start(config);
+    ASSERT_TRUE(started) << started.error();
   }
 };
 

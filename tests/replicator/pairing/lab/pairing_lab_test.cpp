@@ -60,7 +60,7 @@ class pairing_lab_test : public lab::lab_test {
 
   lbha::v1::ClusterConfig config_of(int i) {
     auto loaded = load_cluster(cluster_config_path(lb(i).etc_dir()));
-    if (!loaded) throw lab_error("cluster.yaml of " + lb(i).name + ": " + loaded.error());
+    if (!loaded) throw lab_error("cluster.yaml of " + lb(i).name + ": " + loaded.error().message());
     return loaded.value();
   }
 
