@@ -732,18 +732,36 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST(state_machine_probe_lead, probes_before_deadtime_so_the_takeover_is_not_delayed) {
+// Node 2, which has just heard the active node 1 on path 0: passive.
+struct beside_an_active_peer {
+  explicit beside_an_active_peer(settings s, std::uint64_t peer_term = 0)
+      : cfg(with_node_id(s)), sm(clock, cfg, 0) {
+    sm.start();
+    peer.node_id = 1;
+    peer.sender_role = role::active;
+    peer.term = peer_term;
+    sm.on_heartbeat(0, peer);
+  }
+  static settings with_node_id(settings s) {
+    s.node_id = 2;
+    return s;
+  }
+
   manual_clock clock;
   settings cfg;
-  cfg.node_id = 2;
-  cfg.probe_lead = 30ms;
-  state_machine sm(clock, cfg, 0);
-  sm.start();
+  state_machine sm;
   message peer;
-  peer.node_id = 1;
-  peer.sender_role = role::active;
-  peer.term = 3;
-  sm.on_heartbeat(0, peer);
+};
+
+settings with_probe_lead(std::chrono::milliseconds lead) {
+  settings s;
+  s.probe_lead = lead;
+  return s;
+}
+
+TEST(state_machine_probe_lead, probes_before_deadtime_so_the_takeover_is_not_delayed) {
+  beside_an_active_peer n(with_probe_lead(30ms), 3);
+  auto& [clock, cfg, sm, peer] = n;
   clock.advance(960ms);
   EXPECT_EQ(count(sm.tick(), action_kind::probe_vips), 0);
   clock.advance(10ms);  // 970 ms of silence: deadtime - probe_lead
@@ -757,16 +775,8 @@ TEST(state_machine_probe_lead, probes_before_deadtime_so_the_takeover_is_not_del
 }
 
 TEST(state_machine_probe_lead, a_heartbeat_after_the_early_probe_discards_its_result) {
-  manual_clock clock;
-  settings cfg;
-  cfg.node_id = 2;
-  cfg.probe_lead = 30ms;
-  state_machine sm(clock, cfg, 0);
-  sm.start();
-  message peer;
-  peer.node_id = 1;
-  peer.sender_role = role::active;
-  sm.on_heartbeat(0, peer);
+  beside_an_active_peer n(with_probe_lead(30ms));
+  auto& [clock, cfg, sm, peer] = n;
   clock.advance(975ms);
   EXPECT_EQ(count(sm.tick(), action_kind::probe_vips), 1);
   sm.on_probe_result(false);
@@ -776,14 +786,6 @@ TEST(state_machine_probe_lead, a_heartbeat_after_the_early_probe_discards_its_re
   EXPECT_EQ(sm.current_role(), role::passive);  // must probe again before taking over
   EXPECT_EQ(count(acts, action_kind::probe_vips), 1);
 }
-
-}  // namespace
-}  // namespace lbha::heartbeat
-
-namespace lbha::heartbeat {
-namespace {
-
-using namespace std::chrono_literals;
 
 TEST(state_machine_deadline, init_waits_for_initdead) {
   manual_clock clock;
@@ -795,16 +797,8 @@ TEST(state_machine_deadline, init_waits_for_initdead) {
 }
 
 TEST(state_machine_deadline, a_passive_node_wants_the_early_probe_then_deadtime) {
-  manual_clock clock;
-  settings cfg;
-  cfg.node_id = 2;
-  cfg.probe_lead = 32ms;
-  state_machine sm(clock, cfg, 0);
-  sm.start();
-  message peer;
-  peer.node_id = 1;
-  peer.sender_role = role::active;
-  sm.on_heartbeat(0, peer);
+  beside_an_active_peer n(with_probe_lead(32ms));
+  auto& [clock, cfg, sm, peer] = n;
   const auto heard = clock.now();
   ASSERT_EQ(sm.current_role(), role::passive);
   EXPECT_EQ(sm.next_deadline(), heard + cfg.warntime);
@@ -822,15 +816,8 @@ TEST(state_machine_deadline, a_passive_node_wants_the_early_probe_then_deadtime)
 }
 
 TEST(state_machine_deadline, a_defended_probe_is_retried_a_deadtime_later) {
-  manual_clock clock;
-  settings cfg;
-  cfg.node_id = 2;
-  state_machine sm(clock, cfg, 0);
-  sm.start();
-  message peer;
-  peer.node_id = 1;
-  peer.sender_role = role::active;
-  sm.on_heartbeat(0, peer);
+  beside_an_active_peer n(settings{});
+  auto& [clock, cfg, sm, peer] = n;
   clock.advance(cfg.deadtime);
   EXPECT_EQ(count(sm.tick(), action_kind::probe_vips), 1);
   sm.on_probe_result(true);
@@ -838,17 +825,11 @@ TEST(state_machine_deadline, a_defended_probe_is_retried_a_deadtime_later) {
 }
 
 TEST(state_machine_deadline, follows_the_newest_path) {
-  manual_clock clock;
-  settings cfg;
-  cfg.node_id = 2;
-  cfg.path_count = 2;
-  cfg.arp_probe = false;
-  state_machine sm(clock, cfg, 0);
-  sm.start();
-  message peer;
-  peer.node_id = 1;
-  peer.sender_role = role::active;
-  sm.on_heartbeat(0, peer);
+  settings two_paths;
+  two_paths.path_count = 2;
+  two_paths.arp_probe = false;
+  beside_an_active_peer n(two_paths);
+  auto& [clock, cfg, sm, peer] = n;
   clock.advance(600ms);
   sm.tick();  // warned about path 0's silence
   sm.on_heartbeat(1, peer);
