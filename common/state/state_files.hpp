@@ -8,6 +8,7 @@
 //   peer_host_key   pairing_file.hpp     replicatord (primary only)
 //   heartbeat.term  term_file.hpp        heartbeatd
 //   id_ed25519      (OpenSSH format)     replicatord's SSH key to the peer
+//   pair.pem        pair_certificate.hpp replicatord writes (0600); syncd reads (peers-protocol TLS)
 //
 // A missing file is a state ("not paired"), not an error: readers return
 // nullopt for it. Every write is atomic (common/atomic_file).
@@ -33,6 +34,7 @@ struct state_files {
   std::filesystem::path term() const { return dir / "heartbeat.term"; }
   std::filesystem::path peer_host_key() const { return dir / "peer_host_key"; }
   std::filesystem::path node_key() const { return dir / "id_ed25519"; }
+  std::filesystem::path pair_certificate() const { return dir / "pair.pem"; }
 
   std::filesystem::path dir;
 };
