@@ -203,8 +203,7 @@ TEST_F(receive_socket_test, another_account_is_refused_by_its_peer_credentials) 
     ::close(out[0]);
     if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) ::_exit(3);
     auto line = format_reply(relay_request(socket_, "lb2", {}, framed));
-    (void)::write(out[1], line.data(), line.size());
-    ::_exit(0);
+    ::_exit(::write(out[1], line.data(), line.size()) == static_cast<ssize_t>(line.size()) ? 0 : 4);
   }
   ::close(out[1]);
   std::string answer;

@@ -262,9 +262,9 @@ TEST_F(pairing_lab_test, the_login_user_can_only_hand_over_a_config) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 
   // A shell, another command or a pty: sshd runs the relay, which finds no request.
-  for (std::vector<std::string> attempt :
-       {std::vector<std::string>{"id"}, {"sh", "-c", "'id; cat /etc/shadow'"},
-        {"-tt", "id"}, {"/bin/sh"}}) {
+  const std::vector<std::vector<std::string>> attempts = {
+      {"id"}, {"sh", "-c", "'id; cat /etc/shadow'"}, {"-tt", "id"}, {"/bin/sh"}};
+  for (const auto& attempt : attempts) {
     auto r = ssh_with_pair_key(1, attempt);
     EXPECT_EQ(r.out.find("uid="), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("root:"), std::string::npos) << r.out;
