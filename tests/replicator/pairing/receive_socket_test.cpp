@@ -30,7 +30,7 @@ lbha::v1::ReceiveRequest status_request() {
 
 // Sends `bytes` on a fresh connection to `socket`, closes the write side and
 // returns everything the server answered.
-std::string exchange(const std::filesystem::path& socket, const std::string& bytes) {
+std::string send_raw(const std::filesystem::path& socket, const std::string& bytes) {
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -136,7 +136,7 @@ TEST_F(receive_socket_test, a_relayed_request_reaches_the_receiver_and_its_reply
   // The forced command's relay may not pair: the receiver sees `restricted`.
   lbha::v1::ReceiveRequest pair;
   pair.mutable_pair()->set_cluster_id("c1");
-  reply = relay_request(socket_, "lb2", {.restricted = true}, encode_request(pair));
+  reply = relay_request(socket_, "lb2", {.restricted = true, .client_address = ""}, encode_request(pair));
   EXPECT_FALSE(reply.ok);
   EXPECT_NE(reply.message.find("pairing needs the password login"), std::string::npos)
       << reply.message;
@@ -151,19 +151,19 @@ TEST_F(receive_socket_test, a_torn_or_garbled_request_applies_nothing) {
   const auto framed = encode_request(config);
   const auto relay = encode_relay_header({});
 
-  auto torn = exchange(socket_, relay + framed.substr(0, framed.size() - 10));
+  auto torn = send_raw(socket_, relay + framed.substr(0, framed.size() - 10));
   EXPECT_NE(torn.find("ERROR node=lb2"), std::string::npos) << torn;
   EXPECT_NE(torn.find("transfer incomplete"), std::string::npos) << torn;
 
   auto corrupted = framed;
   corrupted.back() ^= 1;
-  auto mismatch = exchange(socket_, relay + corrupted);
+  auto mismatch = send_raw(socket_, relay + corrupted);
   EXPECT_NE(mismatch.find("digest mismatch"), std::string::npos) << mismatch;
 
-  auto no_relay_line = exchange(socket_, framed);
+  auto no_relay_line = send_raw(socket_, framed);
   EXPECT_NE(no_relay_line.find("not an lbha relay header"), std::string::npos) << no_relay_line;
 
-  auto endless = exchange(socket_, std::string(4096, 'x'));
+  auto endless = send_raw(socket_, std::string(4096, 'x'));
   EXPECT_NE(endless.find("longer than 256 bytes"), std::string::npos) << endless;
 
   EXPECT_EQ(handled_, 0);
@@ -247,7 +247,7 @@ TEST_F(receive_socket_test, a_request_while_replicatord_is_down_says_so_and_appl
 
 TEST_F(receive_socket_test, a_second_server_on_a_live_socket_is_refused) {
   ASSERT_TRUE(serve({::geteuid()}));
-  receive_server other({.socket = socket_, .allowed_uids = {0}, .node_name = "lb2"},
+  receive_server other({.socket = socket_, .allowed_uids = {0}, .socket_group = std::nullopt, .node_name = "lb2", .read_timeout = std::chrono::seconds(5)},
                        [](const auto&, const auto&) { return receive_reply{}; });
   auto started = other.start();
   ASSERT_FALSE(started);
