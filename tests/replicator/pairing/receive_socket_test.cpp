@@ -98,7 +98,9 @@ TEST(relay_header, round_trips_and_refuses_anything_else) {
 TEST(read_framed_request, takes_exactly_one_frame_and_refuses_a_torn_one) {
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
-  const auto framed = encode_request(status_request());
+  lbha::v1::ReceiveRequest config;
+  *config.mutable_config() = testing::one_service_config();
+  const auto framed = encode_request(config);
   ASSERT_EQ(::write(fds[1], framed.data(), framed.size()), static_cast<ssize_t>(framed.size()));
   ASSERT_EQ(::write(fds[1], framed.data(), framed.size() - 3),
             static_cast<ssize_t>(framed.size() - 3));
