@@ -1,9 +1,12 @@
 #include "replicator/pairing/authorized_keys.hpp"
 
+#include <arpa/inet.h>
 #include <pwd.h>
-#include <sstream>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <sstream>
 #include <vector>
 
 #include "common/atomic_file.hpp"
@@ -46,11 +49,18 @@ bool line_has_key(const std::string& line, const std::string& public_key) {
   return line.find(" " + blob) != std::string::npos || line.rfind(blob, 0) == 0;
 }
 
+bool is_ip_literal(const std::string& address) {
+  unsigned char buffer[sizeof(in6_addr)];
+  return ::inet_pton(AF_INET, address.c_str(), buffer) == 1 ||
+         ::inet_pton(AF_INET6, address.c_str(), buffer) == 1;
+}
+
 }  // namespace
 
 result<std::string> forced_key_line(const std::string& forced_command,
                                     const std::string& public_key, const std::string& cluster_id,
-                                    const std::string& primary_name) {
+                                    const std::string& primary_name,
+                                    const std::vector<std::string>& from) {
   if (forced_command.find_first_of("\"\\\n\r") != std::string::npos) {
     return error(
         errc::refused,
@@ -67,10 +77,17 @@ result<std::string> forced_key_line(const std::string& forced_command,
                    "cluster id and node name must be non-empty without spaces or colons");
     }
   }
-  return std::string(
-      "command=\"" + forced_command +
-      "\",no-pty,no-port-forwarding,no-agent-forwarding,no-X11-forwarding,no-user-rc " + blob +
-      " " + authorized_key_marker + cluster_id + ":" + primary_name);
+  std::string sources;
+  for (const auto& address : from) {
+    if (!is_ip_literal(address)) {
+      return error(errc::refused, "not an IP address for from=: '" + address + "'");
+    }
+    if (("," + sources + ",").find("," + address + ",") != std::string::npos) continue;
+    sources += (sources.empty() ? "" : ",") + address;
+  }
+  std::string options = "restrict,command=\"" + forced_command + "\"";
+  if (!sources.empty()) options += ",from=\"" + sources + "\"";
+  return options + " " + blob + " " + authorized_key_marker + cluster_id + ":" + primary_name;
 }
 
 std::string remove_lbha_lines(const std::string& text, const std::string& cluster_id,
@@ -95,6 +112,36 @@ std::string add_line(const std::string& text, const std::string& line,
 }
 
 namespace {
+
+// The calling thread's file system identity is `owner` while this lives.
+// Switching fsuid away from 0 also drops CAP_DAC_OVERRIDE and the other file
+// capabilities from this thread (capabilities(7)), so files are opened, read
+// and created exactly as the login user would.
+class file_identity {
+ public:
+  explicit file_identity(const std::optional<key_file_owner>& owner) : owner_(owner) {
+    if (!owner_) return;
+    ::setfsgid(owner_->gid);
+    ::setfsuid(owner_->uid);
+  }
+  ~file_identity() {
+    if (!owner_) return;
+    ::setfsuid(::geteuid());
+    ::setfsgid(::getegid());
+  }
+  file_identity(const file_identity&) = delete;
+  file_identity& operator=(const file_identity&) = delete;
+
+  // setfsuid reports the previous value, so asking again confirms the switch.
+  bool switched() const {
+    if (!owner_) return true;
+    return static_cast<uid_t>(::setfsuid(owner_->uid)) == owner_->uid &&
+           static_cast<gid_t>(::setfsgid(owner_->gid)) == owner_->gid;
+  }
+
+ private:
+  std::optional<key_file_owner> owner_;
+};
 
 result<std::string> read_or_empty(const std::filesystem::path& file) {
   std::error_code ec;
@@ -121,15 +168,28 @@ result<void> write_keys(const std::filesystem::path& file, const std::string& te
 
 }  // namespace
 
+std::optional<key_file_owner> key_file_owner_of(const std::string& user) {
+  if (::geteuid() != 0 || user.empty()) return std::nullopt;
+  const passwd* pw = ::getpwnam(user.c_str());
+  if (pw == nullptr || pw->pw_uid == 0) return std::nullopt;
+  return key_file_owner{pw->pw_uid, pw->pw_gid};
+}
+
 result<void> install_authorized_key(const std::filesystem::path& file, const std::string& line,
-                                    const std::string& public_key) {
+                                    const std::string& public_key,
+                                    const std::optional<key_file_owner>& owner) {
+  file_identity as(owner);
+  if (!as.switched()) return error(errc::io, "cannot take the login user's identity for " + file.string());
   auto current = read_or_empty(file);
   if (!current) return current.error();
   return write_keys(file, add_line(current.value(), line, public_key));
 }
 
 result<int> remove_authorized_keys(const std::filesystem::path& file,
-                                   const std::string& cluster_id) {
+                                   const std::string& cluster_id,
+                                   const std::optional<key_file_owner>& owner) {
+  file_identity as(owner);
+  if (!as.switched()) return error(errc::io, "cannot take the login user's identity for " + file.string());
   auto current = read_or_empty(file);
   if (!current) return current.error();
   auto kept = remove_lbha_lines(current.value(), cluster_id);
@@ -140,8 +200,9 @@ result<int> remove_authorized_keys(const std::filesystem::path& file,
   return removed;
 }
 
-std::filesystem::path default_authorized_keys_path() {
-  const passwd* pw = ::getpwuid(::getuid());
+std::filesystem::path default_authorized_keys_path(const std::string& user) {
+  const passwd* pw = user.empty() ? nullptr : ::getpwnam(user.c_str());
+  if (pw == nullptr) pw = ::getpwuid(::getuid());
   std::filesystem::path home = pw && pw->pw_dir ? pw->pw_dir : "/root";
   return home / ".ssh" / "authorized_keys";
 }

@@ -23,8 +23,9 @@ result<node_context> load_node_context(const daemon_options& options) {
   if (node.ports().ssh() != 0) ctx.ssh_port = static_cast<std::uint16_t>(node.ports().ssh());
   if (!node.ssh().receive_command().empty()) ctx.receive_command = node.ssh().receive_command();
   ctx.authorized_keys = node.ssh().authorized_keys().empty()
-                            ? default_authorized_keys_path()
+                            ? default_authorized_keys_path(ctx.ssh_user)
                             : std::filesystem::path(node.ssh().authorized_keys());
+  ctx.authorized_keys_owner = key_file_owner_of(ctx.ssh_user);
   return ctx;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/daemon_options.hpp"
+#include "replicator/pairing/authorized_keys.hpp"
 #include "replicator/pairing/errc.hpp"
 
 namespace lbha::pairing {
@@ -23,7 +24,10 @@ struct node_context {
   std::string ssh_user = "loadbalancer";
   std::uint16_t ssh_port = 22;
   std::string receive_command = "lbha-receive-config";  // what we run on the peer
-  std::filesystem::path authorized_keys;                 // on this node
+  std::filesystem::path authorized_keys;                 // on this node, ssh_user's
+  // Whose identity root's replicatord takes to write authorized_keys (unset:
+  // its own, when not root or the user does not exist).
+  std::optional<key_file_owner> authorized_keys_owner;
 };
 
 result<node_context> load_node_context(const daemon_options& options);

@@ -1,32 +1,44 @@
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
-#include <unistd.h>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 
 #include "common/daemon_options.hpp"
-#include "replicator/pairing/receiver.hpp"
+#include "replicator/pairing/node_context.hpp"
+#include "replicator/pairing/receive_socket.hpp"
 #include "replicator/pairing/replicatord.hpp"
 
 namespace lbha::pairing {
 
 namespace {
 
-std::string self_path(const char* argv0) {
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string(argv0) : exe.string();
-}
-
 int reply_and_exit(const receive_reply& reply) {
   std::cout << format_reply(reply) << std::endl;
   return reply.ok ? 0 : 1;
 }
 
+// sshd's SSH_CONNECTION: "<client address> <client port> <server address> <server port>".
+std::string ssh_client_address() {
+  const char* connection = std::getenv("SSH_CONNECTION");
+  if (connection == nullptr) return "";
+  std::istringstream fields(connection);
+  std::string address;
+  fields >> address;
+  return address;
+}
+
 }  // namespace
 
+// A relay, nothing more: it runs as the SSH login user, writes no file and
+// opens no socket but <run-dir>/receive.sock, where root's replicatord does
+// the work (receive_socket.hpp).
 int receive_config_main(int argc, char** argv) {
-  CLI::App app{"lbha-receive-config: applies a config pushed by the primary (SSH forced command)"};
+  CLI::App app{
+      "lbha-receive-config: hands a config pushed by the primary to lbha-replicatord (SSH "
+      "forced command)"};
   daemon_options options;
   // sshd's SetEnv lets several lab nodes share one login user; production uses the default.
   if (const char* env = std::getenv("LBHA_NODE_CONFIG")) options.node_config = env;
@@ -43,22 +55,18 @@ int receive_config_main(int argc, char** argv) {
     reply.message = "cannot load " + options.node_config.string() + ": " + node.error().message();
     return reply_and_exit(reply);
   }
-  auto request = decode_request(std::cin);
-  if (!request) {
+  const auto& name = node.value().node_name;
+  auto framed = read_framed_request(STDIN_FILENO);
+  if (!framed) {
     receive_reply reply;
-    reply.node = node.value().node_name;
-    reply.message = request.error().message();
+    reply.node = name;
+    reply.message = framed.error().message();
     return reply_and_exit(reply);
   }
-  std::error_code ec;
-  auto node_config = std::filesystem::absolute(options.node_config, ec);
-  std::string forced = self_path(argv[0]) + " --node-config " + node_config.string();
-  if (!options.state_dir.empty()) forced += " --state-dir " + options.state_dir.string();
-  if (!options.run_dir.empty()) forced += " --run-dir " + options.run_dir.string();
-  forced += " --log-level warn --restricted";
-  grpc_local_daemons daemons(node.value().run_dir);
-  receiver rx(node.value(), forced, daemons);
-  return reply_and_exit(rx.handle(request.value(), restricted));
+  return reply_and_exit(relay_request(receive_socket_path(node.value().run_dir), name,
+                                      {.restricted = restricted,
+                                       .client_address = ssh_client_address()},
+                                      framed.value()));
 }
 
 }  // namespace lbha::pairing

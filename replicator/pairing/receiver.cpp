@@ -49,7 +49,8 @@ receive_reply receiver::refuse(std::string message) {
   return reply;
 }
 
-receive_reply receiver::handle(const lbha::v1::ReceiveRequest& request, bool restricted) {
+receive_reply receiver::handle(const lbha::v1::ReceiveRequest& request, bool restricted,
+                               const std::string& client_address) {
   file_lock lock(node_.state_dir / "receive.lock");
   switch (request.kind_case()) {
     case lbha::v1::ReceiveRequest::kStatus:
@@ -58,7 +59,7 @@ receive_reply receiver::handle(const lbha::v1::ReceiveRequest& request, bool res
       return do_config(request.config());
     case lbha::v1::ReceiveRequest::kPair:
       if (restricted) return refuse("refused: pairing needs the password login, not the pair key");
-      return do_pair(request.pair());
+      return do_pair(request.pair(), client_address);
     case lbha::v1::ReceiveRequest::kUnpair:
       return do_unpair(request.unpair());
     case lbha::v1::ReceiveRequest::KIND_NOT_SET:
@@ -113,7 +114,8 @@ receive_reply receiver::do_config(const lbha::v1::ClusterConfig& config) {
   return reply;
 }
 
-receive_reply receiver::do_pair(const lbha::v1::PairOffer& offer) {
+receive_reply receiver::do_pair(const lbha::v1::PairOffer& offer,
+                                const std::string& client_address) {
   state::state_files files(node_.state_dir);
   auto identity = state::read_pairing(files);
   if (!identity) return refuse(identity.error().message());
@@ -144,11 +146,15 @@ receive_reply receiver::do_pair(const lbha::v1::PairOffer& offer) {
     return refuse("refused: malformed heartbeat key in the pairing offer");
   }
 
+  // The key may log in only from the primary: its node.yaml addresses and
+  // the address this pairing's SSH connection came from.
+  std::vector<std::string> from(offer.primary_addresses().begin(), offer.primary_addresses().end());
+  if (!client_address.empty()) from.push_back(client_address);
   auto line = forced_key_line(forced_command_, offer.primary_public_key(), offer.cluster_id(),
-                              offer.primary_name());
+                              offer.primary_name(), from);
   if (!line) return refuse("refused: " + line.error().message());
-  if (auto r =
-          install_authorized_key(node_.authorized_keys, line.value(), offer.primary_public_key());
+  if (auto r = install_authorized_key(node_.authorized_keys, line.value(),
+                                      offer.primary_public_key(), node_.authorized_keys_owner);
       !r) {
     return refuse(r.error().message());
   }
@@ -195,7 +201,8 @@ receive_reply receiver::do_unpair(const lbha::v1::UnpairNotice& notice) {
     return refuse("refused: this node is paired in cluster " + identity.value()->cluster_id +
                   ", not " + notice.cluster_id());
   }
-  auto removed = remove_authorized_keys(node_.authorized_keys, notice.cluster_id());
+  auto removed = remove_authorized_keys(node_.authorized_keys, notice.cluster_id(),
+                                       node_.authorized_keys_owner);
   if (!removed) return refuse(removed.error().message());
   if (auto r = state::clear_pairing(files); !r) return refuse(r.error().message());
   receive_reply reply;

@@ -9,6 +9,11 @@
 //
 // `restricted` is set when running as the forced command of the primary's key:
 // then `pair` is refused, so the key can never re-pair or widen its own access.
+// `client_address` is where the SSH connection came from (sshd's
+// SSH_CONNECTION, forwarded by lbha-receive-config); a pairing adds it to the
+// key's from= beside the addresses the offer names.
+// It runs inside root's lbha-replicatord (receive_socket.hpp), never as the
+// login user.
 // One request runs at a time per node (flock on <state>/receive.lock), so a
 // catch-up push racing a new commit cannot interleave their writes.
 #pragma once
@@ -27,12 +32,13 @@ class receiver {
   // `forced_command` is the command line installed in authorized_keys when pairing.
   receiver(node_context node, std::string forced_command, local_daemons& daemons);
 
-  receive_reply handle(const lbha::v1::ReceiveRequest& request, bool restricted);
+  receive_reply handle(const lbha::v1::ReceiveRequest& request, bool restricted,
+                       const std::string& client_address = "");
 
  private:
   receive_reply do_status();
   receive_reply do_config(const lbha::v1::ClusterConfig& config);
-  receive_reply do_pair(const lbha::v1::PairOffer& offer);
+  receive_reply do_pair(const lbha::v1::PairOffer& offer, const std::string& client_address);
   receive_reply do_unpair(const lbha::v1::UnpairNotice& notice);
   receive_reply refuse(std::string message);
 

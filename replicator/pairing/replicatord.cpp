@@ -1,8 +1,13 @@
 #include "replicator/pairing/replicatord.hpp"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
 #include "replicator/pairing/heartbeat_watch.hpp"
+#include "replicator/pairing/receive_socket.hpp"
+#include "replicator/pairing/receiver.hpp"
 #include "replicator/pairing/replication_service.hpp"
 
 namespace lbha::pairing {
@@ -16,6 +21,41 @@ struct replicatord_flags {
 auto fields(const node_context& c) {
   return std::tie(c.node_name, c.config_dir, c.state_dir, c.run_dir, c.local_addresses,
                   c.peer_addresses, c.ssh_user, c.ssh_port, c.receive_command, c.authorized_keys);
+}
+
+// The command installed behind the primary's key in authorized_keys: this
+// node's relay with this node's files. A bare name is looked up beside
+// lbha-replicatord itself, so sshd finds it whatever the login user's PATH.
+std::string forced_command(const node_context& node, const daemon_options& options) {
+  std::filesystem::path relay = node.receive_command;
+  if (relay.is_relative() && !relay.has_parent_path()) {
+    std::error_code ec;
+    auto beside = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / relay;
+    if (!ec && std::filesystem::exists(beside, ec)) relay = beside;
+  }
+  std::error_code ec;
+  std::string command =
+      relay.string() + " --node-config " + std::filesystem::absolute(node.node_config, ec).string();
+  if (!options.state_dir.empty()) command += " --state-dir " + options.state_dir.string();
+  if (!options.run_dir.empty()) command += " --run-dir " + options.run_dir.string();
+  return command + " --log-level warn --restricted";
+}
+
+// Who may hand a request to receive.sock: root and node.yaml's ssh.user (and
+// this process's own uid when it is not root, e.g. a developer's run).
+receive_server::options receive_options(const node_context& node) {
+  receive_server::options opts;
+  opts.socket = receive_socket_path(node.run_dir);
+  opts.node_name = node.node_name;
+  opts.allowed_uids = {0, ::geteuid()};
+  if (const passwd* pw = ::getpwnam(node.ssh_user.c_str())) {
+    opts.allowed_uids.insert(pw->pw_uid);
+    if (::geteuid() == 0) opts.socket_group = pw->pw_gid;
+  } else {
+    get_logger("receive")->warn("no login user '{}' (node.yaml ssh.user): {} accepts root only",
+                                node.ssh_user, opts.socket.string());
+  }
+  return opts;
 }
 
 class replicatord_component final : public daemon_component {
@@ -32,9 +72,18 @@ class replicatord_component final : public daemon_component {
         watch_(socket_path(node_.run_dir, "heartbeatd"),
                {.status = [this](const lbha::v1::HaStatus& s) { replicator_.on_heartbeat(s); },
                 .lost = [this] { replicator_.on_heartbeat_lost(); }},
-               std::chrono::milliseconds(1000)) {}
+               std::chrono::milliseconds(1000)),
+        receive_daemons_(node_.run_dir),
+        receive_(receive_options(node_),
+                 [this, forced = forced_command(node_, options_)](
+                     const lbha::v1::ReceiveRequest& request, const relay_header& how) {
+                   // One at a time: the server's one thread, and receive.lock inside.
+                   receiver rx(node_, forced, receive_daemons_);
+                   return rx.handle(request, how.restricted, how.client_address);
+                 }) {}
 
   result<void> start() override {
+    if (auto r = receive_.start(); !r) return r.error().prefixed("receive socket");
     replicator_.start();
     watch_.start();
     return success();
@@ -54,6 +103,7 @@ class replicatord_component final : public daemon_component {
   }
 
   void stop() override {
+    receive_.stop();
     watch_.stop();
     replicator_.stop();
   }
@@ -69,6 +119,10 @@ class replicatord_component final : public daemon_component {
   replicator replicator_;
   replication_service service_;
   heartbeat_watch watch_;
+  // The relay's requests (receive_socket.hpp), on the server's own thread
+  // with its own gRPC clients for the local daemons.
+  grpc_local_daemons receive_daemons_;
+  receive_server receive_;
 };
 
 }  // namespace

@@ -26,10 +26,9 @@ std::string random_password() {
   return std::string("lab-") + out;
 }
 
-void chown_tree(const std::filesystem::path& dir, uid_t uid, gid_t gid) {
-  ::chown(dir.c_str(), uid, gid);
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    ::lchown(entry.path().c_str(), uid, gid);
+void set_owner_and_mode(const std::filesystem::path& dir, uid_t uid, gid_t gid, mode_t mode) {
+  if (::chown(dir.c_str(), uid, gid) != 0 || ::chmod(dir.c_str(), mode) != 0) {
+    throw lab_error("cannot set owner and mode of " + dir.string());
   }
 }
 
@@ -46,7 +45,7 @@ ssh_pair::ssh_pair(lab& lab, ssh_pair_binaries binaries,
                    std::function<void(int, lbha::v1::NodeConfig&)> edit_node)
     : lab_(lab), binaries_(std::move(binaries)) {
   ensure_login_user();
-  // The login user runs the receiver, which writes the secondary's dirs.
+  // The login user runs the relay, which reads node.yaml and reaches receive.sock.
   // Only adds search permission for others; never removes a bit (e.g. /tmp's sticky 1777).
   for (auto p = lab_.dir(); p != p.root_path(); p = p.parent_path()) {
     struct stat st {};
@@ -70,8 +69,14 @@ void ssh_pair::ensure_login_user() {
     auto g = run_command({"groupadd", "--system", run_group});
     if (!g.ok() && ::getgrnam(run_group) == nullptr) throw lab_error("groupadd: " + g.err);
   }
-  auto m = run_command({"usermod", "-aG", run_group, login_user});
-  if (!m.ok()) throw lab_error("usermod -aG " + std::string(run_group) + ": " + m.err);
+  // Earlier setups made the login user a member; the model now is that it is not.
+  const group* run = ::getgrnam(run_group);
+  for (char** member = run->gr_mem; member != nullptr && *member != nullptr; ++member) {
+    if (std::string(*member) != login_user) continue;
+    auto m = run_command({"gpasswd", "-d", login_user, run_group});
+    if (!m.ok()) throw lab_error("gpasswd -d " + std::string(login_user) + ": " + m.err);
+    break;
+  }
   run_gid_ = ::getgrnam(run_group)->gr_gid;
 }
 
@@ -93,10 +98,14 @@ void ssh_pair::setup_node(int i,
   std::filesystem::create_directories(lb.state_dir());
   std::filesystem::create_directories(lb.run_dir());
   std::filesystem::create_directories(authorized_keys(i).parent_path());
-  chown_tree(lb.dir, uid_, gid_);
-  // As deploy/README.md: `install -d -o root -g lbha -m 2770 /run/lbha`.
-  ::chown(lb.run_dir().c_str(), 0, run_gid_);
-  ::chmod(lb.run_dir().c_str(), 02770);
+  // As deploy/README.md: root's config and state dirs, the run dir
+  // `install -d -o root -g lbha -m 2751 /run/lbha`, and the login user's own
+  // (home) dir for authorized_keys, which root's replicatord writes as that user.
+  set_owner_and_mode(lb.dir, 0, 0, 0755);
+  set_owner_and_mode(lb.etc_dir(), 0, 0, 0755);
+  set_owner_and_mode(lb.state_dir(), 0, 0, 0700);
+  set_owner_and_mode(lb.run_dir(), 0, run_gid_, 02751);
+  set_owner_and_mode(authorized_keys(i).parent_path(), uid_, gid_, 0700);
 
   std::filesystem::create_directories(ssh_dir(i));
   make_host_key(i);

@@ -11,9 +11,13 @@
 //
 // node.yaml of each LB node is rewritten with the ssh section (user, receive
 // command, authorized_keys file); `node_config` hooks let a test add more.
-// Each run dir is root:lbha, mode 2770, with `loadbalancer` in group lbha, as
-// deploy/README.md prescribes, so daemons started as root in it are reachable
-// by the receiver and by nobody else.
+// The directories are as deploy/README.md prescribes: the node's etc and
+// state dirs are root's (0755 and 0700), the run dir is root:lbha 2751 (the
+// daemons' sockets are 0660 root:lbha; others may only pass through to
+// receive.sock), and `loadbalancer` is in no group but its own: it owns only
+// its authorized_keys dir (<node>/home) and reaches the node through
+// lbha-receive-config -> receive.sock -> root's lbha-replicatord, which
+// therefore must run on the secondary too.
 #pragma once
 
 #include <sys/types.h>
@@ -41,8 +45,8 @@ class ssh_pair {
  public:
   static constexpr const char* login_user = "loadbalancer";
   // The run dir's group, as deploy/README.md sets it up: the daemons' sockets
-  // take it, and the login user (so the receiver) is a member, which is how
-  // the secondary's receiver reaches its proxyd and heartbeatd.
+  // take it. The login user is not a member (it is removed if an older setup
+  // added it), so it cannot reach proxyd's or heartbeatd's socket.
   static constexpr const char* run_group = "lbha";
 
   // Sets up the login user and starts sshd on LB nodes 1 and 2. `edit_node`

@@ -1,7 +1,15 @@
 // Pairing and config replication between two lab LB nodes over real SSH
 // (tests/lab/ssh_pair: each node's own OpenSSH sshd and the `loadbalancer`
 // login user), each with its own lbha-replicatord; the operator's side is lbctl.
+// On the secondary the path is sshd -> lbha-receive-config (as the login
+// user, a relay) -> receive.sock -> root's lbha-replicatord, so every test
+// that pairs starts replicatord on both nodes.
+#include <grp.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
@@ -21,6 +29,8 @@
 #include "lbha/v1/replication.grpc.pb.h"
 #include "replicator/pairing/config_commit.hpp"
 #include "replicator/pairing/pairing_state.hpp"
+#include "replicator/pairing/receive_socket.hpp"
+#include "replicator/pairing/wire.hpp"
 #include "tests/lab/binaries.hpp"
 #include "tests/lab/command.hpp"
 #include "tests/lab/lab_fixture.hpp"
@@ -146,6 +156,42 @@ class pairing_lab_test : public lab::lab_test {
                        [&](const auto& vs) { return vs.label() == label; });
   }
 
+  // ssh from lb<from> to lb2 as the login user with lb1's pair key.
+  lab::command_result ssh_with_pair_key(int from, std::vector<std::string> args,
+                                        std::string stdin_data = "") {
+    std::vector<std::string> argv{"ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+                                  "-o", "UserKnownHostsFile=/dev/null", "-i",
+                                  state::state_files(lb(1).state_dir()).node_key().string(),
+                                  std::string(login_user) + "@" + lb(2).ipv4};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return lab_->exec(lb(from).name, argv, {.timeout = 20s, .stdin_data = std::move(stdin_data)});
+  }
+
+  // A shell command on lb2 as the login user (runuser: its own groups, as a login has).
+  lab::command_result as_login_user(const std::string& command) {
+    return lab_->exec(lb(2).name, {"runuser", "-u", login_user, "--", "sh", "-c", command});
+  }
+
+  // connect() to the Unix socket `path` as the login user with its groups:
+  // 0, or the errno that refused it.
+  int connect_as_login_user(const std::filesystem::path& path) {
+    const pid_t child = ::fork();
+    if (child == 0) {
+      if (::initgroups(login_user, ssh_->login_gid()) != 0 || ::setgid(ssh_->login_gid()) != 0 ||
+          ::setuid(ssh_->login_uid()) != 0) {
+        ::_exit(250);
+      }
+      int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+      sockaddr_un addr{};
+      addr.sun_family = AF_UNIX;
+      std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+      ::_exit(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 ? 0 : errno);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+  }
+
   lab::lab* lab_ = nullptr;
   std::unique_ptr<lab::ssh_pair> ssh_;
   std::string password_;
@@ -197,11 +243,95 @@ TEST_F(pairing_lab_test, pair_pins_the_host_key_and_apply_reaches_the_secondary)
   EXPECT_NE(on_secondary.err.find("secondary of lb1"), std::string::npos) << on_secondary.err;
 }
 
-// The receiver runs as the login user; it reaches the secondary's root-run
-// daemons only through the run dir's group (deploy/README.md), so this is the
-// whole path: apply on lb1 -> SSH -> receiver on lb2 -> gRPC -> lb2's proxyd.
+// Hole 1 of issue 14, as the attacker who holds the pair key or the login
+// user's account: all it can do is hand a request to root's replicatord.
+TEST_F(pairing_lab_test, the_login_user_can_only_hand_over_a_config) {
+  start_replicatord(1);
+  start_replicatord(2);
+  ASSERT_TRUE(pair(password_).ok()) << logs();
+  start_daemon(2, "proxyd", LBHA_PROXYD_PATH);
+  start_daemon(2, "heartbeatd", LBHA_HEARTBEATD_PATH);
+
+  // The key is `restrict`ed, forced to the relay and limited to lb1's address.
+  const auto keys = read_file(authorized_keys(2)).value();
+  EXPECT_EQ(keys.rfind("restrict,command=\"", 0), 0u) << keys;
+  EXPECT_NE(keys.find(",from=\"" + lb(1).ipv4), std::string::npos) << keys;
+  struct stat st {};
+  ASSERT_EQ(::stat(authorized_keys(2).c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, ssh_->login_uid());
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  // A shell, another command or a pty: sshd runs the relay, which finds no request.
+  const std::vector<std::vector<std::string>> attempts = {
+      {"id"}, {"sh", "-c", "'id; cat /etc/shadow'"}, {"/bin/sh"}};
+  for (const auto& attempt : attempts) {
+    auto r = ssh_with_pair_key(1, attempt);
+    EXPECT_EQ(r.out.find("uid="), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("root:"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("ERROR node=lb2"), std::string::npos) << r.out << r.err;
+    EXPECT_NE(r.out.find("no request received"), std::string::npos) << r.out;
+    EXPECT_NE(r.status.code, 0);
+  }
+  // A pty is refused (restrict); with -tt ssh sends no end of input, so the
+  // relay just waits for a request that never comes: still no shell.
+  auto tty = ssh_with_pair_key(1, {"-tt", "id"});
+  EXPECT_EQ(tty.out.find("uid="), std::string::npos) << tty.out;
+  EXPECT_NE(tty.err.find("PTY allocation request failed"), std::string::npos) << tty.err;
+  // The same key from another address (lb2's own) is not let in at all.
+  auto elsewhere = ssh_with_pair_key(2, {"id"});
+  EXPECT_NE(elsewhere.status.code, 0);
+  EXPECT_EQ(elsewhere.out.find("node=lb2"), std::string::npos) << elsewhere.out;
+  EXPECT_NE(elsewhere.err.find("Permission denied"), std::string::npos) << elsewhere.err;
+
+  // As the login user on the node: root's files are out of reach.
+  const auto node_yaml = read_file(lb(2).node_yaml()).value();
+  const auto key_file = state::state_files(lb(2).state_dir()).heartbeat_key();
+  const auto heartbeat_key = read_file(key_file).value();
+  for (const std::string& attack :
+       {"echo 'notify: {on_active: [/tmp/evil]}' >> " + lb(2).node_yaml().string(),
+        "echo x > " + (lb(2).etc_dir() / "node.yaml.new").string() + " && mv " +
+            (lb(2).etc_dir() / "node.yaml.new").string() + " " + lb(2).node_yaml().string(),
+        "ln -s /etc/shadow " + (lb(2).etc_dir() / "cluster.yaml.tmp.1").string(),
+        "cat " + key_file.string(), "echo x > " + key_file.string(),
+        "ls " + lb(2).state_dir().string()}) {
+    auto r = as_login_user(attack);
+    EXPECT_NE(r.status.code, 0) << attack << ": " << r.out;
+    EXPECT_EQ(r.out.find(heartbeat_key.substr(0, 8)), std::string::npos);
+  }
+  EXPECT_EQ(read_file(lb(2).node_yaml()).value(), node_yaml);
+  EXPECT_EQ(read_file(key_file).value(), heartbeat_key);
+  EXPECT_FALSE(std::filesystem::exists(lb(2).etc_dir() / "node.yaml.new"));
+  EXPECT_FALSE(std::filesystem::is_symlink(lb(2).etc_dir() / "cluster.yaml.tmp.1"));
+
+  // The daemons' sockets refuse it; receive.sock is its one door.
+  EXPECT_EQ(connect_as_login_user(socket_path(lb(2).run_dir(), "proxyd")), EACCES);
+  EXPECT_EQ(connect_as_login_user(socket_path(lb(2).run_dir(), "heartbeatd")), EACCES);
+  EXPECT_EQ(connect_as_login_user(socket_path(lb(2).run_dir(), "replicatord")), EACCES);
+  EXPECT_EQ(connect_as_login_user(receive_socket_path(lb(2).run_dir())), 0);
+  EXPECT_TRUE(proxy_status(2).has_value());
+
+  // With replicatord down on lb2 a request is answered plainly and nothing is written.
+  replicatord(2)->stop();
+  lbha::v1::ReceiveRequest request;
+  request.mutable_status();
+  auto down = ssh_with_pair_key(1, {}, encode_request(request));
+  EXPECT_EQ(down.status.code, 1) << down.out << down.err;
+  EXPECT_NE(down.out.find("ERROR node=lb2"), std::string::npos) << down.out;
+  EXPECT_NE(down.out.find("lbha-replicatord is not running on lb2"), std::string::npos)
+      << down.out;
+  auto applied = lbctl(1, {"apply", "-f", services_file(2).string()});
+  EXPECT_EQ(applied.status.code, 1) << applied.out << applied.err;
+  EXPECT_NE((applied.out + applied.err).find("lbha-replicatord is not running on lb2"),
+            std::string::npos)
+      << applied.out << applied.err;
+  EXPECT_EQ(config_of(2).generation(), 1u);
+}
+
+// The whole path: apply on lb1 -> SSH -> relay on lb2 -> receive.sock -> lb2's
+// replicatord (root) -> gRPC -> lb2's proxyd.
 TEST_F(pairing_lab_test, apply_on_the_primary_is_served_by_the_secondarys_proxyd) {
   start_replicatord(1);
+  start_replicatord(2);
   ASSERT_TRUE(pair(password_).ok()) << logs();
   start_daemon(2, "proxyd", LBHA_PROXYD_PATH);
   ASSERT_TRUE(lab::wait_until([&] { return proxy_status(2).has_value(); }, 5s));
@@ -218,20 +348,12 @@ TEST_F(pairing_lab_test, apply_on_the_primary_is_served_by_the_secondarys_proxyd
   ASSERT_EQ(::stat(socket.c_str(), &st), 0);
   EXPECT_EQ(st.st_gid, ssh_->run_gid());
   EXPECT_EQ(st.st_mode & 0777, 0660u);
-
-  // A daemon that is running but out of the receiver's reach is an error the caller sees.
-  ASSERT_EQ(::chown(socket.c_str(), 0, 0), 0);
-  auto unreachable = lbctl(1, {"apply", "-f", services_file(3).string()});
-  EXPECT_EQ(unreachable.status.code, 1) << unreachable.out << unreachable.err;
-  EXPECT_NE((unreachable.out + unreachable.err).find("proxyd reload failed"), std::string::npos)
-      << unreachable.out << unreachable.err;
-  EXPECT_EQ(config_of(2).generation(), 3u);
-  EXPECT_TRUE(proxy_serves(2, 2, "vs1"));
 }
 
 // Every refusal of `lbctl pair` the operator can meet between two real nodes.
 TEST_F(pairing_lab_test, pairing_refusals_are_clear) {
   start_replicatord(1);
+  start_replicatord(2);
   ssh_->stop_sshd(2);
   auto unreachable = pair(password_);
   EXPECT_EQ(unreachable.status.code, 1);
@@ -275,6 +397,7 @@ TEST_F(pairing_lab_test, wrong_password_fails_cleanly) {
 
 TEST_F(pairing_lab_test, swapped_host_key_is_refused) {
   start_replicatord(1);
+  start_replicatord(2);
   ASSERT_TRUE(pair(password_).ok()) << logs();
   ssh_->stop_sshd(2);
   ssh_->make_host_key(2);
@@ -288,6 +411,7 @@ TEST_F(pairing_lab_test, swapped_host_key_is_refused) {
 
 TEST_F(pairing_lab_test, secondary_down_during_apply_catches_up) {
   start_replicatord(1);
+  start_replicatord(2);
   ASSERT_TRUE(pair(password_).ok()) << logs();
   lab_->partition(lb(1).name, lb(2).name);
   auto applied = lbctl(1, {"apply", "-f", services_file(4).string()});
@@ -305,6 +429,7 @@ TEST_F(pairing_lab_test, secondary_down_during_apply_catches_up) {
 TEST_F(pairing_lab_test, secondary_catches_up_when_its_heartbeats_show_it_behind) {
   ssh_->set_catch_up(60s, 60s);
   start_replicatord(1);
+  start_replicatord(2);
   ASSERT_TRUE(pair(password_).ok()) << logs();
   // heartbeatd reads the key and pairing identity pairing wrote when it starts
   // (its Reload takes a new cluster.yaml, not a new identity).
@@ -343,6 +468,7 @@ TEST_F(pairing_lab_test, secondary_catches_up_when_its_heartbeats_show_it_behind
 
 TEST_F(pairing_lab_test, sigkill_of_replicatord_mid_push_leaves_a_valid_config) {
   start_replicatord(1);
+  start_replicatord(2);
   ASSERT_TRUE(pair(password_).ok()) << logs();
   const auto big = services_file(1000, "big.yaml");
   for (int round = 0; round < 4; ++round) {
@@ -423,6 +549,7 @@ TEST_F(pairing_lab_test, DISABLED_bench_apply_latency) {
   // status exchange in the worker's queue ahead of many applies.
   ssh_->set_catch_up(10s, 60s);
   start_replicatord(1);
+  start_replicatord(2);
   ASSERT_TRUE(pair(password_).ok()) << logs();
   auto& proxyd = start_daemon(2, "proxyd", LBHA_PROXYD_PATH);
   int run = 0;
