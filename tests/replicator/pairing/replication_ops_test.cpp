@@ -241,7 +241,7 @@ TEST_F(replication_ops_test, pair_locks_the_peer_password_over_the_key_when_aske
   lbha::v1::ReceiveRequest lock;
   lock.mutable_lock_password()->set_cluster_id("ffffffffffffffffffffffffffffffff");
   receiver rx(lb2_, "cmd", peer_->daemons);
-  rx.set_password_locker([](const std::string&) -> result<void> { return success(); });
+  rx.set_password_locker([](const std::string&) -> lbha::result<void> { return success(); });
   EXPECT_FALSE(rx.handle(lock, true).ok);
 }
 
