@@ -47,13 +47,18 @@ void print_result(const v1::ReplicationResult& result, cli_context& context) {
   (result.ok() ? *context.out : *context.err) << result.message() << "\n";
 }
 
-// Reads one line from the terminal with echo switched off.
-std::optional<std::string> read_password_from_tty(const std::string& prompt) {
-  int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+// Asks on the terminal and reads one line, with echo off for secrets.
+// nullopt when there is no terminal.
+std::optional<std::string> ask_tty(const std::string& prompt, bool echo) {
+  int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) return std::nullopt;
   termios saved{};
   const bool is_tty = ::tcgetattr(fd, &saved) == 0;
-  if (is_tty) {
+  if (!is_tty) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  if (!echo) {
     termios quiet = saved;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     ::tcsetattr(fd, TCSAFLUSH, &quiet);
@@ -62,10 +67,31 @@ std::optional<std::string> read_password_from_tty(const std::string& prompt) {
   std::string line;
   char c;
   while (::read(fd, &c, 1) == 1 && c != '\n') line.push_back(c);
-  if (is_tty) ::tcsetattr(fd, TCSAFLUSH, &saved);
-  (void)!::write(fd, "\n", 1);
+  if (!echo) {
+    ::tcsetattr(fd, TCSAFLUSH, &saved);
+    (void)!::write(fd, "\n", 1);
+  }
   ::close(fd);
   return line;
+}
+
+bool has_terminal() {
+  int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return false;
+  termios t{};
+  const bool ok = ::tcgetattr(fd, &t) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// yes/no on the terminal until one of them is typed; nullopt without a terminal.
+std::optional<bool> ask_yes_no(const std::string& question) {
+  for (;;) {
+    auto answer = ask_tty(question + " [yes/no] ", true);
+    if (!answer) return std::nullopt;
+    if (*answer == "yes") return true;
+    if (*answer == "no") return false;
+  }
 }
 
 std::optional<std::string> read_password_file(const std::string& file, cli_context& context) {
@@ -82,11 +108,83 @@ std::optional<std::string> read_password_file(const std::string& file, cli_conte
 struct pair_options {
   std::string peer;
   std::string password_file;
+  std::string expect_fingerprint;
+  bool lock_password = false;
+  bool keep_password = false;
 };
 
+// "ssh-ed25519" -> /etc/ssh/ssh_host_ed25519_key.pub, where the peer's admin finds it.
+std::string host_key_file(const std::string& key_type) {
+  std::string kind = "ed25519";
+  if (key_type.rfind("ecdsa", 0) == 0) kind = "ecdsa";
+  else if (key_type == "ssh-rsa" || key_type.rfind("rsa", 0) == 0) kind = "rsa";
+  return "/etc/ssh/ssh_host_" + kind + "_key.pub";
+}
+
+// The peer's host key as the operator confirmed it: --expect-fingerprint, or
+// a yes on the terminal. nullopt (with the reason printed) otherwise.
+std::optional<std::string> confirmed_host_key(const pair_options& options, cli_context& context) {
+  const bool scripted = !options.expect_fingerprint.empty();
+  if (scripted && options.expect_fingerprint.rfind("SHA256:", 0) != 0) {
+    *context.err << "lbctl: --expect-fingerprint takes the SHA256:... fingerprint as "
+                    "`ssh-keygen -lf` prints it\n";
+    context.exit_code = exit_code::usage;
+    return std::nullopt;
+  }
+  if (!scripted && !has_terminal()) {
+    *context.err << "lbctl: no terminal to confirm " << options.peer
+                 << "'s SSH host key; read it on the peer (ssh-keygen -lf "
+                    "/etc/ssh/ssh_host_ed25519_key.pub) and pass it with --expect-fingerprint "
+                    "SHA256:...\n";
+    context.exit_code = exit_code::usage;
+    return std::nullopt;
+  }
+  v1::PeerHostKeyRequest request;
+  request.set_peer_address(options.peer);
+  v1::PeerHostKey key;
+  auto ctx = context_with_deadline(change_timeout * 3);
+  if (!rpc_ok(context, "replicatord", stub(context)->GetPeerHostKey(ctx.get(), request, &key))) {
+    return std::nullopt;
+  }
+  if (!key.ok()) {
+    *context.err << "lbctl: cannot read the host key of " << options.peer << ": " << key.message()
+                 << "\n";
+    context.exit_code = exit_code::failed;
+    return std::nullopt;
+  }
+  if (scripted) {
+    if (key.fingerprint() != options.expect_fingerprint) {
+      *context.err << "lbctl: host_key_mismatch: " << options.peer << " presents host key "
+                   << key.fingerprint() << ", not the expected " << options.expect_fingerprint
+                   << "; not pairing, nothing was sent (possible impersonation)\n";
+      context.exit_code = exit_code::failed;
+      return std::nullopt;
+    }
+    return key.fingerprint();
+  }
+  // On the terminal, like the question: --json output stays JSON.
+  auto yes = ask_yes_no(options.peer + " presents the " + key.key_type() + " host key\n  " +
+                        key.fingerprint() + "\nIs this " + options.peer +
+                        "'s host key? (compare with `ssh-keygen -lf " +
+                        host_key_file(key.key_type()) + "` on " + options.peer + ")");
+  if (!yes || !*yes) {
+    *context.err << "lbctl: host key not confirmed; not pairing, nothing was sent\n";
+    context.exit_code = exit_code::failed;
+    return std::nullopt;
+  }
+  return key.fingerprint();
+}
+
 void run_pair(const pair_options& options, cli_context& context) {
+  if (options.lock_password && options.keep_password) {
+    *context.err << "lbctl: --lock-password and --keep-password exclude each other\n";
+    context.exit_code = exit_code::usage;
+    return;
+  }
+  auto fingerprint = confirmed_host_key(options, context);
+  if (!fingerprint) return;
   auto password = options.password_file.empty()
-                      ? read_password_from_tty("Password of the SSH user on " + options.peer + ": ")
+                      ? ask_tty("Password of the SSH user on " + options.peer + ": ", false)
                       : read_password_file(options.password_file, context);
   if (!password) {
     if (options.password_file.empty()) {
@@ -95,9 +193,17 @@ void run_pair(const pair_options& options, cli_context& context) {
     context.exit_code = options.password_file.empty() ? exit_code::usage : exit_code::failed;
     return;
   }
+  bool lock = options.lock_password;
+  if (!options.lock_password && !options.keep_password) {
+    auto answer = ask_yes_no("Once paired, the SSH user's password on " + options.peer +
+                             " is no longer needed. Lock it (usermod -L)?");
+    lock = answer.value_or(false);
+  }
   v1::PairRequest request;
   request.set_peer_address(options.peer);
   request.set_password(*password);
+  request.set_expected_fingerprint(*fingerprint);
+  request.set_lock_password(lock);
   password->assign(password->size(), '\0');
   v1::ReplicationResult result;
   auto ctx = context_with_deadline(commit_timeout);
@@ -105,6 +211,10 @@ void run_pair(const pair_options& options, cli_context& context) {
   request.mutable_password()->assign(request.password().size(), '\0');
   if (!rpc_ok(context, "replicatord", status)) return;
   print_result(result, context);
+  if (result.ok() && !context.json && !result.certificate_fingerprint().empty()) {
+    *context.out << "pair certificate " << result.certificate_fingerprint()
+                 << " (<state-dir>/pair.pem on both nodes)\n";
+  }
 }
 
 void run_unpair(bool local_only, cli_context& context) {
@@ -181,6 +291,9 @@ void run_status(cli_context& context) {
   if (!status.peer_fingerprint().empty()) {
     out << "peer host key:     " << status.peer_fingerprint() << "\n";
   }
+  if (!status.certificate_fingerprint().empty()) {
+    out << "pair certificate:  " << status.certificate_fingerprint() << "\n";
+  }
   out << "local generation:  " << status.local_generation() << " (term " << status.local_term()
       << ")\n";
   if (status.role() == "primary") {
@@ -205,11 +318,23 @@ void add_replication_commands(CLI::App& app, cli_context& context) {
   pair->add_option("--password-file", pair_opts->password_file,
                    "read the peer user's password from the first line of FILE instead of the "
                    "terminal");
+  pair->add_option("--expect-fingerprint", pair_opts->expect_fingerprint,
+                   "the peer's SSH host key fingerprint (SHA256:..., from `ssh-keygen -lf` on "
+                   "the peer): no question asked, any other key refused");
+  pair->add_flag("--lock-password", pair_opts->lock_password,
+                 "once paired, lock the SSH user's password on the peer (usermod -L)");
+  pair->add_flag("--keep-password", pair_opts->keep_password,
+                 "once paired, leave the SSH user's password as it is");
   pair->footer(
-      "Asks once for the password of the peer's SSH user (node.yaml ssh.user, default\n"
-      "loadbalancer), pins the peer's host key, installs this node's key on the peer behind a\n"
-      "forced command, shares the heartbeat key and pushes the cluster config.\n"
-      "Example:\n  lbctl pair --peer 192.0.2.2");
+      "Shows the peer's SSH host key fingerprint and asks whether it is the peer's (or takes\n"
+      "--expect-fingerprint), then asks once for the password of the peer's SSH user (node.yaml\n"
+      "ssh.user, default loadbalancer). The password is sent only to that host key. Pins it,\n"
+      "installs this node's key on the peer behind a forced command, shares the heartbeat key\n"
+      "and the pair certificate and pushes the cluster config. A pairing cut short is finished\n"
+      "by running the same command again. Then offers to lock the password (usermod -L).\n"
+      "Example:\n  lbctl pair --peer 192.0.2.2\n"
+      "  lbctl pair --peer 192.0.2.2 --expect-fingerprint SHA256:... --password-file pw "
+      "--lock-password");
   pair->callback([pair_opts, &context] { run_pair(*pair_opts, context); });
 
   auto local_only = std::make_shared<bool>(false);

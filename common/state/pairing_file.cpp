@@ -152,7 +152,7 @@ result<void> write_peer_host_key(const state_files& files, const std::string& fi
 
 result<void> clear_pairing(const state_files& files) {
   for (const auto& path : {files.pairing(), files.heartbeat_key(), files.peer_host_key(),
-                          files.pair_certificate()}) {
+                          files.pair_certificate(), files.pending_pairing()}) {
     std::error_code ec;
     std::filesystem::remove(path, ec);
     if (ec) return error(errc::unwritable, "cannot remove " + path.string() + ": " + ec.message());

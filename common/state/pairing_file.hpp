@@ -67,7 +67,7 @@ result<void> write_pairing(const state_files& files, const pairing_identity& ide
 result<std::optional<std::string>> read_peer_host_key(const state_files& files);
 result<void> write_peer_host_key(const state_files& files, const std::string& fingerprint);
 
-// Removes pairing, heartbeat.key, peer_host_key and pair.pem (the node key stays: it is
+// Removes pairing, heartbeat.key, peer_host_key, pair.pem and pairing.pending (the node key stays: it is
 // useless without an authorized_keys entry on a peer; the term stays too).
 result<void> clear_pairing(const state_files& files);
 

@@ -9,6 +9,7 @@
 //   heartbeat.term  term_file.hpp        heartbeatd
 //   id_ed25519      (OpenSSH format)     replicatord's SSH key to the peer
 //   pair.pem        pair_certificate.hpp replicatord writes (0600); syncd reads (peers-protocol TLS)
+//   pairing.pending pending_pairing.hpp  replicatord (primary, 0600) while a pairing is unfinished
 //
 // A missing file is a state ("not paired"), not an error: readers return
 // nullopt for it. Every write is atomic (common/atomic_file).
@@ -35,6 +36,7 @@ struct state_files {
   std::filesystem::path peer_host_key() const { return dir / "peer_host_key"; }
   std::filesystem::path node_key() const { return dir / "id_ed25519"; }
   std::filesystem::path pair_certificate() const { return dir / "pair.pem"; }
+  std::filesystem::path pending_pairing() const { return dir / "pairing.pending"; }
 
   std::filesystem::path dir;
 };

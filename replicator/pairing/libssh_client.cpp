@@ -32,10 +32,14 @@ using key_ptr = std::unique_ptr<std::remove_pointer_t<ssh_key>, key_deleter>;
 
 error make_error(errc kind, std::string message) { return error(kind, std::move(message)); }
 
-std::string fingerprint_of(ssh_session session) {
+std::string fingerprint_of(ssh_session session, std::string* key_type = nullptr) {
   ssh_key raw = nullptr;
   if (ssh_get_server_publickey(session, &raw) != SSH_OK) return "";
   key_ptr key(raw);
+  if (key_type != nullptr) {
+    const char* type = ssh_key_type_to_char(ssh_key_type(key.get()));
+    *key_type = type ? type : "unknown";
+  }
   unsigned char* hash = nullptr;
   size_t hash_len = 0;
   if (ssh_get_publickey_hash(key.get(), SSH_PUBLICKEY_HASH_SHA256, &hash, &hash_len) != 0) {
@@ -72,16 +76,15 @@ int password_login(ssh_session session, const std::string& password) {
   return rc;
 }
 
-}  // namespace
+std::string where_of(const ssh_target& target) {
+  return target.user + "@" + target.host + ":" + std::to_string(target.port);
+}
 
-result<exec_result> libssh_client::exec(const ssh_target& target,
-                                        const ssh_credentials& credentials,
-                                        const std::optional<std::string>& pinned,
-                                        const std::string& command, const std::string& input) {
-  const std::string where = target.user + "@" + target.host + ":" + std::to_string(target.port);
+// A session for `target` with our options, not yet connected.
+result<session_ptr> new_session(const ssh_target& target, std::chrono::seconds timeout_s) {
   session_ptr session(ssh_new());
   if (!session) return make_error(errc::exec_failed, "libssh: cannot create a session");
-  long timeout = static_cast<long>(timeout_.count());
+  long timeout = static_cast<long>(timeout_s.count());
   int verbosity = SSH_LOG_NOLOG;
   unsigned int port = target.port;
   bool process_config = false;  // ~/.ssh/config must not redirect the pair's traffic
@@ -94,6 +97,36 @@ result<exec_result> libssh_client::exec(const ssh_target& target,
   // We pin host keys ourselves (state dir), not in ~/.ssh/known_hosts.
   ssh_options_set(session.get(), SSH_OPTIONS_KNOWNHOSTS, "/dev/null");
   ssh_options_set(session.get(), SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
+  return session;
+}
+
+}  // namespace
+
+result<host_key_info> libssh_client::host_key(const ssh_target& target) {
+  const std::string where = where_of(target);
+  auto made = new_session(target, timeout_);
+  if (!made) return made.error();
+  session_ptr session = std::move(made).value();
+  if (ssh_connect(session.get()) != SSH_OK) {
+    return make_error(errc::unreachable,
+                      "cannot reach " + where + ": " + ssh_get_error(session.get()));
+  }
+  host_key_info info;
+  info.fingerprint = fingerprint_of(session.get(), &info.key_type);
+  if (info.fingerprint.empty()) {
+    return make_error(errc::exec_failed, "cannot read the host key of " + where);
+  }
+  return info;  // the session's deleter disconnects: no authentication was attempted
+}
+
+result<exec_result> libssh_client::exec(const ssh_target& target,
+                                        const ssh_credentials& credentials,
+                                        const std::optional<std::string>& pinned,
+                                        const std::string& command, const std::string& input) {
+  const std::string where = where_of(target);
+  auto made = new_session(target, timeout_);
+  if (!made) return made.error();
+  session_ptr session = std::move(made).value();
 
   using clock = std::chrono::steady_clock;
   auto since = [](clock::time_point t) {
@@ -109,11 +142,9 @@ result<exec_result> libssh_client::exec(const ssh_target& target,
     return make_error(errc::exec_failed, "cannot read the host key of " + where);
   }
   if (pinned && *pinned != fingerprint) {
-    return make_error(errc::host_key_mismatch,
-                      "host key of " + where + " changed: pinned " + *pinned + ", offered " +
-                          fingerprint +
-                          "; refusing to connect (possible impersonation). If the "
-                          "peer was reinstalled, unpair and pair again");
+    return make_error(errc::host_key_mismatch, "the host key of " + where + " is " + fingerprint +
+                                                   ", not the expected " + *pinned +
+                                                   "; nothing was sent (possible impersonation)");
   }
 
   const auto connect_time = since(phase);

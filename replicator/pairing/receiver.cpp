@@ -1,9 +1,17 @@
 #include "replicator/pairing/receiver.hpp"
 
 #include <fcntl.h>
+#include <spawn.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+#include "common/atomic_file.hpp"
+#include "common/state/pair_certificate.hpp"
 #include "replicator/pairing/authorized_keys.hpp"
 #include "replicator/pairing/config_commit.hpp"
 #include "replicator/pairing/pairing_state.hpp"
@@ -33,8 +41,46 @@ class file_lock {
 
 }  // namespace
 
+result<void> lock_user_password(const std::string& user) {
+  if (::geteuid() != 0) {
+    return error(errc::refused, "locking the password of " + user +
+                                    " needs root (usermod -L); this receiver runs as uid " +
+                                    std::to_string(::geteuid()));
+  }
+  std::string program = "usermod", flag = "-L", name = user;
+  char* argv[] = {program.data(), flag.data(), name.data(), nullptr};
+  pid_t pid = 0;
+  if (int rc = ::posix_spawnp(&pid, "usermod", nullptr, nullptr, argv, environ); rc != 0) {
+    return error(errc::io, std::string("cannot run usermod: ") + std::strerror(rc));
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return error(errc::io, "usermod -L " + user + " failed (exit status " +
+                               std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+  }
+  return success();
+}
+
 receiver::receiver(node_context node, std::string forced_command, local_daemons& daemons)
-    : node_(std::move(node)), forced_command_(std::move(forced_command)), daemons_(daemons) {}
+    : node_(std::move(node)),
+      forced_command_(std::move(forced_command)),
+      daemons_(daemons),
+      lock_password_(lock_user_password) {}
+
+bool receiver::holds_pair_key(const std::string& cluster_id, const std::string& public_key) const {
+  auto text = read_file(node_.authorized_keys);
+  if (!text || public_key.empty()) return false;
+  const std::string tag = std::string(authorized_key_marker) + cluster_id + ":";
+  std::istringstream lines(text.value());
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(public_key) != std::string::npos && line.find(tag) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
 
 receive_reply receiver::refuse(std::string message) {
   receive_reply reply;
@@ -62,6 +108,8 @@ receive_reply receiver::handle(const lbha::v1::ReceiveRequest& request, bool res
       return do_pair(request.pair(), client_address);
     case lbha::v1::ReceiveRequest::kUnpair:
       return do_unpair(request.unpair());
+    case lbha::v1::ReceiveRequest::kLockPassword:
+      return do_lock_password(request.lock_password());
     case lbha::v1::ReceiveRequest::KIND_NOT_SET:
       break;
   }
@@ -119,13 +167,19 @@ receive_reply receiver::do_pair(const lbha::v1::PairOffer& offer,
   state::state_files files(node_.state_dir);
   auto identity = state::read_pairing(files);
   if (!identity) return refuse(identity.error().message());
+  // The same primary (same key) retrying the same pairing may finish it; anything else is refused.
+  const bool same_offer = holds_pair_key(offer.cluster_id(), offer.primary_public_key());
   if (identity.value()) {
     const auto& existing = *identity.value();
-    // The same primary retrying the same pairing may finish it; anything else is refused.
     if (existing.cluster_id != offer.cluster_id()) {
       return refuse("refused: " + node_.node_name + " is already paired with " +
                     existing.peer_node_name + " (cluster " + existing.cluster_id +
                     "); run `lbctl unpair --local` on it first");
+    }
+    if (!same_offer) {
+      return refuse("refused: " + node_.node_name + " is paired in cluster " +
+                    existing.cluster_id + " with another primary key; run `lbctl unpair --local` "
+                    "on it first");
     }
   }
   if (offer.primary_name() == node_.node_name) {
@@ -134,7 +188,8 @@ receive_reply receiver::do_pair(const lbha::v1::PairOffer& offer,
   }
   auto current = load_cluster(cluster_config_path(node_.config_dir));
   if (!current) return refuse("cannot read this node's cluster.yaml: " + current.error().message());
-  if (current.value().virtual_services_size() > 0 && !identity.value()) {
+  // Half paired by this very offer (cut before the pairing file): its services are the primary's.
+  if (current.value().virtual_services_size() > 0 && !identity.value() && !same_offer) {
     return refuse("refused: " + node_.node_name + " has " +
                   std::to_string(current.value().virtual_services_size()) +
                   " virtual service(s) of its own; remove them before pairing it as a secondary");
@@ -144,6 +199,11 @@ receive_reply receiver::do_pair(const lbha::v1::PairOffer& offer,
   if (!check) return refuse(check.error().message());
   if (offer.heartbeat_key().key().size() != 32 || offer.heartbeat_key().key_id() == 0) {
     return refuse("refused: malformed heartbeat key in the pairing offer");
+  }
+  auto certificate = state::parse_pair_certificate(offer.pair_certificate());
+  if (!certificate) {
+    return refuse("refused: no valid pair certificate in the pairing offer (" +
+                  certificate.error().message() + ")");
   }
 
   // The key may log in only from the primary: its node.yaml addresses and
@@ -162,6 +222,9 @@ receive_reply receiver::do_pair(const lbha::v1::PairOffer& offer,
   key.id = offer.heartbeat_key().key_id();
   key.secret.assign(offer.heartbeat_key().key().begin(), offer.heartbeat_key().key().end());
   if (auto r = state::write_heartbeat_keys(files.heartbeat_key(), {key}); !r) {
+    return refuse(r.error().message());
+  }
+  if (auto r = state::write_pair_certificate(files.pair_certificate(), certificate.value()); !r) {
     return refuse(r.error().message());
   }
   if (auto r = store_cluster(cluster_config_path(node_.config_dir), incoming); !r) {
@@ -190,6 +253,22 @@ receive_reply receiver::do_pair(const lbha::v1::PairOffer& offer,
   reply.cluster_id = offer.cluster_id();
   reply.message =
       "paired as secondary of " + offer.primary_name() + "; " + daemons_.reload(&incoming).summary;
+  return reply;
+}
+
+receive_reply receiver::do_lock_password(const lbha::v1::LockPassword& request) {
+  auto identity = state::read_pairing(state::state_files(node_.state_dir));
+  if (!identity) return refuse(identity.error().message());
+  if (!identity.value() || identity.value()->role != state::node_role::secondary ||
+      identity.value()->cluster_id != request.cluster_id()) {
+    return refuse("refused: this node is not the secondary of cluster " + request.cluster_id());
+  }
+  if (auto locked = lock_password_(node_.ssh_user); !locked) {
+    return refuse(locked.error().message());
+  }
+  receive_reply reply = do_status();
+  reply.message = "password of " + node_.ssh_user + " locked (usermod -L): only the pair key "
+                  "logs in now";
   return reply;
 }
 

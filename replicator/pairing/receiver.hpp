@@ -6,6 +6,12 @@
 //   pair    (password login only) install the primary's key behind the forced
 //           command, the heartbeat key, the pairing identity and the config
 //   unpair  remove the primary's key and the pairing files
+//   lock-password  (after pairing, over the key) lock the SSH login user's
+//           password with `usermod -L <ssh.user>`: needs root
+//
+// A pair offer for the cluster this node is already (or half) paired with,
+// from the same primary key, is taken again: that is how a pairing cut after
+// this node stored it is finished. Any other cluster is refused.
 //
 // `restricted` is set when running as the forced command of the primary's key:
 // then `pair` is refused, so the key can never re-pair or widen its own access.
@@ -18,6 +24,7 @@
 // catch-up push racing a new commit cannot interleave their writes.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "lbha/v1/replication.pb.h"
@@ -35,16 +42,27 @@ class receiver {
   receive_reply handle(const lbha::v1::ReceiveRequest& request, bool restricted,
                        const std::string& client_address = "");
 
+  // What lock-password runs; by default `usermod -L <user>` (refused unless root).
+  using password_locker = std::function<result<void>(const std::string& user)>;
+  void set_password_locker(password_locker locker) { lock_password_ = std::move(locker); }
+
  private:
   receive_reply do_status();
   receive_reply do_config(const lbha::v1::ClusterConfig& config);
   receive_reply do_pair(const lbha::v1::PairOffer& offer, const std::string& client_address);
   receive_reply do_unpair(const lbha::v1::UnpairNotice& notice);
+  receive_reply do_lock_password(const lbha::v1::LockPassword& request);
+  // authorized_keys holds `public_key` tagged for `cluster_id`: this node took that offer.
+  bool holds_pair_key(const std::string& cluster_id, const std::string& public_key) const;
   receive_reply refuse(std::string message);
 
   node_context node_;
   std::string forced_command_;
   local_daemons& daemons_;
+  password_locker lock_password_;
 };
+
+// `usermod -L <user>`; errc::refused unless this process is root.
+result<void> lock_user_password(const std::string& user);
 
 }  // namespace lbha::pairing

@@ -58,6 +58,11 @@ result<receive_reply> replication_ops::send_with_key(const state::pairing_identi
     return error(errc::refused, "the pairing file has no peer address");
   auto exec = ssh_.exec(peer_target(identity.peer_addresses[0]), key_credentials(),
                         pinned.value(), node_.receive_command, encode_request(request));
+  if (!exec && exec.error() == errc::host_key_mismatch) {
+    return error(errc::host_key_mismatch,
+                 "host key of " + identity.peer_node_name + " changed: " + exec.error().message() +
+                     ". If the peer was reinstalled, unpair and pair again");
+  }
   if (!exec) return exec.error();
   const auto& r = exec.value();
   get_logger("pairing")->info(
@@ -78,9 +83,51 @@ lbha::v1::NodeResult replication_ops::push_to_peer(const state::pairing_identity
                      reply.value().generation);
 }
 
-lbha::v1::ReplicationResult replication_ops::pair(const std::string& peer,
-                                                  const std::string& password) {
+result<host_key_info> replication_ops::peer_host_key(const std::string& address) {
+  if (address.empty()) return error(errc::bad_request, "no peer address given");
+  return ssh_.host_key(peer_target(address));
+}
+
+result<state::pending_pairing> replication_ops::pending_for(const std::string& fingerprint,
+                                                            bool& fresh) {
+  auto pending = state::read_pending_pairing(files_);
+  if (!pending) return pending.error();
+  if (pending.value() && pending.value()->peer_fingerprint == fingerprint) {
+    fresh = false;
+    return *pending.value();
+  }
+  // None yet, or one for another host (its secondary never finished it): a new pairing.
+  state::pending_pairing made;
+  made.cluster_id = generate_cluster_id();
+  made.peer_fingerprint = fingerprint;
+  made.key = generate_heartbeat_key();
+  auto certificate = state::make_pair_certificate(made.cluster_id);
+  if (!certificate) return certificate.error();
+  made.certificate = std::move(certificate).value();
+  if (auto r = state::write_pending_pairing(files_, made); !r) return r.error();
+  fresh = true;
+  return made;
+}
+
+lbha::v1::NodeResult replication_ops::lock_peer_password(const state::pairing_identity& identity) {
+  lbha::v1::ReceiveRequest request;
+  request.mutable_lock_password()->set_cluster_id(identity.cluster_id);
+  auto reply = send_with_key(identity, request);
+  if (!reply || !reply.value().ok) {
+    const std::string why = reply ? reply.value().message : reply.error().message();
+    return node_result(identity.peer_node_name, false,
+                       "password of " + node_.ssh_user + " NOT locked: " + why +
+                           "; lock it there as root with `usermod -L " + node_.ssh_user + "`",
+                       reply ? reply.value().generation : 0);
+  }
+  return node_result(identity.peer_node_name, true, reply.value().message,
+                     reply.value().generation);
+}
+
+lbha::v1::ReplicationResult replication_ops::pair(const lbha::v1::PairRequest& request) {
   auto log = get_logger("pairing");
+  const std::string& peer = request.peer_address();
+  const std::string& expected = request.expected_fingerprint();
   auto identity = state::read_pairing(files_);
   if (!identity) return fail(identity.error().message());
   if (identity.value()) {
@@ -89,9 +136,24 @@ lbha::v1::ReplicationResult replication_ops::pair(const std::string& peer,
                 "); run `lbctl unpair` first");
   }
   if (peer.empty()) return fail("no peer address given");
+  if (expected.rfind("SHA256:", 0) != 0) {
+    return fail("no confirmed host key fingerprint for " + peer +
+                ": lbctl pair shows the peer's and asks, or takes --expect-fingerprint SHA256:...");
+  }
+  // First look, before anything is written or sent: the key must be the confirmed one.
+  auto seen = ssh_.host_key(peer_target(peer));
+  if (!seen) return fail(seen.error().message());
+  if (seen.value().fingerprint != expected) {
+    log->warn("pairing with {} refused: host key {} is not the confirmed {}", peer,
+              seen.value().fingerprint, expected);
+    return fail("host_key_mismatch: the host key of " + peer + " is " + seen.value().fingerprint +
+                ", not the confirmed " + expected +
+                "; nothing was sent (possible impersonation: compare with `ssh-keygen -lf` on "
+                "the peer)");
+  }
+
   auto public_key = ensure_node_key(files_.node_key());
   if (!public_key) return fail(public_key.error().message());
-
   auto current = load_cluster(cluster_config_path(node_.config_dir));
   if (!current) return fail("cannot read this node's cluster.yaml: " + current.error().message());
   lbha::v1::ClusterConfig config = current.value();
@@ -105,34 +167,50 @@ lbha::v1::ReplicationResult replication_ops::pair(const std::string& peer,
     }
   }
 
-  const auto cluster_id = generate_cluster_id();
-  const auto hb_key = generate_heartbeat_key();
-  lbha::v1::ReceiveRequest request;
-  auto* offer = request.mutable_pair();
-  offer->set_cluster_id(cluster_id);
+  bool fresh = true;
+  auto pending_or = pending_for(expected, fresh);
+  if (!pending_or) return fail(pending_or.error().message());
+  const auto pending = std::move(pending_or).value();
+  lbha::v1::ReceiveRequest offer_request;
+  auto* offer = offer_request.mutable_pair();
+  offer->set_cluster_id(pending.cluster_id);
   offer->set_primary_name(node_.node_name);
   offer->set_primary_node_id(state::primary_node_id);
   offer->set_secondary_node_id(state::secondary_node_id);
   for (const auto& a : node_.local_addresses) offer->add_primary_addresses(a);
-  offer->mutable_heartbeat_key()->set_key_id(hb_key.id);
-  offer->mutable_heartbeat_key()->set_key(hb_key.secret.data(), hb_key.secret.size());
+  offer->mutable_heartbeat_key()->set_key_id(pending.key.id);
+  offer->mutable_heartbeat_key()->set_key(pending.key.secret.data(), pending.key.secret.size());
   offer->set_primary_public_key(public_key.value());
   *offer->mutable_config() = config;
+  offer->set_pair_certificate(state::to_text(pending.certificate));
 
-  log->info("pairing with {} as {}@{}:{}", peer, node_.ssh_user, peer, node_.ssh_port);
-  auto exec = ssh_.exec(peer_target(peer), ssh_credentials{password, {}}, std::nullopt,
-                        node_.receive_command, encode_request(request));
+  log->info("{} pairing {} with {} as {}@{}:{} (host key {})", fresh ? "offering" : "resuming",
+            pending.cluster_id, peer, node_.ssh_user, peer, node_.ssh_port, expected);
+  // Pinned to the confirmed key: a different key at the login ends the session
+  // before the password is sent.
+  auto exec = ssh_.exec(peer_target(peer), ssh_credentials{request.password(), {}}, expected,
+                        node_.receive_command, encode_request(offer_request));
   if (!exec) {
     log->warn("pairing with {} failed: {}", peer, exec.error().message());
-    return fail(exec.error().message());
+    const bool nothing_received = exec.error() == errc::host_key_mismatch ||
+                                  exec.error() == errc::unreachable ||
+                                  exec.error() == errc::auth_failed;
+    if (nothing_received && fresh) (void)state::remove_pending_pairing(files_);
+    std::string message = exec.error().message();
+    if (exec.error() == errc::host_key_mismatch) message = "host_key_mismatch: " + message;
+    if (!nothing_received) message += "; run the same `lbctl pair` again to finish this pairing";
+    return fail(message);
   }
   const std::string fingerprint = exec.value().fingerprint;
   auto reply = parse_reply(exec.value().out + "\n" + exec.value().err);
-  if (!reply) return fail(reply.error().message());
+  if (!reply) {
+    return fail(reply.error().message() +
+                "; run the same `lbctl pair` again to finish this pairing");
+  }
   if (!reply.value().ok) return fail(peer + " refused to pair: " + reply.value().message);
 
   state::pairing_identity mine;
-  mine.cluster_id = cluster_id;
+  mine.cluster_id = pending.cluster_id;
   mine.role = state::node_role::primary;
   mine.local_node_id = state::primary_node_id;
   mine.local_node_name = node_.node_name;
@@ -145,16 +223,17 @@ lbha::v1::ReplicationResult replication_ops::pair(const std::string& peer,
   mine.paired_at = utc_now_text();
   if (auto r = state::write_peer_host_key(files_, fingerprint); !r)
     return fail(r.error().message());
-  if (auto r = state::write_heartbeat_keys(files_.heartbeat_key(), {hb_key}); !r)
+  if (auto r = state::write_heartbeat_keys(files_.heartbeat_key(), {pending.key}); !r)
     return fail(r.error().message());
-  if (auto r = state::write_pairing(files_, mine); !r) return fail(r.error().message());
+  if (auto r = state::write_pair_certificate(files_.pair_certificate(), pending.certificate); !r)
+    return fail(r.error().message());
 
   lbha::v1::ReplicationResult result;
   result.set_peer_fingerprint(fingerprint);
-  *result.add_nodes() =
-      node_result(node_.node_name, true, "paired as primary; " + daemons_.reload(nullptr).summary,
-                  config.generation());
-  // Prove the restricted key works before calling the pair done.
+  auto certificate_fingerprint = state::certificate_fingerprint(pending.certificate);
+  if (certificate_fingerprint) result.set_certificate_fingerprint(certificate_fingerprint.value());
+  // Prove the restricted key works before calling the pair done; until then
+  // this node is not paired and a retry offers the same pairing again.
   lbha::v1::ReceiveRequest status;
   status.mutable_status();
   auto check = send_with_key(mine, status);
@@ -162,16 +241,29 @@ lbha::v1::ReplicationResult replication_ops::pair(const std::string& peer,
     std::string why = check ? check.value().message : check.error().message();
     *result.add_nodes() = node_result(mine.peer_node_name, false, why, reply.value().generation);
     result.set_ok(false);
-    result.set_message("paired with " + mine.peer_node_name + ", but logging in with this "
+    result.set_message(mine.peer_node_name + " took the pairing, but logging in with this "
                        "node's key failed: " + why + ". Check the peer's sshd (AuthorizedKeysFile, "
-                       "PubkeyAuthentication) and run `lbctl unpair` before retrying");
+                       "PubkeyAuthentication), then run the same `lbctl pair` again to finish it");
     return result;
   }
+  if (auto r = state::write_pairing(files_, mine); !r) return fail(r.error().message());
+  if (auto r = state::remove_pending_pairing(files_); !r) return fail(r.error().message());
+
+  *result.add_nodes() =
+      node_result(node_.node_name, true, "paired as primary; " + daemons_.reload(nullptr).summary,
+                  config.generation());
   *result.add_nodes() = node_result(mine.peer_node_name, true, reply.value().message,
                                     check.value().generation);
+  std::string locked;
+  if (request.lock_password()) {
+    auto lock = lock_peer_password(mine);
+    locked = "; " + lock.message();
+    *result.add_nodes() = std::move(lock);
+  }
   result.set_ok(true);
   result.set_message("paired " + node_.node_name + " (primary) with " + mine.peer_node_name +
-                     " (secondary) at " + peer + "; peer host key " + fingerprint + " pinned");
+                     " (secondary) at " + peer + "; peer host key " + fingerprint + " pinned" +
+                     locked);
   log->info("{}", result.message());
   return result;
 }
@@ -332,6 +424,11 @@ lbha::v1::ReplicationStatus replication_ops::local_status() const {
   }
   auto pinned = state::read_peer_host_key(files_);
   if (pinned && pinned.value()) status.set_peer_fingerprint(*pinned.value());
+  auto certificate = state::read_pair_certificate(files_.pair_certificate());
+  if (certificate && certificate.value()) {
+    auto fingerprint = state::certificate_fingerprint(*certificate.value());
+    if (fingerprint) status.set_certificate_fingerprint(fingerprint.value());
+  }
   return status;
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "lbha/v1/replication.pb.h"
+#include "common/state/pending_pairing.hpp"
 #include "replicator/pairing/local_daemons.hpp"
 #include "replicator/pairing/node_context.hpp"
 #include "replicator/pairing/pairing_state.hpp"
@@ -33,8 +34,15 @@ class replication_ops {
  public:
   replication_ops(node_context node, ssh_client& ssh, local_daemons& daemons);
 
-  // `password` is used for one SSH login and dropped.
-  lbha::v1::ReplicationResult pair(const std::string& peer, const std::string& password);
+  // The peer sshd's host key, read before any authentication (lbctl pair shows it).
+  result<host_key_info> peer_host_key(const std::string& address);
+  // Pairs with request.peer_address. Refuses unless the peer's host key is
+  // request.expected_fingerprint, checked before anything is written and again
+  // when connecting for the password login (before the password is sent).
+  // The password is used for one SSH login and dropped. A pairing cut short
+  // is kept in <state>/pairing.pending and offered again by the next call to
+  // the same peer, so the retry finishes the same pairing.
+  lbha::v1::ReplicationResult pair(const lbha::v1::PairRequest& request);
   lbha::v1::ReplicationResult unpair(bool local_only);
   // Commits `proposed` here (generation + 1) and pushes it to the secondary.
   lbha::v1::ReplicationResult push(lbha::v1::ClusterConfig proposed, bool dry_run);
@@ -52,6 +60,10 @@ class replication_ops {
   // Sends one request with this node's key to the paired peer.
   result<receive_reply> send_with_key(const state::pairing_identity& identity,
                                       const lbha::v1::ReceiveRequest& request);
+  // The pending pairing to offer `fingerprint`'s host: the one left by an
+  // earlier attempt to the same host, or a new one (written to pairing.pending).
+  result<state::pending_pairing> pending_for(const std::string& fingerprint, bool& fresh);
+  lbha::v1::NodeResult lock_peer_password(const state::pairing_identity& identity);
   lbha::v1::NodeResult push_to_peer(const state::pairing_identity& identity,
                                     const lbha::v1::ClusterConfig& config);
 

@@ -4,7 +4,7 @@ namespace lbha::pairing {
 
 grpc::Status replication_service::Pair(grpc::ServerContext*, const lbha::v1::PairRequest* request,
                                        lbha::v1::ReplicationResult* reply) {
-  *reply = rep_.pair(request->peer_address(), request->password()).get();
+  *reply = rep_.pair(*request).get();
   return grpc::Status::OK;
 }
 
@@ -25,6 +25,13 @@ grpc::Status replication_service::GetStatus(grpc::ServerContext*,
                                             const lbha::v1::ReplicationStatusRequest*,
                                             lbha::v1::ReplicationStatus* reply) {
   *reply = rep_.status();
+  return grpc::Status::OK;
+}
+
+grpc::Status replication_service::GetPeerHostKey(grpc::ServerContext*,
+                                                 const lbha::v1::PeerHostKeyRequest* request,
+                                                 lbha::v1::PeerHostKey* reply) {
+  *reply = rep_.peer_host_key(request->peer_address()).get();
   return grpc::Status::OK;
 }
 

@@ -22,6 +22,8 @@ class replication_service final : public lbha::v1::Replication::Service {
                     lbha::v1::ReplicationResult* reply) override;
   grpc::Status GetStatus(grpc::ServerContext*, const lbha::v1::ReplicationStatusRequest*,
                          lbha::v1::ReplicationStatus* reply) override;
+  grpc::Status GetPeerHostKey(grpc::ServerContext*, const lbha::v1::PeerHostKeyRequest* request,
+                              lbha::v1::PeerHostKey* reply) override;
 
  private:
   replicator& rep_;

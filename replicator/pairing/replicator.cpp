@@ -58,11 +58,38 @@ std::future<lbha::v1::ReplicationResult> replicator::submit(
   return future;
 }
 
-std::future<lbha::v1::ReplicationResult> replicator::pair(std::string peer,
-                                                          std::string password) {
-  return submit([this, peer = std::move(peer), password = std::move(password)] {
-    return ops_.pair(peer, password);
+std::future<lbha::v1::ReplicationResult> replicator::pair(lbha::v1::PairRequest request) {
+  return submit([this, request = std::move(request)]() mutable {
+    auto result = ops_.pair(request);
+    request.mutable_password()->assign(request.password().size(), '\0');
+    return result;
   });
+}
+
+std::future<lbha::v1::PeerHostKey> replicator::peer_host_key(std::string address) {
+  auto promise = std::make_shared<std::promise<lbha::v1::PeerHostKey>>();
+  auto future = promise->get_future();
+  asio::post(io_, [this, promise, address = std::move(address)]() mutable {
+    if (stopped_) {
+      lbha::v1::PeerHostKey reply;
+      reply.set_message("replicatord is shutting down");
+      promise->set_value(reply);
+      return;
+    }
+    asio::post(worker_, [this, promise, address = std::move(address)] {
+      lbha::v1::PeerHostKey reply;
+      auto key = ops_.peer_host_key(address);
+      reply.set_ok(key.has_value());
+      if (key) {
+        reply.set_fingerprint(key.value().fingerprint);
+        reply.set_key_type(key.value().key_type);
+      } else {
+        reply.set_message(key.error().message());
+      }
+      promise->set_value(std::move(reply));
+    });
+  });
+  return future;
 }
 
 std::future<lbha::v1::ReplicationResult> replicator::unpair(bool local_only) {

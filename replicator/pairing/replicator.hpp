@@ -50,7 +50,9 @@ class replicator {
   void start();
   void stop();
 
-  std::future<lbha::v1::ReplicationResult> pair(std::string peer, std::string password);
+  std::future<lbha::v1::ReplicationResult> pair(lbha::v1::PairRequest request);
+  // The peer sshd's host key, read on the worker (it blocks on the network).
+  std::future<lbha::v1::PeerHostKey> peer_host_key(std::string address);
   std::future<lbha::v1::ReplicationResult> unpair(bool local_only);
   std::future<lbha::v1::ReplicationResult> push(lbha::v1::ClusterConfig config, bool dry_run);
 

@@ -42,12 +42,22 @@ struct exec_result {
   std::chrono::microseconds command_time{0};  // channel, exec, stdin, reply (sshd + receiver)
 };
 
+struct host_key_info {
+  std::string fingerprint;  // "SHA256:<base64>", as ssh-keygen -l prints it
+  std::string key_type;     // "ssh-ed25519", ...
+};
+
 class ssh_client {
  public:
   virtual ~ssh_client() = default;
 
+  // Connects, reads the peer's host key and disconnects before any
+  // authentication: what `lbctl pair` shows the operator to confirm.
+  virtual result<host_key_info> host_key(const ssh_target& target) = 0;
+
   // `pinned`: when set, the peer's host key must have this fingerprint or the
-  // session ends before authentication (the password is never sent).
+  // session ends before authentication (the password is never sent), with
+  // errc::host_key_mismatch naming both fingerprints.
   virtual result<exec_result> exec(const ssh_target& target, const ssh_credentials& credentials,
                                    const std::optional<std::string>& pinned,
                                    const std::string& command, const std::string& input) = 0;
@@ -57,6 +67,8 @@ class libssh_client final : public ssh_client {
  public:
   explicit libssh_client(std::chrono::seconds timeout = std::chrono::seconds(10))
       : timeout_(timeout) {}
+
+  result<host_key_info> host_key(const ssh_target& target) override;
 
   result<exec_result> exec(const ssh_target& target, const ssh_credentials& credentials,
                            const std::optional<std::string>& pinned, const std::string& command,

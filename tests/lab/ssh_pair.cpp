@@ -190,8 +190,14 @@ std::filesystem::path ssh_pair::password_file(const std::string& password) {
 command_result ssh_pair::pair() { return pair(password_); }
 
 command_result ssh_pair::pair(const std::string& password) {
+  return pair(password, host_fingerprint(2));
+}
+
+command_result ssh_pair::pair(const std::string& password, const std::string& fingerprint) {
+  // --keep-password: the login user is shared by parallel lab runs; locking it would break theirs.
   return lbctl(1, {"pair", "--peer", lab_.lb(2).ipv4, "--password-file",
-                   password_file(password).string()});
+                   password_file(password).string(), "--expect-fingerprint", fingerprint,
+                   "--keep-password"});
 }
 
 }  // namespace lbha::lab

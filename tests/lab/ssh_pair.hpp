@@ -81,12 +81,15 @@ class ssh_pair {
 
   // lbctl on node i with its node.yaml (so its config, state and run dirs).
   command_result lbctl(int i, std::vector<std::string> args, std::string stdin_data = "");
-  // `lbctl pair` on node 1 with node 2 as the peer (default: the right password).
+  // `lbctl pair` on node 1 with node 2 as the peer (default: the right password),
+  // confirming node 2's host key with --expect-fingerprint (default: its real
+  // one) and --keep-password.
   command_result pair();
   command_result pair(const std::string& password);
+  command_result pair(const std::string& password, const std::string& fingerprint);
+  std::filesystem::path password_file(const std::string& password);
 
  private:
-  std::filesystem::path password_file(const std::string& password);
   void ensure_login_user();
   void setup_node(int i, const std::function<void(int, lbha::v1::NodeConfig&)>& edit_node);
 

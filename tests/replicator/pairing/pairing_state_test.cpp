@@ -6,6 +6,10 @@
 
 #include <set>
 
+#include "common/atomic_file.hpp"
+#include "common/state/pending_pairing.hpp"
+#include "test_support.hpp"
+
 namespace lbha::pairing {
 namespace {
 
@@ -30,6 +34,30 @@ TEST(pairing_state, cluster_ids_are_32_hex_digits_and_differ) {
   EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
   EXPECT_TRUE(state::parse_cluster_id(a));
   EXPECT_NE(a, b);
+}
+
+TEST(pairing_state, a_pending_pairing_round_trips_at_0600_and_is_refused_when_readable) {
+  testing::temp_dir dir;
+  state::state_files files(dir.path());
+  state::pending_pairing pending;
+  pending.cluster_id = generate_cluster_id();
+  pending.peer_fingerprint = "SHA256:peerhostkeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+  pending.key = generate_heartbeat_key();
+  pending.certificate = state::make_pair_certificate(pending.cluster_id).value();
+  EXPECT_FALSE(state::read_pending_pairing(files).value());
+  ASSERT_TRUE(state::write_pending_pairing(files, pending));
+  auto back = state::read_pending_pairing(files);
+  ASSERT_TRUE(back) << back.error();
+  EXPECT_EQ(*back.value(), pending);
+  // Secrets stay out of error messages; a readable file is refused.
+  const auto text = read_file(files.pending_pairing()).value();
+  auto garbled = state::parse_pending_pairing(text.substr(0, text.find("heartbeat_key")));
+  ASSERT_FALSE(garbled);
+  EXPECT_NE(garbled.error().message().find("heartbeat_key"), std::string::npos);
+  ASSERT_TRUE(write_file_atomically(files.pending_pairing(), text, 0644));
+  EXPECT_FALSE(state::read_pending_pairing(files));
+  ASSERT_TRUE(state::clear_pairing(files));
+  EXPECT_FALSE(std::filesystem::exists(files.pending_pairing()));
 }
 
 }  // namespace

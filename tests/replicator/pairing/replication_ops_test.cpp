@@ -30,8 +30,18 @@ class replication_ops_test : public ::testing::Test {
     return load_cluster(cluster_config_path(node.config_dir)).value();
   }
 
+  // What lbctl pair sends once the operator confirmed the peer's host key.
+  lbha::v1::PairRequest pair_request(const std::string& pw = password,
+                                     const std::string& address = secondary_address) {
+    lbha::v1::PairRequest request;
+    request.set_peer_address(address);
+    request.set_password(pw);
+    request.set_expected_fingerprint(peer_->fingerprint);
+    return request;
+  }
+
   void pair_ok() {
-    auto result = ops_.pair(secondary_address, password);
+    auto result = ops_.pair(pair_request());
     ASSERT_TRUE(result.ok()) << result.message();
   }
 
@@ -50,7 +60,7 @@ class replication_ops_test : public ::testing::Test {
 };
 
 TEST_F(replication_ops_test, pair_writes_both_nodes_and_pins_the_host_key) {
-  auto result = ops_.pair(secondary_address, password);
+  auto result = ops_.pair(pair_request());
   ASSERT_TRUE(result.ok()) << result.message();
   EXPECT_EQ(result.peer_fingerprint(), peer_->fingerprint);
   EXPECT_NE(result.message().find(peer_->fingerprint), std::string::npos);
@@ -87,10 +97,156 @@ TEST_F(replication_ops_test, pair_writes_both_nodes_and_pins_the_host_key) {
   EXPECT_EQ(config_on(lb2_).generation(), 1u);
   EXPECT_GE(peer_->daemons.reloads, 1);
   EXPECT_GE(daemons_.reloads, 1);
+
+  // The same pair certificate on both nodes, 0600; the pending pairing is gone.
+  auto cert1 = state::read_pair_certificate(state::state_files(lb1_.state_dir).pair_certificate());
+  auto cert2 = state::read_pair_certificate(state::state_files(lb2_.state_dir).pair_certificate());
+  ASSERT_TRUE(cert1 && cert1.value() && cert2 && cert2.value());
+  EXPECT_EQ(*cert1.value(), *cert2.value());
+  EXPECT_EQ(result.certificate_fingerprint(),
+            state::certificate_fingerprint(*cert1.value()).value());
+  EXPECT_EQ(ops_.local_status().certificate_fingerprint(), result.certificate_fingerprint());
+  EXPECT_FALSE(state::read_pending_pairing(state::state_files(lb1_.state_dir)).value());
+  EXPECT_EQ(peer_->locked_passwords, 0);
+}
+
+bool nothing_in(const std::filesystem::path& dir) {
+  std::error_code ec;
+  return !std::filesystem::exists(dir, ec) || std::filesystem::is_empty(dir, ec);
+}
+
+TEST_F(replication_ops_test, pair_needs_a_confirmed_fingerprint) {
+  auto request = pair_request();
+  request.clear_expected_fingerprint();
+  auto result = ops_.pair(request);
+  EXPECT_FALSE(result.ok());
+  EXPECT_NE(result.message().find("--expect-fingerprint"), std::string::npos) << result.message();
+  EXPECT_EQ(peer_->passwords_received, 0);
+  EXPECT_EQ(ssh_.calls, 0);
+}
+
+// The attack: someone else's sshd answers at the peer's address.
+TEST_F(replication_ops_test, another_host_key_at_the_first_look_stops_before_anything) {
+  const std::string real = peer_->fingerprint;
+  peer_->fingerprint = "SHA256:impostorCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC";
+  auto request = pair_request();
+  request.set_expected_fingerprint(real);
+  auto result = ops_.pair(request);
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(result.message().rfind("host_key_mismatch", 0), 0u) << result.message();
+  EXPECT_NE(result.message().find(real), std::string::npos);
+  EXPECT_NE(result.message().find(peer_->fingerprint), std::string::npos);
+  EXPECT_EQ(peer_->passwords_received, 0);
+  // Nothing written on either node, not even this node's key.
+  EXPECT_TRUE(nothing_in(lb1_.state_dir));
+  EXPECT_TRUE(nothing_in(lb2_.state_dir));
+  EXPECT_TRUE(nothing_in(lb1_.config_dir));
+  EXPECT_EQ(lb2_authorized_keys(), "");
+}
+
+// The impostor shows the real key to the first look and its own at the login:
+// the login is pinned too, and ends before the password is sent.
+TEST_F(replication_ops_test, another_host_key_at_the_login_stops_before_the_password) {
+  peer_->login_fingerprint = "SHA256:impostorCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC";
+  auto result = ops_.pair(pair_request());
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(result.message().rfind("host_key_mismatch", 0), 0u) << result.message();
+  EXPECT_NE(result.message().find(peer_->fingerprint), std::string::npos);
+  EXPECT_NE(result.message().find(*peer_->login_fingerprint), std::string::npos);
+  EXPECT_EQ(peer_->passwords_received, 0);
+  EXPECT_FALSE(state::read_pairing(state::state_files(lb1_.state_dir)).value());
+  EXPECT_FALSE(state::read_pending_pairing(state::state_files(lb1_.state_dir)).value());
+  EXPECT_TRUE(nothing_in(lb2_.state_dir));
+  EXPECT_EQ(lb2_authorized_keys(), "");
+}
+
+TEST_F(replication_ops_test, a_pairing_cut_after_the_secondary_stored_it_is_finished_by_a_retry) {
+  // The primary has a service: the half-paired secondary then holds it too.
+  ASSERT_TRUE(store_cluster(cluster_config_path(lb1_.config_dir),
+                            prepare_commit(empty_cluster_config(),
+                                           testing::one_service_config("web"), 0)
+                                .value()));
+  peer_->cut_after = lbha::v1::ReceiveRequest::kPair;
+  auto cut = ops_.pair(pair_request());
+  EXPECT_FALSE(cut.ok());
+  EXPECT_NE(cut.message().find("run the same `lbctl pair` again"), std::string::npos)
+      << cut.message();
+  auto theirs = state::read_pairing(state::state_files(lb2_.state_dir)).value();
+  ASSERT_TRUE(theirs);  // the secondary wrote its files
+  EXPECT_FALSE(state::read_pairing(state::state_files(lb1_.state_dir)).value());
+  auto pending = state::read_pending_pairing(state::state_files(lb1_.state_dir)).value();
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(pending->cluster_id, theirs->cluster_id);
+  struct stat st {};
+  ASSERT_EQ(::stat(state::state_files(lb1_.state_dir).pending_pairing().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  // Even half paired (the pairing file not written yet, the services already there).
+  ASSERT_TRUE(std::filesystem::remove(state::state_files(lb2_.state_dir).pairing()));
+  auto retry = ops_.pair(pair_request());
+  ASSERT_TRUE(retry.ok()) << retry.message();
+  auto mine = state::read_pairing(state::state_files(lb1_.state_dir)).value();
+  theirs = state::read_pairing(state::state_files(lb2_.state_dir)).value();
+  ASSERT_TRUE(mine && theirs);
+  EXPECT_EQ(mine->cluster_id, pending->cluster_id);
+  EXPECT_EQ(theirs->cluster_id, pending->cluster_id);
+  EXPECT_EQ(*state::read_heartbeat_keys(state::state_files(lb1_.state_dir).heartbeat_key())
+                 .value(),
+            std::vector<state::heartbeat_key>{pending->key});
+  EXPECT_EQ(*state::read_pair_certificate(state::state_files(lb2_.state_dir).pair_certificate())
+                 .value(),
+            pending->certificate);
+  EXPECT_FALSE(state::read_pending_pairing(state::state_files(lb1_.state_dir)).value());
+  EXPECT_EQ(config_on(lb2_).virtual_services(0).label(), "web");
+  // One key line for the pair, not two.
+  const auto keys = lb2_authorized_keys();
+  EXPECT_EQ(keys.find("lbha-pair:"), keys.rfind("lbha-pair:"));
+  EXPECT_TRUE(ops_.push(testing::one_service_config("api"), false).ok());
+}
+
+TEST_F(replication_ops_test, a_pairing_cut_at_the_key_check_is_finished_by_a_retry) {
+  peer_->cut_after = lbha::v1::ReceiveRequest::kStatus;
+  auto cut = ops_.pair(pair_request());
+  EXPECT_FALSE(cut.ok());
+  EXPECT_NE(cut.message().find("again"), std::string::npos) << cut.message();
+  EXPECT_FALSE(state::read_pairing(state::state_files(lb1_.state_dir)).value());
+  auto retry = ops_.pair(pair_request());
+  ASSERT_TRUE(retry.ok()) << retry.message();
+  EXPECT_EQ(state::read_pairing(state::state_files(lb1_.state_dir)).value()->cluster_id,
+            state::read_pairing(state::state_files(lb2_.state_dir)).value()->cluster_id);
+}
+
+TEST_F(replication_ops_test, a_re_offer_from_another_primary_key_is_refused) {
+  peer_->cut_after = lbha::v1::ReceiveRequest::kPair;
+  ASSERT_FALSE(ops_.pair(pair_request()).ok());
+  const auto cluster = state::read_pairing(state::state_files(lb2_.state_dir)).value()->cluster_id;
+  // Same cluster id, another key: whoever holds this pending file is not the primary lb2 took.
+  ASSERT_TRUE(std::filesystem::remove(state::state_files(lb1_.state_dir).node_key()));
+  auto other = ops_.pair(pair_request());
+  EXPECT_FALSE(other.ok());
+  EXPECT_NE(other.message().find("another primary key"), std::string::npos) << other.message();
+  EXPECT_EQ(state::read_pairing(state::state_files(lb2_.state_dir)).value()->cluster_id, cluster);
+}
+
+TEST_F(replication_ops_test, pair_locks_the_peer_password_over_the_key_when_asked) {
+  auto request = pair_request();
+  request.set_lock_password(true);
+  auto result = ops_.pair(request);
+  ASSERT_TRUE(result.ok()) << result.message();
+  EXPECT_EQ(peer_->locked_passwords, 1);
+  EXPECT_EQ(peer_->passwords_received, 1);  // the pairing's own login only
+  EXPECT_NE(result.message().find("locked (usermod -L)"), std::string::npos) << result.message();
+
+  // Only the secondary of that cluster takes it.
+  lbha::v1::ReceiveRequest lock;
+  lock.mutable_lock_password()->set_cluster_id("ffffffffffffffffffffffffffffffff");
+  receiver rx(lb2_, "cmd", peer_->daemons);
+  rx.set_password_locker([](const std::string&) -> lbha::result<void> { return success(); });
+  EXPECT_FALSE(rx.handle(lock, true).ok);
 }
 
 TEST_F(replication_ops_test, wrong_password_leaves_no_trace) {
-  auto result = ops_.pair(secondary_address, "wrong");
+  auto result = ops_.pair(pair_request("wrong"));
   EXPECT_FALSE(result.ok());
   EXPECT_NE(result.message().find("wrong password"), std::string::npos);
   EXPECT_FALSE(state::read_pairing(state::state_files(lb1_.state_dir)).value());
@@ -100,7 +256,7 @@ TEST_F(replication_ops_test, wrong_password_leaves_no_trace) {
 }
 
 TEST_F(replication_ops_test, unreachable_peer_fails_cleanly) {
-  auto result = ops_.pair("203.0.113.99", password);
+  auto result = ops_.pair(pair_request(password, "203.0.113.99"));
   EXPECT_FALSE(result.ok());
   EXPECT_NE(result.message().find("cannot reach"), std::string::npos);
   EXPECT_FALSE(state::read_pairing(state::state_files(lb1_.state_dir)).value());
@@ -111,7 +267,7 @@ TEST_F(replication_ops_test, peer_with_its_own_services_refuses) {
                             prepare_commit(empty_cluster_config(),
                                            testing::one_service_config("theirs"), 0)
                                 .value()));
-  auto result = ops_.pair(secondary_address, password);
+  auto result = ops_.pair(pair_request());
   EXPECT_FALSE(result.ok());
   EXPECT_NE(result.message().find("virtual service"), std::string::npos) << result.message();
   EXPECT_FALSE(state::read_pairing(state::state_files(lb1_.state_dir)).value());
@@ -127,13 +283,13 @@ TEST_F(replication_ops_test, peer_paired_elsewhere_refuses_and_local_pair_twice_
   other.peer_node_id = state::primary_node_id;
   other.peer_node_name = "lb9";
   ASSERT_TRUE(state::write_pairing(state::state_files(lb2_.state_dir), other));
-  auto result = ops_.pair(secondary_address, password);
+  auto result = ops_.pair(pair_request());
   EXPECT_FALSE(result.ok());
   EXPECT_NE(result.message().find("already paired with lb9"), std::string::npos);
 
   ASSERT_TRUE(state::clear_pairing(state::state_files(lb2_.state_dir)));
   pair_ok();
-  auto again = ops_.pair(secondary_address, password);
+  auto again = ops_.pair(pair_request());
   EXPECT_FALSE(again.ok());
   EXPECT_NE(again.message().find("already paired"), std::string::npos);
 }
@@ -209,7 +365,9 @@ TEST_F(replication_ops_test, changed_host_key_is_refused) {
   peer_->fingerprint = "SHA256:someoneelseBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
   auto result = ops_.push(testing::one_service_config(), false);
   EXPECT_FALSE(result.ok());
-  EXPECT_NE(result.nodes(1).message().find("host key changed"), std::string::npos);
+  EXPECT_NE(result.nodes(1).message().find("host key of lb2 changed"), std::string::npos)
+      << result.nodes(1).message();
+  EXPECT_NE(result.nodes(1).message().find(peer_->fingerprint), std::string::npos);
   EXPECT_EQ(config_on(lb2_).generation(), 1u);
 }
 

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -116,6 +117,14 @@ class loopback_ssh final : public ssh_client {
     std::string fingerprint = "SHA256:peerhostkeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     bool up = true;
     recording_daemons daemons;
+    // An impostor that answers the connections for logins (not the first look):
+    // exec sees this host key instead of `fingerprint`.
+    std::optional<std::string> login_fingerprint;
+    // The connection is cut once after the receiver handled a request of this
+    // kind (its files are written, the reply is lost).
+    std::optional<lbha::v1::ReceiveRequest::KindCase> cut_after;
+    int passwords_received = 0;  // password logins that reached this peer
+    int locked_passwords = 0;    // lock-password requests run (usermod -L is not run)
   };
 
   peer& add_peer(const std::string& address, node_context node, std::string password) {
@@ -123,6 +132,15 @@ class loopback_ssh final : public ssh_client {
     p.node = std::move(node);
     p.password = std::move(password);
     return p;
+  }
+
+  result<host_key_info> host_key(const ssh_target& target) override {
+    ++calls;
+    auto it = peers_.find(target.host);
+    if (it == peers_.end() || !it->second.up) {
+      return error(errc::unreachable, "cannot reach " + target.host);
+    }
+    return host_key_info{it->second.fingerprint, "ssh-ed25519"};
   }
 
   result<exec_result> exec(const ssh_target& target, const ssh_credentials& credentials,
@@ -134,11 +152,14 @@ class loopback_ssh final : public ssh_client {
       return error(errc::unreachable, "cannot reach " + target.host);
     }
     auto& p = it->second;
-    if (pinned && *pinned != p.fingerprint) {
-      return error(errc::host_key_mismatch, "host key changed");
+    const std::string seen = p.login_fingerprint.value_or(p.fingerprint);
+    if (pinned && *pinned != seen) {
+      return error(errc::host_key_mismatch, "the host key of " + target.host + " is " + seen +
+                                                ", not the expected " + *pinned);
     }
     bool restricted = false;
     if (credentials.password) {
+      ++p.passwords_received;
       if (*credentials.password != p.password) {
         return error(errc::auth_failed, "wrong password");
       }
@@ -157,10 +178,18 @@ class loopback_ssh final : public ssh_client {
       reply.message = request.error().message();
     } else {
       receiver rx(p.node, "/usr/bin/lbha-receive-config --restricted", p.daemons);
+      rx.set_password_locker([&p](const std::string&) -> result<void> {
+        ++p.locked_passwords;
+        return success();
+      });
       reply = rx.handle(request.value(), restricted);
+      if (p.cut_after && *p.cut_after == request.value().kind_case()) {
+        p.cut_after.reset();
+        return error(errc::exec_failed, "reading from " + target.host + " failed: connection lost");
+      }
     }
     exec_result result;
-    result.fingerprint = p.fingerprint;
+    result.fingerprint = seen;
     result.exit_status = reply.ok ? 0 : 1;
     result.out = format_reply(reply) + "\n";
     return result;

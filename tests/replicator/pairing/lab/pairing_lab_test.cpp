@@ -34,6 +34,7 @@
 #include "tests/lab/binaries.hpp"
 #include "tests/lab/command.hpp"
 #include "tests/lab/lab_fixture.hpp"
+#include "tests/lab/net.hpp"
 #include "tests/lab/ssh_pair.hpp"
 #include "tests/lab/wait.hpp"
 
@@ -50,7 +51,8 @@ class pairing_lab_test : public lab::lab_test {
   void SetUp() override {
     lab::lab_test::SetUp();
     if (IsSkipped()) return;
-    lab_ = &make_lab({.lb_nodes = 2, .servers = 0, .clients = 0});
+    // client1 plays the attacker that takes lb2's address.
+    lab_ = &make_lab({.lb_nodes = 2, .servers = 0, .clients = 1});
     ssh_ = std::make_unique<lab::ssh_pair>(
         *lab_, lab::ssh_pair_binaries{.replicatord = LBHA_REPLICATORD_PATH,
                                       .receive_config = LBHA_RECEIVE_CONFIG_PATH,
@@ -381,6 +383,110 @@ TEST_F(pairing_lab_test, pairing_refusals_are_clear) {
   auto twice = pair(password_);
   EXPECT_EQ(twice.status.code, 1);
   EXPECT_NE(twice.err.find("already paired"), std::string::npos) << twice.err;
+}
+
+// The attack of issue 14, hole 2: during `lbctl pair` another machine (client1)
+// takes lb2's address, as an ARP spoofer would, and answers with a real
+// OpenSSH sshd of its own (another host key, password login on, every
+// authentication attempt logged). The operator confirmed lb2's real key.
+TEST_F(pairing_lab_test, a_fake_sshd_at_the_peers_address_never_sees_the_password) {
+  start_replicatord(1);
+  const std::string real = host_fingerprint(2);
+  const auto fake_dir = lab_->dir() / "fake-sshd";
+  std::filesystem::create_directories(fake_dir);
+  lab::run_checked({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
+                    (fake_dir / "host_ed25519").string()});
+  auto listed = lab::run_checked({"ssh-keygen", "-l", "-f", (fake_dir / "host_ed25519.pub").string()});
+  const auto at = listed.out.find("SHA256:");
+  const std::string fake = listed.out.substr(at, listed.out.find(' ', at) - at);
+  ASSERT_NE(fake, real);
+  ASSERT_TRUE(write_file_atomically(
+      fake_dir / "sshd_config",
+      "Port 22\nListenAddress " + lb(2).ipv4 + "\nHostKey " + (fake_dir / "host_ed25519").string() +
+          "\nPidFile " + (fake_dir / "sshd.pid").string() +
+          "\nPasswordAuthentication yes\nKbdInteractiveAuthentication yes\nUsePAM no"
+          "\nStrictModes no\nLogLevel DEBUG3\n"));
+  const std::string cidr = lb(2).ipv4 + "/24";
+  lab_->del_address(lb(2).name, cidr);
+  lab_->add_address(lab_->client(1).name, cidr);
+  lab_->exec_checked(lb(1).name, {"ip", "neigh", "flush", "all"});
+  auto& fake_sshd = lab_->start(lab_->client(1).name, "fake-sshd",
+                                {"/usr/sbin/sshd", "-D", "-e", "-f",
+                                 (fake_dir / "sshd_config").string()});
+  ASSERT_TRUE(lab::wait_until(
+      [&] { return lab::tcp_connect(lab_->client(1).netns, lb(2).ipv4, 22, 200ms); }, 5s))
+      << fake_sshd.logs();
+
+  // lbctl pair --expect-fingerprint <lb2's real key>: refused, naming both keys.
+  auto paired = pair(password_);
+  EXPECT_EQ(paired.status.code, 1) << paired.out << paired.err;
+  EXPECT_NE(paired.err.find("host_key_mismatch"), std::string::npos) << paired.err;
+  EXPECT_NE(paired.err.find(real), std::string::npos) << paired.err;
+  EXPECT_NE(paired.err.find(fake), std::string::npos) << paired.err;
+
+  // replicatord itself refuses a Pair naming lb2's real key (a client that skips lbctl's check).
+  auto stub =
+      lbha::v1::Replication::NewStub(unix_channel(socket_path(lb(1).run_dir(), "replicatord")));
+  lbha::v1::PairRequest request;
+  request.set_peer_address(lb(2).ipv4);
+  request.set_password(password_);
+  request.set_expected_fingerprint(real);
+  lbha::v1::ReplicationResult result;
+  auto ctx = context_with_deadline(30s);
+  ASSERT_TRUE(stub->Pair(ctx.get(), request, &result).ok());
+  EXPECT_FALSE(result.ok());
+  EXPECT_NE(result.message().find("host_key_mismatch"), std::string::npos) << result.message();
+  EXPECT_NE(result.message().find(real), std::string::npos) << result.message();
+  EXPECT_NE(result.message().find(fake), std::string::npos) << result.message();
+
+  // The fake sshd was asked (twice: lbctl's look and replicatord's), and no
+  // authentication of any kind reached it, so no password.
+  const auto log = fake_sshd.logs();
+  EXPECT_NE(log.find("Connection from " + lb(1).ipv4), std::string::npos) << log;
+  EXPECT_EQ(log.find("method password"), std::string::npos) << log;
+  EXPECT_EQ(log.find("keyboard-interactive"), std::string::npos) << log;
+  EXPECT_EQ(log.find("userauth-request"), std::string::npos) << log;
+  EXPECT_EQ(log.find(password_), std::string::npos);
+
+  // Nothing written on either node.
+  for (int i = 1; i <= 2; ++i) {
+    state::state_files files(lb(i).state_dir());
+    for (const auto& file : {files.pairing(), files.pending_pairing(), files.heartbeat_key(),
+                             files.pair_certificate(), files.peer_host_key(), files.node_key()}) {
+      EXPECT_FALSE(std::filesystem::exists(file)) << file;
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(authorized_keys(2)));
+  EXPECT_EQ(config_of(1).generation(), 0u);
+
+  // lb2 back at its address: the same command pairs.
+  fake_sshd.stop();
+  lab_->del_address(lab_->client(1).name, cidr);
+  lab_->add_address(lb(2).name, cidr);
+  lab_->exec_checked(lb(1).name, {"ip", "neigh", "flush", "all"});
+  ssh_->stop_sshd(2);
+  ssh_->start_sshd(2);
+  auto real_pair = pair(password_);
+  ASSERT_TRUE(real_pair.ok()) << real_pair.out << real_pair.err << logs();
+  EXPECT_NE(real_pair.out.find("pair certificate SHA256:"), std::string::npos) << real_pair.out;
+}
+
+TEST_F(pairing_lab_test, pair_without_a_terminal_needs_the_fingerprint) {
+  start_replicatord(1);
+  // setsid: no controlling terminal, as under cron or ssh without -t.
+  auto r = lab_->exec(lb(1).name,
+                      {"setsid", "-w", lab::built_binary(LBHA_LBCTL_PATH).string(),
+                       "--node-config", lb(1).node_yaml().string(), "pair", "--peer", lb(2).ipv4,
+                       "--password-file", ssh_->password_file(password_).string()},
+                      {.timeout = 30s});
+  EXPECT_EQ(r.status.code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("pass it with --expect-fingerprint"), std::string::npos) << r.err;
+  EXPECT_FALSE(state::read_pairing(state::state_files(lb(2).state_dir())).value());
+  // A wrong --expect-fingerprint is refused before the password leaves.
+  auto wrong = ssh_->pair(password_, "SHA256:notlb2AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  EXPECT_EQ(wrong.status.code, 1) << wrong.out << wrong.err;
+  EXPECT_NE(wrong.err.find(host_fingerprint(2)), std::string::npos) << wrong.err;
+  EXPECT_FALSE(state::read_pairing(state::state_files(lb(2).state_dir())).value());
 }
 
 TEST_F(pairing_lab_test, wrong_password_fails_cleanly) {
