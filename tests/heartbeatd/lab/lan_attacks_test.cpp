@@ -174,11 +174,11 @@ TEST_F(lan_attack, forged_echo_replies_from_another_host_do_not_stand_in_for_a_s
 
   // The attacker (client1) answers every echo lb1 sends to its ping node, with the
   // right identifier, sequence and payload, from its own address. The test reads
-  // lb1's requests on lb1 itself: an attacker who knows everything but the ping
-  // node's address.
+  // lb1's outgoing requests on lb1 itself (ETH_P_ALL: only such a tap sees outgoing
+  // frames): an attacker who sees every request and only lacks the ping node's address.
   std::atomic<bool> stop{false};
-  std::atomic<int> forged{0};
-  const int sniff = lab::make_socket(l.lb(1).netns, AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP));
+  std::atomic<int> forged{0}, seen{0}, requests{0};
+  const int sniff = lab::make_socket(l.lb(1).netns, AF_PACKET, SOCK_DGRAM, htons(ETH_P_ALL));
   const int raw = lab::make_socket(l.client(1).netns, AF_INET, SOCK_RAW, IPPROTO_ICMP);
   std::thread attacker([&] {
     std::uint8_t buf[2048];
@@ -187,11 +187,17 @@ TEST_F(lan_attack, forged_echo_replies_from_another_host_do_not_stand_in_for_a_s
     ::inet_pton(AF_INET, ping_node.c_str(), &target);
     while (!stop) {
       if (::poll(&pfd, 1, 100) <= 0) continue;
-      const ssize_t n = ::recv(sniff, buf, sizeof buf, 0);
+      sockaddr_ll ll{};
+      socklen_t ll_len = sizeof ll;
+      const ssize_t n =
+          ::recvfrom(sniff, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&ll), &ll_len);
+      ++seen;
+      if (ll.sll_pkttype != PACKET_OUTGOING || ll.sll_protocol != htons(ETH_P_IP)) continue;
       if (n < 28 || (buf[0] >> 4) != 4 || buf[9] != IPPROTO_ICMP) continue;
       if (std::memcmp(buf + 16, &target, 4) != 0) continue;
       const std::size_t ihl = (buf[0] & 0x0f) * 4u;
       if (buf[ihl] != 8) continue;  // an echo request to the ping node
+      ++requests;
       std::vector<std::uint8_t> reply(buf + ihl, buf + n);
       reply[0] = 0;  // echo reply, same identifier, sequence and payload
       reply[2] = reply[3] = 0;
@@ -210,6 +216,7 @@ TEST_F(lan_attack, forged_echo_replies_from_another_host_do_not_stand_in_for_a_s
           ++forged;
     }
   });
+  std::this_thread::sleep_for(1s);     // the forgeries are flowing
   p.lab().partition("lb1", "rs1");  // the real ping node goes silent for lb1
   const bool handed_over = wait_until([&] { return p.holds_vip(2) && !p.holds_vip(1); }, 5s);
   const auto s1 = p.status(1);
@@ -217,7 +224,8 @@ TEST_F(lan_attack, forged_echo_replies_from_another_host_do_not_stand_in_for_a_s
   attacker.join();
   ::close(sniff);
   ::close(raw);
-  EXPECT_GT(forged.load(), 10) << "the attack never ran";
+  EXPECT_GT(forged.load(), 10) << "the attack never ran: " << seen << " IP packets seen on lb1, "
+                                << requests << " echo requests to the ping node";
   EXPECT_TRUE(handed_over) << "the forged replies kept lb1's ping node 'reachable'";
   EXPECT_FALSE(s1.ping_ok());
   EXPECT_EQ(s1.role(), v1::ROLE_FAULT);
