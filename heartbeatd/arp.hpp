@@ -21,10 +21,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/asio.hpp"
 #include "common/result.hpp"
 #include "heartbeatd/errc.hpp"
+#include "heartbeatd/link_filter.hpp"
 
 namespace lbha::heartbeat {
 
@@ -58,11 +60,17 @@ class arp_socket {
   using handler = std::function<void(const arp_packet&)>;
 
   // Opens and binds to `ifindex`; `on_packet` sees every ARP packet received
-  // from another host (our own transmissions are filtered out).
+  // from another host about one of `vips` (our own transmissions, and anything
+  // else, are filtered out: the kernel's socket filter, link_filter.hpp), at most
+  // frames_per_wakeup per wakeup.
   static result<std::unique_ptr<arp_socket>> open(asio::io_context& io, int ifindex,
+                                                  const std::vector<asio::ip::address_v4>& vips,
                                                   handler on_packet);
   ~arp_socket();
 
+  // Re-attaches the filter for a new VIP set (reload).
+  result<void> set_vips(const std::vector<asio::ip::address_v4>& vips);
+  const socket_counters& counters() const { return counters_; }
   result<void> send(const arp_packet& p);  // broadcast
   const mac_address& mac() const { return mac_; }
   void close();
@@ -70,11 +78,13 @@ class arp_socket {
  private:
   arp_socket(asio::io_context& io, int fd, int ifindex, mac_address mac, handler h);
   void do_receive();
+  void drain();
 
   asio::posix::stream_descriptor socket_;
   int ifindex_;
   mac_address mac_;
   handler on_packet_;
+  socket_counters counters_;
 };
 
 }  // namespace lbha::heartbeat

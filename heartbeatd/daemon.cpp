@@ -169,6 +169,7 @@ result<void> heartbeat_daemon::start() {
   if (!link) return link.error().prefixed(in_.node.interface());
   link_ = std::move(link.value());
   vips_ = std::make_unique<vip_installer>(*addresses_, vips_of(in_.cluster));
+  if (auto r = link_->set_vips(vips_->vips()); !r) return r.error().prefixed(in_.node.interface());
   if (auto nd = link_->nd_ready(); !nd) {
     if (vips_->has_v6()) return nd.error().prefixed(in_.node.interface());
     logger()->info("{}: IPv6 VIPs cannot be used", nd.error().message());
@@ -416,6 +417,18 @@ lbha::v1::HaStatus heartbeat_daemon::status() const {
   s.set_want_active(sm_->want_active());
   s.set_config_generation(in_.cluster.generation());
   s.set_interface(in_.node.interface());
+  auto& link = *s.mutable_link_dropped();
+  const auto put = [&link](const char* socket, const socket_counters& c) {
+    const std::string name(socket);
+    link[name + "_ignored"] = c.ignored;
+    link[name + "_budget_yields"] = c.budget_yields;
+    link[name + "_queue_drops"] = c.queue_drops;
+  };
+  const auto counters = link_->counters();
+  put("arp", counters.arp);
+  put("nd", counters.nd);
+  if (pinger_) put("ping", pinger_->counters());
+  link["unproven_conflicts"] = sm_->unproven_conflicts();
   return s;
 }
 
@@ -475,6 +488,8 @@ result<std::string> heartbeat_daemon::reload(daemon_inputs in) {
   announcer_->set_settings(make_announce_settings());
   prober_->set_settings(make_probe_settings());
   vips_->set_vips(vips_of(in_.cluster));  // while held: removes the dropped, adds the new
+  if (auto r = link_->set_vips(vips_->vips()); !r)
+    logger()->error("{}: {}", in_.node.interface(), r.error().message());
   if (vips_->held()) announcer_->announce();
   run(sm_->reconfigure(make_settings()));
   auto message = fmt::format("reloaded: generation {}, {} VIP(s)", in_.cluster.generation(),

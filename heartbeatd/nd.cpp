@@ -148,10 +148,19 @@ nd_message advertisement(const asio::ip::address_v6& vip, const mac_address& mac
   return na;
 }
 
-result<std::unique_ptr<nd_socket>> nd_socket::open(asio::io_context& io, int ifindex,
-                                                   const mac_address& mac, handler on_message) {
+result<std::unique_ptr<nd_socket>> nd_socket::open(
+    asio::io_context& io, int ifindex, const mac_address& mac,
+    const std::vector<asio::ip::address_v6>& vips, handler on_message) {
   int fd = ::socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ICMPV6);
   if (fd < 0) return last_error();
+  if (auto r = attach(fd, nd_filter(vips)); !r) {
+    ::close(fd);
+    return r.error().prefixed("socket filter");
+  }
+  if (auto r = count_queue_drops(fd); !r) {
+    ::close(fd);
+    return r.error();
+  }
   icmp6_filter filter;
   ICMP6_FILTER_SETBLOCKALL(&filter);
   ICMP6_FILTER_SETPASS(ND_NEIGHBOR_SOLICIT, &filter);
@@ -193,6 +202,10 @@ nd_socket::~nd_socket() {
   ::close(packet_fd_);
 }
 
+result<void> nd_socket::set_vips(const std::vector<asio::ip::address_v6>& vips) {
+  return attach(icmp_.native_handle(), nd_filter(vips));
+}
+
 void nd_socket::close() {
   boost::system::error_code ignored;
   icmp_.close(ignored);
@@ -228,45 +241,58 @@ result<void> nd_socket::probe(const asio::ip::address_v6& vip, const nd_nonce& n
 }
 
 void nd_socket::do_receive() {
-  icmp_.async_wait(asio::posix::stream_descriptor::wait_read, [this](
-                                                                  const boost::system::error_code& ec) {
-    if (ec) return;  // closed
-    std::array<std::uint8_t, 1500> buf;
-    alignas(cmsghdr) std::array<std::uint8_t, 256> control;
-    for (;;) {
-      sockaddr_in6 from{};
-      iovec iov{buf.data(), buf.size()};
-      msghdr msg{};
-      msg.msg_name = &from;
-      msg.msg_namelen = sizeof(from);
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = control.data();
-      msg.msg_controllen = control.size();
-      const ssize_t n = ::recvmsg(icmp_.native_handle(), &msg, 0);
-      if (n < 0) break;  // EAGAIN: drained
-      int hop_limit = -1, ifindex = -1;
-      for (auto* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level != IPPROTO_IPV6) continue;
-        if (c->cmsg_type == IPV6_HOPLIMIT) std::memcpy(&hop_limit, CMSG_DATA(c), sizeof(int));
-        if (c->cmsg_type == IPV6_PKTINFO) {
-          in6_pktinfo info;
-          std::memcpy(&info, CMSG_DATA(c), sizeof(info));
-          ifindex = static_cast<int>(info.ipi6_ifindex);
-        }
+  icmp_.async_wait(asio::posix::stream_descriptor::wait_read,
+                   [this](const boost::system::error_code& ec) {
+                     if (!ec) drain();  // else closed
+                   });
+}
+
+void nd_socket::drain() {
+  if (!icmp_.is_open()) return;
+  std::array<std::uint8_t, 1500> buf;
+  alignas(cmsghdr) std::array<std::uint8_t, 256> control;
+  for (int budget = frames_per_wakeup; budget > 0; --budget) {
+    sockaddr_in6 from{};
+    iovec iov{buf.data(), buf.size()};
+    msghdr msg{};
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof(from);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.data();
+    msg.msg_controllen = control.size();
+    const ssize_t n = ::recvmsg(icmp_.native_handle(), &msg, 0);
+    if (n < 0) return do_receive();  // EAGAIN: drained
+    read_queue_drops(msg, counters_);
+    int hop_limit = -1, ifindex = -1;
+    for (auto* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != IPPROTO_IPV6) continue;
+      if (c->cmsg_type == IPV6_HOPLIMIT) std::memcpy(&hop_limit, CMSG_DATA(c), sizeof(int));
+      if (c->cmsg_type == IPV6_PKTINFO) {
+        in6_pktinfo info;
+        std::memcpy(&info, CMSG_DATA(c), sizeof(info));
+        ifindex = static_cast<int>(info.ipi6_ifindex);
       }
-      if (hop_limit != 255 || ifindex != ifindex_) continue;  // off-link or another interface
-      auto decoded = decode_nd(buf.data(), static_cast<std::size_t>(n));
-      if (!decoded) continue;
-      nd_message m = std::move(decoded).value();
-      asio::ip::address_v6::bytes_type src;
-      std::copy_n(reinterpret_cast<const std::uint8_t*>(&from.sin6_addr), 16, src.begin());
-      m.source = asio::ip::address_v6(src);
-      if (m.link_layer && *m.link_layer == mac_) continue;  // our own
-      on_message_(m);
     }
-    do_receive();
-  });
+    if (hop_limit != 255 || ifindex != ifindex_) {  // off-link or another interface
+      ++counters_.ignored;
+      continue;
+    }
+    auto decoded = decode_nd(buf.data(), static_cast<std::size_t>(n));
+    if (!decoded) {
+      ++counters_.ignored;
+      continue;
+    }
+    nd_message m = std::move(decoded).value();
+    asio::ip::address_v6::bytes_type src;
+    std::copy_n(reinterpret_cast<const std::uint8_t*>(&from.sin6_addr), 16, src.begin());
+    m.source = asio::ip::address_v6(src);
+    if (m.link_layer && *m.link_layer == mac_) continue;  // our own
+    on_message_(m);
+  }
+  // Budget spent: the next batch goes behind whatever is ready (see arp_socket::drain).
+  ++counters_.budget_yields;
+  asio::post(icmp_.get_executor(), [this] { drain(); });
 }
 
 }  // namespace lbha::heartbeat

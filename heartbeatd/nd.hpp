@@ -29,6 +29,7 @@
 #include "common/result.hpp"
 #include "heartbeatd/errc.hpp"
 #include "heartbeatd/arp.hpp"
+#include "heartbeatd/link_filter.hpp"
 
 namespace lbha::heartbeat {
 
@@ -69,11 +70,18 @@ class nd_socket {
  public:
   using handler = std::function<void(const nd_message&)>;
 
-  // `on_message` sees every valid NS/NA (hop limit 255) received on `ifindex`
-  // except our own.
+  // `on_message` sees every valid NS/NA (hop limit 255) about one of `vips`
+  // received on `ifindex` except our own (the socket filter, link_filter.hpp, drops
+  // the rest in the kernel), at most frames_per_wakeup per wakeup.
   static result<std::unique_ptr<nd_socket>> open(asio::io_context& io, int ifindex,
-                                                 const mac_address& mac, handler on_message);
+                                                 const mac_address& mac,
+                                                 const std::vector<asio::ip::address_v6>& vips,
+                                                 handler on_message);
   ~nd_socket();
+
+  // Re-attaches the filter for a new VIP set (reload).
+  result<void> set_vips(const std::vector<asio::ip::address_v6>& vips);
+  const socket_counters& counters() const { return counters_; }
 
   result<void> advertise(const asio::ip::address_v6& vip,
                          std::optional<nd_nonce> nonce = std::nullopt);
@@ -84,12 +92,14 @@ class nd_socket {
   nd_socket(asio::io_context& io, int icmp_fd, int packet_fd, int ifindex, mac_address mac,
             handler h);
   void do_receive();
+  void drain();
 
   asio::posix::stream_descriptor icmp_;
   int packet_fd_;
   int ifindex_;
   mac_address mac_;
   handler on_message_;
+  socket_counters counters_;
 };
 
 }  // namespace lbha::heartbeat

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace lbha::heartbeat {
@@ -42,11 +43,35 @@ result<void> pinger::open_icmp(bool v6) {
   const int proto = v6 ? int{IPPROTO_ICMPV6} : int{IPPROTO_ICMP};
   icmp_socket s;
   s.v6 = v6;
+  s.ident = ident_;
   int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
-  if (fd < 0) {
+  if (fd >= 0) {
+    // A ping socket: bind now so the kernel picks our identifier, which it matches on
+    // receive and rewrites into every echo we send.
+    sockaddr_storage local{};
+    local.ss_family = static_cast<sa_family_t>(family);
+    socklen_t len = v6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&local), len) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0) {
+      auto ec = last_error();
+      ::close(fd);
+      return ec;
+    }
+    s.ident = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&local)->sin6_port
+                       : reinterpret_cast<sockaddr_in*>(&local)->sin_port);
+  } else {
     fd = ::socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
     if (fd < 0) return last_error();
     s.raw = true;
+  }
+  std::vector<asio::ip::address_v4> sources;
+  for (const auto& t : targets_)
+    if (!t.tcp && t.address.is_v4()) sources.push_back(t.address.to_v4());
+  const auto filter =
+      v6 ? echo_reply_filter_v6(s.raw, ident_) : echo_reply_filter_v4(s.raw, ident_, sources);
+  if (auto r = attach(fd, filter); !r) {
+    ::close(fd);
+    return r.error().prefixed("socket filter");
   }
   s.fd = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
   (v6 ? v6_ : v4_) = std::move(s);
@@ -142,35 +167,61 @@ void pinger::send_echo(icmp_socket& s, const ping_target& t) {
   (void)::sendto(s.fd->native_handle(), b, sizeof(b), 0, reinterpret_cast<sockaddr*>(&to), len);
 }
 
+bool pinger::from_ping_node(const sockaddr_storage& from) const {
+  asio::ip::address a;
+  if (from.ss_family == AF_INET) {
+    asio::ip::address_v4::bytes_type b;
+    std::memcpy(b.data(), &reinterpret_cast<const sockaddr_in*>(&from)->sin_addr, 4);
+    a = asio::ip::address_v4(b);
+  } else if (from.ss_family == AF_INET6) {
+    asio::ip::address_v6::bytes_type b;
+    std::memcpy(b.data(), &reinterpret_cast<const sockaddr_in6*>(&from)->sin6_addr, 16);
+    a = asio::ip::address_v6(b);
+  } else {
+    return false;
+  }
+  return std::any_of(targets_.begin(), targets_.end(),
+                     [&a](const ping_target& t) { return !t.tcp && t.address == a; });
+}
+
 void pinger::do_receive(icmp_socket& s) {
   s.fd->async_wait(asio::posix::stream_descriptor::wait_read,
                    [this, &s](boost::system::error_code ec) {
-                     if (ec || stopped_) return;
-                     std::uint8_t buf[1500];
-                     for (;;) {
-                       sockaddr_storage from{};
-                       socklen_t len = sizeof(from);
-                       ssize_t n = ::recvfrom(s.fd->native_handle(), buf, sizeof(buf), 0,
-                                              reinterpret_cast<sockaddr*>(&from), &len);
-                       if (n < 0) break;
-                       const std::uint8_t* icmp = buf;
-                       std::size_t size = static_cast<std::size_t>(n);
-                       if (s.raw && !s.v6) {  // raw IPv4 sockets deliver the IP header too
-                         std::size_t ihl = (buf[0] & 0x0f) * 4u;
-                         if (size < ihl) continue;
-                         icmp += ihl;
-                         size -= ihl;
-                       }
-                       if (size < 8) continue;
-                       const std::uint8_t reply = s.v6 ? 129 : 0;
-                       const std::uint16_t id = static_cast<std::uint16_t>(icmp[4] << 8 | icmp[5]);
-                       const std::uint16_t seq = static_cast<std::uint16_t>(icmp[6] << 8 | icmp[7]);
-                       // Ping sockets rewrite the identifier; raw ones keep ours.
-                       if (icmp[0] == reply && seq == seq_ && (!s.raw || id == ident_))
-                         answered_ = true;
-                     }
-                     do_receive(s);
+                     if (!ec && !stopped_) drain(s);
                    });
+}
+
+void pinger::drain(icmp_socket& s) {
+  if (stopped_ || !s.fd->is_open()) return;
+  std::uint8_t buf[1500];
+  for (int budget = frames_per_wakeup; budget > 0; --budget) {
+    sockaddr_storage from{};
+    socklen_t len = sizeof(from);
+    ssize_t n = ::recvfrom(s.fd->native_handle(), buf, sizeof(buf), 0,
+                           reinterpret_cast<sockaddr*>(&from), &len);
+    if (n < 0) return do_receive(s);  // EAGAIN: drained
+    const std::uint8_t* icmp = buf;
+    std::size_t size = static_cast<std::size_t>(n);
+    if (s.raw && !s.v6) {  // raw IPv4 sockets deliver the IP header too
+      std::size_t ihl = (buf[0] & 0x0f) * 4u;
+      if (size < ihl) {
+        ++counters_.ignored;
+        continue;
+      }
+      icmp += ihl;
+      size -= ihl;
+    }
+    const std::uint8_t reply = s.v6 ? 129 : 0;
+    const bool ours =
+        size >= 16 && icmp[0] == reply && from_ping_node(from) &&
+        static_cast<std::uint16_t>(icmp[4] << 8 | icmp[5]) == s.ident &&
+        static_cast<std::uint16_t>(icmp[6] << 8 | icmp[7]) == seq_ &&
+        std::memcmp(icmp + 8, "lbha-png", 8) == 0;
+    if (ours) answered_ = true;
+    else ++counters_.ignored;  // another host's reply, a forgery, or a late round's
+  }
+  ++counters_.budget_yields;  // the next batch goes behind the ready timers
+  asio::post(io_, [this, &s] { drain(s); });
 }
 
 }  // namespace lbha::heartbeat

@@ -66,7 +66,7 @@ void prober::on_arp(const arp_packet& p) {
   if (!vips_.held()) return;
   if (p.is_probe() && vips_.is_vip(p.target_ip)) {
     // Defend: tell the prober (and everyone) a live heartbeatd holds this VIP.
-    (void)link_.send_arp(gratuitous(p.target_ip, link_.mac(), false));
+    if (may_defend(p.target_ip)) (void)link_.send_arp(gratuitous(p.target_ip, link_.mac(), false));
     return;
   }
   if (p.is_announcement() && vips_.is_vip(p.sender_ip)) {
@@ -74,6 +74,17 @@ void prober::on_arp(const arp_packet& p) {
         ->warn("ARP conflict: {} claims VIP {}", to_string(p.sender_mac), p.sender_ip.to_string());
     cb_.on_conflict();
   }
+}
+
+bool prober::may_defend(const ip_address& vip) {
+  // One defence per VIP per defend_spacing: a flood of probes must not turn us into
+  // an amplifier. A prober's probes are timeout/count apart (15 ms by default), and it
+  // takes any defence it sees, not one per probe.
+  const auto now = clock_.now();
+  auto [it, fresh] = last_defence_.try_emplace(vip, now);
+  if (!fresh && now - it->second < defend_spacing) return false;
+  it->second = now;
+  return true;
 }
 
 void prober::on_nd(const nd_message& m) {
@@ -87,7 +98,7 @@ void prober::on_nd(const nd_message& m) {
   if (!vips_.held()) return;
   if (m.is_dad_probe()) {
     // Defend, echoing the nonce so the prober knows a heartbeatd (not a kernel) answered.
-    (void)link_.advertise(m.target, m.nonce);
+    if (may_defend(m.target)) (void)link_.advertise(m.target, m.nonce);
     return;
   }
   if (advertisement && !m.solicited && m.link_layer) {

@@ -6,8 +6,10 @@
 // announcement, or an advertisement echoing our nonce; see arp.hpp and nd.hpp
 // for why a kernel's reply does not count), false when the timeout passes.
 //
-// While the VIPs are held it answers other hosts' probes (the defence) and
-// reports an announcement for a VIP from another host as on_conflict().
+// While the VIPs are held it answers other hosts' probes (the defence, at most
+// once per VIP per defend_spacing) and reports an announcement for a VIP from
+// another host as on_conflict(); the state machine decides what a conflict is
+// worth (an unauthenticated claim alone never releases, state_machine.hpp).
 //
 // Timers come from the scheduler seam, packets from the link_socket seam.
 // io_context thread only.
@@ -16,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 
 #include "heartbeatd/link_socket.hpp"
 #include "heartbeatd/scheduler.hpp"
@@ -27,6 +30,9 @@ struct probe_settings {
   std::uint32_t count = 2;
   std::chrono::milliseconds timeout{30};
 };
+
+// At most one defence per VIP this often, however many probes arrive.
+inline constexpr std::chrono::milliseconds defend_spacing{10};
 
 class prober {
  public:
@@ -49,6 +55,7 @@ class prober {
  private:
   void send(std::uint64_t id);
   void finish(std::uint64_t id);
+  bool may_defend(const ip_address& vip);
 
   scheduler& timers_;
   const lbha::clock& clock_;
@@ -60,6 +67,7 @@ class prober {
   bool defended_ = false;
   std::uint64_t id_ = 0;
   nd_nonce nonce_{};  // of the IPv6 probe in flight; a defence echoes it
+  std::map<ip_address, clock::time_point> last_defence_;
 };
 
 }  // namespace lbha::heartbeat

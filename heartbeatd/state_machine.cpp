@@ -151,26 +151,20 @@ actions state_machine::on_conflict() {
   if (role_ != role::active) return out;
   ++conflicts_;
   if (peer_active()) {
-    evaluate(out);  // rule 3 with the peer's real term
+    evaluate(out);  // rule 3 with the peer's authenticated term
     return out;
   }
-  if (peer_alive()) {
-    // The peer says it is not active: a stale cache or a third host. Claim the VIPs back.
-    out.push_back({action_kind::announce});
-    return out;
-  }
-  // A silent peer claiming our VIP. If it was active when last heard and we took over after it
-  // fell silent, it is the old owner with the lower term (layer 2 healed before the heartbeat
-  // path): rule 3 says we win, so re-announce and its own conflict check releases.
-  if (peer_.sender_role == role::active && we_win_dual_active()) {
-    out.push_back({action_kind::announce});
-    return out;
-  }
-  // Otherwise it has taken over behind a broken heartbeat path, so its term is above ours
-  // (takeovers increment past the highest term seen): rule 3 says we lose.
-  release(out, role::passive);
-  next_probe_ = clock_.now() + settings_.deadtime;
-  peer_on_lan_ = true;
+  // An ARP or neighbour advertisement is unauthenticated: anyone on the LAN can forge one.
+  // Only the peer's own authenticated heartbeats saying it is active are evidence enough to
+  // give the VIPs up (above). A claim while the peer is passive, or silent, is a stale cache,
+  // a third host or an attacker: keep the VIPs and claim them back, at most once per
+  // deadtime so two nodes behind a broken heartbeat path do not answer each other's
+  // announcements in a storm; rule 3 settles that dual-active once heartbeats cross again.
+  ++unproven_conflicts_;
+  if (reclaimed_ && clock_.now() - reclaimed_at_ < settings_.deadtime) return out;
+  reclaimed_ = true;
+  reclaimed_at_ = clock_.now();
+  out.push_back({action_kind::announce});
   return out;
 }
 

@@ -14,8 +14,11 @@
 //     finds nobody holding them (probe_vips -> on_probe_result). A VIP that
 //     still answers means only the heartbeat path broke: stay passive, probe
 //     again a `deadtime` later.
-//  2b. While active, another MAC claiming a VIP (on_conflict) is resolved at
-//     once by rule 3, using the peer's last known state.
+//  2b. While active, another MAC claiming a VIP (on_conflict) releases only when
+//     the peer's authenticated heartbeats say it is alive and active, by rule 3.
+//     Otherwise the claim is unproven (ARP is unauthenticated; a forged GARP
+//     must not empty a lone active node): count it and re-announce, at most
+//     once per deadtime.
 //  3. Both active: higher term wins, then higher priority, then lower node id.
 //     The loser releases; the winner announces again once it sees the loser's
 //     release.
@@ -128,6 +131,8 @@ class state_machine {
   bool want_active() const { return want_active_; }
   std::uint64_t takeovers() const { return takeovers_; }
   std::uint64_t conflicts() const { return conflicts_; }
+  // Conflicts not backed by the peer's authenticated heartbeats: VIPs kept.
+  std::uint64_t unproven_conflicts() const { return unproven_conflicts_; }
 
  private:
   bool isolated() const { return settings_.has_ping_nodes && !ping_ok_; }
@@ -175,6 +180,9 @@ class state_machine {
 
   std::uint64_t takeovers_ = 0;
   std::uint64_t conflicts_ = 0;
+  std::uint64_t unproven_conflicts_ = 0;
+  bool reclaimed_ = false;  // re-announced for an unproven conflict at reclaimed_at_
+  clock::time_point reclaimed_at_{};
 };
 
 }  // namespace lbha::heartbeat

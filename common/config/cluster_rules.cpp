@@ -131,12 +131,41 @@ class cluster_validator {
     errors_.push_back({file_, 0, std::move(key), std::move(message)});
   }
 
+  // Bounds that keep a takeover bounded in time and in packets: a config that validates
+  // must not schedule billions of timers or flood the LAN (heartbeatd/README.md).
+  void check_range(const std::string& key, uint64_t value, uint64_t low, uint64_t high,
+                   bool duration) {
+    if (value >= low && value <= high) return;
+    const auto show = [duration](uint64_t v) {
+      return duration ? format_duration_ms(v) : std::to_string(v);
+    };
+    error(key, "must be " + show(low) + ".." + show(high) + ", got " + show(value));
+  }
+
+  void check_max(const std::string& key, uint64_t value, uint64_t high) {
+    if (value > high) {
+      error(key, "must be at most " + format_duration_ms(high) + ", got " +
+                     format_duration_ms(value));
+    }
+  }
+
+  // A duration where 0 is the documented "off".
+  void check_optional_range(const std::string& key, uint64_t value, uint64_t low, uint64_t high) {
+    if (value == 0) return;
+    if (value >= low && value <= high) return;
+    error(key, "must be 0 (off) or " + format_duration_ms(low) + ".." + format_duration_ms(high) +
+                   ", got " + format_duration_ms(value));
+  }
+
   void check_ha(const HaSettings& ha) {
     const auto ms = format_duration_ms;
-    if (ha.interval_ms() == 0) error("ha.interval", "must be greater than 0");
+    check_range("ha.interval", ha.interval_ms(), limits::min_interval_ms,
+                limits::max_interval_ms, true);
     if (uint64_t{ha.deadtime_ms()} <= 2 * uint64_t{ha.interval_ms()}) {
       error("ha.deadtime", "must be more than 2 x interval (" + ms(2 * uint64_t{ha.interval_ms()}) +
                                "), got " + ms(ha.deadtime_ms()));
+    } else {
+      check_max("ha.deadtime", ha.deadtime_ms(), limits::max_deadtime_ms);
     }
     if (ha.warntime_ms() >= ha.deadtime_ms()) {
       error("ha.warntime", "must be less than deadtime (" + ms(ha.deadtime_ms()) + "), got " +
@@ -145,15 +174,36 @@ class cluster_validator {
     if (ha.initdead_ms() < ha.deadtime_ms()) {
       error("ha.initdead", "must be at least deadtime (" + ms(ha.deadtime_ms()) + "), got " +
                                ms(ha.initdead_ms()));
+    } else {
+      check_max("ha.initdead", ha.initdead_ms(), limits::max_initdead_ms);
     }
     check_enum("ha.garp.mode", names::garp_mode, ha.garp().mode());
-    if (ha.garp().count() == 0) error("ha.garp.count", "must be at least 1");
+    if (ha.garp().count() == 0) {
+      error("ha.garp.count", "must be at least 1");
+    } else {
+      check_range("ha.garp.count", ha.garp().count(), 1, limits::max_garp_count, false);
+    }
+    check_range("ha.garp.interval", ha.garp().interval_ms(), limits::min_interval_ms,
+                limits::max_garp_interval_ms, true);
+    check_optional_range("ha.garp.second_burst_delay", ha.garp().second_burst_delay_ms(),
+                         limits::min_interval_ms, limits::max_second_burst_delay_ms);
+    check_optional_range("ha.garp.refresh_interval", ha.garp().refresh_interval_ms(),
+                         limits::min_refresh_interval_ms, limits::max_refresh_interval_ms);
     if (ha.arp_probe().enabled()) {
       if (ha.arp_probe().timeout_ms() == 0) {
         error("ha.arp_probe.timeout", "must be greater than 0 while arp_probe is enabled");
+      } else if (ha.arp_probe().timeout_ms() >= ha.deadtime_ms()) {
+        error("ha.arp_probe.timeout", "must be less than deadtime (" + ms(ha.deadtime_ms()) +
+                                          "), got " + ms(ha.arp_probe().timeout_ms()));
+      } else {
+        check_range("ha.arp_probe.timeout", ha.arp_probe().timeout_ms(), limits::min_interval_ms,
+                    limits::max_probe_timeout_ms, true);
       }
       if (ha.arp_probe().count() == 0) {
         error("ha.arp_probe.count", "must be at least 1 while arp_probe is enabled");
+      } else {
+        check_range("ha.arp_probe.count", ha.arp_probe().count(), 1, limits::max_probe_count,
+                    false);
       }
     }
   }

@@ -8,6 +8,7 @@
 // whole file in one pass. A loaded config has every default filled in.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -65,6 +66,26 @@ std::vector<config_error> node_config_errors(std::string_view yaml, std::string_
 // absent. Idempotent; a loaded config is a fixed point.
 void apply_defaults(lbha::v1::ClusterConfig& config);
 void apply_defaults(lbha::v1::NodeConfig& config);
+
+// Bounds of the heartbeat settings (cluster.yaml `ha`, node.yaml), so that every
+// config that validates keeps a takeover bounded in time and in packets sent:
+// one takeover sends at most 2 x max_garp_count rounds, and probes at most
+// max_probe_count times per VIP. Durations in ms.
+namespace limits {
+inline constexpr uint32_t min_interval_ms = 1;  // every interval where 0 is not "off"
+inline constexpr uint32_t max_interval_ms = 10'000;
+inline constexpr uint32_t max_deadtime_ms = 300'000;
+inline constexpr uint32_t max_initdead_ms = 3'600'000;
+inline constexpr uint32_t max_garp_count = 100;
+inline constexpr uint32_t max_garp_interval_ms = 1'000;
+inline constexpr uint32_t max_second_burst_delay_ms = 60'000;
+inline constexpr uint32_t min_refresh_interval_ms = 100;
+inline constexpr uint32_t max_refresh_interval_ms = 3'600'000;
+inline constexpr uint32_t max_probe_count = 10;
+inline constexpr uint32_t max_probe_timeout_ms = 10'000;
+inline constexpr int max_ping_nodes = 16;
+inline constexpr int max_paths = 8;  // peer_addresses / local_addresses
+}  // namespace limits
 
 // Semantic checks on an in-memory config (the same rules the loader applies
 // after parsing): labels, addresses, ports, weights, timings, conflicts.

@@ -171,6 +171,20 @@ class node_validator {
     if (config.priority() < 1 || config.priority() > 255) {
       error("priority", "must be 1..255, got " + std::to_string(config.priority()));
     }
+    if (config.ping_nodes_size() > limits::max_ping_nodes) {
+      error("ping_nodes", "at most " + std::to_string(limits::max_ping_nodes) +
+                              " ping nodes, got " + std::to_string(config.ping_nodes_size()));
+    }
+    if (config.peer_addresses_size() > limits::max_paths) {
+      error("peer_addresses", "at most " + std::to_string(limits::max_paths) +
+                                  " heartbeat paths, got " +
+                                  std::to_string(config.peer_addresses_size()));
+    }
+    if (config.local_addresses_size() > limits::max_paths) {
+      error("local_addresses", "at most " + std::to_string(limits::max_paths) +
+                                   " heartbeat paths, got " +
+                                   std::to_string(config.local_addresses_size()));
+    }
     for (int i = 0; i < config.ping_nodes_size(); ++i) {
       const auto& ping = config.ping_nodes(i);
       const std::string path = index_key("ping_nodes", i);

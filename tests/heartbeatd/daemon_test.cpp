@@ -234,6 +234,7 @@ TEST_F(daemon_test, make_passive_hands_over_to_a_live_peer) {
 
 TEST_F(daemon_test, reload_while_active_moves_the_vips_and_announces_the_new_one) {
   auto& d = start(inputs());
+  EXPECT_EQ(world_.link->filtered_vips, std::vector<ip_address>{asio::ip::make_address(vip)});
   become_active(d);
   ASSERT_TRUE(world_.addresses->has(vip));
   auto in = inputs();
@@ -242,6 +243,8 @@ TEST_F(daemon_test, reload_while_active_moves_the_vips_and_announces_the_new_one
   auto r = d.reload(std::move(in));
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r.value(), "reloaded: generation 2, 1 VIP(s)");
+  // The socket filters follow: ARP about the dropped VIP no longer reaches us.
+  EXPECT_EQ(world_.link->filtered_vips, std::vector<ip_address>{asio::ip::make_address(vip2)});
   EXPECT_FALSE(world_.addresses->has(vip));
   EXPECT_TRUE(world_.addresses->has(vip2));
   EXPECT_EQ(world_.link->gratuitous_for(vip2), 1);
@@ -293,12 +296,21 @@ TEST_F(daemon_test, while_active_it_defends_probes_and_an_announcement_from_anot
   EXPECT_EQ(world_.link->gratuitous_for(vip), before + 1);  // the defence
   EXPECT_EQ(d.current_role(), role::active);
 
-  // Another MAC claims the VIP while the peer is silent and was last seen active with
-  // a term we beat: we are the old owner's winner, so we announce again and stay.
+  // Another MAC claims the VIP while the peer is silent: an unauthenticated claim, so we
+  // announce again and stay (issue 14: a forged GARP must not empty a lone active node).
   world_.link->receive(gratuitous(asio::ip::make_address_v4(vip), {2, 0, 0, 0, 0, 2}, false));
   EXPECT_EQ(d.status().conflicts(), 1u);
+  EXPECT_EQ(d.status().link_dropped().at("unproven_conflicts"), 1u);
   EXPECT_EQ(d.current_role(), role::active);
+  EXPECT_TRUE(world_.addresses->has(vip));
   EXPECT_GT(world_.link->gratuitous_for(vip), before + 1);
+  for (int i = 0; i < 50; ++i) {  // a flood of forged claims changes nothing
+    world_.link->receive(gratuitous(asio::ip::make_address_v4(vip), {2, 0, 0, 0, 0, 2}, false));
+    advance(20ms);
+  }
+  EXPECT_EQ(d.current_role(), role::active);
+  EXPECT_TRUE(world_.addresses->has(vip));
+  EXPECT_EQ(d.status().link_dropped().at("unproven_conflicts"), 51u);
 
   // The peer is back as active with a higher term: it took over behind a broken path.
   peer_term_ = 9;
@@ -306,6 +318,21 @@ TEST_F(daemon_test, while_active_it_defends_probes_and_an_announcement_from_anot
   world_.link->receive(gratuitous(asio::ip::make_address_v4(vip), {2, 0, 0, 0, 0, 2}, false));
   EXPECT_EQ(d.current_role(), role::passive);
   EXPECT_FALSE(world_.addresses->has(vip));
+}
+
+TEST_F(daemon_test, a_flood_of_probes_gets_one_defence_per_vip_per_defend_spacing) {
+  auto& d = start(inputs());
+  become_active(d);
+  advance(2000ms);  // the takeover's bursts are over
+  const auto before = world_.link->gratuitous_for(vip);
+  for (int i = 0; i < 100; ++i)
+    world_.link->receive(probe(asio::ip::make_address_v4(vip), {2, 0, 0, 0, 0, 2}));
+  EXPECT_EQ(world_.link->gratuitous_for(vip), before + 1);
+  advance(defend_spacing);
+  for (int i = 0; i < 100; ++i)
+    world_.link->receive(probe(asio::ip::make_address_v4(vip), {2, 0, 0, 0, 0, 2}));
+  EXPECT_EQ(world_.link->gratuitous_for(vip), before + 2);
+  EXPECT_EQ(d.current_role(), role::active);
 }
 
 TEST_F(daemon_test, losing_one_of_two_paths_keeps_the_peer_alive_and_status_shows_the_path_down) {

@@ -84,6 +84,12 @@ class fake_link final : public link_socket {
   explicit fake_link(link_handlers h) : handlers(std::move(h)) {}
 
   const mac_address& mac() const override { return mac_; }
+  result<void> set_vips(const std::vector<ip_address>& v) override {
+    filtered_vips = v;
+    ++filter_changes;
+    return success();
+  }
+  link_counters counters() const override { return counters_; }
   result<void> send_arp(const arp_packet& p) override {
     arp_sent.push_back(p);
     return success();
@@ -115,6 +121,9 @@ class fake_link final : public link_socket {
   int probes_for(const std::string& ip) const { return count_arp(&arp_packet::is_probe, ip); }
 
   link_handlers handlers;
+  std::vector<ip_address> filtered_vips;  // what the real one's socket filters would pass
+  int filter_changes = 0;
+  link_counters counters_;
   std::vector<arp_packet> arp_sent;
   std::vector<std::pair<asio::ip::address_v6, std::optional<nd_nonce>>> advertised;
   std::vector<std::pair<asio::ip::address_v6, nd_nonce>> nd_probes;

@@ -406,14 +406,25 @@ TEST(state_machine, layer2_heals_before_heartbeats_and_the_higher_term_keeps_the
   s.layer2 = false;
   s.run_until([&] { return s.role_of(s.b) == role::active; });
   ASSERT_GT(s.b.sm->term(), s.a.sm->term());
-  // ARP crosses again while heartbeats are still cut: a's defence reaches b first.
+  // ARP crosses again while heartbeats are still cut: each sees the other's announcement,
+  // an unauthenticated claim. Neither yields to it, and they do not answer each other in
+  // a storm: one re-announcement each per deadtime.
   s.layer2 = true;
+  const int a_announces = s.a.announces, b_announces = s.b.announces;
   s.apply(s.a, {{action_kind::announce}});
   s.drain();
   EXPECT_TRUE(s.b.has_vips) << "the newer owner must not yield to the stale one";
-  EXPECT_FALSE(s.a.has_vips);
+  EXPECT_TRUE(s.a.has_vips) << "an ARP alone is no evidence";
+  EXPECT_LE(s.a.announces - a_announces, 2);
+  EXPECT_LE(s.b.announces - b_announces, 1);
+  EXPECT_GE(s.a.sm->conflicts() + s.b.sm->conflicts(), 2u);
+  // Heartbeats cross again: rule 3, on authenticated terms, settles it.
+  s.a_to_b = s.b_to_a = true;
+  s.run_for(3s);
   EXPECT_EQ(s.role_of(s.b), role::active);
   EXPECT_EQ(s.role_of(s.a), role::passive);
+  EXPECT_TRUE(s.b.has_vips);
+  EXPECT_FALSE(s.a.has_vips);
 }
 
 TEST(state_machine, dual_active_resolution_order_term_priority_node_id) {
@@ -640,7 +651,9 @@ TEST(state_machine, make_passive_hands_over_and_is_refused_without_a_live_peer) 
   EXPECT_EQ(s.role_of(s.b), role::active);
 }
 
-TEST(state_machine, conflict_from_a_silent_peer_releases_and_does_not_retake) {
+TEST(state_machine, a_forged_conflict_at_a_lone_active_node_keeps_the_vips) {
+  // Issue 14: a GARP for a VIP from another MAC is unauthenticated. With the peer silent
+  // (or never heard), it is counted and answered by re-announcing, never by releasing.
   manual_clock clock;
   settings cfg;
   state_machine sm(clock, cfg, 3);
@@ -648,16 +661,40 @@ TEST(state_machine, conflict_from_a_silent_peer_releases_and_does_not_retake) {
   sm.make_active(true);
   ASSERT_EQ(sm.current_role(), role::active);
   auto acts = sm.on_conflict();
-  EXPECT_EQ(sm.current_role(), role::passive);
-  EXPECT_EQ(count(acts, action_kind::remove_vips), 1);
+  EXPECT_EQ(sm.current_role(), role::active);
+  EXPECT_EQ(count(acts, action_kind::remove_vips), 0);
+  EXPECT_EQ(count(acts, action_kind::announce), 1);
   EXPECT_EQ(sm.conflicts(), 1u);
-  // The holder still answers probes: stays passive.
-  acts = sm.tick();
-  clock.advance(cfg.deadtime);
-  acts = sm.tick();
-  EXPECT_EQ(count(acts, action_kind::probe_vips), 1);
-  sm.on_probe_result(true);
-  EXPECT_EQ(sm.current_role(), role::passive);
+  EXPECT_EQ(sm.unproven_conflicts(), 1u);
+  // A flood of forged claims: still active, one re-announcement per deadtime.
+  int announces = 0;
+  for (int i = 0; i < 100; ++i) {
+    clock.advance(50ms);
+    acts = sm.on_conflict();
+    EXPECT_EQ(count(acts, action_kind::remove_vips), 0);
+    announces += count(acts, action_kind::announce);
+    sm.tick();
+  }
+  EXPECT_EQ(sm.current_role(), role::active);
+  EXPECT_EQ(announces, 5);  // 5 s of claims, deadtime 1 s
+  EXPECT_EQ(sm.unproven_conflicts(), 101u);
+}
+
+TEST(state_machine, a_conflict_releases_only_on_the_peers_authenticated_claim) {
+  manual_clock clock;
+  settings cfg;
+  cfg.node_id = 1;
+  state_machine sm(clock, cfg, 3);
+  sm.start();
+  sm.make_active(true);
+  message peer;
+  peer.node_id = 2;
+  peer.sender_role = role::active;
+  peer.term = sm.term() + 1;  // took over behind a broken path: the higher term
+  auto acts = sm.on_heartbeat(0, peer);
+  EXPECT_EQ(sm.current_role(), role::passive);  // rule 3 on the heartbeat already
+  EXPECT_EQ(count(acts, action_kind::remove_vips), 1);
+  EXPECT_EQ(sm.unproven_conflicts(), 0u);
 }
 
 TEST(state_machine, conflict_while_the_peer_is_alive_and_passive_reannounces) {
