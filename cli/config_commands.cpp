@@ -19,6 +19,7 @@
 #include "cli/render.hpp"
 #include "common/atomic_file.hpp"
 #include "common/config/config.hpp"
+#include "common/node_files.hpp"
 
 namespace lbha::cli {
 
@@ -110,7 +111,14 @@ std::string summary(const loaded_file& loaded) {
 }
 
 void run_validate(const file_options& options, cli_context& context) {
-  const loaded_file loaded = load(options);
+  loaded_file loaded = load(options);
+  // The daemons refuse a node.yaml (or hook) others could change; say so now.
+  if (loaded.node) {
+    if (auto trusted = check_node_trust(options.file, *loaded.node); !trusted) {
+      loaded.errors.push_back({options.file, 0, "", trusted.error().message()});
+      loaded.node.reset();
+    }
+  }
   const bool valid = loaded.errors.empty();
   if (context.json) {
     *context.out << "{\"file\": " << json_string(options.file) << ", \"kind\": \""

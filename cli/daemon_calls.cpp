@@ -25,6 +25,12 @@ bool rpc_ok(cli_context& context, std::string_view daemon, const grpc::Status& s
   if (code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED) {
     *context.err << "lbctl: " << rpc_failure(context, daemon, status) << "\n";
     context.exit_code = exit_code::unreachable;
+  } else if (code == grpc::StatusCode::PERMISSION_DENIED) {
+    // The socket let us in but this method needs more (common/grpc_access.hpp);
+    // the message names the group.
+    *context.err << "lbctl: lbha-" << daemon
+                 << " refused: permission denied: " << status.error_message() << "\n";
+    context.exit_code = exit_code::failed;
   } else {
     // It answered, with an error (e.g. an older daemon without this RPC).
     *context.err << "lbctl: lbha-" << daemon << " refused: " << status.error_message() << " ("

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "common/atomic_file.hpp"
 #include "common/config/config.hpp"
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
@@ -23,6 +24,7 @@ result<void> daemon_runtime::start() {
   files_ = std::move(loaded.value());
   if (!apply_log_level(options_, files_.node.log_level()))
     return error(std::errc::invalid_argument, "invalid log level");
+  remove_stale_temps_at_start();
 
   // Signals are watched before anything can see the daemon (the gRPC socket):
   // a SIGTERM sent as soon as the socket answers must not find the default
@@ -59,7 +61,7 @@ result<void> daemon_runtime::start() {
     guard_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
         io_.get_executor());
     grpc_stopper_ = std::thread([this] {
-      server_->Shutdown(std::chrono::system_clock::now() + shutdown_deadline);
+      server_->shutdown(std::chrono::system_clock::now() + shutdown_deadline);
       asio::post(io_, [this] {
         component_->stop();
         guard_.reset();
@@ -76,6 +78,23 @@ result<void> daemon_runtime::start() {
   return success();
 }
 
+void daemon_runtime::remove_stale_temps_at_start() {
+  // A crash between creating a temp and renaming it leaves the temp behind;
+  // they hold no data anyone needs (the rename never happened).
+  auto log = get_logger(spec_.name);
+  for (const auto& dir :
+       {files_.dirs.config_dir, files_.dirs.state_dir, options_.node_config.parent_path()}) {
+    std::error_code ec;
+    if (dir.empty() || !std::filesystem::is_directory(dir, ec)) continue;
+    auto removed = remove_stale_temps(dir);
+    if (!removed)
+      log->warn("could not remove stale temp files in {}: {}", dir.string(),
+                removed.error().message());
+    else if (removed.value() > 0)
+      log->info("removed {} stale temp file(s) in {}", removed.value(), dir.string());
+  }
+}
+
 void daemon_runtime::run() {
   component_->serving();
   arm_watchdog();
@@ -83,8 +102,8 @@ void daemon_runtime::run() {
   io_.run();
   if (grpc_stopper_.joinable()) grpc_stopper_.join();
   if (server_) {
-    server_->Shutdown(std::chrono::system_clock::now());
-    server_->Wait();
+    server_->shutdown(std::chrono::system_clock::now());
+    server_->wait();
   }
   get_logger(spec_.name)->info("stopped");
 }

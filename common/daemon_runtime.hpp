@@ -26,6 +26,9 @@
 // one that calls run()); gRPC handlers reach it with run_on(io, ...).
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -33,12 +36,10 @@
 #include <thread>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-#include <grpcpp/grpcpp.h>
-
 #include "common/asio.hpp"
 #include "common/clock.hpp"
 #include "common/daemon_options.hpp"
+#include "common/grpc_unix.hpp"
 #include "common/node_files.hpp"
 #include "common/result.hpp"
 #include "common/shutdown.hpp"
@@ -125,6 +126,7 @@ class daemon_runtime {
   result<void> apply(result<node_files> loaded);
   void stop_sequence();
   void arm_watchdog();
+  void remove_stale_temps_at_start();
 
   daemon_spec spec_;
   daemon_options options_;
@@ -133,7 +135,7 @@ class daemon_runtime {
   asio::io_context io_;
   node_files files_;
   std::unique_ptr<daemon_component> component_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<unix_server> server_;
   shutdown_sequence sequence_;
   std::unique_ptr<signal_watcher> signals_;
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> guard_;

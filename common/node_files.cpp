@@ -1,6 +1,7 @@
 #include "common/node_files.hpp"
 
 #include "common/config/config.hpp"
+#include "common/file_trust.hpp"
 
 namespace lbha {
 
@@ -9,6 +10,7 @@ namespace {
 result<node_files> load_node(const daemon_options& options) {
   auto node = config::load_node_config(options.node_config);
   if (!node) return node.error();
+  if (auto r = check_node_trust(options.node_config, node.value()); !r) return r.error();
   node_files out;
   out.node = std::move(node).value();
   out.dirs = resolve_directories(options, out.node);
@@ -16,6 +18,19 @@ result<node_files> load_node(const daemon_options& options) {
 }
 
 }  // namespace
+
+result<void> check_node_trust(const std::filesystem::path& node_yaml,
+                              const lbha::v1::NodeConfig& node) {
+  if (auto r = check_trusted_file(node_yaml, "node.yaml"); !r) return r;
+  const auto& notify = node.notify();
+  for (const auto& [key, hook] : {std::pair{"notify.on_active", &notify.on_active()},
+                                  std::pair{"notify.on_passive", &notify.on_passive()},
+                                  std::pair{"notify.on_fault", &notify.on_fault()}}) {
+    if (hook->empty()) continue;
+    if (auto r = check_trusted_file(*hook, std::string(key) + " hook"); !r) return r;
+  }
+  return success();
+}
 
 result<node_files> load_node_files(const daemon_options& options) {
   auto out = load_node(options);

@@ -19,6 +19,13 @@ struct node_files {
   node_directories dirs;
 };
 
+// StrictModes: node.yaml and each notify hook it names must be owned by root
+// (or the daemon's own uid) and not group- or world-writable, nor any
+// directory above them (common/file_trust.hpp). Every load below checks it,
+// so no daemon starts or reloads with a file another user could change.
+result<void> check_node_trust(const std::filesystem::path& node_yaml,
+                              const lbha::v1::NodeConfig& node);
+
 // Loads options.node_config and <config_dir>/cluster.yaml. The error names
 // the file, line and key of every problem, one per line.
 result<node_files> load_node_files(const daemon_options& options);

@@ -11,14 +11,16 @@ ha_service::ha_service(asio::io_context& io, heartbeat_daemon& daemon,
                        daemon_runtime::reload_function reload)
     : io_(io), daemon_(daemon), reload_(std::move(reload)) {}
 
-grpc::Status ha_service::GetStatus(grpc::ServerContext*, const v1::HaStatusRequest*,
+grpc::Status ha_service::GetStatus(grpc::ServerContext* context, const v1::HaStatusRequest*,
                                    v1::HaStatus* out) {
+  if (auto denied = authorize(context, "/lbha.v1.Ha/GetStatus"); !denied.ok()) return denied;
   *out = run_on(io_, [this] { return daemon_.status(); });
   return grpc::Status::OK;
 }
 
 grpc::Status ha_service::WatchStatus(grpc::ServerContext* ctx, const v1::HaStatusRequest*,
                                      grpc::ServerWriter<v1::HaStatus>* writer) {
+  if (auto denied = authorize(ctx, "/lbha.v1.Ha/WatchStatus"); !denied.ok()) return denied;
   auto& board = daemon_.board();
   std::uint64_t seen = 0;
   for (;;) {
@@ -31,8 +33,9 @@ grpc::Status ha_service::WatchStatus(grpc::ServerContext* ctx, const v1::HaStatu
   }
 }
 
-grpc::Status ha_service::MakeActive(grpc::ServerContext*, const v1::MakeActiveRequest* req,
+grpc::Status ha_service::MakeActive(grpc::ServerContext* context, const v1::MakeActiveRequest* req,
                                     v1::HaResult* out) {
+  if (auto denied = authorize(context, "/lbha.v1.Ha/MakeActive"); !denied.ok()) return denied;
   const bool force = req->force();
   auto timeout = run_on(io_, [this, force] {
     daemon_.make_active(force);
@@ -62,16 +65,18 @@ grpc::Status ha_service::MakeActive(grpc::ServerContext*, const v1::MakeActiveRe
   }
 }
 
-grpc::Status ha_service::MakePassive(grpc::ServerContext*, const v1::MakePassiveRequest*,
+grpc::Status ha_service::MakePassive(grpc::ServerContext* context, const v1::MakePassiveRequest*,
                                      v1::HaResult* out) {
+  if (auto denied = authorize(context, "/lbha.v1.Ha/MakePassive"); !denied.ok()) return denied;
   auto r = run_on(io_, [this] { return daemon_.make_passive(); });
   out->set_ok(static_cast<bool>(r));
   out->set_message(r ? "passive" : r.error().message());
   return grpc::Status::OK;
 }
 
-grpc::Status ha_service::Reload(grpc::ServerContext*, const v1::ReloadRequest* request,
+grpc::Status ha_service::Reload(grpc::ServerContext* context, const v1::ReloadRequest* request,
                                 v1::ReloadResult* out) {
+  if (auto denied = authorize(context, "/lbha.v1.Ha/Reload"); !denied.ok()) return denied;
   auto r = reload_(request->has_config() ? &request->config() : nullptr);
   out->set_ok(r.has_value());
   if (!r) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/grpc_access.hpp"
 #include "common/logging.hpp"
 #include "common/packed_batch.hpp"
 
@@ -19,17 +20,20 @@ void fill(v1::StickEntry& out, const stick_change& c, clock::time_point now) {
 
 }  // namespace
 
-grpc::Status control_service::GetStatus(grpc::ServerContext*, const v1::ProxyStatusRequest*,
+grpc::Status control_service::GetStatus(grpc::ServerContext* context, const v1::ProxyStatusRequest*,
                                         v1::ProxyStatus* reply) {
+  if (auto denied = authorize(context, "/lbha.v1.Proxy/GetStatus"); !denied.ok()) return denied;
   *reply = engine_.status();
   reply->set_stick_entries(engine_.table().size());
   reply->set_stick_packed_rejected(packed_rejected_.load(std::memory_order_relaxed));
   return grpc::Status::OK;
 }
 
-grpc::Status control_service::SetRealServerState(grpc::ServerContext*,
+grpc::Status control_service::SetRealServerState(grpc::ServerContext* context,
                                                  const v1::SetRealServerStateRequest* request,
                                                  v1::ProxyResult* reply) {
+  if (auto denied = authorize(context, "/lbha.v1.Proxy/SetRealServerState"); !denied.ok())
+    return denied;
   auto set = engine_.set_real_server_state(request->virtual_service(), request->real_server(),
                                            request->state());
   reply->set_ok(set.has_value());
@@ -39,8 +43,9 @@ grpc::Status control_service::SetRealServerState(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status control_service::Reload(grpc::ServerContext*, const v1::ReloadRequest* request,
+grpc::Status control_service::Reload(grpc::ServerContext* context, const v1::ReloadRequest* request,
                                      v1::ReloadResult* reply) {
+  if (auto denied = authorize(context, "/lbha.v1.Proxy/Reload"); !denied.ok()) return denied;
   auto r = reload_(request->has_config() ? &request->config() : nullptr);
   if (!r) get_logger("proxy")->error("reload refused: {}", r.error().message());
   reply->set_ok(r.has_value());
@@ -52,6 +57,7 @@ grpc::Status control_service::Reload(grpc::ServerContext*, const v1::ReloadReque
 grpc::Status control_service::WatchTable(grpc::ServerContext* context,
                                          const v1::WatchTableRequest* request,
                                          grpc::ServerWriter<v1::StickBatch>* writer) {
+  if (auto denied = authorize(context, "/lbha.v1.Proxy/WatchTable"); !denied.ok()) return denied;
   auto sub = engine_.table().subscribe(1'000'000, request->include_remote());
   std::uint64_t reported_drops = 0;
   while (!stopped_ && !context->IsCancelled()) {
@@ -72,9 +78,10 @@ grpc::Status control_service::WatchTable(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status control_service::ApplyTable(grpc::ServerContext*,
+grpc::Status control_service::ApplyTable(grpc::ServerContext* context,
                                          grpc::ServerReader<v1::StickBatch>* reader,
                                          v1::ProxyResult* reply) {
+  if (auto denied = authorize(context, "/lbha.v1.Proxy/ApplyTable"); !denied.ok()) return denied;
   v1::StickBatch batch;
   std::uint64_t applied = 0, skipped = 0, rejected = 0;
   auto& table = engine_.table();
@@ -135,6 +142,7 @@ grpc::Status control_service::ApplyTable(grpc::ServerContext*,
 grpc::Status control_service::SnapshotTable(grpc::ServerContext* context,
                                             const v1::SnapshotTableRequest*,
                                             grpc::ServerWriter<v1::StickBatch>* writer) {
+  if (auto denied = authorize(context, "/lbha.v1.Proxy/SnapshotTable"); !denied.ok()) return denied;
   v1::StickBatch batch;
   bool ok = true;
   const auto now = engine_.table_clock().now();
@@ -150,8 +158,9 @@ grpc::Status control_service::SnapshotTable(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status control_service::Ready(grpc::ServerContext*, const v1::ReadyRequest*,
+grpc::Status control_service::Ready(grpc::ServerContext* context, const v1::ReadyRequest*,
                                     v1::ReadyReply* reply) {
+  if (auto denied = authorize(context, "/lbha.v1.Proxy/Ready"); !denied.ok()) return denied;
   *reply = engine_.ready();
   return grpc::Status::OK;
 }

@@ -7,6 +7,7 @@
 
 #include "common/asio.hpp"
 #include "common/daemon_runtime.hpp"
+#include "common/grpc_access.hpp"
 #include "lbha/v1/sync.grpc.pb.h"
 #include "replicator/sync/syncd.hpp"
 
@@ -17,14 +18,16 @@ class status_service final : public lbha::v1::Sync::Service {
   status_service(asio::io_context& io, const syncd& daemon, daemon_runtime::reload_function reload)
       : io_(io), daemon_(daemon), reload_(std::move(reload)) {}
 
-  grpc::Status GetStatus(grpc::ServerContext*, const lbha::v1::SyncStatusRequest*,
+  grpc::Status GetStatus(grpc::ServerContext* context, const lbha::v1::SyncStatusRequest*,
                          lbha::v1::SyncStatus* reply) override {
+    if (auto denied = authorize(context, "/lbha.v1.Sync/GetStatus"); !denied.ok()) return denied;
     *reply = run_on(io_, [this] { return daemon_.status(); });
     return grpc::Status::OK;
   }
 
-  grpc::Status Reload(grpc::ServerContext*, const lbha::v1::ReloadRequest* request,
+  grpc::Status Reload(grpc::ServerContext* context, const lbha::v1::ReloadRequest* request,
                       lbha::v1::ReloadResult* reply) override {
+    if (auto denied = authorize(context, "/lbha.v1.Sync/Reload"); !denied.ok()) return denied;
     auto r = reload_(request->has_config() ? &request->config() : nullptr);
     reply->set_ok(r.has_value());
     if (!r) {

@@ -172,7 +172,7 @@ class lbctl_daemons : public ::testing::Test {
     ASSERT_TRUE(write_file_atomically(dir_ / "cluster.yaml", config::to_yaml(config)).has_value());
   }
   void TearDown() override {
-    for (auto& server : servers_) server->Shutdown();
+    for (auto& server : servers_) server->shutdown();
     std::filesystem::remove_all(dir_);
   }
 
@@ -194,7 +194,7 @@ class lbctl_daemons : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  std::vector<std::unique_ptr<grpc::Server>> servers_;
+  std::vector<std::unique_ptr<unix_server>> servers_;
   fake_proxy proxy_;
   fake_ha ha_;
   fake_replication replication_;

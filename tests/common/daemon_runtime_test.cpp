@@ -4,16 +4,16 @@
 // while a gRPC handler waits on the io thread, and sd_notify's datagrams.
 #include "common/daemon_runtime.hpp"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <future>
 #include <mutex>
-
-#include <gtest/gtest.h>
 
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
@@ -220,6 +220,53 @@ TEST_F(daemon_runtime_test, a_bad_node_yaml_is_refused_with_its_file_and_key) {
   EXPECT_NE(r.error().message().find("node.yaml"), std::string::npos) << r.error();
   EXPECT_NE(r.error().message().find("priority"), std::string::npos) << r.error();
   EXPECT_EQ(component_, nullptr) << "nothing was built";
+}
+
+TEST_F(daemon_runtime_test, a_group_writable_node_yaml_is_refused_at_start_and_on_reload) {
+  ::chmod((dir_ / "node.yaml").c_str(), 0664);
+  {
+    daemon_runtime runtime(spec(), options_, clock_, supervisor_);
+    auto r = runtime.start();
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message().find("chmod go-w " + (dir_ / "node.yaml").string()),
+              std::string::npos)
+        << r.error();
+    EXPECT_EQ(component_, nullptr) << "nothing was built";
+  }
+  ::chmod((dir_ / "node.yaml").c_str(), 0644);
+  daemon_runtime runtime(spec(), options_, clock_, supervisor_);
+  ASSERT_TRUE(runtime.start());
+  ::chmod((dir_ / "node.yaml").c_str(), 0646);
+  write_cluster(2);
+  auto reload = runtime.reloader();
+  auto ran = std::async(std::launch::async, [&] { runtime.run(); });
+  auto r = reload(nullptr);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("group- or world-writable"), std::string::npos) << r.error();
+  EXPECT_EQ(runtime.files().cluster.generation(), 1u) << "the running config stays";
+  runtime.request_stop();
+  ASSERT_EQ(ran.wait_for(5s), std::future_status::ready);
+}
+
+TEST_F(daemon_runtime_test, stale_temp_files_are_removed_at_start) {
+  std::filesystem::create_directories(dir_ / "state");
+  std::ofstream(dir_ / "etc" / ".cluster.yaml.tmp.0123456789abcdef") << "torn";
+  std::ofstream(dir_ / "state" / ".term.tmp.0123456789abcdef") << "torn";
+  std::ofstream(dir_ / ".node.yaml.tmp.0123456789abcdef") << "torn";
+  for (const auto& p : {dir_ / "etc" / ".cluster.yaml.tmp.0123456789abcdef",
+                        dir_ / "state" / ".term.tmp.0123456789abcdef",
+                        dir_ / ".node.yaml.tmp.0123456789abcdef"})
+    std::filesystem::last_write_time(p, std::filesystem::file_time_type::clock::now() - 2min);
+  std::ofstream(dir_ / "etc" / ".cluster.yaml.tmp.fedcba9876543210") << "being written";
+  daemon_runtime runtime(spec(), options_, clock_, supervisor_);
+  ASSERT_TRUE(runtime.start());
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "etc" / ".cluster.yaml.tmp.0123456789abcdef"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "state" / ".term.tmp.0123456789abcdef"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / ".node.yaml.tmp.0123456789abcdef"));
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "etc" / ".cluster.yaml.tmp.fedcba9876543210"))
+      << "a temp younger than a minute may be a write in progress";
+  runtime.request_stop();
+  runtime.run();
 }
 
 TEST_F(daemon_runtime_test, no_cluster_yaml_yet_starts_with_an_empty_one) {

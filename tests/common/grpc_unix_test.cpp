@@ -51,7 +51,7 @@ TEST(grpc_unix, serves_on_socket_with_mode_0660_and_refuses_second_server) {
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error(), std::errc::address_in_use);
 
-  server.value()->Shutdown();
+  server.value()->shutdown();
   std::filesystem::remove_all(dir);
 }
 
@@ -68,7 +68,7 @@ TEST(grpc_unix, socket_takes_the_run_directory_group) {
   ASSERT_EQ(::stat(socket_path(dir, "proxyd").c_str(), &st), 0);
   EXPECT_EQ(st.st_gid, group);
   EXPECT_EQ(st.st_mode & 0777, 0660u);
-  server.value()->Shutdown();
+  server.value()->shutdown();
   std::filesystem::remove_all(dir);
 }
 
@@ -79,7 +79,7 @@ TEST(grpc_unix, replaces_stale_socket_file) {
   fake_sync service;
   auto server = start_unix_server(path, {&service});
   ASSERT_TRUE(server) << server.error().message();
-  server.value()->Shutdown();
+  server.value()->shutdown();
   std::filesystem::remove_all(dir);
 }
 

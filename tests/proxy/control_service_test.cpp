@@ -34,7 +34,7 @@ class control_service_test : public engine_test {
   }
   void TearDown() override {
     if (service_) service_->stop();
-    if (server_) server_->Shutdown(std::chrono::system_clock::now() + 1s);
+    if (server_) server_->shutdown(std::chrono::system_clock::now() + 1s);
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
     engine_test::TearDown();
@@ -49,7 +49,7 @@ class control_service_test : public engine_test {
 
   std::filesystem::path dir_;
   std::unique_ptr<control_service> service_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<unix_server> server_;
   std::unique_ptr<v1::Proxy::Stub> stub_;
 };
 

@@ -103,7 +103,8 @@ class grpc_table_port_test : public ::testing::Test {
   void TearDown() override {
     if (proxy_) proxy_->close_streams();
     // A deadline: syncd's ApplyTable stream stays open until cancelled.
-    if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
+    if (server_)
+      server_->shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
     std::filesystem::remove_all(dir_);
   }
   void start_server() {
@@ -124,7 +125,7 @@ class grpc_table_port_test : public ::testing::Test {
   std::filesystem::path dir_;
   asio::io_context io_;
   std::unique_ptr<fake_proxy> proxy_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<unix_server> server_;
 };
 
 TEST_F(grpc_table_port_test, snapshot_watch_apply_and_resync_after_proxyd_restart) {
@@ -156,7 +157,7 @@ TEST_F(grpc_table_port_test, snapshot_watch_apply_and_resync_after_proxyd_restar
 
   // proxyd goes away and comes back: the port reconnects and asks for a re-sync.
   proxy_->close_streams();
-  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
+  server_->shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
   server_.reset();
   ASSERT_TRUE(run_until([&] { return !port.connected(); }));
   proxy_ = std::make_unique<fake_proxy>();
