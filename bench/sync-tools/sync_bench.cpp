@@ -54,7 +54,7 @@ node_settings settings(std::string name, std::string peer_name, std::string peer
                        std::string table) {
   node_settings s;
   s.local_name = std::move(name);
-  s.peers = {{.name = std::move(peer_name), .addresses = {std::move(peer)}, .port = port}};
+  s.peers = {{.name = std::move(peer_name), .addresses = {std::move(peer)}, .port = port, .plain = true}};
   s.tables = {{.name = std::move(table), .key = key_type::ipv4, .expire_ms = 1800000,
                .servers = {"s1", "s2"}}};
   return s;
@@ -305,7 +305,7 @@ int lag(const std::string& sock_a, const std::string& sock_b, const std::string&
 }
 
 int push(const std::string& host, std::uint16_t port, std::uint16_t our_port, std::uint32_t count) {
-  node_thread n(settings("stickd", "hap1", host, port, "be_app"), {.listen_address = host, .port = our_port});
+  node_thread n(settings("stickd", "hap1", host, port, "be_app"), {.listen_addresses = {host}, .port = our_port});
   while (!n.on_io([&] { return n.daemon->status().peers(0).connected(); })) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

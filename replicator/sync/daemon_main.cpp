@@ -4,6 +4,7 @@
 
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
+#include "common/state/pair_certificate.hpp"
 #include "replicator/sync/grpc_table_port.hpp"
 #include "replicator/sync/settings.hpp"
 #include "replicator/sync/status_service.hpp"
@@ -13,8 +14,9 @@ namespace lbha::sync {
 namespace {
 
 struct syncd_flags {
-  std::vector<std::string> peer_specs;
-  std::string listen = "0.0.0.0";
+  std::vector<std::string> peer_specs;        // TLS with pair.pem
+  std::vector<std::string> plain_peer_specs;  // plain TCP (a HAProxy without ssl)
+  std::string listen;                         // empty: node.yaml local_addresses
   unsigned port = 0;
   std::string local_name;
 };
@@ -22,12 +24,17 @@ struct syncd_flags {
 // node.yaml + cluster.yaml (+ --peer and --local-name) -> this node's settings.
 result<node_settings> settings_of(const node_files& files, const syncd_flags& flags) {
   std::vector<peer_config> extra;
-  for (const auto& spec : flags.peer_specs) {
-    peer_config p;
-    if (!parse_peer_spec(spec, p))
-      return error(std::errc::invalid_argument,
-                   "invalid --peer '" + spec + "': expected NAME=ADDRESS:PORT");
-    extra.push_back(std::move(p));
+  for (const auto* specs : {&flags.peer_specs, &flags.plain_peer_specs}) {
+    const bool plain = specs == &flags.plain_peer_specs;
+    for (const auto& spec : *specs) {
+      peer_config p;
+      if (!parse_peer_spec(spec, p))
+        return error(std::errc::invalid_argument, "invalid " +
+                                                      std::string(plain ? "--plain-peer" : "--peer") +
+                                                      " '" + spec + "': expected NAME=ADDRESS:PORT");
+      p.plain = plain;
+      extra.push_back(std::move(p));
+    }
   }
   node_settings settings = settings_from(files.node, files.cluster, extra);
   if (!flags.local_name.empty()) settings.local_name = flags.local_name;
@@ -47,13 +54,33 @@ std::uint16_t port_of(const node_files& files, const syncd_flags& flags) {
   return static_cast<std::uint16_t>(configured ? configured : 7778);
 }
 
+std::vector<std::string> listen_addresses(const node_files& files, const syncd_flags& flags) {
+  if (!flags.listen.empty()) return {flags.listen};
+  return {files.node.local_addresses().begin(), files.node.local_addresses().end()};
+}
+
+// <state-dir>/pair.pem; nullopt (logged) when missing or unusable: not paired.
+std::optional<state::pair_certificate> pair_identity(const node_files& files) {
+  const auto path = state::state_files(files.dirs.state_dir).pair_certificate();
+  auto pair = state::read_pair_certificate(path);
+  if (!pair) {
+    get_logger("syncd")->error("{}: {}; the pair's sessions are not started",
+                               path.string(), pair.error().message());
+    return std::nullopt;
+  }
+  return pair.value();
+}
+
 class syncd_component final : public daemon_component {
  public:
   syncd_component(daemon_environment& env, const syncd_flags& flags, node_settings settings)
       : flags_(flags),
+        listen_addresses_(listen_addresses(env.files, flags)),
         table_(env.io, unix_channel(socket_path(env.files.dirs.run_dir, "proxyd"))),
         daemon_(env.io, std::move(settings),
-                syncd_options{.listen_address = flags.listen, .port = port_of(env.files, flags)},
+                syncd_options{.listen_addresses = listen_addresses(env.files, flags),
+                              .port = port_of(env.files, flags),
+                              .identity = pair_identity(env.files)},
                 table_, env.clock),
         service_(env.io, daemon_, env.runtime.reloader()) {}
 
@@ -67,7 +94,11 @@ class syncd_component final : public daemon_component {
       get_logger("syncd")->warn("ports.sync changed to {}: the listener stays on {} until a restart",
                                 port_of(files, flags_), daemon_.port());
     }
-    if (!daemon_.reconfigure(std::move(settings.value())))
+    if (listen_addresses(files, flags_) != listen_addresses_) {
+      get_logger("syncd")->warn("local_addresses changed: the listeners stay until a restart");
+    }
+    // pair.pem is read again: the reload that follows pairing starts the sessions.
+    if (!daemon_.reconfigure(std::move(settings.value()), pair_identity(files)))
       get_logger("syncd")->info("reload: nothing changed");
     return success();
   }
@@ -80,6 +111,7 @@ class syncd_component final : public daemon_component {
 
  private:
   syncd_flags flags_;
+  std::vector<std::string> listen_addresses_;
   grpc_table_port table_;
   syncd daemon_;
   status_service service_;
@@ -95,9 +127,14 @@ daemon_spec syncd_spec() {
       .add_options =
           [flags](CLI::App& app) {
             app.add_option("--peer", flags->peer_specs,
-                           "extra named peer NAME=ADDRESS:PORT, e.g. a HAProxy (repeatable)");
-            app.add_option("--listen", flags->listen, "address to listen on and dial from")
-                ->capture_default_str();
+                           "extra named peer NAME=ADDRESS:PORT over TLS with pair.pem, e.g. a "
+                           "HAProxy with `ssl crt` (repeatable)");
+            app.add_option("--plain-peer", flags->plain_peer_specs,
+                           "extra named peer NAME=ADDRESS:PORT over plain TCP, e.g. a HAProxy "
+                           "without ssl (repeatable; unauthenticated, only on a trusted network)");
+            app.add_option("--listen", flags->listen,
+                           "the one address to listen on and dial from (default: node.yaml "
+                           "local_addresses)");
             app.add_option("--port", flags->port, "TCP port (default node.yaml ports.sync, 7778)");
             app.add_option("--local-name", flags->local_name,
                            "peer name (default node.yaml node_name)");

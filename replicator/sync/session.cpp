@@ -5,12 +5,13 @@
 namespace lbha::sync {
 
 peer_session::peer_session(session_role role, const std::vector<table_definition>& local_tables,
-                           std::size_t max_payload)
+                           std::size_t max_payload, std::size_t max_remote_tables)
     : role_(role),
       state_(role == session_role::outgoing ? session_state::awaiting_status
                                             : session_state::awaiting_hello),
       local_tables_(local_tables),
-      max_payload_(max_payload) {}
+      max_payload_(max_payload),
+      max_remote_tables_(max_remote_tables) {}
 
 void peer_session::receive(byte_view data, std::vector<session_event>& events) {
   // Lines during the handshake; a message may follow the last line in the same read.
@@ -105,6 +106,13 @@ void peer_session::receive_message(const frame& f, std::vector<session_event>& e
     case table_type::define: {
       table_definition def;
       if (!decode_definition(f.payload, def)) return fail(error_type::protocol, "bad DEFINE", events);
+      if (remote_tables_.size() >= max_remote_tables_ && !remote_tables_.contains(def.table_id)) {
+        ++refused_tables_;
+        refused_table_.definition = std::move(def);
+        refused_table_.local.reset();
+        rx_table_ = &refused_table_;
+        return;
+      }
       remote_table& t = remote_tables_[def.table_id];
       t.local = match(def);
       t.definition = std::move(def);

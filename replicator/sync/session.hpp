@@ -25,6 +25,10 @@
 
 namespace lbha::sync {
 
+// Table definitions one session may make: lbha has one table per persistent
+// service; more from a peer are refused (their updates are skipped, counted).
+inline constexpr std::size_t default_max_remote_tables = 256;
+
 enum class session_role { outgoing, incoming };
 enum class session_state {
   awaiting_status,  // outgoing: hello sent
@@ -61,7 +65,8 @@ class peer_session {
  public:
   // `local_tables[i]` is the definition of our table i (its table_id is ours).
   peer_session(session_role role, const std::vector<table_definition>& local_tables,
-               std::size_t max_payload = default_max_payload);
+               std::size_t max_payload = default_max_payload,
+               std::size_t max_remote_tables = default_max_remote_tables);
 
   session_role role() const { return role_; }
   session_state state() const { return state_; }
@@ -89,6 +94,8 @@ class peer_session {
   bool has_output() const { return !out_.empty(); }
   bytes take_output();
   std::uint64_t updates_sent() const { return updates_sent_; }
+  // DEFINEs refused because the session already had max_remote_tables.
+  std::uint64_t refused_tables() const { return refused_tables_; }
 
  private:
   void receive_line(std::string line, std::vector<session_event>& events);
@@ -107,6 +114,10 @@ class peer_session {
   session_state state_;
   const std::vector<table_definition>& local_tables_;
   std::size_t max_payload_;
+  std::size_t max_remote_tables_;
+  std::uint64_t refused_tables_ = 0;
+  // Where a refused table's updates are decoded (and skipped): never matched.
+  remote_table refused_table_;
   line_splitter lines_;
   std::vector<std::string> hello_lines_;
   bytes in_;

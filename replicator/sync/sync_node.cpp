@@ -54,15 +54,18 @@ void sync_node::set_tables() {
     } else {
       was.emplace_back();
       id = next_table_id_++;
-      tables_.emplace_back(config);
+      tables_.emplace_back(config, settings_.first_update_id);
     }
     definitions_.push_back(tables_.back().definition(id));
   }
   layout_remote_names();
   for (auto& p : peers_) {
-    std::vector<std::uint32_t> acked(tables_.size(), 0), pushed(tables_.size(), 0);
+    std::vector<std::uint64_t> acked(tables_.size(), 0), pushed(tables_.size(), 0);
     for (std::size_t t = 0; t < tables_.size(); ++t) {
-      if (!was[t]) continue;
+      if (!was[t]) {
+        acked[t] = pushed[t] = settings_.first_update_id;
+        continue;
+      }
       acked[t] = p.last_acked[*was[t]];
       pushed[t] = p.last_pushed[*was[t]];
     }
@@ -77,21 +80,34 @@ void sync_node::set_peers() {
     peer_state p;
     p.config = config;
     p.known_name = config.name;
-    p.last_acked.assign(tables_.size(), 0);
-    p.last_pushed.assign(tables_.size(), 0);
+    p.last_acked.assign(tables_.size(), settings_.first_update_id);
+    p.last_pushed.assign(tables_.size(), settings_.first_update_id);
+    p.resync_limit = rate_limiter(settings_.resync_interval);
     peers_.push_back(std::move(p));
   }
+  const bool tls_peers = std::any_of(peers_.begin(), peers_.end(),
+                                     [](const peer_state& p) { return !p.config.plain; });
+  if (tls_peers && settings_.identity.empty()) {
+    get_logger("syncd")->warn(
+        "not paired (no pair.pem): the pair's TLS sessions are not started; they start on the "
+        "reload that follows pairing");
+  }
+}
+
+bool sync_node::peer_usable(const peer_state& p, bool tls) const {
+  return tls ? !p.config.plain && !settings_.identity.empty() : p.config.plain;
 }
 
 bool sync_node::reconfigure(node_settings settings) {
   auto same_peer = [](const peer_config& a, const peer_config& b) {
-    return a.name == b.name && a.addresses == b.addresses && a.port == b.port;
+    return a.name == b.name && a.addresses == b.addresses && a.port == b.port &&
+           a.plain == b.plain;
   };
   auto same_table = [](const table_config& a, const table_config& b) {
     return a.name == b.name && a.key == b.key && a.expire_ms == b.expire_ms && a.servers == b.servers;
   };
   const bool same_peers =
-      settings.local_name == settings_.local_name &&
+      settings.local_name == settings_.local_name && settings.identity == settings_.identity &&
       std::equal(settings.peers.begin(), settings.peers.end(), settings_.peers.begin(),
                  settings_.peers.end(), same_peer);
   const bool same_tables = std::equal(settings.tables.begin(), settings.tables.end(),
@@ -137,10 +153,17 @@ void sync_node::tick() {
   for (auto& [id, c] : connections_) {
     const auto state = c.session.state();
     if (state != session_state::established) {
-      if (now - c.opened >= settings_.handshake_timeout) to_drop.emplace_back(id, "handshake timeout");
+      if (now - c.opened >= settings_.handshake_timeout) {
+        ++counters_.handshake_timeouts;
+        to_drop.emplace_back(id, "handshake timeout");
+      }
     } else if (now - c.last_rx >= settings_.peer_timeout) {
       to_drop.emplace_back(id, "peer silent");
     } else {
+      if (c.resync_deferred && c.peer && peers_[*c.peer].resync_limit.allow(now)) {
+        c.resync_deferred = false;
+        teach(c);
+      }
       if (c.teaching) continue_lesson(c);
       if (c.peer) push(c);
       if (now - c.last_tx >= settings_.heartbeat_interval && !c.session.has_output()) {
@@ -151,7 +174,9 @@ void sync_node::tick() {
   for (auto& [id, reason] : to_drop) drop(id, reason);
   for (std::size_t i = 0; i < peers_.size(); ++i) {
     const auto& p = peers_[i];
-    if (!p.active && !p.dialing && now >= p.next_dial) start_dial(i, now);
+    if (!p.active && !p.dialing && now >= p.next_dial && peer_usable(p, !p.config.plain)) {
+      start_dial(i, now);
+    }
   }
   if (needs_resync_ && !teacher_ && now >= resync_deadline_) {
     needs_resync_ = false;
@@ -173,11 +198,14 @@ void sync_node::start_dial(std::size_t peer, clock::time_point now) {
   const std::string& address = p.config.addresses[p.next_address % p.config.addresses.size()];
   const connection_id id = next_id_++;
   auto [it, ok] = connections_.try_emplace(id, session_role::outgoing, definitions_,
-                                           settings_.max_payload, address, now);
+                                           settings_.max_payload, settings_.max_remote_tables,
+                                           address, now);
   assert(ok);
   it->second.peer = peer;
+  it->second.tls = !p.config.plain;
   p.dialing = id;
-  dials_.push_back({id, address, p.config.port});
+  dials_.push_back({id, address, p.config.port, !p.config.plain,
+                    p.next_address % p.config.addresses.size()});
 }
 
 std::vector<dial_request> sync_node::take_dials() { return std::exchange(dials_, {}); }
@@ -189,10 +217,16 @@ void sync_node::connect_failed(connection_id id) {
   drop(id, "connect failed");
 }
 
+void sync_node::tls_failed(connection_id id) {
+  if (connections_.contains(id)) ++counters_.refused_unauthenticated;
+  connect_failed(id);
+}
+
 void sync_node::connected(connection_id id) {
   auto it = connections_.find(id);
   if (it == connections_.end() || !it->second.peer) return;
   auto& c = it->second;
+  c.secured = true;
   const auto& p = peers_[*c.peer];
   c.last_rx = clock_.now();
   c.session.send_hello({.called_name = p.known_name.empty() ? c.address : p.known_name,
@@ -213,8 +247,28 @@ std::optional<connection_id> sync_node::accepted(const std::string& address) {
   }
   const connection_id id = next_id_++;
   connections_.try_emplace(id, session_role::incoming, definitions_, settings_.max_payload,
-                           address, clock_.now());
+                           settings_.max_remote_tables, address, clock_.now());
   return id;
+}
+
+bool sync_node::secured(connection_id id, bool tls) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return false;
+  auto& c = it->second;
+  const bool allowed = std::any_of(peers_.begin(), peers_.end(), [&](const peer_state& p) {
+    return peer_usable(p, tls) && std::find(p.config.addresses.begin(), p.config.addresses.end(),
+                                            c.address) != p.config.addresses.end();
+  });
+  if (!allowed) {
+    ++counters_.refused_unauthenticated;
+    get_logger("syncd")->warn("refused a {} connection from {}: its peer must use {}",
+                              tls ? "TLS" : "plaintext", c.address, tls ? "plain TCP" : "TLS");
+    drop(id, tls ? "TLS from a plain peer's address" : "plaintext to a TLS peer's address");
+    return false;
+  }
+  c.secured = true;
+  c.tls = tls;
+  return true;
 }
 
 void sync_node::received(connection_id id, byte_view data) {
@@ -228,7 +282,10 @@ void sync_node::received(connection_id id, byte_view data) {
   // A read carries thousands of updates during a lesson: reuse the vector.
   std::vector<session_event> events = std::move(events_scratch_);
   events.clear();
+  if (!it->second.secured) return;  // the daemon reads only secured connections
+  const auto refused_before = it->second.session.refused_tables();
   it->second.session.receive(data, events);
+  counters_.refused_tables += it->second.session.refused_tables() - refused_before;
   // Updates put a random key into a million-entry index: ask for its memory
   // a few updates ahead so the misses overlap.
   constexpr std::size_t ahead = 8;
@@ -268,7 +325,7 @@ void sync_node::handle(connection_id id, connection& c, session_event& e) {
   if (auto* ctl = std::get_if<event_control>(&e)) {
     switch (ctl->type) {
       case control_type::resync_request:
-        return teach(c);
+        return request_lesson(c);
       case control_type::resync_finished:
       case control_type::resync_partial:
         if (teacher_ == id) {
@@ -289,7 +346,10 @@ void sync_node::handle(connection_id id, connection& c, session_event& e) {
     if (!c.peer) return;
     for (std::size_t t = 0; t < definitions_.size(); ++t) {
       if (definitions_[t].table_id != a->table_id) continue;
-      if (a->update_id <= tables_[t].last_update_id()) peers_[*c.peer].last_acked[t] = a->update_id;
+      // A wire id is the low 32 bits of our sequence: widen it back (wrap-around).
+      if (const auto acked = widen_id(a->update_id, tables_[t].last_update_id())) {
+        peers_[*c.peer].last_acked[t] = *acked;
+      }
     }
     return;
   }
@@ -303,7 +363,8 @@ void sync_node::on_hello(connection_id id, connection& c, const hello& h) {
   std::optional<std::size_t> named, unnamed;
   for (std::size_t i = 0; i < peers_.size(); ++i) {
     const auto& cfg = peers_[i].config;
-    if (std::find(cfg.addresses.begin(), cfg.addresses.end(), c.address) == cfg.addresses.end()) {
+    if (std::find(cfg.addresses.begin(), cfg.addresses.end(), c.address) == cfg.addresses.end() ||
+        !peer_usable(peers_[i], c.tls)) {
       continue;
     }
     if (!cfg.name.empty() && cfg.name == h.sender_name) named = i;
@@ -360,10 +421,16 @@ void sync_node::on_update(connection& c, std::size_t t, update_message& u) {
     ++counters_.unknown_servers;
     return;
   }
-  const std::uint32_t expire = u.expire_ms.value_or(table.config().expire_ms);
+  std::uint32_t expire = u.expire_ms.value_or(table.config().expire_ms);
   if (expire == 0) return;
+  // A peer cannot keep a client stuck longer than the service's own timeout.
+  if (expire > table.config().expire_ms) {
+    expire = table.config().expire_ms;
+    ++counters_.capped_expiries;
+  }
   const auto now = clock_.now();
   const std::string_view key(reinterpret_cast<const char*>(u.key.data()), u.key.size());
+  make_room(t, key);
   if (table.put_configured(key, server, now + std::chrono::milliseconds(expire), true) == 0) {
     return;
   }
@@ -405,12 +472,42 @@ void sync_node::layout_remote_names() {
 update_message sync_node::to_update(std::size_t t, std::string_view key, const stored_entry& e,
                                     clock::time_point now, bool timed) const {
   update_message u;
-  u.update_id = e.update_id;
+  u.update_id = wire_id(e.update_id);
   if (timed) u.expire_ms = remaining_ms(e.expires, now);
   u.key.assign(key.begin(), key.end());
   u.server_id = tables_[t].server_id(e);
   u.server_key = tables_[t].server_name(e);
   return u;
+}
+
+void sync_node::make_room(std::size_t t, std::string_view key) {
+  std::size_t total = 0;
+  for (const auto& table : tables_) total += table.size();
+  if (total < settings_.max_entries || tables_[t].find(key) != nullptr) return;
+  // The growing table gives way first; a full node with an empty table takes from the largest.
+  std::size_t from = t;
+  if (tables_[t].size() == 0) {
+    from = static_cast<std::size_t>(
+        std::max_element(tables_.begin(), tables_.end(),
+                         [](const auto& a, const auto& b) { return a.size() < b.size(); }) -
+        tables_.begin());
+  }
+  while (total >= settings_.max_entries && tables_[from].evict_one()) {
+    --total;
+    ++counters_.evicted_entries;
+  }
+}
+
+// A peer's RESYNCREQ: taught now, or at the end of its resync_interval (a
+// peer restarting in a loop must not have us teach every entry in a loop).
+void sync_node::request_lesson(connection& c) {
+  if (!c.peer) return;
+  if (peers_[*c.peer].resync_limit.allow(clock_.now())) {
+    c.resync_deferred = false;
+    return teach(c);
+  }
+  if (!c.resync_deferred) ++counters_.resync_requests_deferred;
+  c.resync_deferred = true;
 }
 
 void sync_node::teach(connection& c) {
@@ -538,6 +635,7 @@ void sync_node::local_changes(const std::vector<table_change>& changes) {
     }
     const std::string key = key_string(change.key);
     const auto expires = now + std::chrono::milliseconds(change.expires_in_ms);
+    make_room(it->second, key);
     // proxyd reports what syncd applied too: the same server with (about) the
     // same expiry is that echo, or a refresh too small to be worth a message.
     if (const auto* e = table.find(key);

@@ -25,6 +25,18 @@
 // with its remaining expiry, then RESYNCFINISHED (RESYNCPARTIAL while we are
 // still learning ourselves).
 //
+// Authentication: a peer is reached over TLS with the pair's certificate
+// unless it is marked `plain` (a HAProxy without ssl). The daemon does the
+// TLS and tells the node which transport a connection has (secured()); the
+// node lets a connection become a session only as a peer of that transport,
+// and dials TLS peers only when it has an identity (pair.pem).
+//
+// Limits (each counted in node_counters): a peer's full-resync requests are
+// served at most once per resync_interval (the excess waits for the window's
+// end); a remote expiry is capped at the table's own timeout; the store holds
+// at most max_entries over all tables (the entry nearest its expiry goes
+// first); a session accepts at most max_remote_tables table definitions.
+//
 // Single-threaded: the daemon calls it from its io_context only.
 #pragma once
 
@@ -38,6 +50,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "replicator/sync/limits.hpp"
 #include "replicator/sync/session.hpp"
 #include "replicator/sync/table_store.hpp"
 
@@ -50,6 +63,7 @@ struct peer_config {
   std::string name;                    // empty: the pair partner, known by address only
   std::vector<std::string> addresses;  // dialled in turn; any may connect to us
   std::uint16_t port = 7778;
+  bool plain = false;  // no TLS: only for a peer explicitly marked so (HAProxy interop)
 };
 
 struct node_settings {
@@ -57,6 +71,13 @@ struct node_settings {
   std::string pid = "0";
   std::vector<peer_config> peers;
   std::vector<table_config> tables;
+  // The pair certificate's fingerprint; empty = not paired: no TLS peer is
+  // dialled or accepted. (The daemon holds the certificate itself.)
+  std::string identity;
+  std::size_t max_entries = 1000000;  // over all tables, like proxyd's stick_table_size
+  std::size_t max_remote_tables = default_max_remote_tables;
+  clock::duration resync_interval = 2s;  // a peer's full resyncs, at most one per
+  std::uint64_t first_update_id = 0;      // sequence before a new table's first entry (tests)
   clock::duration heartbeat_interval = 1s;
   clock::duration peer_timeout = 5s;
   clock::duration handshake_timeout = 5s;
@@ -74,6 +95,8 @@ struct dial_request {
   connection_id id;
   std::string address;
   std::uint16_t port;
+  bool tls = true;
+  std::size_t address_index = 0;  // in the peer's addresses (the daemon binds the matching local one)
 };
 
 // One persistence entry as proxyd sees it.
@@ -109,6 +132,12 @@ struct node_counters {
   std::uint64_t session_errors = 0;
   std::uint64_t unknown_servers = 0;
   std::uint64_t ignored_local_changes = 0;
+  std::uint64_t handshake_timeouts = 0;      // TCP + TLS + hello not done in handshake_timeout
+  std::uint64_t refused_unauthenticated = 0; // a transport no peer at that address may use
+  std::uint64_t refused_tables = 0;          // DEFINEs beyond max_remote_tables
+  std::uint64_t evicted_entries = 0;         // dropped at max_entries before expiring
+  std::uint64_t capped_expiries = 0;         // remote expiries above the table's timeout
+  std::uint64_t resync_requests_deferred = 0;
 };
 
 class sync_node {
@@ -122,8 +151,16 @@ class sync_node {
   std::vector<dial_request> take_dials();
   void connect_failed(connection_id id);
   void connected(connection_id id);
-  // A new incoming socket from `address`; nullopt = refuse (close it).
+  // A new incoming socket from `address`; nullopt = refuse (close it). The
+  // handshake timeout runs from here; the session starts at secured().
   std::optional<connection_id> accepted(const std::string& address);
+  // The incoming connection's transport is known (TLS with the pair's
+  // certificate verified, or plain): false = no peer at its address may use
+  // it (counted, dropped; close it).
+  bool secured(connection_id id, bool tls);
+  // An outgoing connection's TLS handshake (or a plain peer's TCP connect)
+  // finished: connected() follows. Failed TLS: connect_failed().
+  void tls_failed(connection_id id);
   void received(connection_id id, byte_view data);
   void closed(connection_id id);
   // Bytes to write, per live connection.
@@ -174,8 +211,9 @@ class sync_node {
     unsigned failures = 0;
     std::size_t next_address = 0;
     std::string address;  // of the current session
-    std::vector<std::uint32_t> last_acked;
-    std::vector<std::uint32_t> last_pushed;
+    std::vector<std::uint64_t> last_acked;  // sequence numbers (wire ids widened)
+    std::vector<std::uint64_t> last_pushed;
+    rate_limiter resync_limit{2s};
     std::uint64_t updates_sent = 0;
     std::uint64_t updates_received = 0;
   };
@@ -184,19 +222,22 @@ class sync_node {
   // rest is encoded; live pushes to that peer wait for its end.
   struct lesson {
     std::size_t table = 0;
-    std::uint32_t after = 0;
+    std::uint64_t after = 0;
   };
 
   struct connection {
     connection(session_role role, const std::vector<table_definition>& tables, std::size_t max,
-               std::string addr, clock::time_point now)
-        : session(role, tables, max), address(std::move(addr)), opened(now), last_rx(now),
-          last_tx(now) {}
+               std::size_t max_tables, std::string addr, clock::time_point now)
+        : session(role, tables, max, max_tables), address(std::move(addr)), opened(now),
+          last_rx(now), last_tx(now) {}
     peer_session session;
     std::optional<std::size_t> peer;
     std::string address;
     clock::time_point opened, last_rx, last_tx;
     std::optional<lesson> teaching;
+    bool secured = false;  // transport known (incoming) or TLS done (outgoing)
+    bool tls = false;
+    bool resync_deferred = false;  // a request beyond resync_interval, served at its end
   };
 
   enum class redial { backoff, collision };
@@ -210,6 +251,10 @@ class sync_node {
   void on_established(connection_id id, connection& c);
   void on_update(connection& c, std::size_t table, update_message& u);
   void teach(connection& c);
+  void request_lesson(connection& c);
+  // Before a put of `key` into `table`: at max_entries, a new key first evicts.
+  void make_room(std::size_t table, std::string_view key);
+  bool peer_usable(const peer_state& p, bool tls) const;
   void continue_lesson(connection& c);
   void push(connection& c);
   void drop(connection_id id, std::string_view reason, redial how = redial::backoff);

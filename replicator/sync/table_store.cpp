@@ -34,16 +34,16 @@ void sync_table::intern_config() {
   for (std::size_t i = 0; i < names_.size(); ++i) name_ids_[i] = server_id(names_[i]);
 }
 
-std::uint32_t sync_table::put(std::string_view raw, std::string_view server,
+std::uint64_t sync_table::put(std::string_view raw, std::string_view server,
                               clock::time_point expires, bool remote) {
   return put_interned(raw, intern(server), expires, remote);
 }
 
-std::uint32_t sync_table::put_interned(std::string_view raw, std::uint32_t server,
+std::uint64_t sync_table::put_interned(std::string_view raw, std::uint32_t server,
                                        clock::time_point expires, bool remote) {
   const auto k = make_key(raw);
   if (!k) return 0;
-  const std::uint32_t id = ++last_id_;
+  const std::uint64_t id = ++last_id_;
   const auto position = static_cast<std::uint32_t>(log_.size());
   auto [it, inserted] = index_.try_emplace(*k, position);
   if (!inserted) {
@@ -98,6 +98,35 @@ void sync_table::compact() {
   log_.truncate(kept);
   dead_ = 0;
   purge_cursor_ = 0;
+  victims_.clear();
+}
+
+bool sync_table::evict_one() {
+  if (index_.empty()) return false;
+  while (true) {
+    if (victims_.empty()) {
+      // One scan finds the earliest-expiring few dozen for the next evictions.
+      std::vector<std::uint32_t> live;
+      live.reserve(index_.size());
+      for (const auto& [k, position] : index_) live.push_back(position);
+      const std::size_t batch = std::min<std::size_t>(live.size(), 64 + live.size() / 64);
+      auto earlier = [this](std::uint32_t a, std::uint32_t b) {
+        return log_[a].entry.expires < log_[b].entry.expires;
+      };
+      std::nth_element(live.begin(), live.begin() + static_cast<std::ptrdiff_t>(batch - 1),
+                       live.end(), earlier);
+      live.resize(batch);
+      std::sort(live.begin(), live.end(), [&](auto a, auto b) { return earlier(b, a); });
+      victims_ = std::move(live);
+    }
+    const std::uint32_t position = victims_.back();
+    victims_.pop_back();
+    slot& s = log_[position];
+    if (s.dead) continue;  // replaced or purged since the scan
+    index_.erase(s.k);
+    kill(position);
+    return true;
+  }
 }
 
 std::uint64_t sync_table::server_id(const std::string& server) const {

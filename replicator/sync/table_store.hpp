@@ -14,6 +14,17 @@
 // marks the old one dead. Dead slots are dropped (and the index re-pointed)
 // once they outnumber the live ones. Expiry is swept from the log in steps.
 //
+// Update ids: the peers protocol's are 32 bits and wrap (after ~2.5 days at
+// 20k updates/s). The store numbers its entries with a 64-bit sequence that
+// never wraps; the wire id is its low 32 bits, and sync_node widens a peer's
+// ack back to the sequence (wire_id / widen_id below), as HAProxy compares
+// its ids modulo 2^32.
+//
+// Bounded: sync_node evicts before a new key when the node holds its
+// capacity; evict_one() drops the entry nearest its expiry, from a batch of
+// candidates found by one scan (re-checked when used), as proxyd's
+// stick_table does.
+//
 // Not thread-safe: owned by sync_node on the daemon's io_context.
 #pragma once
 
@@ -41,9 +52,20 @@ struct table_config {
   std::uint64_t key_length() const { return key == key_type::ipv6 ? 16 : 4; }
 };
 
+// The 32-bit id the peers protocol carries for a sequence number.
+inline std::uint32_t wire_id(std::uint64_t sequence) { return static_cast<std::uint32_t>(sequence); }
+
+// The sequence number at or below `latest` whose wire id is `id`, when it is
+// within 2^31 of `latest` (HAProxy's wrap-around window); nullopt otherwise.
+inline std::optional<std::uint64_t> widen_id(std::uint32_t id, std::uint64_t latest) {
+  const std::uint32_t behind = wire_id(latest) - id;
+  if (behind >= (1u << 31) || behind > latest) return std::nullopt;
+  return latest - behind;
+}
+
 struct stored_entry {
   clock::time_point expires;
-  std::uint32_t update_id = 0;
+  std::uint64_t update_id = 0;  // the sequence number; wire_id() on the wire
   std::uint32_t server = 0;  // index of the server's name: sync_table::server_name()
   bool remote = false;       // learned from a peer: taught, never pushed live
 };
@@ -53,7 +75,12 @@ class sync_table {
   // Keys are client addresses: at most 16 bytes.
   static constexpr std::size_t max_key = 16;
 
-  explicit sync_table(table_config config) : config_(std::move(config)) { intern_config(); }
+  // `last_id`: the sequence number before the first entry (tests start near
+  // a wrap of the 32-bit wire id).
+  explicit sync_table(table_config config, std::uint64_t last_id = 0)
+      : config_(std::move(config)), last_id_(last_id) {
+    intern_config();
+  }
 
   const table_config& config() const { return config_; }
   // New servers or expiry for the same table (name and key type unchanged).
@@ -65,10 +92,10 @@ class sync_table {
   table_definition definition(std::uint64_t table_id) const;
 
   // Stores an entry; returns its new update id (0: key longer than max_key, ignored).
-  std::uint32_t put(std::string_view key, std::string_view server, clock::time_point expires,
+  std::uint64_t put(std::string_view key, std::string_view server, clock::time_point expires,
                     bool remote);
   // The same for config().servers[config_server] (no name lookup).
-  std::uint32_t put_configured(std::string_view key, std::size_t config_server,
+  std::uint64_t put_configured(std::string_view key, std::size_t config_server,
                                clock::time_point expires, bool remote) {
     return put_interned(key, config_names_[config_server], expires, remote);
   }
@@ -85,12 +112,15 @@ class sync_table {
   // The same for the next `slots` slots of the log (a sweep in small steps).
   std::size_t purge_step(clock::time_point now, std::size_t slots);
 
-  std::uint32_t last_update_id() const { return last_id_; }
+  // Drops the live entry nearest its expiry; false when empty.
+  bool evict_one();
+
+  std::uint64_t last_update_id() const { return last_id_; }
   std::size_t size() const { return index_.size(); }
 
   // Calls fn(key, entry) for entries with update id > after, in id order.
   template <typename F>
-  void for_each_after(std::uint32_t after, F&& fn) const {
+  void for_each_after(std::uint64_t after, F&& fn) const {
     for (std::size_t i = first_after(after); i < log_.size(); ++i) {
       const slot& s = log_[i];
       if (!s.dead) fn(s.k.view(), s.entry);
@@ -100,7 +130,7 @@ class sync_table {
   // The same for at most `limit` entries; returns the id to continue after
   // (last_update_id() once the log is exhausted).
   template <typename F>
-  std::uint32_t for_each_after(std::uint32_t after, std::size_t limit, F&& fn) const {
+  std::uint64_t for_each_after(std::uint64_t after, std::size_t limit, F&& fn) const {
     std::size_t i = first_after(after);
     for (; i < log_.size() && limit > 0; ++i) {
       const slot& s = log_[i];
@@ -164,7 +194,7 @@ class sync_table {
   };
 
   // The first position whose update id is above `after`.
-  std::size_t first_after(std::uint32_t after) const {
+  std::size_t first_after(std::uint64_t after) const {
     std::size_t lo = 0, hi = log_.size();
     while (lo < hi) {
       const std::size_t mid = lo + (hi - lo) / 2;
@@ -177,7 +207,7 @@ class sync_table {
     return lo;
   }
 
-  std::uint32_t put_interned(std::string_view key, std::uint32_t server,
+  std::uint64_t put_interned(std::string_view key, std::uint32_t server,
                              clock::time_point expires, bool remote);
   std::uint32_t intern(std::string_view server);
   void intern_config();
@@ -197,7 +227,8 @@ class sync_table {
   absl::flat_hash_map<key, std::uint32_t> index_;  // key -> position in log_
   std::size_t dead_ = 0;
   std::size_t purge_cursor_ = 0;
-  std::uint32_t last_id_ = 0;
+  std::vector<std::uint32_t> victims_;  // positions, latest expiry first; cleared by compact()
+  std::uint64_t last_id_ = 0;
 };
 
 }  // namespace lbha::sync

@@ -9,6 +9,7 @@
 
 #include "common/state/heartbeat_keys.hpp"
 #include "common/state/hex.hpp"
+#include "common/state/pair_certificate.hpp"
 #include "common/state/pairing_file.hpp"
 
 namespace lbha::lab {
@@ -28,6 +29,11 @@ inline void write_pairing_files(const std::filesystem::path& state_dir, int i,
   if (auto r = state::write_heartbeat_keys(files.heartbeat_key(), {{1, *secret}}); !r)
     throw std::runtime_error(r.error().message());
   if (auto r = state::write_pairing(files, id); !r) throw std::runtime_error(r.error().message());
+  // pair.pem: one certificate for both nodes of the process's pair (syncd's TLS).
+  static const auto pair = state::make_pair_certificate(id.cluster_id);
+  if (!pair) throw std::runtime_error(pair.error().message());
+  if (auto r = state::write_pair_certificate(files.pair_certificate(), pair.value()); !r)
+    throw std::runtime_error(r.error().message());
 }
 
 }  // namespace lbha::lab

@@ -108,6 +108,25 @@ TEST_F(engine_test, drain_keeps_open_and_sticky_clients) {
   for (int i = 3; i < 13; ++i) EXPECT_EQ(who(("127.0.0." + std::to_string(i)).c_str()), other);
 }
 
+// An entry learnt from the peer (syncd's ApplyTable) counts as a local one:
+// a draining server keeps the client, a halted one gets it no more.
+TEST_F(engine_test, entries_from_the_peer_are_honoured_as_local_ones) {
+  backend a("a"), b("b");
+  auto vs = service("web", {&a, &b});
+  vs.mutable_persistence()->set_mode(v1::Persistence::MODE_SOURCE_IP);
+  start(vs);
+  const auto client = client_key::from(asio::ip::make_address("127.0.0.7"));
+  for (const std::string target : {"a", "b"}) {
+    engine_->table().apply_remote("web", client, target, std::chrono::minutes(10));
+    EXPECT_EQ(who("127.0.0.7"), target);
+  }
+  engine_->table().apply_remote("web", client, "a", std::chrono::minutes(10));
+  ASSERT_TRUE(engine_->set_real_server_state("web", "a", v1::REAL_SERVER_STATE_DRAIN));
+  EXPECT_EQ(who("127.0.0.7"), "a") << "a draining server keeps a client the peer stuck to it";
+  ASSERT_TRUE(engine_->set_real_server_state("web", "a", v1::REAL_SERVER_STATE_HALT));
+  EXPECT_EQ(who("127.0.0.7"), "b") << "a halted server gets no client the peer stuck to it";
+}
+
 TEST_F(engine_test, halt_closes_open_connections_at_once) {
   backend a("a"), b("b");
   auto vs = service("web", {&a, &b});

@@ -23,6 +23,7 @@
 #include "lbha/v1/proxy.grpc.pb.h"
 #include "lbha/v1/sync.grpc.pb.h"
 #include "common/packed_batch.hpp"
+#include "common/state/pair_certificate.hpp"
 #include "tests/lab/lab_server.hpp"
 #include "tests/lab/process.hpp"
 #include "tests/lab/spawn.hpp"
@@ -84,6 +85,9 @@ class node {
        std::string vip, std::uint16_t vip_port, const std::vector<std::uint16_t>& rs_ports)
       : dir_(std::move(dir)), name_(std::move(name)), address_(std::move(address)), sync_port_(sync_port) {
     for (const char* d : {"etc", "state", "run", "logs"}) fs::create_directories(dir_ / d);
+    // pair.pem, as pairing leaves it: the same certificate on every node of this process.
+    static const auto pair = state::make_pair_certificate("daemons-test").value();
+    EXPECT_TRUE(state::write_pair_certificate(state::state_files(dir_ / "state").pair_certificate(), pair));
     write_node_yaml(peer);
     cluster_ = "generation: 1\nterm: 1\nvirtual_services:\n  - label: web\n    ip: " + vip +
                "\n    ports: [" + std::to_string(vip_port) +

@@ -19,6 +19,13 @@
 namespace lbha::sync {
 namespace {
 
+// A plain-TCP peer (a HAProxy without ssl) connects: accepted, then secured as plain.
+std::optional<connection_id> accept_plain(sync_node& node, const std::string& address) {
+  auto id = node.accepted(address);
+  if (id && !node.secured(*id, false)) return std::nullopt;
+  return id;
+}
+
 std::vector<bytes> load_corpus() {
   std::vector<bytes> out;
   for (const auto& f : std::filesystem::directory_iterator(LBHA_SYNC_CORPUS)) {
@@ -31,7 +38,7 @@ std::vector<bytes> load_corpus() {
 std::unique_ptr<sync_node> make_node(const clock& c) {
   node_settings s;
   s.local_name = "stickd";
-  s.peers = {{.name = "hap1", .addresses = {"127.0.0.1"}, .port = 17788}};
+  s.peers = {{.name = "hap1", .addresses = {"127.0.0.1"}, .port = 17788, .plain = true}};
   s.tables = {{.name = "be_app", .key = key_type::ipv4, .expire_ms = 1800000, .servers = {"s1", "s2"}},
               {.name = "web6", .key = key_type::ipv6, .expire_ms = 1800000,
                .servers = {"rs1", "rs2", "rs3"}}};
@@ -39,7 +46,7 @@ std::unique_ptr<sync_node> make_node(const clock& c) {
 }
 
 connection_id open_session(sync_node& node) {
-  const auto id = node.accepted("127.0.0.1");
+  const auto id = accept_plain(node, "127.0.0.1");
   const std::string hello = "HAProxyS 2.1\nstickd\nhap1 1 1\n";
   node.received(*id, byte_view(reinterpret_cast<const std::uint8_t*>(hello.data()), hello.size()));
   node.take_outputs();

@@ -127,12 +127,12 @@ class haproxy_interop : public ::testing::Test {
   void start_syncd() {
     node_settings s;
     s.local_name = "stickd";
-    s.peers = {{.name = "hap1", .addresses = {"127.0.0.1"}, .port = hap_peer_port_}};
+    s.peers = {{.name = "hap1", .addresses = {"127.0.0.1"}, .port = hap_peer_port_, .plain = true}};
     s.tables = {{.name = "be_app", .key = key_type::ipv4, .expire_ms = 1800000,
                  .servers = {"s1", "s2"}}};
     table_ = std::make_unique<fake_table>();
     daemon_ = std::make_unique<syncd>(io_, s,
-                                      syncd_options{.listen_address = "127.0.0.1", .port = our_port_},
+                                      syncd_options{.listen_addresses = {"127.0.0.1"}, .port = our_port_},
                                       *table_, clock_);
     ASSERT_TRUE(daemon_->start());
   }

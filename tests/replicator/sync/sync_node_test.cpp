@@ -12,6 +12,13 @@
 namespace lbha::sync {
 namespace {
 
+// A plain-TCP peer (a HAProxy without ssl) connects: accepted, then secured as plain.
+std::optional<connection_id> accept_plain(sync_node& node, const std::string& address) {
+  auto id = node.accepted(address);
+  if (id && !node.secured(*id, false)) return std::nullopt;
+  return id;
+}
+
 bytes raw(std::initializer_list<int> v) {
   bytes out;
   for (int x : v) out.push_back(static_cast<std::uint8_t>(x));
@@ -29,6 +36,7 @@ node_settings settings_for(std::string name, std::string peer_address) {
   s.local_name = std::move(name);
   s.peers = {{.name = "", .addresses = {std::move(peer_address)}, .port = 7778}};
   s.tables = {web_table()};
+  s.identity = "SHA256:pair";  // paired: the daemon does the TLS, the node its bookkeeping
   return s;
 }
 
@@ -44,6 +52,10 @@ class network {
   sync_node& add(const std::string& address, node_settings settings) {
     nodes_[address] = std::make_unique<sync_node>(std::move(settings), clock_);
     return *nodes_[address];
+  }
+  sync_node* node(const std::string& address) {
+    auto it = nodes_.find(address);
+    return it == nodes_.end() ? nullptr : it->second.get();
   }
   void remove(const std::string& address) {
     // A crashed process: its sockets close under the peer.
@@ -81,6 +93,7 @@ class network {
             continue;
           }
           auto accepted = target->second->accepted(address);
+          if (accepted && !target->second->secured(*accepted, d.tls)) accepted.reset();
           if (!accepted) {
             node->connected(d.id);
             node->closed(d.id);
@@ -447,7 +460,7 @@ class scripted_peer : public ::testing::Test {
   scripted_peer() {
     node_settings s;
     s.local_name = "stickd";
-    s.peers = {{.name = "hap1", .addresses = {"127.0.0.1"}, .port = 17788}};
+    s.peers = {{.name = "hap1", .addresses = {"127.0.0.1"}, .port = 17788, .plain = true}};
     s.tables = {{.name = "be_app", .key = key_type::ipv4, .expire_ms = 1800000,
                  .servers = {"s1", "s2"}}};
     node_ = std::make_unique<sync_node>(s, clock_);
@@ -471,7 +484,7 @@ class scripted_peer : public ::testing::Test {
   }
 
   connection_id haproxy_connects() {
-    auto id = node_->accepted("127.0.0.1");
+    auto id = accept_plain(*node_, "127.0.0.1");
     EXPECT_TRUE(id);
     node_->received(*id, text("HAProxyS 2.1\nstickd\nhap1 30819 1\n"));
     return *id;
@@ -540,24 +553,24 @@ TEST_F(scripted_peer, refuses_unknown_addresses_and_names) {
   EXPECT_FALSE(node_->accepted("203.0.113.9"));
   EXPECT_EQ(node_->counters().refused_connections, 1u);
 
-  auto id = node_->accepted("127.0.0.1");
+  auto id = accept_plain(*node_, "127.0.0.1");
   ASSERT_TRUE(id);
   node_->received(*id, text("HAProxyS 2.1\nstickd\nintruder 1 1\n"));
   bytes last;
   ASSERT_TRUE(closed(*id, &last));
   EXPECT_EQ(last, text("504\n"));
 
-  id = node_->accepted("127.0.0.1");
+  id = accept_plain(*node_, "127.0.0.1");
   node_->received(*id, text("HAProxyS 2.1\nsomeone-else\nhap1 1 1\n"));
   ASSERT_TRUE(closed(*id, &last));
   EXPECT_EQ(last, text("503\n"));
 
-  id = node_->accepted("127.0.0.1");
+  id = accept_plain(*node_, "127.0.0.1");
   node_->received(*id, text("HAProxyS 2.9\nstickd\nhap1 1 1\n"));
   ASSERT_TRUE(closed(*id, &last));
   EXPECT_EQ(last, text("502\n"));
 
-  id = node_->accepted("127.0.0.1");
+  id = accept_plain(*node_, "127.0.0.1");
   node_->received(*id, text("GET / HTTP/1.0\r\n"));
   ASSERT_TRUE(closed(*id, &last));
   EXPECT_EQ(last, text("501\n"));
@@ -675,6 +688,198 @@ TEST(sync_node, simultaneous_dials_settle_on_one_session) {
     net.pump();
     EXPECT_EQ(b.take_remote_changes().size(), 1u) << seed;
   }
+}
+
+}  // namespace
+}  // namespace lbha::sync
+
+// ---- the peers port's limits (README "Security") ---------------------------
+
+namespace lbha::sync {
+namespace {
+
+TEST(update_ids, a_wire_id_widens_back_to_its_sequence_across_the_wrap) {
+  const std::uint64_t latest = (1ull << 32) + 2;  // wire id 2
+  EXPECT_EQ(widen_id(2, latest), latest);
+  EXPECT_EQ(widen_id(0, latest), 1ull << 32);
+  EXPECT_EQ(widen_id(0xffffffffu, latest), (1ull << 32) - 1);
+  EXPECT_EQ(widen_id(3, latest), std::nullopt);  // ahead of what we sent
+  EXPECT_EQ(widen_id(5, 4), std::nullopt);
+  EXPECT_EQ(widen_id(0, 4), 0u);  // nothing acknowledged yet
+}
+
+TEST(sync_node, updates_and_acks_keep_flowing_across_the_32_bit_wrap) {
+  manual_clock clock;
+  network net(clock);
+  auto sa = settings_for("lbha-a", "192.0.2.2");
+  sa.first_update_id = (1ull << 32) - 3;  // 2.5 days at 20k updates/s
+  auto& a = net.add("192.0.2.1", sa);
+  auto& b = net.add("192.0.2.2", settings_for("lbha-b", "192.0.2.1"));
+  net.run_for(3s);
+  ASSERT_TRUE(a.status()[0].connected);
+  for (std::uint8_t i = 1; i <= 8; ++i) {
+    a.local_changes({change(i, i % 2 ? "rs1" : "rs2", 60000)});
+    net.pump();
+    ASSERT_EQ(b.take_remote_changes().size(), 1u) << "update " << int(i);
+  }
+  EXPECT_EQ(a.table("web")->last_update_id(), (1ull << 32) + 5);  // wire ids ..., 0xffffffff, 0, 1, ...
+  EXPECT_EQ(b.table("web")->size(), 8u);
+  EXPECT_EQ(b.status()[0].updates_received, 8u);
+  // The acks matched across the wrap: a new session resumes after the last
+  // one and sends nothing again.
+  net.cut();
+  net.run_for(3s);
+  ASSERT_TRUE(a.status()[0].connected);
+  EXPECT_EQ(a.status()[0].updates_sent, 8u);
+  a.local_changes({change(9, "rs2", 60000)});
+  net.pump();
+  EXPECT_EQ(b.take_remote_changes().size(), 1u);
+  EXPECT_EQ(b.status()[0].updates_received, 9u);
+}
+
+TEST(sync_node, a_remote_expiry_is_capped_at_the_tables_own_timeout) {
+  manual_clock clock;
+  network net(clock);
+  auto& a = net.add("192.0.2.1", settings_for("lbha-a", "192.0.2.2"));  // 30 min
+  auto sb = settings_for("lbha-b", "192.0.2.1");
+  sb.tables[0].expire_ms = 49u * 24 * 3600 * 1000;  // what a hostile peer claims
+  auto& b = net.add("192.0.2.2", sb);
+  net.run_for(3s);
+  b.local_changes({change(7, "rs1", sb.tables[0].expire_ms)});
+  net.pump();
+  const auto* e = a.table("web")->find(std::string("\xc6\x33\x64\x07", 4));
+  ASSERT_NE(e, nullptr);
+  EXPECT_LE(e->expires, clock.now() + 30min);
+  EXPECT_EQ(a.counters().capped_expiries, 1u);
+  EXPECT_EQ(a.take_remote_changes().at(0).expires_in_ms, 1800000u);
+}
+
+TEST(sync_node, the_store_is_bounded_and_evicts_the_entry_nearest_its_expiry) {
+  manual_clock clock;
+  network net(clock);
+  auto sa = settings_for("lbha-a", "192.0.2.2");
+  sa.max_entries = 3;
+  auto& a = net.add("192.0.2.1", sa);
+  auto& b = net.add("192.0.2.2", settings_for("lbha-b", "192.0.2.1"));
+  net.run_for(3s);
+  b.local_changes({change(1, "rs1", 600000), change(2, "rs1", 60000), change(3, "rs1", 900000)});
+  net.pump();
+  EXPECT_EQ(a.table("web")->size(), 3u);
+  b.local_changes({change(4, "rs2", 800000), change(5, "rs2", 700000)});
+  net.pump();
+  const auto& t = *a.table("web");
+  EXPECT_EQ(t.size(), 3u);
+  EXPECT_EQ(a.counters().evicted_entries, 2u);
+  EXPECT_EQ(t.find(std::string("\xc6\x33\x64\x02", 4)), nullptr);  // 1 min left: first to go
+  EXPECT_EQ(t.find(std::string("\xc6\x33\x64\x01", 4)), nullptr);  // 10 min: next
+  EXPECT_NE(t.find(std::string("\xc6\x33\x64\x03", 4)), nullptr);
+  // proxyd's own entries are bounded the same way.
+  a.local_changes({change(6, "rs1", 1000000)});
+  EXPECT_EQ(a.table("web")->size(), 3u);
+  EXPECT_EQ(a.counters().evicted_entries, 3u);
+}
+
+TEST(sync_node, a_peer_defines_at_most_max_remote_tables) {
+  manual_clock clock;
+  network net(clock);
+  auto sa = settings_for("lbha-a", "192.0.2.2");
+  sa.max_remote_tables = 1;
+  auto& a = net.add("192.0.2.1", sa);
+  auto sb = settings_for("lbha-b", "192.0.2.1");
+  for (int i = 0; i < 3; ++i) {
+    auto t = web_table();
+    t.name = "extra" + std::to_string(i);
+    sb.tables.insert(sb.tables.begin(), t);  // the extra tables come first
+  }
+  auto& b = net.add("192.0.2.2", sb);
+  net.run_for(3s);
+  for (int i = 0; i < 3; ++i) {
+    b.local_changes({{"extra" + std::to_string(i), raw({198, 51, 100, 1}), "rs1", 60000}});
+  }
+  b.local_changes({change(9, "rs2", 60000)});
+  net.pump();
+  EXPECT_EQ(a.counters().refused_tables, 3u);  // "extra0" fills the one slot: the rest refused
+  EXPECT_TRUE(a.status()[0].connected);
+  EXPECT_TRUE(a.take_remote_changes().empty());  // "web" came fourth: refused too
+}
+
+TEST(sync_node, full_resync_requests_are_served_at_most_once_per_interval) {
+  manual_clock clock;
+  network net(clock);
+  auto sa = settings_for("lbha-a", "192.0.2.2");
+  sa.resync_interval = 10s;
+  auto& a = net.add("192.0.2.1", sa);
+  net.add("192.0.2.2", settings_for("lbha-b", "192.0.2.1"));
+  net.run_for(3s);
+  a.local_changes({change(1, "rs1", 600000)});
+  net.pump();
+  // b restarts twice within the interval: it asks for a resync each time.
+  for (int restart = 0; restart < 2; ++restart) {
+    net.remove("192.0.2.2");
+    net.add("192.0.2.2", settings_for("lbha-b", "192.0.2.1"));
+    net.run_for(1s);
+  }
+  EXPECT_EQ(a.counters().resync_requests_deferred, 2u);
+  EXPECT_EQ(a.status()[0].updates_sent, 1u);  // the live push only: the lessons wait
+  // The deferred request is served when the interval is over.
+  net.run_for(10s);
+  auto* restarted = net.node("192.0.2.2");
+  EXPECT_EQ(restarted->table("web")->size(), 1u);
+  EXPECT_FALSE(restarted->resync_pending());
+}
+
+TEST(sync_node, plaintext_is_refused_where_the_peer_uses_tls) {
+  manual_clock clock;
+  sync_node a(settings_for("lbha-a", "192.0.2.2"), clock);
+  auto id = a.accepted("192.0.2.2");  // the partner's address: spoofable
+  ASSERT_TRUE(id);
+  EXPECT_FALSE(a.secured(*id, false));
+  EXPECT_EQ(a.counters().refused_unauthenticated, 1u);
+  EXPECT_EQ(a.take_closing().size(), 1u);
+  // Bytes on a refused connection change nothing.
+  a.received(*id, text("HAProxyS 2.1\nlbha-a\nlbha-b 1 1\n"));
+  EXPECT_TRUE(a.take_outputs().empty());
+  EXPECT_FALSE(a.status()[0].connected);
+}
+
+TEST(sync_node, an_unpaired_node_neither_dials_nor_accepts_the_partner) {
+  manual_clock clock;
+  auto s = settings_for("lbha-a", "192.0.2.2");
+  s.identity.clear();  // no pair.pem
+  s.peers.push_back({.name = "hap1", .addresses = {"127.0.0.1"}, .port = 17788, .plain = true});
+  sync_node a(s, clock);
+  a.tick();
+  const auto dials = a.take_dials();
+  ASSERT_EQ(dials.size(), 1u);  // the plain HAProxy only
+  EXPECT_EQ(dials[0].address, "127.0.0.1");
+  EXPECT_FALSE(dials[0].tls);
+  auto id = a.accepted("192.0.2.2");
+  ASSERT_TRUE(id);
+  EXPECT_FALSE(a.secured(*id, true));
+  EXPECT_EQ(a.counters().refused_unauthenticated, 1u);
+  // Paired by a reload: the partner is dialled, over TLS.
+  s.identity = "SHA256:pair";
+  EXPECT_TRUE(a.reconfigure(s));
+  a.tick();
+  const auto after = a.take_dials();
+  EXPECT_TRUE(std::any_of(after.begin(), after.end(),
+                          [](const dial_request& d) { return d.address == "192.0.2.2" && d.tls; }));
+}
+
+TEST(sync_node, a_handshake_that_does_not_finish_in_time_is_dropped_and_counted) {
+  manual_clock clock;
+  sync_node a(settings_for("lbha-a", "192.0.2.2"), clock);
+  auto id = a.accepted("192.0.2.2");  // TCP only: no TLS, no hello
+  ASSERT_TRUE(id);
+  clock.advance(4s);
+  a.tick();
+  EXPECT_EQ(a.counters().handshake_timeouts, 0u);
+  clock.advance(1s);
+  a.tick();
+  EXPECT_EQ(a.counters().handshake_timeouts, 1u);
+  const auto closing = a.take_closing();
+  EXPECT_TRUE(std::any_of(closing.begin(), closing.end(),
+                          [&](const auto& c) { return c.first == *id; }));
 }
 
 }  // namespace

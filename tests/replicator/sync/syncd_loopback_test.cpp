@@ -1,15 +1,22 @@
 // Two lbha-syncd daemons on loopback (127.0.0.2 and 127.0.0.3) with
-// in-memory doubles for their proxyd tables: real sockets, real timers.
+// in-memory doubles for their proxyd tables: real sockets, real timers, TLS
+// with a pair certificate made here (as pairing makes pair.pem).
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <memory>
+#include <thread>
 
 #include "replicator/sync/syncd.hpp"
 #include "tests/replicator/sync/fake_table.hpp"
 
 namespace lbha::sync {
 namespace {
+
+const state::pair_certificate& pair_pem() {
+  static const auto pair = state::make_pair_certificate("loopback-test").value();
+  return pair;
+}
 
 bytes key(std::uint8_t last) { return {198, 51, 100, last}; }
 
@@ -37,14 +44,14 @@ class loopback_pair : public ::testing::Test {
   }
   void start_a() {
     a_ = std::make_unique<syncd>(io_, settings("lbha-a", "127.0.0.3", port_b_),
-                                 syncd_options{.listen_address = "127.0.0.2", .port = port_a_},
+                                 syncd_options{.listen_addresses = {"127.0.0.2"}, .port = port_a_, .identity = pair_pem()},
                                  table_a_, clock_);
     ASSERT_TRUE(a_->start());
   }
   void start_b() {
     table_b_ = std::make_unique<fake_table>();
     b_ = std::make_unique<syncd>(io_, settings("lbha-b", "127.0.0.2", port_a_),
-                                 syncd_options{.listen_address = "127.0.0.3", .port = port_b_},
+                                 syncd_options{.listen_addresses = {"127.0.0.3"}, .port = port_b_, .identity = pair_pem()},
                                  *table_b_, clock_);
     ASSERT_TRUE(b_->start());
   }
@@ -127,15 +134,15 @@ TEST_F(loopback_pair, a_table_added_by_reload_gets_what_proxyd_stuck_before) {
   next_a.tables.push_back(api);
   auto next_b = b_->node().settings();
   next_b.tables.push_back(api);
-  ASSERT_TRUE(a_->reconfigure(next_a));
-  ASSERT_TRUE(b_->reconfigure(next_b));
+  ASSERT_TRUE(a_->reconfigure(next_a, pair_pem()));
+  ASSERT_TRUE(b_->reconfigure(next_b, pair_pem()));
   EXPECT_EQ(table_a_.refreshes, 1);
   ASSERT_TRUE(run_until([&] { return table_b_->applied.count(key(7)) == 1; }));
   EXPECT_EQ(table_b_->applied.at(key(7)).table, "api");
   EXPECT_EQ(table_b_->applied.at(key(7)).server, "api1");
   EXPECT_TRUE(connected(*a_));
   // A reload that changes nothing is not a refresh.
-  EXPECT_FALSE(a_->reconfigure(next_a));
+  EXPECT_FALSE(a_->reconfigure(next_a, pair_pem()));
   EXPECT_EQ(table_a_.refreshes, 1);
   a_->stop();
   b_->stop();
@@ -155,6 +162,66 @@ TEST_F(loopback_pair, refuses_a_connection_from_an_unconfigured_address) {
   const auto n = s.read_some(asio::buffer(buf), ec);
   EXPECT_EQ(n, 0u);
   EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+  a_->stop();
+  b_->stop();
+}
+
+// From the partner's address (127.0.0.3 on loopback: any process can bind
+// it, as a spoofer on the LAN can send from it) without the pair's certificate.
+TEST_F(loopback_pair, plaintext_from_the_partners_address_is_refused_and_counted) {
+  asio::ip::tcp::socket s(io_);
+  s.open(asio::ip::tcp::v4());
+  s.bind({asio::ip::make_address("127.0.0.3"), 0});
+  s.connect({asio::ip::make_address("127.0.0.2"), port_a_});
+  const std::string hello = "HAProxyS 2.1\nlbha-a\nlbha-b 1 1\n";
+  asio::write(s, asio::buffer(hello));
+  ASSERT_TRUE(run_until([&] { return a_->status().refused_unauthenticated() == 1; }));
+  std::array<char, 16> buf;
+  boost::system::error_code ec;
+  EXPECT_EQ(s.read_some(asio::buffer(buf), ec), 0u) << "no status line: closed";
+  a_->stop();
+  b_->stop();
+}
+
+TEST_F(loopback_pair, tls_with_another_certificate_is_refused_and_counted) {
+  std::thread attacker([port = port_a_] {
+    asio::io_context io;
+    asio::ip::tcp::socket s(io);
+    s.open(asio::ip::tcp::v4());
+    s.bind({asio::ip::make_address("127.0.0.3"), 0});
+    s.connect({asio::ip::make_address("127.0.0.2"), port});
+    asio::ssl::context ctx(asio::ssl::context::tls);
+    const auto own = state::make_pair_certificate("attacker").value();
+    ctx.use_certificate_chain(asio::buffer(own.certificate_pem));
+    ctx.use_private_key(asio::buffer(own.private_key_pem), asio::ssl::context::pem);
+    ctx.set_verify_mode(asio::ssl::verify_none);
+    asio::ssl::stream<asio::ip::tcp::socket&> tls(s, ctx);
+    boost::system::error_code ec;
+    tls.handshake(asio::ssl::stream_base::client, ec);
+    if (!ec) asio::write(tls, asio::buffer(std::string("HAProxyS 2.1\nlbha-a\nlbha-b 1 1\n")), ec);
+    std::array<char, 64> buf;
+    while (!ec) tls.read_some(asio::buffer(buf), ec);
+  });
+  const bool refused = run_until([&] { return a_->status().refused_unauthenticated() == 1; });
+  a_->stop();
+  b_->stop();
+  io_.run_for(std::chrono::milliseconds(50));
+  attacker.join();
+  EXPECT_TRUE(refused);
+  EXPECT_EQ(a_->status().peers(0).updates_received(), 0u);
+}
+
+TEST_F(loopback_pair, a_flood_from_one_address_is_capped) {
+  std::vector<std::unique_ptr<asio::ip::tcp::socket>> flood;
+  for (int i = 0; i < 10; ++i) {
+    auto s = std::make_unique<asio::ip::tcp::socket>(io_);
+    s->open(asio::ip::tcp::v4());
+    s->bind({asio::ip::make_address("127.0.0.3"), 0});
+    s->connect({asio::ip::make_address("127.0.0.2"), port_a_});
+    flood.push_back(std::move(s));
+  }
+  // At most 4 from one address (b's own session may hold one of them).
+  EXPECT_TRUE(run_until([&] { return a_->status().connections_over_limit() >= 6; }));
   a_->stop();
   b_->stop();
 }

@@ -26,6 +26,19 @@
 #include "tests/lab/pairing_files.hpp"
 #include "tests/lab/wait.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <functional>
+
+#include "common/asio_ssl.hpp"
+#include "common/state/pair_certificate.hpp"
+#include "replicator/sync/session.hpp"
+#include "replicator/sync/table_store.hpp"
+
 namespace lbha::sync {
 namespace {
 
@@ -156,6 +169,151 @@ TEST_F(sync_failover_lab, sticky_clients_land_on_the_same_real_servers_after_a_f
     ASSERT_TRUE(wait_until([&] { return !(now = reaches(l, c)).empty(); }, 5s)) << "client " << c;
     EXPECT_EQ(now, stuck[c]) << "client " << c << " after the failover";
   }
+}
+
+// lb2 unplugged; a third namespace (client 1's) takes its address and lb1's
+// ARP entry for it is gone: what a successful ARP spoof achieves.
+std::string spoof_peer(lab::lab& l) {
+  const std::string peer = l.lb(2).ipv4;
+  l.link_down(l.lb(2).name);
+  l.add_address(l.client(1).name, peer + "/24");
+  l.exec_checked(l.lb(1).name, {"ip", "neigh", "flush", "dev", "eth0"});
+  return peer;
+}
+
+// The attacker's bytes: our hello as the pair partner, then a DEFINE of "web"
+// and an UPDATE sticking `client` to rs2 for 49 days.
+struct crafted {
+  bytes hello;
+  bytes update;
+};
+crafted craft(const std::string& client) {
+  const std::vector<table_definition> tables = {
+      sync_table({.name = "web", .key = key_type::ipv4, .expire_ms = 1800000, .servers = {"rs1", "rs2"}})
+          .definition(1)};
+  peer_session s(session_role::outgoing, tables);
+  s.send_hello({.called_name = "lb1", .sender_name = "lb2", .pid = "1", .relative_pid = "1"});
+  crafted out{.hello = s.take_output(), .update = {}};
+  std::vector<session_event> events;
+  const std::string ok = "200\n";
+  s.receive(byte_view(reinterpret_cast<const std::uint8_t*>(ok.data()), ok.size()), events);
+  update_message u;
+  u.update_id = 1;
+  const auto a = asio::ip::make_address_v4(client).to_bytes();
+  u.key.assign(a.begin(), a.end());
+  u.expire_ms = 49u * 24 * 3600 * 1000;
+  u.server_id = 2;
+  u.server_key = "rs2";
+  s.send_update(0, u);
+  out.update = s.take_output();
+  return out;
+}
+
+// From `netns`, bound to `source`: connect to target:7778, speak TLS with a
+// certificate of its own when `tls`, send the hello and the update, and
+// return whatever came back before the close (the status line on success).
+std::string attack(const std::string& netns, const std::string& source, const std::string& target,
+                   bool tls, const crafted& c) {
+  using tcp = asio::ip::tcp;
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.assign(tcp::v4(), lab::make_socket(netns, AF_INET, SOCK_STREAM));
+  socket.bind({asio::ip::make_address(source), 0});
+  boost::system::error_code ec;
+  socket.connect({asio::ip::make_address(target), 7778}, ec);
+  if (ec) return "connect: " + ec.message();
+  asio::ssl::context ctx(asio::ssl::context::tls);
+  const auto own = state::make_pair_certificate("attacker").value();
+  ctx.use_certificate_chain(asio::buffer(own.certificate_pem));
+  ctx.use_private_key(asio::buffer(own.private_key_pem), asio::ssl::context::pem);
+  ctx.set_verify_mode(asio::ssl::verify_none);
+  asio::ssl::stream<tcp::socket&> stream(socket, ctx);
+  std::string reply;
+  std::array<char, 4096> buf;
+  auto exchange = [&](auto& s) {
+    asio::async_write(s, asio::buffer(c.hello), [](auto, auto) {});
+    asio::async_write(s, asio::buffer(c.update), [](auto, auto) {});
+    std::function<void()> read = [&] {
+      s.async_read_some(asio::buffer(buf), [&](boost::system::error_code e, std::size_t n) {
+        reply.append(buf.data(), n);
+        if (!e) read();
+      });
+    };
+    read();
+  };
+  if (tls) {
+    stream.async_handshake(asio::ssl::stream_base::client, [&](boost::system::error_code e) {
+      if (e) {
+        reply = "handshake: " + e.message();
+        return;
+      }
+      exchange(stream);
+    });
+  } else {
+    exchange(socket);
+  }
+  io.run_for(3s);
+  return reply;
+}
+
+TEST_F(sync_failover_lab, a_spoofer_of_the_peers_address_without_the_pair_certificate_is_refused) {
+  auto& l = start_pair();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto a = sync_status(l, 1);
+        return a.peers_size() == 1 && a.peers(0).connected() && a.paired() && !a.resync_pending();
+      },
+      15s));
+  const std::string peer = spoof_peer(l);
+  const auto before = sync_status(l, 1);
+  const auto bytes = craft(l.client(2).ipv4);
+
+  const auto plain = attack(l.client(1).netns, peer, l.lb(1).ipv4, false, bytes);
+  EXPECT_EQ(plain.find("200"), std::string::npos) << plain;
+  const auto tls = attack(l.client(1).netns, peer, l.lb(1).ipv4, true, bytes);
+  EXPECT_EQ(tls.find("200"), std::string::npos) << tls;
+
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return sync_status(l, 1).refused_unauthenticated() >= before.refused_unauthenticated() + 2;
+      },
+      5s))
+      << "refused_unauthenticated " << sync_status(l, 1).refused_unauthenticated();
+  const auto after = sync_status(l, 1);
+  EXPECT_EQ(after.tables(0).entries(), 0u) << "no entry applied in syncd";
+  EXPECT_EQ(proxyd_entries(l, 1), 0u) << "no entry applied in proxyd";
+  EXPECT_EQ(after.peers(0).updates_received(), before.peers(0).updates_received());
+  EXPECT_EQ(reaches(l, 2).empty(), false);  // client 2 is balanced afresh, not stuck by the spoofer
+}
+
+// A flood of idle connections from the (spoofed) peer address holds at most
+// the per-address limit; the rest are refused and counted.
+TEST_F(sync_failover_lab, a_connection_flood_from_one_address_is_capped) {
+  auto& l = start_pair();
+  const std::string peer = spoof_peer(l);
+  const auto before = sync_status(l, 1);
+  std::vector<int> held;
+  for (int i = 0; i < 50; ++i) {
+    const int fd = lab::make_socket(l.client(1).netns, AF_INET, SOCK_STREAM);
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    inet_pton(AF_INET, peer.c_str(), &from.sin_addr);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&from), sizeof from), 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(7778);
+    inet_pton(AF_INET, l.lb(1).ipv4.c_str(), &to.sin_addr);
+    ::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    held.push_back(fd);
+  }
+  // 4 held (until the 5 s handshake timeout), 46 refused at once.
+  EXPECT_TRUE(wait_until(
+      [&] { return sync_status(l, 1).connections_over_limit() >= before.connections_over_limit() + 46; },
+      5s))
+      << sync_status(l, 1).connections_over_limit();
+  EXPECT_TRUE(wait_until(
+      [&] { return sync_status(l, 1).handshake_timeouts() >= before.handshake_timeouts() + 4; }, 8s));
+  for (int fd : held) ::close(fd);
 }
 
 }  // namespace
