@@ -391,6 +391,7 @@ TEST_F(pairing_lab_test, pairing_refusals_are_clear) {
 // authentication attempt logged). The operator confirmed lb2's real key.
 TEST_F(pairing_lab_test, a_fake_sshd_at_the_peers_address_never_sees_the_password) {
   start_replicatord(1);
+  start_replicatord(2);
   const std::string real = host_fingerprint(2);
   const auto fake_dir = lab_->dir() / "fake-sshd";
   std::filesystem::create_directories(fake_dir);
