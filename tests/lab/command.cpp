@@ -88,6 +88,7 @@ command_result run_command(const std::vector<std::string>& argv, const command_o
   pipe_pair in, out, err;
   spawn_request request{.argv = argv,
                         .netns = options.netns,
+                        .container = options.container,
                         .env = options.env,
                         .cwd = {},
                         .stdin_fd = in.read,

@@ -34,6 +34,7 @@ struct exit_status {
 
 struct command_options {
   std::string netns{};  // empty: the caller's namespace
+  pid_t container = 0;  // > 0: also enter this lab container's namespaces (container.hpp)
   std::chrono::milliseconds timeout{10'000};
   std::string stdin_data{};                                // written to the child's stdin
   std::vector<std::pair<std::string, std::string>> env{};  // added to the inherited environment

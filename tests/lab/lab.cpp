@@ -15,8 +15,11 @@
 #include "common/atomic_file.hpp"
 #include "common/config/config.hpp"
 #include "common/logging.hpp"
+#include "tests/lab/binaries.hpp"
+#include "tests/lab/container.hpp"
 #include "tests/lab/naming.hpp"
 #include "tests/lab/spawn.hpp"
+#include "tests/lab/wait.hpp"
 
 namespace lbha::lab {
 
@@ -149,6 +152,7 @@ void lab::build(const lab_options& options) {
   const run_name name = next_run_name(options.kept);
   prefix_ = name.prefix();
   ipv6_ = options.ipv6;
+  kept_ = options.kept;
   dir_ = options.base_dir / prefix_;
   std::filesystem::create_directories(dir_ / "logs");
   std::filesystem::create_directories(dir_ / "nodes");
@@ -171,10 +175,48 @@ void lab::build(const lab_options& options) {
   for (int i = 1; i <= options.lb_nodes; ++i) {
     add_node(role::lb, i);
     if (options.lb_links == 2) add_second_link(nodes_.back());
+    nodes_.back().container = options.containers;
   }
   for (int i = 1; i <= options.servers; ++i) add_node(role::server, i);
   for (int i = 1; i <= options.clients; ++i) add_node(role::client, i);
   apply_faults();  // an empty table, so `nft list` shows where faults go
+  if (options.containers) {
+    for (int i = 1; i <= options.lb_nodes; ++i) boot(lb(i).name);
+  }
+}
+
+node& lab::mutable_node(std::string_view name) { return const_cast<node&>(at(name)); }
+
+void lab::boot(std::string_view name) {
+  node& n = mutable_node(name);
+  if (!n.container) throw lab_error("lab node " + n.name + " is not a container");
+  if (n.container_pid > 0) throw lab_error("container " + n.name + " is already booted");
+  prepare_container_root(n.root_dir());
+  auto& holder = start_in(n, 0, "container",
+                          {built_binary(LBHA_LAB_CONTAINER_PATH).string(), n.name,
+                           n.root_dir().string()},
+                          {.die_with_lab_process = !kept_});
+  wait_for_container(n.root_dir(), std::chrono::seconds(10));
+  n.container_pid = holder.pid();
+}
+
+void lab::power_off(std::string_view name) {
+  node& n = mutable_node(name);
+  if (n.container_pid <= 0) throw lab_error("container " + n.name + " is not booted");
+  for (auto& p : processes_) {
+    if (p->pid() == n.container_pid && p->running()) p->kill();
+  }
+  if (std::find(detached_pids_.begin(), detached_pids_.end(), n.container_pid) !=
+      detached_pids_.end()) {
+    ::kill(n.container_pid, SIGKILL);
+  }
+  const pid_t holder = n.container_pid;
+  n.container_pid = 0;
+  // Its PID 1 dies with it (parent-death signal), and with PID 1 every process in the node.
+  wait_until([&] { return !pid_alive(holder); }, std::chrono::seconds(5));
+  for (auto& p : processes_) {
+    if (p->node() == n.name && p->running()) p->wait(std::chrono::seconds(5));
+  }
 }
 
 void lab::add_node(role kind, int index) {
@@ -242,6 +284,8 @@ std::unique_ptr<lab> lab::attach(const std::filesystem::path& state_file) {
       n.ipv6 = y["ipv6"].as<std::string>("");
       n.ipv4_b = y["ipv4_b"].as<std::string>("");
       n.dir = y["dir"].as<std::string>();
+      n.container = y["container"].as<bool>(false);
+      n.container_pid = y["container_pid"].as<pid_t>(0);
       l->nodes_.push_back(n);
     }
     for (const auto& y : state["faults"]) {
@@ -281,6 +325,10 @@ void lab::save_state(const std::filesystem::path& state_file) const {
     if (!n.ipv6.empty()) out << YAML::Key << "ipv6" << YAML::Value << n.ipv6;
     if (!n.ipv4_b.empty()) out << YAML::Key << "ipv4_b" << YAML::Value << n.ipv4_b;
     out << YAML::Key << "dir" << YAML::Value << n.dir.string();
+    if (n.container) {
+      out << YAML::Key << "container" << YAML::Value << true;
+      out << YAML::Key << "container_pid" << YAML::Value << n.container_pid;
+    }
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;
@@ -374,19 +422,31 @@ std::vector<const node*> lab::of_role(role kind) const {
 
 command_result lab::exec(std::string_view node, const std::vector<std::string>& argv,
                          command_options options) const {
-  options.netns = at(node).netns;
+  const auto& n = at(node);
+  options.netns = n.netns;
+  options.container = n.container_pid;
   return run_command(argv, options);
 }
 
 command_result lab::exec_checked(std::string_view node, const std::vector<std::string>& argv,
                                  command_options options) const {
-  options.netns = at(node).netns;
+  const auto& n = at(node);
+  options.netns = n.netns;
+  options.container = n.container_pid;
   return run_checked(argv, options);
 }
 
 process& lab::start(std::string_view node_name_view, const std::string& name,
                     const std::vector<std::string>& argv, start_options options) {
   const node& n = at(node_name_view);
+  if (n.container && n.container_pid <= 0) {
+    throw lab_error("cannot start " + name + " in " + n.name + ": the container is powered off");
+  }
+  return start_in(n, n.container_pid, name, argv, options);
+}
+
+process& lab::start_in(const node& n, pid_t container, const std::string& name,
+                       const std::vector<std::string>& argv, const start_options& options) {
   const auto out_log = dir_ / "logs" / (n.name + "-" + name + ".out");
   const auto err_log = dir_ / "logs" / (n.name + "-" + name + ".err");
   auto open_log = [](const std::filesystem::path& path) {
@@ -398,6 +458,7 @@ process& lab::start(std::string_view node_name_view, const std::string& name,
   const int err_fd = open_log(err_log);
   spawn_request request{.argv = argv,
                         .netns = n.netns,
+                        .container = container,
                         .env = options.env,
                         .cwd = options.cwd.empty() ? n.dir : options.cwd,
                         .stdin_fd = -1,
@@ -508,10 +569,12 @@ lbha::v1::NodeConfig lab::node_config(int lb_index) const {
     }
   }
   config.set_priority(static_cast<std::uint32_t>(std::max(1, 200 - 10 * (lb_index - 1))));
-  auto* dirs = config.mutable_directories();
-  dirs->set_config_dir(self.etc_dir().string());
-  dirs->set_state_dir(self.state_dir().string());
-  dirs->set_run_dir(self.run_dir().string());
+  if (!self.container) {  // a container's are the defaults, /etc/lbha and so on
+    auto* dirs = config.mutable_directories();
+    dirs->set_config_dir(self.etc_dir().string());
+    dirs->set_state_dir(self.state_dir().string());
+    dirs->set_run_dir(self.run_dir().string());
+  }
   config::apply_defaults(config);
   return config;
 }

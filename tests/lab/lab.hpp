@@ -57,11 +57,21 @@ struct node {
   std::string ipv4;           // "192.0.2.11"
   std::string ipv6;           // "2001:db8::11" when the lab has IPv6, else empty
   std::string ipv4_b;         // "198.51.100.11" on eth1 with lb_links = 2, else empty
-  std::filesystem::path dir;  // <lab dir>/nodes/<name>: etc/, state/, run/
+  std::filesystem::path dir;  // <lab dir>/nodes/<name>: etc/, state/, run/ (or root/)
+  // A container (lab_options::containers, LB nodes only): the pid of its
+  // lbha-lab-container while it is booted, else 0 (container.hpp).
+  bool container = false;
+  pid_t container_pid = 0;
 
-  std::filesystem::path etc_dir() const { return dir / "etc"; }
-  std::filesystem::path state_dir() const { return dir / "state"; }
-  std::filesystem::path run_dir() const { return dir / "run"; }
+  // A container's own /etc, /home, /var/lib/lbha and /run, seen from outside.
+  std::filesystem::path root_dir() const { return dir / "root"; }
+  // Where the node's config, state and sockets are, seen from the test process
+  // (a container's are its default /etc/lbha, /var/lib/lbha, /run/lbha).
+  std::filesystem::path etc_dir() const { return container ? root_dir() / "etc/lbha" : dir / "etc"; }
+  std::filesystem::path state_dir() const {
+    return container ? root_dir() / "var/lib/lbha" : dir / "state";
+  }
+  std::filesystem::path run_dir() const { return container ? root_dir() / "run/lbha" : dir / "run"; }
   std::filesystem::path node_yaml() const { return etc_dir() / "node.yaml"; }
 };
 
@@ -71,6 +81,9 @@ struct lab_options {
   int clients = 1;
   bool ipv6 = false;
   int lb_links = 1;  // 2: LB nodes get eth1 on a second bridge (a second heartbeat path)
+  // LB nodes are containers (container.hpp): own /etc, /home, /var/lib/lbha,
+  // /run, hostname and PID namespace; exec and start run inside them.
+  bool containers = false;
   // A kept run (`lbha-lab up`): named lbha<pid>k<n>, left alone by the stale
   // cleaner, and not torn down by the destructor once detach()ed.
   bool kept = false;
@@ -118,6 +131,11 @@ class lab {
   const node& server(int i) const;
   const node& client(int i) const;
   std::vector<const node*> of_role(role kind) const;
+
+  // A container LB node: boot() starts it (after power_off(), with the same
+  // files and a fresh /run); power_off() kills everything in it at once.
+  void boot(std::string_view node);
+  void power_off(std::string_view node);
 
   // Runs a command in a node's namespace and waits for it (see run_command).
   command_result exec(std::string_view node, const std::vector<std::string>& argv,
@@ -170,6 +188,9 @@ class lab {
   void add_node(role kind, int index);
   void add_second_link(node& n);
   std::string port_of(std::string_view node, int link) const;
+  node& mutable_node(std::string_view name);
+  process& start_in(const node& n, pid_t container, const std::string& name,
+                    const std::vector<std::string>& argv, const start_options& options);
   void apply_faults();
   const node& find(role kind, int i) const;
 
@@ -182,6 +203,7 @@ class lab {
   std::vector<std::unique_ptr<process>> processes_;
   std::vector<pid_t> detached_pids_;  // started by earlier `lbha-lab start` calls
   bool ipv6_ = false;
+  bool kept_ = false;
   bool detached_ = false;
   bool down_ = false;
 };

@@ -112,6 +112,8 @@ int run_lab_cli(int argc, char** argv) {
   up->add_option("--servers", up_options.servers, "real servers (rs1..)")->capture_default_str();
   up->add_option("--clients", up_options.clients, "clients (client1..)")->capture_default_str();
   up->add_flag("--ipv6", up_options.ipv6, "also give every node 2001:db8::X/64");
+  up->add_flag("--containers", up_options.containers,
+               "LB nodes are containers: own /etc, /home, /var/lib/lbha, /run, hostname, PIDs");
 
   auto* down = app.add_subcommand("down", "tear the lab down (processes, namespaces, dir)");
   auto* show = app.add_subcommand("show", "print the lab's layout and faults");

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,6 +63,12 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   return out;
 }
 
+int open_namespace(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw lab_error("cannot open namespace " + path + ": " + std::strerror(errno));
+  return fd;
+}
+
 // Child side, async-signal-safe calls only. Reports errno through `error_fd` and exits 127.
 [[noreturn]] void fail_child(int error_fd) {
   int err = errno;
@@ -82,6 +89,14 @@ pid_t spawn(const spawn_request& request) {
                       std::strerror(errno));
     }
   }
+  // A container's namespaces: mount, UTS, and the PID namespace its PID 1 is in.
+  fd_guard mnt_fd, uts_fd, pid_fd;
+  if (request.container > 0) {
+    const std::string ns = "/proc/" + std::to_string(request.container) + "/ns/";
+    mnt_fd.reset(open_namespace(ns + "mnt"));
+    uts_fd.reset(open_namespace(ns + "uts"));
+    pid_fd.reset(open_namespace(ns + "pid_for_children"));
+  }
   fd_guard dev_null(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (dev_null.get() < 0) throw lab_error(std::string("open /dev/null: ") + std::strerror(errno));
 
@@ -91,6 +106,13 @@ pid_t spawn(const spawn_request& request) {
   }
   fd_guard error_read(error_pipe[0]);
   fd_guard error_write(error_pipe[1]);
+  // The intermediate child of a container spawn reports the program's pid here.
+  int pid_pipe[2];
+  if (::pipe2(pid_pipe, O_CLOEXEC) != 0) {
+    throw lab_error(std::string("pipe2: ") + std::strerror(errno));
+  }
+  fd_guard pid_read(pid_pipe[0]);
+  fd_guard pid_write(pid_pipe[1]);
 
   std::vector<std::string> argv_strings = request.argv;
   std::vector<char*> argv = pointers(argv_strings);
@@ -106,17 +128,33 @@ pid_t spawn(const spawn_request& request) {
   if (pid < 0) throw lab_error(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
     const int efd = error_write.get();
+    const bool in_container = request.container > 0;
+    if (in_container) {
+      if (::setns(netns_fd.get(), CLONE_NEWNET) != 0 || ::setns(uts_fd.get(), CLONE_NEWUTS) != 0 ||
+          ::setns(pid_fd.get(), CLONE_NEWPID) != 0 || ::setns(mnt_fd.get(), CLONE_NEWNS) != 0) {
+        fail_child(efd);
+      }
+      // The program is born in the container's PID namespace as the caller's child.
+      const long program = ::syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+      if (program < 0) fail_child(efd);
+      if (program > 0) {
+        const pid_t reported = static_cast<pid_t>(program);
+        [[maybe_unused]] auto n = ::write(pid_write.get(), &reported, sizeof reported);
+        ::_exit(0);
+      }
+    }
     ::setpgid(0, 0);
     if (request.die_with_parent) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(127);
+      // In a container the caller is outside this PID namespace: getppid() is 0.
+      if (!in_container && ::getppid() != parent) ::_exit(127);
     }
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
 
-    if (netns_fd.get() >= 0) {
+    if (netns_fd.get() >= 0 && !in_container) {
       if (::setns(netns_fd.get(), CLONE_NEWNET) != 0) fail_child(efd);
       // Best effort, like `ip netns exec`: a private mount namespace with a
       // sysfs of this network namespace on top of /sys. Skipped (the host's
@@ -135,6 +173,25 @@ pid_t spawn(const spawn_request& request) {
   }
 
   error_write.reset();
+  pid_t program = pid;
+  if (request.container > 0) {
+    pid_write.reset();
+    pid_t reported = -1;
+    ssize_t got;
+    do {
+      got = ::read(pid_read.get(), &reported, sizeof reported);
+    } while (got < 0 && errno == EINTR);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (got != sizeof reported) {
+      int child_errno = 0;
+      if (::read(error_read.get(), &child_errno, sizeof child_errno) <= 0) child_errno = ECHILD;
+      throw lab_error("cannot enter container " + std::to_string(request.container) + " for " +
+                      request.argv[0] + ": " + std::strerror(child_errno));
+    }
+    program = reported;
+  }
   int child_errno = 0;
   ssize_t n;
   do {
@@ -142,13 +199,13 @@ pid_t spawn(const spawn_request& request) {
   } while (n < 0 && errno == EINTR);
   if (n > 0) {
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    while (::waitpid(program, &status, 0) < 0 && errno == EINTR) {
     }
     throw lab_error("cannot run " + request.argv[0] +
                     (request.netns.empty() ? "" : " in " + request.netns) + ": " +
                     std::strerror(child_errno));
   }
-  return pid;
+  return program;
 }
 
 }  // namespace lbha::lab

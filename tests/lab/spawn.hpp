@@ -18,6 +18,10 @@ namespace lbha::lab {
 struct spawn_request {
   std::vector<std::string> argv;
   std::string netns;  // empty: stay in the caller's namespace
+  // > 0: the lab container (container.hpp) whose mount, UTS and PID namespaces
+  // the program also enters, so it sees that node's /etc, /home, /var/lib/lbha,
+  // /run, hostname and processes. The program is still the caller's child.
+  pid_t container = 0;
   std::vector<std::pair<std::string, std::string>> env;
   std::filesystem::path cwd;  // empty: inherit
   int stdin_fd = -1;          // -1: /dev/null
@@ -32,6 +36,10 @@ struct spawn_request {
 // group can be signalled) with all signals unblocked and default. Throws
 // lab_error when the namespace cannot be opened or the program cannot be
 // executed (the child's errno comes back through a close-on-exec pipe).
+// Entering a container's PID namespace takes effect for children only, so an
+// intermediate child enters the namespaces and makes the program with
+// clone(CLONE_PARENT): the program's parent is the caller, which reaps it as
+// any other child, and its pid is the one the caller sees.
 pid_t spawn(const spawn_request& request);
 
 }  // namespace lbha::lab
