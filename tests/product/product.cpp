@@ -1,0 +1,270 @@
+#include "tests/product/product.hpp"
+
+#include <random>
+
+#include "common/atomic_file.hpp"
+#include "common/config/config.hpp"
+#include "tests/lab/binaries.hpp"
+#include "tests/lab/lab_error.hpp"
+#include "tests/lab/net.hpp"
+#include "tests/lab/wait.hpp"
+
+namespace lbha::lab {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string random_password() {
+  std::random_device rd;
+  char out[17];
+  std::snprintf(out, sizeof out, "%08x%08x", rd(), rd());
+  return std::string("lab-") + out;
+}
+
+std::filesystem::path binary_of(const std::string& daemon) {
+  if (daemon == "heartbeatd") return built_binary(LBHA_HEARTBEATD_PATH);
+  if (daemon == "proxyd") return built_binary(LBHA_PROXYD_PATH);
+  if (daemon == "syncd") return built_binary(LBHA_SYNCD_PATH);
+  if (daemon == "replicatord") return built_binary(LBHA_REPLICATORD_PATH);
+  throw lab_error("no lbha daemon called " + daemon);
+}
+
+std::filesystem::path lbctl_binary() { return built_binary(LBHA_LBCTL_PATH); }
+
+// The real servers: name, port, lab node.
+struct real_server {
+  const char* name;
+  std::uint16_t port;
+  int server;
+};
+constexpr real_server real_servers[] = {{"IIS1", product_lab::iis_port, 1},
+                                        {"IIS2", product_lab::iis_port, 2},
+                                        {"DA1", product_lab::da_port, 1},
+                                        {"DA2", product_lab::da_port, 2}};
+
+}  // namespace
+
+product_lab::product_lab(product_options options) : options_(std::move(options)) {
+  lab_ = std::make_unique<class lab>(lab_options{
+      .lb_nodes = 2, .servers = 2, .clients = 3, .ipv6 = options_.ipv6, .containers = true});
+  start_real_servers();
+  for (int i = 1; i <= 2; ++i) setup_node(i);
+  if (options_.configure) up();
+}
+
+product_lab::~product_lab() = default;
+
+void product_lab::start_real_servers() {
+  for (const auto& rs : real_servers) {
+    const auto& n = lab_->server(rs.server);
+    lab_->start(n.name, rs.name,
+                {lab_server_binary().string(), n.ipv4, std::to_string(rs.port), "--name", rs.name});
+  }
+  for (const auto& rs : real_servers) {
+    const auto& n = lab_->server(rs.server);
+    if (!wait_until([&] { return tcp_connect(n.netns, n.ipv4, rs.port, 200ms); }, 5s)) {
+      throw lab_error(std::string("real server ") + rs.name + " did not start:\n" + logs());
+    }
+  }
+}
+
+void product_lab::setup_node(int i) {
+  const auto& n = lb(i);
+  // The package's users and groups (deploy/README.md), in the node's own /etc.
+  for (const char* group : {"lbha", "lbha-admin"}) {
+    lab_->exec_checked(n.name, {"groupadd", "-f", "--system", group});
+  }
+  if (!lab_->exec(n.name, {"id", "-u", login_user}).ok()) {
+    lab_->exec_checked(n.name, {"useradd", "--shell", "/bin/sh", login_user});
+  }
+  // The login user is in no group but its own (the host's copy may say otherwise).
+  lab_->exec(n.name, {"gpasswd", "-d", login_user, "lbha"});
+  lab_->exec(n.name, {"gpasswd", "-d", login_user, "lbha-admin"});
+  lab_->exec_checked(n.name, {"install", "-d", "-o", login_user, "-g", login_user, "-m", "0755",
+                              "/home/" + std::string(login_user)});
+  passwords_.at(i) = random_password();
+  lab_->exec_checked(n.name, {"chpasswd"},
+                     {.stdin_data = std::string(login_user) + ":" + passwords_.at(i) + "\n"});
+  // The node's own sshd host keys.
+  lab_->exec_checked(n.name, {"sh", "-c", "rm -f /etc/ssh/ssh_host_*_key* && ssh-keygen -A"});
+
+  auto config = lab_->node_config(i);
+  config.mutable_ssh()->set_receive_command(built_binary(LBHA_RECEIVE_CONFIG_PATH).string());
+  auto* ping = config.add_ping_nodes();
+  ping->set_address(ping_node().ipv4);
+  ping->set_method(lbha::v1::PingNode::METHOD_ICMP);
+  if (options_.edit_node) options_.edit_node(i, config);
+  config::apply_defaults(config);
+  lab_->write_node_yaml(i, config);
+  prepare_boot(i);
+  start_sshd(i);
+}
+
+void product_lab::prepare_boot(int i) {
+  // What the package's tmpfiles.d does at every boot, and sshd's privilege separation dir.
+  lab_->exec_checked(lb(i).name,
+                     {"install", "-d", "-o", "root", "-g", "lbha", "-m", "2751", "/run/lbha"});
+  lab_->exec_checked(lb(i).name, {"install", "-d", "-m", "0755", "/run/sshd"});
+  lab_->exec_checked(lb(i).name, {"chmod", "0700", "/var/lib/lbha"});
+}
+
+void product_lab::start_sshd(int i) {
+  const auto& n = lb(i);
+  auto& sshd = lab_->start(n.name, "sshd", {"/usr/sbin/sshd", "-D", "-e"});
+  if (!wait_until([&] { return tcp_connect(n.netns, n.ipv4, 22, 200ms); }, 5s)) {
+    throw lab_error("sshd did not start on " + n.name + ":\n" + sshd.logs());
+  }
+}
+
+process& product_lab::start_daemon(int i, const std::string& name) {
+  const auto& n = lb(i);
+  const auto socket = n.run_dir() / (name + ".sock");
+  std::error_code ignored;
+  auto& p = lab_->start(n.name, name, {binary_of(name).string()});
+  daemons_.at(i)[name] = &p;
+  if (!wait_until([&] { return std::filesystem::exists(socket) || !p.running(); }, 10s) ||
+      !p.running()) {
+    throw lab_error("lbha-" + name + " did not start on " + n.name + ":\n" + p.logs());
+  }
+  return p;
+}
+
+void product_lab::start_daemons(int i) {
+  for (const char* name : daemons) start_daemon(i, name);
+}
+
+process* product_lab::daemon(int i, const std::string& name) const {
+  const auto& map = daemons_.at(i);
+  const auto it = map.find(name);
+  return it == map.end() ? nullptr : it->second;
+}
+
+std::vector<const process*> product_lab::running_daemons() const {
+  std::vector<const process*> out;
+  for (const auto& map : daemons_) {
+    for (const auto& [name, p] : map) out.push_back(p);
+  }
+  return out;
+}
+
+void product_lab::kill_daemon(int i, const std::string& name) {
+  if (auto* p = daemon(i, name)) p->kill();
+  daemons_.at(i).erase(name);
+}
+
+void product_lab::stop_daemon(int i, const std::string& name) {
+  if (auto* p = daemon(i, name)) p->stop();
+  daemons_.at(i).erase(name);
+}
+
+void product_lab::power_off(int i) {
+  daemons_.at(i).clear();
+  lab_->power_off(lb(i).name);
+}
+
+void product_lab::boot(int i) {
+  lab_->boot(lb(i).name);
+  prepare_boot(i);
+  start_sshd(i);
+  start_daemons(i);
+}
+
+void product_lab::up() {
+  for (int i = 1; i <= 2; ++i) start_daemons(i);
+  if (auto paired = pair(); !paired.ok()) {
+    throw lab_error("lbctl pair failed: " + paired.describe({"lbctl", "pair"}) + "\n" +
+                    paired.out + "\n" + logs());
+  }
+  configure_services();
+  if (wait_for_single_owner(15s) == 0) {
+    throw lab_error("no single owner of the VIPs after configuring the pair\n" + logs());
+  }
+}
+
+command_result product_lab::pair() {
+  const auto file = lab_->dir() / "password";
+  if (!write_file_atomically(file, passwords_.at(2) + "\n", 0600)) {
+    throw lab_error("cannot write " + file.string());
+  }
+  return lbctl(1, {"pair", "--peer", lb(2).ipv4, "--password-file", file.string(),
+                   "--expect-fingerprint", host_fingerprint(2), "--lock-password"});
+}
+
+void product_lab::configure_services() {
+  std::vector<std::vector<std::string>> commands = {
+      {"vip", "add", "IIS_VIP", "--ip", iis_vip, "--ports", std::to_string(iis_port),
+       "--persistence", "source_ip", "--check", "connect"},
+      {"rip", "add", "IIS_VIP", "IIS1", "--ip", lab_->server(1).ipv4},
+      {"rip", "add", "IIS_VIP", "IIS2", "--ip", lab_->server(2).ipv4},
+      {"vip", "add", "DA_VIP", "--ip", da_vip, "--ports", std::to_string(da_port),
+       "--persistence", "none", "--client-timeout", "5m", "--server-timeout", "5m"},
+      {"rip", "add", "DA_VIP", "DA1", "--ip", lab_->server(1).ipv4},
+      {"rip", "add", "DA_VIP", "DA2", "--ip", lab_->server(2).ipv4}};
+  if (options_.ipv6) {
+    commands.push_back({"vip", "add", "IIS6_VIP", "--ip", iis6_vip, "--ports",
+                        std::to_string(iis_port), "--persistence", "source_ip", "--check",
+                        "connect"});
+    commands.push_back({"rip", "add", "IIS6_VIP", "IIS1", "--ip", lab_->server(1).ipv4});
+    commands.push_back({"rip", "add", "IIS6_VIP", "IIS2", "--ip", lab_->server(2).ipv4});
+  }
+  for (const auto& args : commands) {
+    auto r = lbctl(1, args);
+    if (!r.ok()) throw lab_error(r.describe(args) + "\n" + r.out + "\n" + logs());
+  }
+}
+
+command_result product_lab::lbctl(int i, std::vector<std::string> args,
+                                  std::string stdin_data) const {
+  std::vector<std::string> argv{lbctl_binary().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return lab_->exec(lb(i).name, argv, {.timeout = 60s, .stdin_data = std::move(stdin_data)});
+}
+
+command_result product_lab::lbctl_as(int i, const std::string& user,
+                                     std::vector<std::string> args) const {
+  std::vector<std::string> argv{"runuser", "-u", user, "--", lbctl_binary().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return lab_->exec(lb(i).name, argv, {.timeout = 60s});
+}
+
+std::string product_lab::host_fingerprint(int i) const {
+  auto r = lab_->exec_checked(lb(i).name, {"ssh-keygen", "-l", "-f",
+                                           "/etc/ssh/ssh_host_ed25519_key.pub"});
+  const auto start = r.out.find("SHA256:");
+  if (start == std::string::npos) throw lab_error("ssh-keygen -l: " + r.out);
+  return r.out.substr(start, r.out.find(' ', start) - start);
+}
+
+int product_lab::owner_of(const std::string& vip) const {
+  int owner = 0;
+  for (int i = 1; i <= 2; ++i) {
+    if (lab_->at(lb(i).name).container && lab_->at(lb(i).name).container_pid <= 0) continue;
+    auto r = lab_->exec(lb(i).name, {"ip", "-o", "addr", "show", "dev", "eth0"});
+    if (r.out.find(" " + vip + "/") == std::string::npos) continue;
+    owner = owner == 0 ? i : -1;
+  }
+  return owner;
+}
+
+std::vector<std::string> product_lab::vips() const {
+  std::vector<std::string> out{iis_vip, da_vip};
+  if (options_.ipv6) out.push_back(iis6_vip);
+  return out;
+}
+
+int product_lab::wait_for_single_owner(std::chrono::milliseconds timeout) const {
+  int owner = 0;
+  wait_until(
+      [&] {
+        owner = owner_of(vips().front());
+        if (owner <= 0) return false;
+        for (const auto& v : vips()) {
+          if (owner_of(v) != owner) return false;
+        }
+        return true;
+      },
+      timeout, 50ms);
+  return owner > 0 && owner_of(vips().back()) == owner ? owner : 0;
+}
+
+}  // namespace lbha::lab
