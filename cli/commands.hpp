@@ -42,6 +42,9 @@ void add_reload_command(CLI::App& app, cli_context& context);
 // ha status, make-active [--force], make-passive (ha_commands.cpp).
 void add_ha_commands(CLI::App& app, cli_context& context);
 
+// persistence show [--service NAME]: proxyd's stick table (persistence_command.cpp).
+void add_persistence_commands(CLI::App& app, cli_context& context);
+
 // help [COMMAND...] (completion_command.cpp).
 void add_help_command(CLI::App& app, cli_context& context);
 

@@ -29,15 +29,22 @@ int remaining_ms(steady::time_point deadline) {
 // A non-blocking TCP socket in `netns` connected to ip:port, or -1 with `error` set.
 int connect_within(const std::string& netns, const std::string& ip, std::uint16_t port,
                    steady::time_point deadline, std::string& error) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  if (::inet_pton(AF_INET, ip.c_str(), &addr.sin_addr) != 1) {
-    error = "bad IPv4 address " + ip;
+  sockaddr_in6 addr{};  // IPv4 or IPv6, whichever `ip` is
+  socklen_t addr_len = sizeof addr;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&addr);
+  if (::inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    addr_len = sizeof *v4;
+  } else if (::inet_pton(AF_INET6, ip.c_str(), &addr.sin6_addr) == 1) {
+    addr.sin6_family = AF_INET6;
+    addr.sin6_port = htons(port);
+  } else {
+    error = "bad IP address " + ip;
     return -1;
   }
-  const int fd = make_socket(netns, AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS) {
+  const int fd = make_socket(netns, addr.sin6_family, SOCK_STREAM | SOCK_NONBLOCK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), addr_len) != 0 && errno != EINPROGRESS) {
     error = std::string("connect: ") + std::strerror(errno);
     ::close(fd);
     return -1;
