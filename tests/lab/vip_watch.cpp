@@ -157,9 +157,13 @@ vip_watch::vip_watch(std::vector<watched_node> nodes, const std::vector<std::str
     // applies on top of the dump (adding a held address or removing a gone one
     // twice changes nothing).
     for (const auto& s : sockets_) resync(s, "at start:");
-    // The measurement starts once the owners are known (the dump took a few ms).
+    // The measurement starts once the owners are known (the dump took a few ms,
+    // and its adds must not count as the end of an interval with no owner).
     start_ = steady::now();
-    for (auto& [vip, s] : state_) s.since = start_;
+    for (auto& [vip, s] : state_) {
+      s.since = start_;
+      s.longest_dual = s.longest_none = std::chrono::milliseconds(0);
+    }
     stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (stop_fd_ < 0) throw lab_error(std::string("vip_watch: eventfd: ") + std::strerror(errno));
   } catch (...) {

@@ -139,8 +139,8 @@ process* product_lab::daemon(int i, const std::string& name) const {
   return it == map.end() ? nullptr : it->second;
 }
 
-std::vector<const process*> product_lab::running_daemons() const {
-  std::vector<const process*> out;
+std::vector<process*> product_lab::running_daemons() const {
+  std::vector<process*> out;
   for (const auto& map : daemons_) {
     for (const auto& [name, p] : map) out.push_back(p);
   }

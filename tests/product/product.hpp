@@ -84,7 +84,7 @@ class product_lab {
   void start_daemons(int i);
   process* daemon(int i, const std::string& name) const;
   // Every daemon the lab believes should be running (for the audits).
-  std::vector<const process*> running_daemons() const;
+  std::vector<process*> running_daemons() const;
   // SIGKILLs a daemon (a crash) and forgets it: audits no longer expect it.
   void kill_daemon(int i, const std::string& name);
   void stop_daemon(int i, const std::string& name);

@@ -5,6 +5,7 @@
 #include "tests/lab/net.hpp"
 #include "tests/lab/wait.hpp"
 #include "tests/product/product_fixture.hpp"
+#include "tests/product/scenario.hpp"
 
 namespace lbha::lab {
 namespace {
@@ -39,6 +40,20 @@ TEST_F(product_smoke, lbctl_pair_and_lbctl_alone_make_the_seed_deployment) {
   // The secondary's login password was locked by `lbctl pair --lock-password`.
   const auto shadow = p.lab().exec_checked("lb2", {"getent", "shadow", "loadbalancer"}).out;
   EXPECT_NE(shadow.find(":!"), std::string::npos) << shadow;
+}
+
+// The audits pass on a healthy pair with clients running: the baseline every
+// scenario is compared with.
+TEST_F(product_smoke, a_quiet_pair_passes_every_audit) {
+  auto& p = make_product();
+  scenario s(p, "quiet_pair", {.outage_budget = 0ms});
+  ASSERT_TRUE(wait_until([&] { return s.sticky().successes() > 20 && s.plain().successes() > 20; },
+                         10s));
+  EXPECT_FALSE(s.sticky_server().empty());
+  EXPECT_AUDIT(s);
+  // Nothing moved: no interval with both or neither node holding a VIP.
+  EXPECT_EQ(s.watch().worst_dual_owner(), 0ms) << s.watch().timeline();
+  EXPECT_EQ(s.watch().worst_no_owner(), 0ms) << s.watch().timeline();
 }
 
 }  // namespace
