@@ -45,8 +45,12 @@ constexpr real_server real_servers[] = {{"IIS1", product_lab::iis_port, 1},
 }  // namespace
 
 product_lab::product_lab(product_options options) : options_(std::move(options)) {
-  lab_ = std::make_unique<class lab>(lab_options{
-      .lb_nodes = 2, .servers = 2, .clients = 3, .ipv6 = options_.ipv6, .containers = true});
+  lab_ = std::make_unique<class lab>(lab_options{.lb_nodes = 2,
+                                                 .servers = 2,
+                                                 .clients = 3,
+                                                 .ipv6 = options_.ipv6,
+                                                 .containers = true,
+                                                 .kept = options_.kept});
   start_real_servers();
   for (int i = 1; i <= 2; ++i) setup_node(i);
   if (options_.configure) up();
@@ -58,7 +62,8 @@ void product_lab::start_real_servers() {
   for (const auto& rs : real_servers) {
     const auto& n = lab_->server(rs.server);
     lab_->start(n.name, rs.name,
-                {lab_server_binary().string(), n.ipv4, std::to_string(rs.port), "--name", rs.name});
+                {lab_server_binary().string(), n.ipv4, std::to_string(rs.port), "--name", rs.name},
+                {.die_with_lab_process = !options_.kept});
   }
   for (const auto& rs : real_servers) {
     const auto& n = lab_->server(rs.server);
@@ -110,7 +115,7 @@ void product_lab::prepare_boot(int i) {
 
 void product_lab::start_sshd(int i) {
   const auto& n = lb(i);
-  auto& sshd = lab_->start(n.name, "sshd", {"/usr/sbin/sshd", "-D", "-e"});
+  auto& sshd = start(i, "sshd", {"/usr/sbin/sshd", "-D", "-e"});
   if (!wait_until([&] { return tcp_connect(n.netns, n.ipv4, 22, 200ms); }, 5s)) {
     throw lab_error("sshd did not start on " + n.name + ":\n" + sshd.logs());
   }
@@ -120,13 +125,22 @@ process& product_lab::start_daemon(int i, const std::string& name) {
   const auto& n = lb(i);
   const auto socket = n.run_dir() / (name + ".sock");
   std::error_code ignored;
-  auto& p = lab_->start(n.name, name, {binary_of(name).string()});
+  auto& p = start(i, name, {binary_of(name).string()});
   daemons_.at(i)[name] = &p;
   if (!wait_until([&] { return std::filesystem::exists(socket) || !p.running(); }, 10s) ||
       !p.running()) {
     throw lab_error("lbha-" + name + " did not start on " + n.name + ":\n" + p.logs());
   }
   return p;
+}
+
+process& product_lab::start(int i, const std::string& name, const std::vector<std::string>& argv) {
+  return lab_->start(lb(i).name, name, argv, {.die_with_lab_process = !options_.kept});
+}
+
+void product_lab::keep(const std::filesystem::path& state_file) {
+  lab_->save_state(state_file);
+  lab_->detach();
 }
 
 void product_lab::start_daemons(int i) {
@@ -190,7 +204,7 @@ command_result product_lab::pair() {
                    "--expect-fingerprint", host_fingerprint(2), "--lock-password"});
 }
 
-void product_lab::configure_services() {
+std::vector<std::vector<std::string>> product_lab::seed_commands() const {
   std::vector<std::vector<std::string>> commands = {
       {"vip", "add", "IIS_VIP", "--ip", iis_vip, "--ports", std::to_string(iis_port),
        "--persistence", "source_ip", "--check", "connect"},
@@ -207,7 +221,11 @@ void product_lab::configure_services() {
     commands.push_back({"rip", "add", "IIS6_VIP", "IIS1", "--ip", lab_->server(1).ipv4});
     commands.push_back({"rip", "add", "IIS6_VIP", "IIS2", "--ip", lab_->server(2).ipv4});
   }
-  for (const auto& args : commands) {
+  return commands;
+}
+
+void product_lab::configure_services() {
+  for (const auto& args : seed_commands()) {
     auto r = lbctl(1, args);
     if (!r.ok()) throw lab_error(r.describe(args) + "\n" + r.out + "\n" + logs());
   }

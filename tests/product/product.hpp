@@ -42,6 +42,8 @@ struct product_options {
   bool configure = true;
   // Changes a node's node.yaml before it is written (e.g. another ping node).
   std::function<void(int, lbha::v1::NodeConfig&)> edit_node{};
+  // A lab that outlives this process (the demo's --keep): see keep().
+  bool kept = false;
 };
 
 class product_lab {
@@ -73,6 +75,11 @@ class product_lab {
   void up();
   // `lbctl pair` on lb1 as README.md says (the password file, lb2's host key confirmed).
   command_result pair();
+  // The lbctl commands that make the seed's deployment, run on lb1 by up().
+  std::vector<std::vector<std::string>> seed_commands() const;
+  // A kept product lab: saves the lab's state file and leaves everything
+  // running when this object goes (`lbha-lab --state FILE down` removes it).
+  void keep(const std::filesystem::path& state_file);
 
   // lbctl on node i, as root, without flags (the node's default paths).
   command_result lbctl(int i, std::vector<std::string> args, std::string stdin_data = "") const;
@@ -111,6 +118,7 @@ class product_lab {
   void start_sshd(int i);
   void prepare_boot(int i);
   void configure_services();
+  process& start(int i, const std::string& name, const std::vector<std::string>& argv);
 
   product_options options_;
   std::unique_ptr<class lab> lab_;
