@@ -11,9 +11,9 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <sstream>
 #include <string>

@@ -48,7 +48,8 @@ std::string string_field(const Value& object, const std::string& key) {
 std::string normalize_ip(const std::string& text) {
   unsigned char buf[16];
   char out[INET6_ADDRSTRLEN];
-  if (::inet_pton(AF_INET, text.c_str(), buf) == 1) return ::inet_ntop(AF_INET, buf, out, sizeof out);
+  if (::inet_pton(AF_INET, text.c_str(), buf) == 1)
+    return ::inet_ntop(AF_INET, buf, out, sizeof out);
   if (::inet_pton(AF_INET6, text.c_str(), buf) == 1) {
     return ::inet_ntop(AF_INET6, buf, out, sizeof out);
   }
@@ -197,16 +198,26 @@ round_result check_nodes(const audit_input& in) {
 
 const char* signal_name(int sig) {
   switch (sig) {
-    case SIGSEGV: return "SIGSEGV";
-    case SIGABRT: return "SIGABRT";
-    case SIGBUS: return "SIGBUS";
-    case SIGILL: return "SIGILL";
-    case SIGFPE: return "SIGFPE";
-    case SIGKILL: return "SIGKILL";
-    case SIGTERM: return "SIGTERM";
-    case SIGINT: return "SIGINT";
-    case SIGHUP: return "SIGHUP";
-    default: return nullptr;
+    case SIGSEGV:
+      return "SIGSEGV";
+    case SIGABRT:
+      return "SIGABRT";
+    case SIGBUS:
+      return "SIGBUS";
+    case SIGILL:
+      return "SIGILL";
+    case SIGFPE:
+      return "SIGFPE";
+    case SIGKILL:
+      return "SIGKILL";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGINT:
+      return "SIGINT";
+    case SIGHUP:
+      return "SIGHUP";
+    default:
+      return nullptr;
   }
 }
 
@@ -307,7 +318,8 @@ std::optional<persistence_table> parse_persistence(const std::string& json) {
   return table;
 }
 
-std::vector<std::string> compare_persistence(const std::map<std::string, persistence_table>& tables) {
+std::vector<std::string> compare_persistence(
+    const std::map<std::string, persistence_table>& tables) {
   std::set<std::pair<std::string, std::string>> keys;
   for (const auto& [node, table] : tables) {
     for (const auto& [key, server] : table) keys.insert(key);
@@ -355,9 +367,9 @@ audit_report audit(const audit_input& in) {
   for (auto* p : in.daemons) {
     if (p->running()) continue;
     const auto status = p->status();
-    report.failures.push_back("daemon: " + p->node() + " " + p->name() + " (pid " +
-                              std::to_string(p->pid()) + ") exited: " +
-                              (status ? describe_exit(*status) : std::string("unknown status")));
+    report.failures.push_back(
+        "daemon: " + p->node() + " " + p->name() + " (pid " + std::to_string(p->pid()) +
+        ") exited: " + (status ? describe_exit(*status) : std::string("unknown status")));
   }
 
   milliseconds worst_outage{0};

@@ -60,7 +60,7 @@ struct audited_probe {
 };
 
 struct audit_input {
-  std::string scenario{};  // the LAB-RESULT name, e.g. "make_active_with_sticky_clients"
+  std::string scenario{};         // the LAB-RESULT name, e.g. "make_active_with_sticky_clients"
   const lab* topology = nullptr;  // the lab the nodes are in
   std::vector<std::string> lb_nodes{};  // {"lb1", "lb2"}
   std::vector<std::string> vips{};      // v4 and v6, as text
@@ -109,7 +109,8 @@ using persistence_table = std::map<std::pair<std::string, std::string>, std::str
 std::optional<persistence_table> parse_persistence(const std::string& json);
 // One line per key that differs: "IIS_VIP 192.0.2.31: lb1 IIS1, lb2 IIS2",
 // "IIS_VIP 192.0.2.32: lb1 IIS1, lb2 missing". Empty when they agree.
-std::vector<std::string> compare_persistence(const std::map<std::string, persistence_table>& tables);
+std::vector<std::string> compare_persistence(
+    const std::map<std::string, persistence_table>& tables);
 
 // "exit 1", "signal 11 (SIGSEGV: crashed)", "signal 9 (SIGKILL)".
 std::string describe_exit(const exit_status& status);

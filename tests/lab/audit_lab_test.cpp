@@ -79,7 +79,8 @@ TEST_F(audit_lab_test, vip_owner_and_neighbour_checks_and_the_watch_see_dual_and
   watch_ = &watch;
 
   auto nobody = audit(input("self_test_no_owner"));
-  EXPECT_TRUE(mentions(nobody, "vip_owner: 192.0.2.100 is held by no LB node")) << nobody.describe();
+  EXPECT_TRUE(mentions(nobody, "vip_owner: 192.0.2.100 is held by no LB node"))
+      << nobody.describe();
   EXPECT_TRUE(mentions(nobody, "vip_owner: 2001:db8::100 is held by no LB node"));
 
   hold("lb1", vip4);
@@ -90,8 +91,8 @@ TEST_F(audit_lab_test, vip_owner_and_neighbour_checks_and_the_watch_see_dual_and
   watch.reset();
   auto good = audit(input("self_test_one_owner"));
   EXPECT_TRUE(good.ok()) << good.describe();
-  EXPECT_EQ(good.notes, std::vector<std::string>{
-                            "no lbctl given: generation and persistence not checked"});
+  EXPECT_EQ(good.notes,
+            std::vector<std::string>{"no lbctl given: generation and persistence not checked"});
   EXPECT_TRUE(std::regex_match(
       good.result_line,
       std::regex("LAB-RESULT scenario=self_test_one_owner dual_owner_ms=0 no_owner_ms=0 "
@@ -119,9 +120,8 @@ TEST_F(audit_lab_test, vip_owner_and_neighbour_checks_and_the_watch_see_dual_and
   // The client's entry for the VIP points at lb2, which does not hold it.
   const auto lb1_mac = mac_of("lb1");
   const auto lb2_mac = mac_of("lb2");
-  lab_->exec_checked("client1",
-                     {"ip", "neigh", "replace", vip4, "lladdr", lb2_mac, "dev", "eth0", "nud",
-                      "permanent"});
+  lab_->exec_checked("client1", {"ip", "neigh", "replace", vip4, "lladdr", lb2_mac, "dev", "eth0",
+                                 "nud", "permanent"});
   auto stale = audit(input("self_test_wrong_mac"));
   EXPECT_TRUE(mentions(stale, "neighbour: client1 has 192.0.2.100 at " + lb2_mac +
                                   " (lb2's eth0), but its owner lb1's eth0 is " + lb1_mac))
@@ -130,8 +130,9 @@ TEST_F(audit_lab_test, vip_owner_and_neighbour_checks_and_the_watch_see_dual_and
   std::cout << "what a wrong neighbour entry looks like:\n" << stale.describe();
   lab_->exec_checked("client1", {"ip", "neigh", "del", vip4, "dev", "eth0"});
   auto forgotten = audit(input("self_test_no_neighbour"));
-  EXPECT_TRUE(mentions(forgotten, "neighbour: client1 has no neighbour entry with a MAC for "
-                                  "192.0.2.100 (owner lb1"))
+  EXPECT_TRUE(mentions(forgotten,
+                       "neighbour: client1 has no neighbour entry with a MAC for "
+                       "192.0.2.100 (owner lb1"))
       << forgotten.describe();
 
   // Nobody holds it for ~200 ms.
@@ -186,8 +187,8 @@ TEST_F(audit_lab_test, a_stopped_server_is_an_outage_and_exited_processes_are_na
   EXPECT_TRUE(mentions(report, "probe: client1 -> rs1: longest outage")) << report.describe();
   EXPECT_TRUE(mentions(report, "> budget 300 ms"));
   // lbha-lab-server ends cleanly on SIGTERM: any exit of a listed process fails.
-  EXPECT_TRUE(mentions(report, "daemon: rs1 http (pid " + std::to_string(server->pid()) +
-                                   ") exited: exit 0"))
+  EXPECT_TRUE(mentions(
+      report, "daemon: rs1 http (pid " + std::to_string(server->pid()) + ") exited: exit 0"))
       << report.describe();
   EXPECT_TRUE(mentions(report, "daemon: lb1 crasher (pid " + std::to_string(crasher.pid()) +
                                    ") exited: signal 11 (SIGSEGV: crashed"))
@@ -208,8 +209,7 @@ TEST_F(audit_lab_test, a_sticky_probe_fails_when_another_server_answers) {
   lab_ = &make_lab({.lb_nodes = 2, .servers = 1, .clients = 1});
   const auto& rs1 = lab_->server(1);
   const auto serve = [&](const std::string& name) {
-    return &lab_->start("rs1", name,
-                        {lab_server_binary(), rs1.ipv4, "80", "--name", name});
+    return &lab_->start("rs1", name, {lab_server_binary(), rs1.ipv4, "80", "--name", name});
   };
   client_probe sticky(
       {.name = "client1 sticky", .netns = lab_->client(1).netns, .ip = rs1.ipv4, .sticky = true});
@@ -224,8 +224,7 @@ TEST_F(audit_lab_test, a_sticky_probe_fails_when_another_server_answers) {
   sticky.stop();
   EXPECT_EQ(sticky.server_sequence(), (std::vector<std::string>{"rs1", "rs2", "rs1b"}));
   const auto moved = sticky.sticky_violation();
-  EXPECT_NE(moved.find("client1 sticky is sticky but was answered by 3 servers"),
-            std::string::npos)
+  EXPECT_NE(moved.find("client1 sticky is sticky but was answered by 3 servers"), std::string::npos)
       << moved;
   EXPECT_NE(moved.find("first rs1, then rs2 at +"), std::string::npos) << moved;
   auto report = audit({.scenario = "self_test_sticky",
@@ -254,8 +253,9 @@ struct fake_lbctl {
     command_result r;
     r.status.code = exit_code.at(node);
     if (r.status.code != 0) {
-      r.err = "lbctl: lbha-proxyd did not answer on /run/lbha/proxyd.sock: connect failed; is it "
-              "running? (systemctl status lbha-proxyd)\n";
+      r.err =
+          "lbctl: lbha-proxyd did not answer on /run/lbha/proxyd.sock: connect failed; is it "
+          "running? (systemctl status lbha-proxyd)\n";
       return r;
     }
     if (args == std::vector<std::string>{"status", "--json"}) {
@@ -267,8 +267,9 @@ struct fake_lbctl {
       r.out = R"({"schema": "lbha.persistence.v1", "entries": [)"
               "\n  "
               R"({"service": "IIS_VIP", "client": "192.0.2.31", "server": ")" +
-              server_of_31.at(node) + R"(", "expires_in_ms": 1799500})"
-                                      "\n]}\n";
+              server_of_31.at(node) +
+              R"(", "expires_in_ms": 1799500})"
+              "\n]}\n";
     } else {
       r.status.code = 2;
       r.err = "unexpected lbctl call";
@@ -294,8 +295,9 @@ TEST_F(audit_lab_test, generation_and_persistence_are_compared_across_nodes) {
   lbctl.server_of_31["lb2"] = "IIS2";
   in.lbctl = lbctl;
   auto differ = audit(in);
-  EXPECT_TRUE(mentions(differ, "generation: lb1: proxyd 8, heartbeatd 8; lb2: proxyd 7, "
-                               "heartbeatd 7"))
+  EXPECT_TRUE(mentions(differ,
+                       "generation: lb1: proxyd 8, heartbeatd 8; lb2: proxyd 7, "
+                       "heartbeatd 7"))
       << differ.describe();
   EXPECT_TRUE(mentions(differ, "persistence: IIS_VIP 192.0.2.31: lb1 IIS1, lb2 IIS2"));
   EXPECT_EQ(differ.failures.size(), 2u) << differ.describe();
@@ -303,8 +305,9 @@ TEST_F(audit_lab_test, generation_and_persistence_are_compared_across_nodes) {
   lbctl.exit_code["lb2"] = 3;
   in.lbctl = lbctl;
   auto down = audit(in);
-  EXPECT_TRUE(mentions(down, "persistence: lbctl persistence show --json on lb2 failed: exit 3: "
-                             "lbctl: lbha-proxyd did not answer"))
+  EXPECT_TRUE(mentions(down,
+                       "persistence: lbctl persistence show --json on lb2 failed: exit 3: "
+                       "lbctl: lbha-proxyd did not answer"))
       << down.describe();
   EXPECT_TRUE(mentions(down, "generation: lbctl status --json on lb2 failed"));
 

@@ -1,11 +1,12 @@
 // The audits' pure parts (no root): parsing `ip -j` and lbctl JSON, comparing
 // two nodes' generations and persistence tables, outages and exit statuses.
+#include "tests/lab/audit.hpp"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <array>
 
-#include "tests/lab/audit.hpp"
 #include "tests/lab/client_probe.hpp"
 
 namespace lbha::lab {
@@ -47,15 +48,15 @@ TEST(audit_parse, neighbour_mac_only_for_an_entry_with_an_lladdr) {
 // `lbctl status --json` as status_view prints it (64-bit integers as strings).
 std::string status_json(const char* proxy_generation, const char* ha_generation) {
   std::string json = R"({"schema": "lbha.status.v1", "ha": )";
-  json += ha_generation == nullptr
-              ? std::string("null")
-              : std::string(R"({"node_name": "lb1", "role": "ROLE_ACTIVE", "config_generation": ")") +
-                    ha_generation + R"(", "peer_config_generation": "0"})";
+  json +=
+      ha_generation == nullptr
+          ? std::string("null")
+          : std::string(R"({"node_name": "lb1", "role": "ROLE_ACTIVE", "config_generation": ")") +
+                ha_generation + R"(", "peer_config_generation": "0"})";
   json += R"(, "ha_error": "", "proxy": )";
-  json += proxy_generation == nullptr
-              ? std::string("null")
-              : std::string(R"({"generation": ")") + proxy_generation +
-                    R"(", "virtual_services": [], "stick_entries": "0"})";
+  json += proxy_generation == nullptr ? std::string("null")
+                                      : std::string(R"({"generation": ")") + proxy_generation +
+                                            R"(", "virtual_services": [], "stick_entries": "0"})";
   json += R"(, "proxy_error": ""})";
   return json;
 }
@@ -91,10 +92,10 @@ std::string persistence_json(const std::vector<std::array<const char*, 3>>& rows
 }
 
 TEST(audit_persistence, same_keys_and_servers_pass_and_every_difference_is_named) {
-  auto lb1 = parse_persistence(persistence_json(
-      {{"IIS_VIP", "192.0.2.31", "IIS1"}, {"IIS_VIP", "192.0.2.32", "IIS2"}}));
-  auto lb2 = parse_persistence(persistence_json(
-      {{"IIS_VIP", "192.0.2.31", "IIS2"}, {"IIS_VIP", "2001:db8::31", "IIS1"}}));
+  auto lb1 = parse_persistence(
+      persistence_json({{"IIS_VIP", "192.0.2.31", "IIS1"}, {"IIS_VIP", "192.0.2.32", "IIS2"}}));
+  auto lb2 = parse_persistence(
+      persistence_json({{"IIS_VIP", "192.0.2.31", "IIS2"}, {"IIS_VIP", "2001:db8::31", "IIS1"}}));
   ASSERT_TRUE(lb1 && lb2);
   EXPECT_EQ(lb1->size(), 2u);
   EXPECT_EQ(compare_persistence({{"lb1", *lb1}, {"lb2", *lb1}}), std::vector<std::string>{});

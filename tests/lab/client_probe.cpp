@@ -86,8 +86,8 @@ void client_probe::run() {
     probe_sample sample;
     sample.at = at;
     try {
-      const auto response = http_get(options_.netns, options_.ip, options_.port, "/",
-                                     options_.timeout);
+      const auto response =
+          http_get(options_.netns, options_.ip, options_.port, "/", options_.timeout);
       sample.ok = response.ok && response.status == 200;
       if (sample.ok) {
         sample.server = server_of(response.body);

@@ -28,7 +28,8 @@ using std::chrono::milliseconds;
 std::string normalize(const std::string& text) {
   unsigned char buf[16];
   char out[INET6_ADDRSTRLEN];
-  if (::inet_pton(AF_INET, text.c_str(), buf) == 1) return ::inet_ntop(AF_INET, buf, out, sizeof out);
+  if (::inet_pton(AF_INET, text.c_str(), buf) == 1)
+    return ::inet_ntop(AF_INET, buf, out, sizeof out);
   if (::inet_pton(AF_INET6, text.c_str(), buf) == 1) {
     return ::inet_ntop(AF_INET6, buf, out, sizeof out);
   }
@@ -47,7 +48,8 @@ struct addr_message {
 std::vector<addr_message> parse(const char* data, std::size_t size, bool& done, int& error) {
   std::vector<addr_message> out;
   auto len = static_cast<unsigned>(size);
-  for (auto* h = reinterpret_cast<const nlmsghdr*>(data); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+  for (auto* h = reinterpret_cast<const nlmsghdr*>(data); NLMSG_OK(h, len);
+       h = NLMSG_NEXT(h, len)) {
     if (h->nlmsg_type == NLMSG_DONE) {
       done = true;
       continue;
@@ -267,8 +269,8 @@ void vip_watch::resync(const node_socket& n, const char* why) {
     }
     const auto before = s.holders[n.node.name];
     for (int i : before) {
-      if (!held.count(i)) apply(n.node.name, vip, {i, "if" + std::to_string(i)}, false,
-                                what + " gone", at);
+      if (!held.count(i))
+        apply(n.node.name, vip, {i, "if" + std::to_string(i)}, false, what + " gone", at);
     }
     for (const auto& [i, name] : held) {
       if (!before.count(i)) apply(n.node.name, vip, {i, name}, true, what + " held", at);

@@ -47,7 +47,7 @@ struct vip_event {
 
 struct vip_ownership {
   std::string vip;
-  std::vector<std::string> owners;  // now, sorted
+  std::vector<std::string> owners;          // now, sorted
   std::chrono::milliseconds dual_owner{0};  // longest interval held by two nodes or more
   std::chrono::milliseconds no_owner{0};    // longest interval held by none
 };

@@ -27,6 +27,7 @@
 #include "lbha/v1/ha.pb.h"
 #include "lbha/v1/proxy.grpc.pb.h"
 #include "lbha/v1/sync.grpc.pb.h"
+#include "tests/lab/audit.hpp"
 #include "tests/lab/binaries.hpp"
 #include "tests/lab/command.hpp"
 #include "tests/lab/lab_fixture.hpp"
@@ -469,6 +470,30 @@ TEST_F(lbctl_lab_test, a_persistent_vip_added_after_syncd_started_has_its_entrie
   EXPECT_EQ(stuck_clients(active, "WEB_VIP"), client);
   std::printf("RESULT new_vip_stick_entry_on_peer_ms=%.1f\n",
               std::chrono::duration<double, std::milli>(took).count());
+
+  // `lbctl persistence show` reads the same entry on both nodes, and the
+  // scenarios' audit (tests/lab/audit.hpp) passes on this real pair.
+  auto table = lab::parse_persistence(lbctl(peer, {"persistence", "show", "--json"}).out);
+  ASSERT_TRUE(table);
+  EXPECT_EQ(*table, (lab::persistence_table{{{"WEB_VIP", lab_->client(1).ipv4}, served}}));
+  std::vector<lab::process*> daemons;
+  for (const auto& p : lab_->processes()) {
+    if (p->name() == "heartbeatd" || p->name() == "proxyd" || p->name() == "syncd") {
+      daemons.push_back(p.get());
+    }
+  }
+  EXPECT_EQ(daemons.size(), 6u);
+  auto report = lab::audit(
+      {.scenario = "lbctl_lab_new_persistent_vip",
+       .topology = lab_,
+       .lb_nodes = {"lb1", "lb2"},
+       .vips = {web_vip},
+       .clients = {"client1"},
+       .lbctl = [&](const std::string& node, const std::vector<std::string>& args) {
+         return lbctl(node == "lb1" ? 1 : 2, args);
+       },
+       .daemons = daemons});
+  EXPECT_TRUE(report.ok()) << report.describe();
 }
 
 }  // namespace
