@@ -70,6 +70,7 @@ void forward_signal(int sig) {
 int run_exec(const lab& l, const std::string& node, const std::vector<std::string>& argv) {
   spawn_request request{.argv = argv,
                         .netns = l.at(node).netns,
+                        .container = l.at(node).container_pid,
                         .env = {},
                         .cwd = {},
                         .stdin_fd = STDIN_FILENO,

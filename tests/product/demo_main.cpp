@@ -12,7 +12,10 @@
 //
 // --keep leaves the lab running (state in STATE_FILE) and prints how to enter
 // each node; `lbha-lab --state STATE_FILE down` removes it.
+#include <sys/types.h>
+
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -131,8 +134,10 @@ int run(const std::string& keep_state) {
     step("kept: the lab stays up (lb2 plugged back in)");
     for (int i = 1; i <= 2; ++i) {
       // nsenter needs a process inside the node's PID namespace: its PID 1, the holder's child.
-      std::cout << "  enter lb" << i << ":  nsenter -a -t \"$(cat /proc/" << p.lb(i).container_pid
-                << "/task/" << p.lb(i).container_pid << "/children)\" bash    (then: "
+      const auto holder = std::to_string(p.lb(i).container_pid);
+      pid_t init = 0;
+      std::ifstream("/proc/" + holder + "/task/" + holder + "/children") >> init;
+      std::cout << "  enter lb" << i << ":  nsenter -a -t " << init << " bash    (then: "
                 << LBHA_LBCTL_PATH << " status)\n";
     }
     std::cout << "  or:         build/tests/lab/lbha-lab --state " << keep_state
