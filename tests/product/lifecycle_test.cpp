@@ -308,7 +308,7 @@ TEST_F(lifecycle, kill9_of_each_controller_daemon_in_turn_leaves_one_owner) {
 // removes any left: one handover is what the design allows, within the
 // takeover budget (the peer takes over on the restarted daemon's first
 // heartbeat, or at deadtime when the restart is slower).
-TEST_F(lifecycle, restarting_the_controllers_on_the_active_node_is_invisible_without_heartbeatd) {
+TEST_F(lifecycle, restarting_the_controllers_on_the_active_node_moves_no_vip_unless_heartbeatd_restarts) {
   auto& p = make_product();
   ASSERT_EQ(p.wait_for_single_owner(10s), 1);
   {
