@@ -54,16 +54,23 @@ TEST_F(container_test, each_lb_node_has_its_own_files_hostname_and_processes) {
 }
 
 TEST_F(container_test, power_off_kills_everything_and_boot_keeps_the_disk_but_not_run) {
-  auto& l = make_lab({.lb_nodes = 1, .servers = 0, .clients = 0, .containers = true});
+  auto& l = make_lab({.lb_nodes = 1, .servers = 1, .clients = 0, .containers = true});
   auto& sleeper = l.start("lb1", "sleep", {"sleep", "1000"});
   l.exec_checked("lb1", {"touch", "/var/lib/lbha/kept", "/etc/lbha/kept", "/run/lost"});
+  l.add_address("lb1", "192.0.2.150/24");  // a VIP it held
   l.power_off("lb1");
+  // The cable is dead: the node's kernel no longer answers for its addresses.
+  EXPECT_FALSE(l.exec("rs1", {"ping", "-c1", "-W1", "192.0.2.150"}).ok());
   EXPECT_TRUE(wait_until([&] { return !sleeper.running(); }, 5s));
   EXPECT_THROW(l.start("lb1", "sleep", {"sleep", "1"}), lab_error);
   l.boot("lb1");
   EXPECT_TRUE(l.exec("lb1", {"test", "-e", "/var/lib/lbha/kept"}).ok());
   EXPECT_TRUE(l.exec("lb1", {"test", "-e", "/etc/lbha/kept"}).ok());
   EXPECT_FALSE(l.exec("lb1", {"test", "-e", "/run/lost"}).ok());
+  // Back with only its own address, reachable again.
+  const auto addresses = l.exec_checked("lb1", {"ip", "-4", "-o", "addr", "show", "eth0"}).out;
+  EXPECT_EQ(addresses.find("192.0.2.150"), std::string::npos) << addresses;
+  EXPECT_TRUE(l.exec("rs1", {"ping", "-c1", "-W2", "192.0.2.11"}).ok());
   EXPECT_TRUE(l.start("lb1", "sleep2", {"sleep", "1000"}).running());
 }
 

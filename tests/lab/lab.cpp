@@ -192,17 +192,36 @@ void lab::boot(std::string_view name) {
   if (!n.container) throw lab_error("lab node " + n.name + " is not a container");
   if (n.container_pid > 0) throw lab_error("container " + n.name + " is already booted");
   prepare_container_root(n.root_dir());
+  // A machine boots with only its configured addresses: whatever the last run
+  // added (VIPs) went with the power, and so did its neighbour cache.
+  const std::vector<std::pair<std::string, std::string>> links = {
+      {node_interface, n.ipv4}, {second_interface, n.ipv4_b}};
+  for (const auto& [interface, address] : links) {
+    if (address.empty()) continue;
+    run_checked({"ip", "-n", n.netns, "addr", "flush", "dev", interface});
+    run_checked({"ip", "-n", n.netns, "addr", "add", address + "/24", "dev", interface});
+    if (interface == node_interface && !n.ipv6.empty()) {
+      run_checked({"ip", "-n", n.netns, "addr", "add", n.ipv6 + "/64", "dev", interface, "nodad"});
+    }
+  }
+  run_checked({"ip", "-n", n.netns, "neigh", "flush", "all"});
   auto& holder = start_in(n, 0, "container",
                           {built_binary(LBHA_LAB_CONTAINER_PATH).string(), n.name,
                            n.root_dir().string()},
                           {.die_with_lab_process = !kept_});
   wait_for_container(n.root_dir(), std::chrono::seconds(10));
   n.container_pid = holder.pid();
+  link_up(n.name);
+  if (!n.ipv4_b.empty()) link_up(n.name, 2);
 }
 
 void lab::power_off(std::string_view name) {
   node& n = mutable_node(name);
   if (n.container_pid <= 0) throw lab_error("container " + n.name + " is not booted");
+  // The cables go dead first: from now on nothing of the node answers, not
+  // even its kernel for the addresses it still has (until boot() clears them).
+  link_down(n.name);
+  if (!n.ipv4_b.empty()) link_down(n.name, 2);
   for (auto& p : processes_) {
     if (p->pid() == n.container_pid && p->running()) p->kill();
   }

@@ -132,8 +132,10 @@ class lab {
   const node& client(int i) const;
   std::vector<const node*> of_role(role kind) const;
 
-  // A container LB node: boot() starts it (after power_off(), with the same
-  // files and a fresh /run); power_off() kills everything in it at once.
+  // A container LB node: power_off() is a power cut: its switch ports go down
+  // and every process in it dies at once. boot() starts it again with the same
+  // files, a fresh /run, only its configured addresses (VIPs the last run held
+  // are gone, as from a machine's kernel), an empty neighbour cache, links up.
   void boot(std::string_view node);
   void power_off(std::string_view node);
 
