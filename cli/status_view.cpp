@@ -130,6 +130,33 @@ std::string server_state(const v1::RealServerStatus& server) {
   return server.healthy() ? "up" : "down";
 }
 
+std::string role_reason(const v1::HaStatus& ha) {
+  if (ha.standalone()) return "";
+  if (ha.role() == v1::ROLE_FAULT) {
+    return "our ping node(s) do not answer: this node may be the one cut off, so it does not "
+           "take the VIPs";
+  }
+  if (ha.peer_alive()) return "";
+  const std::string silent = "the peer is silent on every heartbeat path";
+  switch (ha.role()) {
+    case v1::ROLE_ACTIVE:
+      return silent + ", so this node keeps the VIPs" +
+             (ha.ping_configured() && !ha.ping_ok()
+                  ? " (alone, even though its ping node(s) do not answer)"
+                  : "");
+    case v1::ROLE_PASSIVE:
+      if (ha.peer_holds_vips_on_lan()) {
+        return silent +
+               " but still answers for the VIPs on the LAN (ARP probe): the heartbeat path is "
+               "broken (UDP 6694 blocked? clocks apart: see dropped stale), so this node stays "
+               "passive";
+      }
+      return silent + ": this node takes over once an ARP probe finds the VIPs free";
+    default:
+      return silent + ": this node is starting (initdead)";
+  }
+}
+
 std::string render_overview_text(const overview& view, bool color) {
   std::ostringstream out;
   if (view.ha) {
@@ -149,6 +176,7 @@ std::string render_overview_text(const overview& view, bool color) {
                   : std::to_string(ha.last_heartbeat_age_ms()) + " ms ago")
           << ")\n";
     }
+    if (const auto why = role_reason(ha); !why.empty()) out << "why: " << why << "\n";
     out << "config generation " << ha.config_generation();
     if (!ha.standalone()) out << " (peer " << ha.peer_config_generation() << ")";
     out << "\n";
@@ -216,6 +244,7 @@ std::string render_ha_text(const v1::HaStatus& ha) {
                                        : std::to_string(path.last_heard_ms()) + " ms ago")
           << "\n";
     }
+    if (const auto why = role_reason(ha); !why.empty()) out << "why:             " << why << "\n";
   }
   out << "ping:            "
       << (ha.ping_configured() ? (ha.ping_ok() ? "ok" : "FAILING") : "not configured")

@@ -36,6 +36,13 @@ std::string server_state(const v1::RealServerStatus& server);
 // The human table. `color` adds ANSI colours and status symbols (TTY only).
 std::string render_overview_text(const overview& view, bool color);
 
+// Why this node holds the VIPs or not, when the pair is not whole (the peer
+// lost, or this node in fault): "the peer is silent on every heartbeat path
+// but still answers for the VIPs on the LAN: ...". Empty while the peer is
+// alive and this node is not in fault, and for a standalone node. Both
+// renderings print it as a `why:` line under the peer.
+std::string role_reason(const v1::HaStatus& ha);
+
 // `lbctl ha status`: every field of heartbeatd's status, one per line.
 std::string render_ha_text(const v1::HaStatus& ha);
 

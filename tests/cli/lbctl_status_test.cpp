@@ -128,6 +128,27 @@ TEST(lbctl_status, ha_status_matches_golden) {
   expect_golden("ha_status.txt", render_ha_text(*seed_overview().ha));
 }
 
+// A lost peer: each node says why it holds the VIPs or not (issue 15, item 7).
+TEST(lbctl_status, a_lost_peer_says_why_this_node_stays_active_or_passive) {
+  auto ha = *seed_overview().ha;
+  EXPECT_EQ(role_reason(ha), "") << "a whole pair needs no reason";
+  ha.set_peer_alive(false);
+  EXPECT_NE(role_reason(ha).find("silent on every heartbeat path, so this node keeps the VIPs"),
+            std::string::npos)
+      << role_reason(ha);
+  ha.set_role(v1::ROLE_PASSIVE);
+  ha.set_peer_holds_vips_on_lan(true);
+  const auto passive = role_reason(ha);
+  EXPECT_NE(passive.find("heartbeat path is broken"), std::string::npos) << passive;
+  EXPECT_NE(passive.find("stays passive"), std::string::npos) << passive;
+  EXPECT_NE(render_ha_text(ha).find("why:             " + passive), std::string::npos);
+  overview view = seed_overview();
+  view.ha = ha;
+  EXPECT_NE(render_overview_text(view, false).find("why: " + passive), std::string::npos);
+  ha.set_role(v1::ROLE_FAULT);
+  EXPECT_NE(role_reason(ha).find("ping node(s) do not answer"), std::string::npos);
+}
+
 TEST(lbctl_status, service_health_counts_only_serving_servers) {
   auto view = seed_overview();
   const auto& services = view.proxy->virtual_services();
