@@ -1,6 +1,5 @@
 #include "common/state/heartbeat_keys.hpp"
 
-
 #include <charconv>
 #include <sstream>
 

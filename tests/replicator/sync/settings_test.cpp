@@ -54,7 +54,6 @@ TEST(settings, one_table_per_persistent_service) {
 TEST(settings, the_store_is_bounded_like_proxyds_stick_table) {
   lbha::v1::NodeConfig node;
   node.set_node_name("lb1");
-X
   node.mutable_proxy()->set_stick_table_size(5000);
   EXPECT_EQ(settings_from(node, {}, {}).max_entries, 5000u);
 }
