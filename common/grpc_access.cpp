@@ -20,7 +20,7 @@ std::unordered_map<int, peer_credentials>& peers() {
   return map;
 }
 
-std::optional<gid_t> group_id(std::string_view name) {
+std::optional<gid_t> host_group_id(std::string_view name) {
   group entry{};
   group* found = nullptr;
   std::vector<char> buf(4096);
@@ -55,14 +55,12 @@ bool is_read_method(std::string_view full_method) {
   return std::find(m.begin(), m.end(), full_method) != m.end();
 }
 
-access_groups lookup_access_groups() { return {group_id(read_group), group_id(admin_group)}; }
-
 grpc::Status authorize(const peer_credentials& peer, std::string_view full_method,
-                       const access_groups& groups) {
+                       const group_lookup& group_id) {
   if (peer.uid == 0 || peer.uid == ::geteuid()) return grpc::Status::OK;
   const bool read = is_read_method(full_method);
-  if (in_group(peer, groups.admin)) return grpc::Status::OK;
-  if (read && in_group(peer, groups.read)) return grpc::Status::OK;
+  if (in_group(peer, group_id(admin_group))) return grpc::Status::OK;
+  if (read && in_group(peer, group_id(read_group))) return grpc::Status::OK;
   const std::string method(full_method.substr(full_method.empty() ? 0 : 1));
   const std::string needs = read ? "root or membership of group " + std::string(read_group) +
                                        " or " + std::string(admin_group)
@@ -72,12 +70,19 @@ grpc::Status authorize(const peer_credentials& peer, std::string_view full_metho
               " (caller uid " + std::to_string(peer.uid) + " is not)"};
 }
 
+grpc::Status authorize(const peer_credentials& peer, std::string_view full_method,
+                       const access_groups& groups) {
+  return authorize(peer, full_method, [&](std::string_view name) {
+    return name == admin_group ? groups.admin : groups.read;
+  });
+}
+
 grpc::Status authorize(const grpc::ServerContext* context, std::string_view full_method) {
   auto peer = peer_of(context);
   if (!peer)
     return {grpc::StatusCode::PERMISSION_DENIED,
             "the caller's credentials are unknown (not a local Unix socket connection)"};
-  return authorize(*peer, full_method, lookup_access_groups());
+  return authorize(*peer, full_method, group_lookup(host_group_id));
 }
 
 void remember_peer(int fd, peer_credentials peer) {

@@ -16,6 +16,7 @@
 #include <grpcpp/grpcpp.h>
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,18 +38,25 @@ struct peer_credentials {
 const std::vector<std::string_view>& read_methods();
 bool is_read_method(std::string_view full_method);
 
-// The ids of groups lbha and lbha-admin on this host (nullopt: no such group).
+// The ids of groups lbha and lbha-admin (nullopt: no such group).
 struct access_groups {
   std::optional<gid_t> read;
   std::optional<gid_t> admin;
 };
-access_groups lookup_access_groups();
+// The id of a group by name (lbha, lbha-admin); nullopt: no such group.
+using group_lookup = std::function<std::optional<gid_t>(std::string_view name)>;
 
 // OK, or PERMISSION_DENIED with a sentence naming the group the caller lacks.
+// The uid decides first (root and the daemon's own uid need no group); only
+// then is `group_id` asked, for lbha-admin and, for a read method, lbha.
+grpc::Status authorize(const peer_credentials& peer, std::string_view full_method,
+                       const group_lookup& group_id);
 grpc::Status authorize(const peer_credentials& peer, std::string_view full_method,
                        const access_groups& groups);
-// The same for the caller of `context`; a caller whose credentials were not
-// recorded (not on a socket start_unix_server accepted) is refused.
+// The same for the caller of `context`, with this host's groups (getgrnam,
+// asked per call so a group created after start counts); a caller whose
+// credentials were not recorded (not on a socket start_unix_server accepted)
+// is refused.
 grpc::Status authorize(const grpc::ServerContext* context, std::string_view full_method);
 
 // Kept by the accepting side: the credentials of the connection on `fd`,

@@ -156,17 +156,10 @@ void arp_socket::drain() {
   alignas(cmsghdr) std::array<std::uint8_t, 64> control;
   for (int budget = frames_per_wakeup; budget > 0; --budget) {
     sockaddr_ll from{};
-    iovec iov{buf.data(), buf.size()};
     msghdr msg{};
-    msg.msg_name = &from;
-    msg.msg_namelen = sizeof(from);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.data();
-    msg.msg_controllen = control.size();
-    const ssize_t n = ::recvmsg(socket_.native_handle(), &msg, 0);
+    const ssize_t n =
+        receive_frame(socket_.native_handle(), buf, &from, sizeof(from), control, msg, counters_);
     if (n < 0) return do_receive();  // EAGAIN: drained
-    read_queue_drops(msg, counters_);
     if (from.sll_pkttype == PACKET_OUTGOING) continue;
     auto decoded = decode_arp(buf.data(), static_cast<std::size_t>(n));
     if (!decoded || decoded.value().sender_mac == mac_) {

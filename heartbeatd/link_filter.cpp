@@ -177,6 +177,23 @@ void read_queue_drops(const msghdr& msg, socket_counters& counters) {
   }
 }
 
+ssize_t receive_frame(int fd, std::span<std::uint8_t> buffer, void* from, socklen_t from_size,
+                      std::span<std::uint8_t> control, msghdr& msg, socket_counters& counters) {
+  iovec iov{buffer.data(), buffer.size()};
+  msg = msghdr{};
+  msg.msg_name = from;
+  msg.msg_namelen = from_size;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.data();
+  msg.msg_controllen = control.size();
+  const ssize_t n = ::recvmsg(fd, &msg, 0);
+  msg.msg_iov = nullptr;  // `iov` ends here; the control data stays valid
+  msg.msg_iovlen = 0;
+  if (n >= 0) read_queue_drops(msg, counters);
+  return n;
+}
+
 result<void> attach(int fd, const bpf_program& program) {
   sock_fprog prog{static_cast<unsigned short>(program.size()),
                   const_cast<sock_filter*>(program.data())};

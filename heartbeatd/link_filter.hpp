@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "common/asio.hpp"
@@ -61,6 +62,13 @@ struct socket_counters {
 // received message's control data.
 result<void> count_queue_drops(int fd);
 void read_queue_drops(const msghdr& msg, socket_counters& counters);
+
+// One frame from the non-blocking `fd` into `buffer`: its length, or -1 with
+// errno (EAGAIN: drained). The sender goes to `from` (`from_size` bytes), the
+// ancillary data to `control`, left in `msg` for a CMSG walk, and the kernel's
+// queue-drop count to `counters`.
+ssize_t receive_frame(int fd, std::span<std::uint8_t> buffer, void* from, socklen_t from_size,
+                      std::span<std::uint8_t> control, msghdr& msg, socket_counters& counters);
 
 // SO_ATTACH_FILTER on `fd` (replacing any filter attached before).
 result<void> attach(int fd, const bpf_program& program);

@@ -253,17 +253,10 @@ void nd_socket::drain() {
   alignas(cmsghdr) std::array<std::uint8_t, 256> control;
   for (int budget = frames_per_wakeup; budget > 0; --budget) {
     sockaddr_in6 from{};
-    iovec iov{buf.data(), buf.size()};
     msghdr msg{};
-    msg.msg_name = &from;
-    msg.msg_namelen = sizeof(from);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.data();
-    msg.msg_controllen = control.size();
-    const ssize_t n = ::recvmsg(icmp_.native_handle(), &msg, 0);
+    const ssize_t n =
+        receive_frame(icmp_.native_handle(), buf, &from, sizeof(from), control, msg, counters_);
     if (n < 0) return do_receive();  // EAGAIN: drained
-    read_queue_drops(msg, counters_);
     int hop_limit = -1, ifindex = -1;
     for (auto* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
       if (c->cmsg_level != IPPROTO_IPV6) continue;

@@ -1,10 +1,6 @@
 #include "common/state/heartbeat_keys.hpp"
 
-#include <sys/stat.h>
-
-#include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <sstream>
 
 #include "common/state/hex.hpp"
@@ -54,17 +50,9 @@ std::string to_text(const std::vector<heartbeat_key>& keys) {
 
 result<std::optional<std::vector<heartbeat_key>>> read_heartbeat_keys(
     const std::filesystem::path& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return std::optional<std::vector<heartbeat_key>>{};
-    return error(errc::unreadable, path.string() + ": " + std::strerror(errno));
-  }
-  if ((st.st_mode & 077) != 0)
-    return error(errc::insecure_mode,
-                 path.string() + ": must not be readable by group or others (chmod 600)");
-  auto text = read_if_exists(path);
+  auto text = read_secret_if_exists(path);
   if (!text) return text.error();
-  if (!text.value()) return std::optional<std::vector<heartbeat_key>>{};  // removed meanwhile
+  if (!text.value()) return std::optional<std::vector<heartbeat_key>>{};
   auto keys = parse_heartbeat_keys(*text.value());
   if (!keys) return keys.error().prefixed(path.string());
   return std::optional<std::vector<heartbeat_key>>(std::move(keys).value());

@@ -6,10 +6,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <sys/stat.h>
 
-#include <cerrno>
-#include <cstring>
 #include <memory>
 
 #include "common/state/hex.hpp"
@@ -138,17 +135,9 @@ result<std::string> certificate_fingerprint(const pair_certificate& pair) {
 }
 
 result<std::optional<pair_certificate>> read_pair_certificate(const std::filesystem::path& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return std::optional<pair_certificate>{};
-    return error(errc::unreadable, path.string() + ": " + std::strerror(errno));
-  }
-  if ((st.st_mode & 077) != 0)
-    return error(errc::insecure_mode,
-                 path.string() + ": must not be readable by group or others (chmod 600)");
-  auto text = read_if_exists(path);
+  auto text = read_secret_if_exists(path);
   if (!text) return text.error();
-  if (!text.value()) return std::optional<pair_certificate>{};  // removed meanwhile
+  if (!text.value()) return std::optional<pair_certificate>{};
   auto pair = parse_pair_certificate(*text.value());
   if (!pair) return pair.error().prefixed(path.string());
   return std::optional<pair_certificate>(std::move(pair).value());

@@ -1,10 +1,6 @@
 #include "common/state/pending_pairing.hpp"
 
-#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include "common/state/pairing_file.hpp"
 
@@ -65,15 +61,7 @@ result<pending_pairing> parse_pending_pairing(std::string_view text) {
 
 result<std::optional<pending_pairing>> read_pending_pairing(const state_files& files) {
   const auto path = files.pending_pairing();
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return std::optional<pending_pairing>{};
-    return error(errc::unreadable, path.string() + ": " + std::strerror(errno));
-  }
-  if ((st.st_mode & 077) != 0)
-    return error(errc::insecure_mode,
-                 path.string() + ": must not be readable by group or others (chmod 600)");
-  auto text = read_if_exists(path);
+  auto text = read_secret_if_exists(path);
   if (!text) return text.error();
   if (!text.value()) return std::optional<pending_pairing>{};
   auto pending = parse_pending_pairing(*text.value());

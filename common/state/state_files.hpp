@@ -44,6 +44,10 @@ struct state_files {
 // The text of `path`, nullopt when it does not exist; errc::unreadable otherwise.
 result<std::optional<std::string>> read_if_exists(const std::filesystem::path& path);
 
+// The text of a secret (mode 0600) file, nullopt when it does not exist;
+// errc::insecure_mode when group or others may read it ("chmod 600").
+result<std::optional<std::string>> read_secret_if_exists(const std::filesystem::path& path);
+
 // Creates the directory if needed and writes atomically; errc::unwritable.
 result<void> write_state_file(const std::filesystem::path& path, std::string_view content,
                               mode_t mode);

@@ -29,6 +29,8 @@ node_settings settings_from(const lbha::v1::NodeConfig& node,
   node_settings s;
   s.local_name = node.node_name();
   s.tables = tables_from(cluster);
+  // The store holds what proxyd's table may hold (node.yaml proxy.stick_table_size).
+  if (node.proxy().stick_table_size() > 0) s.max_entries = node.proxy().stick_table_size();
   if (node.peer_addresses_size() > 0) {
     peer_config partner;
     partner.addresses.assign(node.peer_addresses().begin(), node.peer_addresses().end());

@@ -115,6 +115,7 @@ bool sync_node::reconfigure(node_settings settings) {
   if (same_peers && same_tables) return false;
   settings.pid = settings_.pid;
   settings.seed = settings_.seed;
+  settings.max_entries = settings_.max_entries;  // like proxyd's table: fixed until a restart
   if (!same_peers) {
     std::vector<connection_id> ids;
     for (const auto& [id, c] : connections_) ids.push_back(id);

@@ -98,6 +98,28 @@ TEST(grpc_access, strangers_may_call_nothing) {
   EXPECT_FALSE(authorize(user_in({lbha_gid}), "/lbha.v1.Ha/GetStatus", access_groups{}).ok());
 }
 
+// Every RPC is authorized, so the group database (getgrnam: NSS, maybe
+// remote) is asked only for what the uid alone does not decide.
+TEST(grpc_access, groups_are_looked_up_only_when_the_uid_does_not_decide) {
+  std::vector<std::string> asked;
+  const group_lookup lookup = [&](std::string_view name) -> std::optional<gid_t> {
+    asked.emplace_back(name);
+    return name == admin_group ? admin_gid : lbha_gid;
+  };
+  EXPECT_TRUE(authorize({1, 0, 0, {}}, "/lbha.v1.Ha/GetStatus", lookup).ok());
+  EXPECT_TRUE(authorize({1, ::geteuid(), 0, {}}, "/lbha.v1.Ha/MakeActive", lookup).ok());
+  EXPECT_TRUE(asked.empty());
+  if (::geteuid() == 5001) GTEST_SKIP() << "the test's user uid is ours";
+  EXPECT_TRUE(authorize(user_in({admin_gid}), "/lbha.v1.Ha/GetStatus", lookup).ok());
+  EXPECT_EQ(asked, (std::vector<std::string>{"lbha-admin"}));
+  asked.clear();
+  EXPECT_FALSE(authorize(user_in({lbha_gid}), "/lbha.v1.Ha/MakeActive", lookup).ok());
+  EXPECT_EQ(asked, (std::vector<std::string>{"lbha-admin"}));
+  asked.clear();
+  EXPECT_TRUE(authorize(user_in({lbha_gid}), "/lbha.v1.Ha/GetStatus", lookup).ok());
+  EXPECT_EQ(asked, (std::vector<std::string>{"lbha-admin", "lbha"}));
+}
+
 // The other half of "a change method cannot be forgotten": each service's
 // handlers (one file per service) call authorize() with each method's name.
 TEST(grpc_access, every_handler_checks_its_caller) {

@@ -51,6 +51,13 @@ TEST(settings, one_table_per_persistent_service) {
   EXPECT_EQ(s.peers[1].port, 17788);
 }
 
+TEST(settings, the_store_is_bounded_like_proxyds_stick_table) {
+  lbha::v1::NodeConfig node;
+  node.set_node_name("lb1");
+  node.mutable_proxy()->set_stick_table_size(5000);
+  EXPECT_EQ(settings_from(node, {}, {}).max_entries, 5000u);
+}
+
 TEST(settings, peer_specs) {
   peer_config p;
   ASSERT_TRUE(parse_peer_spec("h=[::1]:7778", p));

@@ -779,6 +779,22 @@ TEST(sync_node, the_store_is_bounded_and_evicts_the_entry_nearest_its_expiry) {
   EXPECT_EQ(a.counters().evicted_entries, 3u);
 }
 
+// proxyd sizes its stick table at start only, so syncd's store keeps the
+// bound it started with across a reload, whatever else the reload changes.
+TEST(sync_node, the_store_bound_stays_until_a_restart) {
+  manual_clock clock;
+  network net(clock);
+  auto sa = settings_for("lbha-a", "192.0.2.2");
+  sa.max_entries = 3;
+  auto& a = net.add("192.0.2.1", sa);
+  auto next = with_tables(settings_for("lbha-a", "192.0.2.2"), {web_table(), api_table()});
+  next.max_entries = 100;
+  ASSERT_TRUE(a.reconfigure(next));
+  a.local_changes({change(1, "rs1"), change(2, "rs1"), change(3, "rs1"), change(4, "rs1")});
+  EXPECT_EQ(a.table("web")->size(), 3u);
+  EXPECT_EQ(a.counters().evicted_entries, 1u);
+}
+
 TEST(sync_node, a_peer_defines_at_most_max_remote_tables) {
   manual_clock clock;
   network net(clock);
