@@ -260,6 +260,26 @@ TEST_F(daemon_test, reload_while_active_moves_the_vips_and_announces_the_new_one
   EXPECT_EQ(refused.error(), errc::restart_required);
 }
 
+TEST_F(daemon_test, reload_while_active_leaves_the_vips_it_keeps_alone) {
+  auto& d = start(inputs());
+  become_active(d);
+  const int adds = world_.addresses->adds;
+  auto in = inputs();
+  in.cluster = cluster_with({vip, vip2});
+  in.cluster.set_generation(2);
+  ASSERT_TRUE(d.reload(std::move(in)));
+  EXPECT_EQ(world_.addresses->adds, adds + 1);  // vip2 only
+  EXPECT_EQ(world_.addresses->removes, 0);
+  EXPECT_TRUE(world_.addresses->has(vip));
+  EXPECT_TRUE(world_.addresses->has(vip2));
+  auto same = inputs();
+  same.cluster = cluster_with({vip, vip2});
+  same.cluster.set_generation(3);
+  ASSERT_TRUE(d.reload(std::move(same)));
+  EXPECT_EQ(world_.addresses->adds, adds + 1);
+  EXPECT_EQ(world_.addresses->removes, 0);
+}
+
 TEST_F(daemon_test, reload_while_passive_installs_nothing) {
   auto& d = start(inputs());
   peer_runs(role::active, 300ms);
