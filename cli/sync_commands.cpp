@@ -19,10 +19,9 @@ std::string render_sync_text(const v1::SyncStatus& s) {
   out << "paired:          " << (s.paired() ? "yes (pair.pem: mutual TLS)" : "no") << "\n";
   out << "proxyd:          " << (s.proxy_connected() ? "connected" : "not connected") << "\n";
   for (const auto& peer : s.peers()) {
-    out << "peer:            " << (peer.name().empty() ? "?" : peer.name()) << " "
-        << peer.address() << " " << (peer.connected() ? "connected" : "not connected")
-        << ", updates sent " << peer.updates_sent() << ", received " << peer.updates_received()
-        << "\n";
+    out << "peer:            " << (peer.name().empty() ? "?" : peer.name()) << " " << peer.address()
+        << " " << (peer.connected() ? "connected" : "not connected") << ", updates sent "
+        << peer.updates_sent() << ", received " << peer.updates_received() << "\n";
   }
   for (const auto& table : s.tables()) {
     out << "table:           " << table.name() << ", " << table.entries() << " entries\n";
