@@ -21,6 +21,7 @@ void add_all_commands(CLI::App& app, cli_context& context) {
   add_reload_command(app, context);
   add_ha_commands(app, context);
   add_persistence_commands(app, context);
+  add_sync_commands(app, context);
   add_version_command(app, context);
   add_help_command(app, context);
   add_completion_command(app, context);

@@ -45,6 +45,9 @@ void add_ha_commands(CLI::App& app, cli_context& context);
 // persistence show [--service NAME]: proxyd's stick table (persistence_command.cpp).
 void add_persistence_commands(CLI::App& app, cli_context& context);
 
+// sync status: syncd's sessions and the peers port's refusals (sync_commands.cpp).
+void add_sync_commands(CLI::App& app, cli_context& context);
+
 // help [COMMAND...] (completion_command.cpp).
 void add_help_command(CLI::App& app, cli_context& context);
 

@@ -481,7 +481,19 @@ result<std::string> heartbeat_daemon::reload(daemon_inputs in) {
                   in_.node.local_addresses().begin()))
     return error(errc::restart_required,
                  "interface, heartbeat port or addresses changed: restart heartbeatd to apply");
+  // A standalone node that served nothing (a secondary waiting to be paired:
+  // active alone with no VIP) and is now paired must not carry its lone role
+  // into the pair: the same reload brings the primary's VIPs, which it would
+  // add at once, unprobed, while the primary holds them. It starts over in
+  // init like a booting node and hears the peer first. A standalone node that
+  // holds VIPs (the primary, unpaired and paired again) keeps serving.
+  const bool joins_empty_handed =
+      standalone() && !in.keys.empty() && vips_->held() && vips_->vips().empty();
   if (auto r = apply_pairing(in); !r) return r.error();
+  if (joins_empty_handed) {
+    vips_->remove();  // holds nothing: only forgets the lone role's "held"
+    logger()->info("paired while active alone with no VIP: starting over in init");
+  }
   in_.cluster = in.cluster;
   in_.node = in.node;
   notifier_.set_hooks(hooks_of(in_.node));
@@ -492,6 +504,7 @@ result<std::string> heartbeat_daemon::reload(daemon_inputs in) {
     logger()->error("{}: {}", in_.node.interface(), r.error().message());
   if (vips_->held()) announcer_->announce();
   run(sm_->reconfigure(make_settings()));
+  if (joins_empty_handed) run(sm_->start());
   auto message = fmt::format("reloaded: generation {}, {} VIP(s)", in_.cluster.generation(),
                              vips_->vips().size());
   logger()->info("{}", message);

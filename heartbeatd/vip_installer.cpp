@@ -24,12 +24,20 @@ void vip_installer::remove() {
 }
 
 void vip_installer::set_vips(std::vector<ip_address> vips) {
-  if (held_) {
-    for (const auto& v : vips_)
-      if (std::find(vips.begin(), vips.end(), v) == vips.end()) (void)table_.remove(v);
+  if (!held_) {
+    vips_ = std::move(vips);
+    return;
+  }
+  // Only the difference: re-adding a held VIP would be a needless address
+  // change (an RTM_NEWADDR for every VIP on every reload).
+  for (const auto& v : vips_)
+    if (std::find(vips.begin(), vips.end(), v) == vips.end()) (void)table_.remove(v);
+  for (const auto& v : vips) {
+    if (contains(v)) continue;
+    if (auto r = table_.add(v); !r)
+      get_logger("heartbeatd")->error("cannot add VIP {}: {}", v.to_string(), r.error().message());
   }
   vips_ = std::move(vips);
-  if (held_) add();
 }
 
 bool vip_installer::has_v6() const {

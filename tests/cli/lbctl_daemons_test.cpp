@@ -76,6 +76,17 @@ class fake_proxy final : public v1::Proxy::Service {
 // syncd's Reload: refuses when told to.
 class fake_sync final : public v1::Sync::Service {
  public:
+  grpc::Status GetStatus(grpc::ServerContext*, const v1::SyncStatusRequest*,
+                         v1::SyncStatus* reply) override {
+    reply->set_paired(true);
+    auto* peer = reply->add_peers();
+    peer->set_name("lb2");
+    peer->set_address("192.0.2.12");
+    peer->set_connected(true);
+    reply->set_refused_connections(3);
+    reply->set_refused_unauthenticated(1);
+    return grpc::Status::OK;
+  }
   grpc::Status Reload(grpc::ServerContext*, const v1::ReloadRequest*,
                       v1::ReloadResult* reply) override {
     if (journal) journal->push_back("syncd");
@@ -223,6 +234,22 @@ TEST_F(lbctl_daemons, status_with_one_daemon_down_prints_what_it_read_and_exits_
   EXPECT_NE(result.out.find("\"proxy\": null"), std::string::npos);
   EXPECT_NE(result.out.find("lbha-proxyd did not answer on " + (dir_ / "proxyd.sock").string()),
             std::string::npos);
+}
+
+TEST_F(lbctl_daemons, sync_status_shows_the_peers_port_refusals) {
+  fake_sync sync;
+  serve("syncd", sync);
+  auto text = lbctl({"sync", "status"});
+  EXPECT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("peer:            lb2 192.0.2.12 connected"), std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("refused:         refused_connections 3, refused_unauthenticated 1"),
+            std::string::npos)
+      << text.out;
+  auto json = lbctl({"--json", "sync", "status"});
+  EXPECT_EQ(json.code, 0) << json.err;
+  EXPECT_NE(json.out.find("\"refused_connections\": \"3\""), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\"handshake_timeouts\": \"0\""), std::string::npos) << json.out;
 }
 
 TEST_F(lbctl_daemons, halt_applies_at_run_time_and_commits_to_both_nodes) {

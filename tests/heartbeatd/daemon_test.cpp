@@ -260,6 +260,49 @@ TEST_F(daemon_test, reload_while_active_moves_the_vips_and_announces_the_new_one
   EXPECT_EQ(refused.error(), errc::restart_required);
 }
 
+TEST_F(daemon_test, reload_while_active_leaves_the_vips_it_keeps_alone) {
+  auto& d = start(inputs());
+  become_active(d);
+  const int adds = world_.addresses->adds;
+  const int removes = world_.addresses->removes;  // start() clears leftovers
+  auto in = inputs();
+  in.cluster = cluster_with({vip, vip2});
+  in.cluster.set_generation(2);
+  ASSERT_TRUE(d.reload(std::move(in)));
+  EXPECT_EQ(world_.addresses->adds, adds + 1);  // vip2 only
+  EXPECT_EQ(world_.addresses->removes, removes);
+  EXPECT_TRUE(world_.addresses->has(vip));
+  EXPECT_TRUE(world_.addresses->has(vip2));
+  auto same = inputs();
+  same.cluster = cluster_with({vip, vip2});
+  same.cluster.set_generation(3);
+  ASSERT_TRUE(d.reload(std::move(same)));
+  EXPECT_EQ(world_.addresses->adds, adds + 1);
+  EXPECT_EQ(world_.addresses->removes, removes);
+}
+
+// A secondary waiting to be paired runs standalone and, after initdead,
+// active with no VIP. The pairing reload brings the keys and the primary's
+// VIPs at once: it must not add them (the primary holds them) but start over
+// in init and hear the peer first.
+TEST_F(daemon_test, pairing_a_lone_active_node_without_vips_restarts_it_in_init) {
+  auto lone = inputs();
+  lone.keys = keyring{};
+  lone.cluster = cluster_with({});
+  auto& d = start(std::move(lone));
+  advance(3100ms);
+  ASSERT_EQ(d.current_role(), role::active);
+  ASSERT_TRUE(world_.addresses->present.empty());
+  auto paired = inputs();
+  paired.cluster.set_generation(2);
+  ASSERT_TRUE(d.reload(std::move(paired)));
+  EXPECT_EQ(d.current_role(), role::init);
+  EXPECT_TRUE(world_.addresses->present.empty());
+  peer_runs(role::active, 300ms);
+  EXPECT_EQ(d.current_role(), role::passive);
+  EXPECT_TRUE(world_.addresses->present.empty());
+}
+
 TEST_F(daemon_test, reload_while_passive_installs_nothing) {
   auto& d = start(inputs());
   peer_runs(role::active, 300ms);
