@@ -14,6 +14,7 @@
 
 #include "tests/lab/client_probe.hpp"
 #include "tests/lab/lab.hpp"
+#include "tests/lab/net.hpp"
 #include "tests/lab/process.hpp"
 #include "tests/lab/vip_watch.hpp"
 #include "tests/lab/wait.hpp"
@@ -45,16 +46,7 @@ std::string string_field(const Value& object, const std::string& key) {
 }
 
 // "2001:DB8::0100" -> "2001:db8::100"; text that is no address stays as it is.
-std::string normalize_ip(const std::string& text) {
-  unsigned char buf[16];
-  char out[INET6_ADDRSTRLEN];
-  if (::inet_pton(AF_INET, text.c_str(), buf) == 1)
-    return ::inet_ntop(AF_INET, buf, out, sizeof out);
-  if (::inet_pton(AF_INET6, text.c_str(), buf) == 1) {
-    return ::inet_ntop(AF_INET6, buf, out, sizeof out);
-  }
-  return text;
-}
+std::string normalize_ip(const std::string& text) { return canonical_ip(text).value_or(text); }
 
 std::string lower(std::string text) {
   for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -173,4 +173,13 @@ http_response http_get(const std::string& netns, const std::string& ip, std::uin
   return response;
 }
 
+std::optional<std::string> canonical_ip(const std::string& text) {
+  unsigned char buf[16];
+  char out[INET6_ADDRSTRLEN];
+  for (int family : {AF_INET, AF_INET6}) {
+    if (::inet_pton(family, text.c_str(), buf) == 1) return ::inet_ntop(family, buf, out, sizeof out);
+  }
+  return std::nullopt;
+}
+
 }  // namespace lbha::lab

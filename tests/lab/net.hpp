@@ -12,12 +12,17 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace lbha::lab {
 
 // A socket(domain, type, protocol) in `netns`, close-on-exec. Throws lab_error.
 int make_socket(const std::string& netns, int domain, int type, int protocol = 0);
+
+// "2001:DB8::0100" -> "2001:db8::100", "192.0.2.1" -> itself; nullopt when
+// the text is no IPv4 or IPv6 address.
+std::optional<std::string> canonical_ip(const std::string& text);
 
 // True if a TCP connection from `netns` to ip:port is established within the timeout.
 bool tcp_connect(const std::string& netns, const std::string& ip, std::uint16_t port,

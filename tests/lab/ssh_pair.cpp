@@ -19,12 +19,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string random_password() {
-  std::random_device rd;
-  char out[17];
-  std::snprintf(out, sizeof out, "%08x%08x", rd(), rd());
-  return std::string("lab-") + out;
-}
 
 void set_owner_and_mode(const std::filesystem::path& dir, uid_t uid, gid_t gid, mode_t mode) {
   if (::chown(dir.c_str(), uid, gid) != 0 || ::chmod(dir.c_str(), mode) != 0) {
@@ -40,6 +34,13 @@ void write_or_throw(const std::filesystem::path& file, const std::string& conten
 }
 
 }  // namespace
+
+std::string random_login_password() {
+  std::random_device rd;
+  char out[17];
+  std::snprintf(out, sizeof out, "%08x%08x", rd(), rd());
+  return std::string("lab-") + out;
+}
 
 ssh_pair::ssh_pair(lab& lab, ssh_pair_binaries binaries,
                    std::function<void(int, lbha::v1::NodeConfig&)> edit_node)
@@ -59,7 +60,7 @@ void ssh_pair::ensure_login_user() {
     auto r = run_command({"useradd", "--create-home", "--shell", "/bin/sh", login_user});
     if (!r.ok()) throw lab_error("useradd: " + r.err);
   }
-  password_ = random_password();
+  password_ = random_login_password();
   auto r = run_command({"chpasswd"}, {.stdin_data = std::string(login_user) + ":" + password_ + "\n"});
   if (!r.ok()) throw lab_error("chpasswd: " + r.err);
   const passwd* pw = ::getpwnam(login_user);

@@ -41,6 +41,9 @@ struct ssh_pair_binaries {
   std::string lbctl;
 };
 
+// "lab-" and 16 random hex digits: a login password for one lab run.
+std::string random_login_password();
+
 class ssh_pair {
  public:
   static constexpr const char* login_user = "loadbalancer";

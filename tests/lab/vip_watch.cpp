@@ -26,13 +26,7 @@ using steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 std::string normalize(const std::string& text) {
-  unsigned char buf[16];
-  char out[INET6_ADDRSTRLEN];
-  if (::inet_pton(AF_INET, text.c_str(), buf) == 1)
-    return ::inet_ntop(AF_INET, buf, out, sizeof out);
-  if (::inet_pton(AF_INET6, text.c_str(), buf) == 1) {
-    return ::inet_ntop(AF_INET6, buf, out, sizeof out);
-  }
+  if (auto ip = canonical_ip(text)) return *ip;
   throw lab_error("vip_watch: " + text + " is not an IP address");
 }
 

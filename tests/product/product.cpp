@@ -1,12 +1,11 @@
 #include "tests/product/product.hpp"
 
-#include <random>
-
 #include "common/atomic_file.hpp"
 #include "common/config/config.hpp"
 #include "tests/lab/binaries.hpp"
 #include "tests/lab/lab_error.hpp"
 #include "tests/lab/net.hpp"
+#include "tests/lab/ssh_pair.hpp"
 #include "tests/lab/wait.hpp"
 
 namespace lbha::lab {
@@ -14,12 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string random_password() {
-  std::random_device rd;
-  char out[17];
-  std::snprintf(out, sizeof out, "%08x%08x", rd(), rd());
-  return std::string("lab-") + out;
-}
 
 std::filesystem::path binary_of(const std::string& daemon) {
   if (daemon == "heartbeatd") return built_binary(LBHA_HEARTBEATD_PATH);
@@ -87,7 +80,7 @@ void product_lab::setup_node(int i) {
   lab_->exec(n.name, {"gpasswd", "-d", login_user, "lbha-admin"});
   lab_->exec_checked(n.name, {"install", "-d", "-o", login_user, "-g", login_user, "-m", "0755",
                               "/home/" + std::string(login_user)});
-  passwords_.at(i) = random_password();
+  passwords_.at(i) = random_login_password();
   lab_->exec_checked(n.name, {"chpasswd"},
                      {.stdin_data = std::string(login_user) + ":" + passwords_.at(i) + "\n"});
   // The node's own sshd host keys.
