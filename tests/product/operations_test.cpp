@@ -19,12 +19,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
-#include <regex>
 #include <thread>
 
 #include "lbha/v1/ha.pb.h"
@@ -287,13 +287,15 @@ class held_connection {
     for (;;) {
       const auto end = in.find("\r\n\r\n");
       if (end != std::string::npos) {
-        std::smatch m;
-        const std::string headers = in.substr(0, end);
-        if (!std::regex_search(headers, m,
-                               std::regex("Content-Length: *([0-9]+)", std::regex::icase))) {
+        std::string headers = in.substr(0, end);
+        for (auto& c : headers) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const auto field = headers.find("content-length:");
+        if (field == std::string::npos) return {};
+        const auto digits = headers.find_first_not_of(' ', field + 15);
+        if (digits == std::string::npos || !std::isdigit(static_cast<unsigned char>(headers[digits]))) {
           return {};
         }
-        const auto length = std::stoul(m[1]);
+        const auto length = std::stoul(headers.substr(digits));
         if (in.size() >= end + 4 + length) return in.substr(end + 4, length);
       }
       const auto n = ::recv(fd_.fd, buf, sizeof buf, 0);
