@@ -105,7 +105,11 @@ int run(const std::string& keep_state) {
                       .netns = p.lab().client(2).netns,
                       .ip = product_lab::da_vip,
                       .port = product_lab::da_port});
-  lbha::lab::wait_until([&] { return sticky.successes() > 10 && plain.successes() > 10; }, 10s);
+  if (!lbha::lab::wait_until([&] { return sticky.successes() > 10 && plain.successes() > 10; },
+                             10s)) {
+    throw lbha::lab::lab_error("the clients are not served through the VIPs:\n" +
+                               sticky.describe() + "\n" + plain.describe());
+  }
   show_clients(sticky, plain);
 
   step("planned switch-over: lbctl make-active on the passive node lb2");

@@ -1,7 +1,10 @@
 #include "tests/product/product.hpp"
 
+#include <algorithm>
+
 #include "common/atomic_file.hpp"
 #include "common/config/config.hpp"
+#include "tests/lab/audit.hpp"
 #include "tests/lab/binaries.hpp"
 #include "tests/lab/lab_error.hpp"
 #include "tests/lab/net.hpp"
@@ -117,7 +120,6 @@ void product_lab::start_sshd(int i) {
 process& product_lab::start_daemon(int i, const std::string& name) {
   const auto& n = lb(i);
   const auto socket = n.run_dir() / (name + ".sock");
-  std::error_code ignored;
   auto& p = start(i, name, {binary_of(name).string()});
   daemons_.at(i)[name] = &p;
   if (!wait_until([&] { return std::filesystem::exists(socket) || !p.running(); }, 10s) ||
@@ -247,11 +249,14 @@ std::string product_lab::host_fingerprint(int i) const {
 }
 
 int product_lab::owner_of(const std::string& vip) const {
+  const auto wanted = canonical_ip(vip).value_or(vip);
   int owner = 0;
   for (int i = 1; i <= 2; ++i) {
-    if (lab_->at(lb(i).name).container && lab_->at(lb(i).name).container_pid <= 0) continue;
-    auto r = lab_->exec(lb(i).name, {"ip", "-o", "addr", "show", "dev", "eth0"});
-    if (r.out.find(" " + vip + "/") == std::string::npos) continue;
+    if (lb(i).container_pid <= 0) continue;  // powered off: holds nothing
+    // The same reading of `ip -j addr` as the audits' one-owner check.
+    const auto held =
+        addresses_in_ip_addr(lab_->exec(lb(i).name, {"ip", "-j", "addr", "show", "dev", "eth0"}).out);
+    if (std::find(held.begin(), held.end(), wanted) == held.end()) continue;
     owner = owner == 0 ? i : -1;
   }
   return owner;
@@ -265,17 +270,15 @@ std::vector<std::string> product_lab::vips() const {
 
 int product_lab::wait_for_single_owner(std::chrono::milliseconds timeout) const {
   int owner = 0;
-  wait_until(
+  const auto all = vips();
+  const bool single = wait_until(
       [&] {
-        owner = owner_of(vips().front());
-        if (owner <= 0) return false;
-        for (const auto& v : vips()) {
-          if (owner_of(v) != owner) return false;
-        }
-        return true;
+        owner = owner_of(all.front());
+        return owner > 0 && std::all_of(all.begin(), all.end(),
+                                        [&](const auto& v) { return owner_of(v) == owner; });
       },
       timeout, 50ms);
-  return owner > 0 && owner_of(vips().back()) == owner ? owner : 0;
+  return single ? owner : 0;
 }
 
 }  // namespace lbha::lab
