@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/config/config.hpp"
 #include "common/grpc_unix.hpp"
 #include "tests/lab/binaries.hpp"
 #include "tests/lab/lab_error.hpp"
@@ -64,6 +65,7 @@ TEST_F(proxyd_user_lab, runs_as_the_user_with_only_cap_net_bind_service_and_bind
   v1::ClusterConfig cluster;
   cluster.set_generation(1);
   *cluster.add_virtual_services() = service("web", vip, 8080, l.server(1).ipv4);
+  config::apply_defaults(cluster);
   l.write_cluster_yaml(1, cluster);
 
   auto& proxyd = l.start("lb1", "proxyd",
@@ -79,11 +81,24 @@ TEST_F(proxyd_user_lab, runs_as_the_user_with_only_cap_net_bind_service_and_bind
   EXPECT_EQ(proc_status(proxyd.pid(), "CapEff"), "0000000000000400") << "CAP_NET_BIND_SERVICE";
   EXPECT_EQ(proc_status(proxyd.pid(), "CapPrm"), "0000000000000400");
   EXPECT_TRUE(std::filesystem::exists(sock));
+  // Capabilities are per thread: only the io thread (which opens listeners) keeps it.
+  int privileged = 0, threads = 0;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(proxyd.pid()) + "/task")) {
+    ++threads;
+    std::ifstream in(task.path() / "status");
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("CapEff:", 0) == 0 && line.find("0000000000000400") != std::string::npos)
+        ++privileged;
+  }
+  EXPECT_EQ(privileged, 1) << "of " << threads << " threads";
+  EXPECT_GT(threads, 2) << "workers and gRPC's threads run unprivileged";
   EXPECT_TRUE(lab::wait_until([&] { return listening(l, vip + ":8080"); }, 5s));
 
   // SIGHUP, as the unit's ExecReload sends it: a new service on port 81.
   cluster.set_generation(2);
   *cluster.add_virtual_services() = service("low", lab::vip(1), 81, l.server(1).ipv4);
+  config::apply_defaults(cluster);
   l.write_cluster_yaml(1, cluster);
   proxyd.signal(SIGHUP);
   EXPECT_TRUE(lab::wait_until([&] { return listening(l, lab::vip(1) + ":81"); }, 5s))
