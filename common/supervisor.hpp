@@ -1,8 +1,9 @@
 // What the process supervisor (systemd) is told about a daemon's life.
 //
 // systemd's notify protocol: READY=1 once the daemon serves, RELOADING=1 and
-// READY=1 around a reload, STOPPING=1 when it starts to stop, WATCHDOG=1 at
-// least every WatchdogSec/2 while the daemon's io thread is alive. The
+// READY=1 around a reload (STATUS= says why when it was refused), STOPPING=1
+// when it starts to stop, WATCHDOG=1 every WatchdogSec/2 while the daemon's io
+// thread runs and its component says its other threads are alive. The
 // runtime (daemon_runtime) makes every call; a daemon never does. Tests use
 // a recording double.
 #pragma once
