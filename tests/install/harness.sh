@@ -94,6 +94,7 @@ cleanup_stale() {
     sleep 0.2
     for m in "$dir"/*/root; do umount -l "$m" 2>/dev/null; done
     rm -rf "$dir"
+    rmdir /run/systemd/nspawn/propagate/"lbhi$owner"-* 2>/dev/null
   done
   for ns in $(ip netns list | awk '{print $1}' | grep -E '^lbhi[0-9]+-'); do
     owner=${ns#lbhi}; owner=${owner%%-*}
