@@ -136,9 +136,14 @@ boot() {
     >"$dir/console.log" 2>&1 </dev/null &
   nspawn_pid[$n]=$!
   echo "${nspawn_pid[$n]}" >"$run_dir/$n.nspawn"
-  # The machine's PID 1 is nspawn's child.
+  # The machine's PID 1 is the child of nspawn that is pid 1 in its own PID
+  # namespace (nspawn's short-lived intermediate child is not).
+  leader[$n]=
   for i in $(seq 100); do
-    leader[$n]=$(pgrep -P "${nspawn_pid[$n]}" | head -n1)
+    for c in $(pgrep -P "${nspawn_pid[$n]}"); do
+      awk '$1 == "NSpid:" && NF > 2 && $NF == 1 { found = 1 } END { exit !found }' \
+        "/proc/$c/status" 2>/dev/null && leader[$n]=$c
+    done
     [ -n "${leader[$n]}" ] && break
     sleep 0.1
   done
