@@ -124,6 +124,8 @@ net_up() {
 
 # Boots NODE: an overlay over the cached rootfs (the cache stays untouched),
 # its own hostname, machine-id and sshd host keys, systemd as PID 1.
+# CAP_NET_ADMIN, which nspawn drops by default, is what a real machine gives
+# heartbeatd for the VIPs; the machine has its own network namespace.
 boot() {
   local n=$1 dir=$run_dir/$1 i
   mkdir -p "$dir/upper" "$dir/work" "$dir/root"
@@ -132,7 +134,7 @@ boot() {
   od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$dir/root/etc/machine-id"
   chroot "$dir/root" ssh-keygen -A >/dev/null
   setsid systemd-nspawn -b --register=no --keep-unit --quiet -D "$dir/root" -M "$prefix-$n" \
-    --hostname="$n" --network-namespace-path="/run/netns/$prefix-$n" \
+    --hostname="$n" --network-namespace-path="/run/netns/$prefix-$n" --capability=CAP_NET_ADMIN \
     >"$dir/console.log" 2>&1 </dev/null &
   nspawn_pid[$n]=$!
   echo "${nspawn_pid[$n]}" >"$run_dir/$n.nspawn"
