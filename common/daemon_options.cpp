@@ -14,6 +14,9 @@ void add_daemon_options(CLI::App& app, daemon_options& options) {
   app.add_option("--log-level", options.log_level,
                  "trace|debug|info|warn|error|critical|off (default node.yaml's log_level, "
                  "else info)");
+  app.add_flag("--check", options.check,
+               "validate node.yaml and cluster.yaml (errors with file, line and key on stderr), "
+               "open nothing, exit 0 when valid, else 1");
 }
 
 bool apply_log_level(const daemon_options& options, const std::string& configured) {

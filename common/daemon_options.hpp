@@ -22,9 +22,11 @@ struct daemon_options {
   std::filesystem::path state_dir;  // empty = node.yaml's, else default_state_dir
   std::filesystem::path run_dir;    // empty = node.yaml's, else default_run_dir
   std::string log_level;             // empty = node.yaml's log_level, else info
+  bool check = false;                // --check: validate the files, run nothing
+  std::string user;                  // --user: run as this user once started (empty: stay)
 };
 
-// Adds --node-config, --state-dir, --run-dir and --log-level to `app`.
+// Adds --node-config, --state-dir, --run-dir, --log-level and --check to `app`.
 void add_daemon_options(CLI::App& app, daemon_options& options);
 
 // Sets every logger to --log-level when it was given, else to `configured`

@@ -1,11 +1,13 @@
 #include "common/daemon_runtime.hpp"
 
+#include <algorithm>
 #include <iostream>
 
 #include "common/atomic_file.hpp"
 #include "common/config/config.hpp"
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
+#include "common/privileges.hpp"
 
 namespace lbha {
 
@@ -74,6 +76,18 @@ result<void> daemon_runtime::start() {
     if (watchdog_timer_) watchdog_timer_->cancel();
     supervisor_.stopping();
   });
+  if (!options_.user.empty()) {
+    // Everything that needs root is done: the files read, the gRPC socket
+    // made in the root-owned run directory, the component's sockets bound.
+    const auto keep = spec_.user_capabilities.value_or(std::vector<int>{});
+    if (auto r = drop_privileges(options_.user, keep); !r) {
+      server_->shutdown(std::chrono::system_clock::now());
+      server_->wait();
+      component_->stop();
+      return r.error().prefixed("--user " + options_.user);
+    }
+    log->info("running as {}, keeping {} capabilities", options_.user, keep.size());
+  }
   log->info("{}; control on {}", component_->summary(), socket.string());
   return success();
 }
@@ -117,8 +131,12 @@ void daemon_runtime::arm_watchdog() {
   if (interval.count() <= 0) return;
   if (!watchdog_timer_) watchdog_timer_ = std::make_unique<asio::steady_timer>(io_);
   // Half the supervisor's timeout: one late tick is not a restart. The ping
-  // comes from the io thread, so a wedged io thread stops it.
-  supervisor_.watchdog();
+  // comes from the io thread, so a wedged io thread stops it, and only while
+  // the component says its other threads are alive.
+  if (component_->alive())
+    supervisor_.watchdog();
+  else
+    get_logger(spec_.name)->error("not alive: no watchdog ping");
   watchdog_timer_->expires_after(interval / 2);
   watchdog_timer_->async_wait([this](boost::system::error_code ec) {
     if (!ec && !sequence_.done()) arm_watchdog();
@@ -126,12 +144,24 @@ void daemon_runtime::arm_watchdog() {
 }
 
 result<void> daemon_runtime::apply(result<node_files> loaded) {
-  if (!loaded) return loaded.error();
   supervisor_.reloading();
-  (void)apply_log_level(options_, loaded.value().node.log_level());  // validated by the loader
-  auto r = component_->reload(loaded.value());
-  if (r) files_ = std::move(loaded.value());
-  supervisor_.ready(component_->summary());
+  result<void> r = success();
+  if (!loaded) {
+    r = loaded.error();
+  } else {
+    (void)apply_log_level(options_, loaded.value().node.log_level());  // validated by the loader
+    r = component_->reload(loaded.value());
+    if (r) files_ = std::move(loaded.value());
+  }
+  // A refusal says why in the unit's status (systemctl status), on one line:
+  // the notify protocol is one assignment per line. The old config serves on.
+  auto status = component_->summary();
+  if (!r) {
+    auto reason = r.error().message();
+    std::replace(reason.begin(), reason.end(), '\n', ';');
+    status = "reload refused, the running configuration stays: " + reason;
+  }
+  supervisor_.ready(status);
   return r;
 }
 
@@ -153,13 +183,44 @@ daemon_runtime::reload_function daemon_runtime::reloader() {
   };
 }
 
+int check_daemon_files(const std::string& name, const daemon_options& options, std::ostream& out,
+                       std::ostream& err) {
+  // Reads and stats only: no directory is made, no temp removed, no socket opened.
+  auto loaded = load_node_files(options);
+  if (!loaded) {
+    err << "lbha-" << name << " --check: " << loaded.error().message() << "\n";
+    return 1;
+  }
+  const auto cluster = loaded.value().dirs.cluster_file();
+  std::error_code ec;
+  out << "lbha-" << name << " --check: " << options.node_config.string() << " and "
+      << cluster.string()
+      << (std::filesystem::exists(cluster, ec) ? "" : " (absent: no virtual services)")
+      << ": OK\n";
+  return 0;
+}
+
 int run_daemon_main(daemon_spec spec, int argc, char** argv) {
   CLI::App app{spec.description};
   daemon_options options;
   add_daemon_options(app, options);
+  if (spec.user_capabilities)
+    app.add_option("--user", options.user,
+                   "once every socket is bound, run as this user (its groups too), keeping only "
+                   "the capabilities this daemon needs");
   if (spec.add_options) spec.add_options(app);
   CLI11_PARSE(app, argc, argv);
   if (!options.log_level.empty() && !apply_log_level(options)) return 2;
+  if (options.check) return check_daemon_files(spec.name, options, std::cout, std::cerr);
+  if (spec.command_selected && spec.command_selected()) {
+    auto loaded = load_node_files(options);
+    auto r = loaded ? spec.command(loaded.value()) : result<void>(loaded.error());
+    if (!r) {
+      get_logger(spec.name)->critical("{}", r.error().message());
+      return 1;
+    }
+    return 0;
+  }
 
   steady_clock clock;
   systemd_supervisor supervisor;

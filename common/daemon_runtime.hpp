@@ -4,16 +4,24 @@
 // builds it; `main()` is one call to run_daemon_main(). The runtime does the
 // rest, the same way for every daemon:
 //
+//   check:  --check loads and validates the files it would run with, prints
+//           the errors (file, line, key) or one OK line, and exits 0 or 1
+//           without opening a socket or touching a file.
+//   command: a flag that selects a one-shot command instead of the daemon
+//           (heartbeatd's --release-vips) runs it with the loaded files.
 //   start:  parse the common flags (--node-config, --state-dir, --run-dir,
 //           --log-level) and the daemon's own, load node.yaml and cluster.yaml
 //           (node_files), apply the log level (the flag wins over node.yaml's
 //           log_level), build the component with the injected clock and
 //           io_context, start it, serve its gRPC services on
-//           <run-dir>/<name>.sock, tell the supervisor READY.
+//           <run-dir>/<name>.sock, drop root when --user is given (a daemon
+//           that offers it; common/privileges.hpp), tell the supervisor
+//           READY once run() starts the io thread.
 //   reload: SIGHUP reads the files again and hands them to the component;
 //           a gRPC Reload hands it the config its caller validated. Both
 //           go through reload(): RELOADING, the log level, component.reload(),
-//           READY. A refused reload leaves the running config in force.
+//           READY. A refused reload leaves the running config in force and
+//           says why in the supervisor's STATUS=.
 //   stop:   SIGTERM/SIGINT or request_stop(): STOPPING, then in LIFO order
 //           the signal watcher, the component's streams (so gRPC handlers
 //           waiting on it return), the gRPC server (shut down off the io
@@ -32,6 +40,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,6 +81,10 @@ class daemon_component {
   virtual void stop() = 0;
   // One line for the supervisor's STATUS= and the log once serving.
   virtual std::string summary() const { return "serving"; }
+  // Asked at every watchdog tick (io thread): false when a thread doing the
+  // daemon's real work off the io thread is wedged (proxyd's workers), so the
+  // supervisor gets no WATCHDOG=1 and restarts the daemon.
+  virtual bool alive() { return true; }
 };
 
 class daemon_runtime;
@@ -90,6 +104,14 @@ struct daemon_spec {
   // Adds the daemon's own flags (bound to variables the spec's closures own).
   std::function<void(CLI::App&)> add_options;
   std::function<result<std::unique_ptr<daemon_component>>(daemon_environment&)> make;
+  // Set for a daemon that may run unprivileged: it gets --user NAME and, as
+  // NAME, keeps these capabilities (CAP_* numbers) on its io thread.
+  std::optional<std::vector<int>> user_capabilities = {};
+  // A one-shot command that a flag of add_options selects instead of running
+  // the daemon (heartbeatd's --release-vips): run_daemon_main loads the files,
+  // runs it and exits 0, or 1 with its error on stderr.
+  std::function<bool()> command_selected = {};
+  std::function<result<void>(const node_files&)> command = {};
 };
 
 class daemon_runtime {
@@ -101,7 +123,9 @@ class daemon_runtime {
   daemon_runtime& operator=(const daemon_runtime&) = delete;
 
   // Loads the files, builds and starts the component, serves gRPC, watches
-  // signals. On error nothing is left running.
+  // signals, drops root for --user. On error nothing is left running. With
+  // --user, call start() and run() on one thread (the one that keeps the
+  // capabilities must be the io thread).
   result<void> start();
   // Runs the io_context on this thread until the daemon has stopped.
   void run();
@@ -143,8 +167,14 @@ class daemon_runtime {
   std::thread grpc_stopper_;
 };
 
+// --check: loads the files `options` names; prints every error ("file:line:
+// key: message") to `err`, or one OK line to `out`. 0 when valid, else 1.
+int check_daemon_files(const std::string& name, const daemon_options& options, std::ostream& out,
+                       std::ostream& err);
+
 // main(): parses the command line, runs the daemon, returns the exit code
-// (0 after a clean stop, 1 when it could not start, 2 for bad flags or config).
+// (0 after a clean stop, 1 when it could not start, 2 for bad flags or config;
+// --check and a command: 0 or 1).
 int run_daemon_main(daemon_spec spec, int argc, char** argv);
 
 }  // namespace lbha

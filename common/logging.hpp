@@ -1,4 +1,8 @@
-// Named spdlog loggers, one per component, all writing to stderr.
+// Named spdlog loggers, one per component, all writing to stderr, or to the
+// systemd journal when stderr is the journal's stream (a unit's default:
+// systemd sets JOURNAL_STREAM to stderr's device:inode). There each record
+// is sent with sd_journal_send: SYSLOG_IDENTIFIER is the logger's name
+// (`journalctl -u lbha-proxyd -t proxy`), PRIORITY its level (`-p warning`).
 //
 // `--log-level` sets the level of every logger, existing and future. Secrets
 // (passwords, keys) are never passed to a logger.
@@ -11,6 +15,9 @@
 #include <spdlog/spdlog.h>
 
 namespace lbha {
+
+// Whether stderr is the journal's stream ($JOURNAL_STREAM names its device:inode).
+bool stderr_is_journal();
 
 // The logger called `name`, created on first use.
 std::shared_ptr<spdlog::logger> get_logger(const std::string& name);

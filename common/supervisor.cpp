@@ -1,11 +1,8 @@
 #include "common/supervisor.hpp"
 
-#include <sys/socket.h>
-#include <sys/un.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -14,11 +11,6 @@
 namespace lbha {
 
 namespace {
-
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
 
 std::uint64_t monotonic_usec() {
   timespec ts{};
@@ -29,33 +21,20 @@ std::uint64_t monotonic_usec() {
 
 }  // namespace
 
-systemd_supervisor::systemd_supervisor() : socket_(env("NOTIFY_SOCKET")) {
-  const auto usec = env("WATCHDOG_USEC");
-  const auto pid = env("WATCHDOG_PID");
-  // WATCHDOG_PID names the process the watchdog is meant for (not a child we forked).
-  if (!usec.empty() && (pid.empty() || std::strtoll(pid.c_str(), nullptr, 10) == ::getpid()))
-    watchdog_ = std::chrono::microseconds(std::strtoull(usec.c_str(), nullptr, 10));
-  if (socket_.empty()) return;
-  fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd_ < 0)
-    get_logger("supervisor")->warn("NOTIFY_SOCKET {}: {}", socket_, std::strerror(errno));
-}
-
-systemd_supervisor::~systemd_supervisor() {
-  if (fd_ >= 0) ::close(fd_);
+systemd_supervisor::systemd_supervisor() {
+  std::uint64_t usec = 0;
+  // > 0: armed for this process (a WATCHDOG_PID naming another one says no).
+  if (::sd_watchdog_enabled(0, &usec) > 0) watchdog_ = std::chrono::microseconds(usec);
 }
 
 bool systemd_supervisor::notify(std::string_view state) {
-  if (fd_ < 0) return false;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (socket_.size() >= sizeof(addr.sun_path)) return false;
-  std::memcpy(addr.sun_path, socket_.data(), socket_.size());
-  if (addr.sun_path[0] == '@') addr.sun_path[0] = '\0';  // abstract namespace
-  const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + socket_.size());
-  const auto sent = ::sendto(fd_, state.data(), state.size(), MSG_NOSIGNAL,
-                             reinterpret_cast<const sockaddr*>(&addr), len);
-  return sent == static_cast<ssize_t>(state.size());
+  // The environment is kept (unset_environment 0): every later call needs NOTIFY_SOCKET.
+  const std::string text(state);
+  const int sent = ::sd_notify(0, text.c_str());
+  if (sent < 0)
+    get_logger("supervisor")->warn("sd_notify {}: {}", text.substr(0, text.find('\n')),
+                                   std::strerror(-sent));
+  return sent > 0;
 }
 
 void systemd_supervisor::ready(std::string_view status) {

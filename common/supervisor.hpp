@@ -1,8 +1,9 @@
 // What the process supervisor (systemd) is told about a daemon's life.
 //
 // systemd's notify protocol: READY=1 once the daemon serves, RELOADING=1 and
-// READY=1 around a reload, STOPPING=1 when it starts to stop, WATCHDOG=1 at
-// least every WatchdogSec/2 while the daemon's io thread is alive. The
+// READY=1 around a reload (STATUS= says why when it was refused), STOPPING=1
+// when it starts to stop, WATCHDOG=1 every WatchdogSec/2 while the daemon's io
+// thread runs and its component says its other threads are alive. The
 // runtime (daemon_runtime) makes every call; a daemon never does. Tests use
 // a recording double.
 #pragma once
@@ -25,15 +26,13 @@ class supervisor {
   virtual std::chrono::microseconds watchdog_interval() const = 0;
 };
 
-// sd_notify without libsystemd: one datagram per call to the AF_UNIX socket
-// named by $NOTIFY_SOCKET (an abstract one when it starts with '@'). Without
-// $NOTIFY_SOCKET (started by hand, or by a test) every call does nothing.
+// systemd through libsystemd: sd_notify(3) to $NOTIFY_SOCKET, the watchdog
+// interval from sd_watchdog_enabled(3) (WATCHDOG_USEC, for this process only
+// when WATCHDOG_PID names another). Without $NOTIFY_SOCKET (started by hand,
+// or by a test) every call does nothing. Any thread.
 class systemd_supervisor final : public supervisor {
  public:
-  systemd_supervisor();  // reads NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID
-  ~systemd_supervisor() override;
-  systemd_supervisor(const systemd_supervisor&) = delete;
-  systemd_supervisor& operator=(const systemd_supervisor&) = delete;
+  systemd_supervisor();
 
   void ready(std::string_view status) override;
   void reloading() override;
@@ -41,12 +40,10 @@ class systemd_supervisor final : public supervisor {
   void watchdog() override;
   std::chrono::microseconds watchdog_interval() const override { return watchdog_; }
 
-  // Sends one state string ("READY=1\nSTATUS=..."); false when it could not be sent.
+  // Sends one state string ("READY=1\nSTATUS=..."); false when it was not sent.
   bool notify(std::string_view state);
 
  private:
-  std::string socket_;  // empty: not supervised
-  int fd_ = -1;
   std::chrono::microseconds watchdog_{0};
 };
 

@@ -4,6 +4,7 @@
 #include "heartbeatd/ha_service.hpp"
 #include "heartbeatd/inputs.hpp"
 #include "heartbeatd/realtime.hpp"
+#include "heartbeatd/vip_installer.hpp"
 
 namespace lbha::heartbeat {
 namespace {
@@ -47,15 +48,37 @@ class heartbeatd_component final : public daemon_component {
   ha_service service_;
 };
 
+// --release-vips: what the unit's ExecStopPost runs, so VIPs a crashed or
+// killed heartbeatd left on the interface do not answer for a node that no
+// longer serves them (the peer takes them over).
+result<void> release_vips_of(const node_files& files) {
+  auto table = vip_addresses::open(files.node.interface());
+  if (!table) return table.error().prefixed("interface " + files.node.interface());
+  auto present = table.value()->list();
+  if (!present) return present.error().prefixed("addresses of " + files.node.interface());
+  auto removed = release_vips(*table.value(), present.value(), vips_of(files.cluster));
+  if (!removed) return removed.error();
+  std::string names;
+  for (const auto& a : removed.value()) names += (names.empty() ? "" : ", ") + a.to_string();
+  get_logger("heartbeatd")
+      ->info("released {} VIP(s) from {}{}{}", removed.value().size(), files.node.interface(),
+             names.empty() ? "" : ": ", names);
+  return success();
+}
+
 }  // namespace
 
 daemon_spec heartbeatd_spec() {
   auto flags = std::make_shared<heartbeatd_flags>();
+  auto release = std::make_shared<bool>(false);
   return {
       .name = "heartbeatd",
       .description = "lbha-heartbeatd: heartbeat on UDP 6694, failover and VIP ownership",
       .add_options =
-          [flags](CLI::App& app) {
+          [flags, release](CLI::App& app) {
+            app.add_flag("--release-vips", *release,
+                         "remove cluster.yaml's VIPs from node.yaml's interface (those present, "
+                         "nothing else) and exit; the unit runs it after the daemon stops");
             app.add_option("--key-file", flags->key_file,
                            "heartbeat keyring (default <state-dir>/heartbeat.key)");
             app.add_option("--cluster-id", flags->cluster_id,
@@ -73,6 +96,8 @@ daemon_spec heartbeatd_spec() {
         if (!in) return in.error();
         return std::make_unique<heartbeatd_component>(env, *flags, std::move(in).value());
       },
+      .command_selected = [release] { return *release; },
+      .command = release_vips_of,
   };
 }
 

@@ -46,16 +46,6 @@ namespace {
 
 auto logger() { return get_logger("heartbeatd"); }
 
-std::vector<ip_address> vips_of(const v1::ClusterConfig& cluster) {
-  std::vector<ip_address> out;
-  for (const auto& vs : cluster.virtual_services()) {
-    boost::system::error_code ec;
-    auto a = asio::ip::make_address(vs.ip(), ec);
-    if (!ec && std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
-  }
-  return out;
-}
-
 std::vector<asio::ip::address> addresses_of(
     const google::protobuf::RepeatedPtrField<std::string>& texts) {
   std::vector<asio::ip::address> out;

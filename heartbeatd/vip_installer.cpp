@@ -6,6 +6,28 @@
 
 namespace lbha::heartbeat {
 
+std::vector<ip_address> vips_of(const v1::ClusterConfig& cluster) {
+  std::vector<ip_address> out;
+  for (const auto& vs : cluster.virtual_services()) {
+    boost::system::error_code ec;
+    auto a = asio::ip::make_address(vs.ip(), ec);
+    if (!ec && std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
+  }
+  return out;
+}
+
+result<std::vector<ip_address>> release_vips(address_table& table,
+                                             const std::vector<ip_address>& present,
+                                             const std::vector<ip_address>& vips) {
+  std::vector<ip_address> removed;
+  for (const auto& v : vips) {
+    if (std::find(present.begin(), present.end(), v) == present.end()) continue;
+    if (auto r = table.remove(v); !r) return r.error().prefixed("remove VIP " + v.to_string());
+    removed.push_back(v);
+  }
+  return removed;
+}
+
 void vip_installer::add() {
   for (const auto& v : vips_) {
     if (auto r = table_.add(v); !r)

@@ -9,8 +9,19 @@
 #include <vector>
 
 #include "heartbeatd/vip_addresses.hpp"
+#include "lbha/v1/config.pb.h"
 
 namespace lbha::heartbeat {
+
+// The VIPs of a (validated) cluster config, each once, in config order.
+std::vector<ip_address> vips_of(const v1::ClusterConfig& cluster);
+
+// lbha-heartbeatd --release-vips (the unit's ExecStopPost, after a crash or
+// kill -9 left the VIPs on): removes from `table` exactly those of `vips`
+// that `present` lists, and nothing else. Returns the ones removed.
+result<std::vector<ip_address>> release_vips(address_table& table,
+                                             const std::vector<ip_address>& present,
+                                             const std::vector<ip_address>& vips);
 
 class vip_installer {
  public:

@@ -1,5 +1,7 @@
 #include "proxy/daemon.hpp"
 
+#include <linux/capability.h>
+
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
 #include "proxy/control_service.hpp"
@@ -25,6 +27,7 @@ class proxyd_component final : public daemon_component {
   }
   void stop_streams() override { service_.stop(); }
   void stop() override { engine_.stop(); }
+  bool alive() override { return engine_.alive(); }
   std::string summary() const override {
     return "serving " + std::to_string(cluster_.virtual_services_size()) + " virtual services";
   }
@@ -45,6 +48,9 @@ daemon_spec spec_with(std::shared_ptr<std::string> scheduling) {
                                                            ? worker_scheduling::normal
                                                            : worker_scheduling::batch);
       },
+      // --user: as an unprivileged user it still binds VIP ports below 1024
+      // on reload (the io thread opens every listener).
+      .user_capabilities = std::vector<int>{CAP_NET_BIND_SERVICE},
   };
 }
 

@@ -1,6 +1,8 @@
 #include "proxy/engine.hpp"
 
+#include <algorithm>
 #include <csignal>
+#include <set>
 
 #include "common/config/config.hpp"
 #include "common/config/join_errors.hpp"
@@ -102,11 +104,8 @@ result<void> engine::apply(const v1::ClusterConfig& given) {
 
   std::vector<std::string> errors;
   for (auto& w : workers_) {
-    std::vector<std::string> worker_errors;
-    w->call([&] { sync_listeners(*w, wanted, worker_errors); });
-    for (auto& e : worker_errors) {
-      if (std::find(errors.begin(), errors.end(), e) == errors.end()) errors.push_back(e);
-    }
+    auto opened = open_listeners(*w, wanted, errors);
+    w->call([&] { sync_listeners(*w, wanted, std::move(opened)); });
   }
   auto log = get_logger("proxy");
   for (auto& e : errors) log->error("{}", e);
@@ -117,32 +116,59 @@ result<void> engine::apply(const v1::ClusterConfig& given) {
   return success();
 }
 
-void engine::sync_listeners(
-    worker& w, const std::map<tcp::endpoint, std::shared_ptr<virtual_service_state>>& wanted,
-    std::vector<std::string>& errors) {
+std::vector<std::shared_ptr<listener>> engine::open_listeners(worker& w,
+                                                              const listener_map& wanted,
+                                                              std::vector<std::string>& errors) {
+  // Which endpoints the worker lacks is read on its thread; the sockets are
+  // opened here, on the calling thread (the daemon's io thread: the one that
+  // keeps CAP_NET_BIND_SERVICE when proxyd runs as --user).
+  auto have = w.call([&] {
+    std::set<tcp::endpoint> out;
+    for (auto& [at, l] : w.listeners()) out.insert(at);
+    return out;
+  });
+  std::vector<std::shared_ptr<listener>> opened;
+  for (auto& [at, service] : wanted) {
+    if (have.count(at)) continue;
+    auto l = std::make_shared<listener>(w, service, at);
+    if (auto r = l->open(); !r) {
+      // Every worker fails alike: one message per endpoint.
+      if (std::find(errors.begin(), errors.end(), r.error().message()) == errors.end())
+        errors.push_back(r.error().message());
+      continue;
+    }
+    opened.push_back(std::move(l));
+  }
+  return opened;
+}
+
+void engine::sync_listeners(worker& w, const listener_map& wanted,
+                            std::vector<std::shared_ptr<listener>> opened) {
   auto& current = w.listeners();
   for (auto it = current.begin(); it != current.end();) {
     if (!wanted.count(it->first)) {
       it->second->close();
       it = current.erase(it);
     } else {
+      it->second->set_service(wanted.at(it->first));
       ++it;
     }
   }
-  for (auto& [at, service] : wanted) {
-    auto it = current.find(at);
-    if (it != current.end()) {
-      it->second->set_service(service);
-      continue;
-    }
-    auto l = std::make_shared<listener>(w, service, at);
-    if (auto opened = l->open(); !opened) {
-      errors.push_back(opened.error().message());
-      continue;
-    }
+  for (auto& l : opened) {
     l->start();
-    current.emplace(at, std::move(l));
+    current.emplace(l->at(), std::move(l));
   }
+}
+
+bool engine::alive() {
+  std::lock_guard lock(mutex_);
+  if (!started_ || stopped_) return true;
+  bool all = true;
+  for (auto& w : workers_) all = w->beat_answered() && all;
+  // Ask again only once every worker answered: a late one stays "not alive".
+  if (all)
+    for (auto& w : workers_) w->ask_beat();
+  return all;
 }
 
 void engine::schedule_sweep() {

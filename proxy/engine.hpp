@@ -10,7 +10,9 @@
 // handlers, the daemon's main thread, tests); they serialise on one mutex.
 // The data path never takes it: workers read pools through atomic pointers
 // and update atomic counters (see service_state.hpp). Listener changes are
-// made on each worker's own thread and waited for; health checker changes are
+// opened (socket, bind, listen) on the calling thread, which under --user is
+// the only one that keeps CAP_NET_BIND_SERVICE, then installed on each
+// worker's own thread and waited for; health checker changes are
 // posted to the control io_context, which the caller runs (the daemon's main
 // loop), as is the periodic sweep of expired stick entries.
 #pragma once
@@ -64,6 +66,11 @@ class engine {
   stick_table& table() { return *table_; }
   const lbha::clock& table_clock() const { return clock_; }
 
+  // For the daemon's watchdog, from the control thread: false while a worker
+  // has not run the beat the previous call posted to it (a wedged data-plane
+  // thread); true before start and after stop.
+  bool alive();
+
   // Whether `service` exists and has a real server called `real_server`.
   bool knows(const std::string& service, const std::string& real_server) const;
 
@@ -76,9 +83,11 @@ class engine {
   };
 
   result<void> apply(const v1::ClusterConfig& config);
-  void sync_listeners(worker& w, const std::map<asio::ip::tcp::endpoint,
-                                                std::shared_ptr<virtual_service_state>>& wanted,
-                      std::vector<std::string>& errors);
+  using listener_map = std::map<asio::ip::tcp::endpoint, std::shared_ptr<virtual_service_state>>;
+  std::vector<std::shared_ptr<listener>> open_listeners(worker& w, const listener_map& wanted,
+                                                        std::vector<std::string>& errors);
+  static void sync_listeners(worker& w, const listener_map& wanted,
+                             std::vector<std::shared_ptr<listener>> opened);
   void schedule_sweep();
 
   asio::io_context& control_;

@@ -203,6 +203,10 @@ void worker::close_sessions_of(const real_server_state* server) {
   for (auto& s : victims) s->close();
 }
 
+void worker::ask_beat() {
+  loop_.post([this, n = ++asked_] { answered_.store(n, std::memory_order_release); });
+}
+
 void worker::stop() {
   if (!thread_.joinable()) return;
   loop_.post([this] {

@@ -111,6 +111,7 @@ class listener : public std::enable_shared_from_this<listener>, public ready_han
   void start();
   void close();
   void set_service(std::shared_ptr<virtual_service_state> s) { service_ = std::move(s); }
+  const asio::ip::tcp::endpoint& at() const { return at_; }
   const std::shared_ptr<virtual_service_state>& service() const { return service_; }
 
   void on_ready(std::uint32_t events) override;
@@ -167,6 +168,13 @@ class worker {
   void close_sessions_of(const real_server_state* server);
   void close_all();
 
+  // Liveness for the daemon's watchdog, from one other thread (the control
+  // loop): ask_beat() posts a beat that the loop counts when it runs;
+  // beat_answered() says whether the last one asked has run. A wedged loop
+  // never answers.
+  void ask_beat();
+  bool beat_answered() const { return answered_.load(std::memory_order_acquire) == asked_; }
+
  private:
   // Declared so that the loop is destroyed after the listeners (their
   // timers are in its queue) and before the pipes and the session list (work
@@ -178,6 +186,8 @@ class worker {
   event_loop loop_;
   std::thread thread_;
   std::atomic<std::size_t> load_{0};
+  std::uint64_t asked_ = 0;  // the asking thread's
+  std::atomic<std::uint64_t> answered_{0};
   std::map<asio::ip::tcp::endpoint, std::shared_ptr<listener>> listeners_;
 };
 

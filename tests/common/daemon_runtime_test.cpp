@@ -14,6 +14,7 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <sstream>
 
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
@@ -96,6 +97,13 @@ class recording_component final : public daemon_component {
   void stop_streams() override { j_.add("stop_streams"); }
   void stop() override { j_.add("stop"); }
   std::string summary() const override { return "generation " + std::to_string(generation_); }
+  bool alive() override {
+    ++alive_calls;
+    return is_alive;
+  }
+
+  std::atomic<bool> is_alive{true};
+  std::atomic<int> alive_calls{0};
 
   const lbha::clock& clock() const { return clock_; }
 
@@ -191,6 +199,9 @@ TEST_F(daemon_runtime_test, starts_serves_reloads_and_stops_in_order) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message(), "refuse 99");
   EXPECT_EQ(runtime.files().cluster.generation(), 3u);
+  EXPECT_EQ(journal_.all().back(),
+            "READY reload refused, the running configuration stays: refuse 99")
+      << "systemctl status says why";
   lbha::v1::ClusterConfig invalid;
   invalid.add_virtual_services()->set_label("no address");
   EXPECT_FALSE(reload(&invalid)) << "a carried config is validated again";
@@ -291,6 +302,75 @@ TEST_F(daemon_runtime_test, pings_the_watchdog_from_the_io_thread) {
   ASSERT_EQ(ran.wait_for(5s), std::future_status::ready);
 }
 
+TEST_F(daemon_runtime_test, a_broken_file_on_reload_tells_the_supervisor_why_on_one_line) {
+  daemon_runtime runtime(spec(), options_, clock_, supervisor_);
+  ASSERT_TRUE(runtime.start());
+  std::ofstream(dir_ / "etc" / "cluster.yaml") << "generation: 2\nbogus: 1\nalso_bogus: 2\n";
+  auto reload = runtime.reloader();
+  auto ran = std::async(std::launch::async, [&] { runtime.run(); });
+  ASSERT_FALSE(reload(nullptr));
+  const auto events = journal_.all();
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events[events.size() - 2], "RELOADING");
+  const auto& status = events.back();
+  EXPECT_EQ(status.rfind("READY reload refused, the running configuration stays: ", 0), 0u)
+      << status;
+  EXPECT_NE(status.find("cluster.yaml:2: bogus"), std::string::npos) << status;
+  EXPECT_NE(status.find("cluster.yaml:3: also_bogus"), std::string::npos) << status;
+  EXPECT_EQ(status.find('\n'), std::string::npos) << "one STATUS= line";
+  EXPECT_EQ(runtime.files().cluster.generation(), 1u);
+  runtime.request_stop();
+  ASSERT_EQ(ran.wait_for(5s), std::future_status::ready);
+}
+
+TEST_F(daemon_runtime_test, no_watchdog_ping_while_the_component_is_not_alive) {
+  supervisor_.interval = 20ms;
+  daemon_runtime runtime(spec(), options_, clock_, supervisor_);
+  ASSERT_TRUE(runtime.start());
+  auto ran = std::async(std::launch::async, [&] { runtime.run(); });
+  auto wait_for = [](auto done) {
+    for (int i = 0; i < 500 && !done(); ++i) std::this_thread::sleep_for(5ms);
+    return done();
+  };
+  ASSERT_TRUE(wait_for([&] { return supervisor_.watchdogs >= 2; }));
+  component_->is_alive = false;
+  // A tick that asked before the change may still ping: count from the next one.
+  const int asked = component_->alive_calls;
+  ASSERT_TRUE(wait_for([&] { return component_->alive_calls >= asked + 1; }));
+  const int pinged = supervisor_.watchdogs;
+  ASSERT_TRUE(wait_for([&] { return component_->alive_calls >= asked + 5; }));
+  EXPECT_EQ(supervisor_.watchdogs, pinged) << "a wedged worker stops the pings";
+  component_->is_alive = true;
+  EXPECT_TRUE(wait_for([&] { return supervisor_.watchdogs > pinged; })) << "and they resume";
+  runtime.request_stop();
+  ASSERT_EQ(ran.wait_for(5s), std::future_status::ready);
+}
+
+TEST_F(daemon_runtime_test, check_prints_one_ok_line_and_touches_nothing) {
+  std::ostringstream out, err;
+  EXPECT_EQ(check_daemon_files("testd", options_, out, err), 0);
+  EXPECT_EQ(out.str(), "lbha-testd --check: " + (dir_ / "node.yaml").string() + " and " +
+                           (dir_ / "etc" / "cluster.yaml").string() + ": OK\n");
+  EXPECT_EQ(err.str(), "");
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "run")) << "no socket, no run directory";
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "state"));
+}
+
+TEST_F(daemon_runtime_test, check_prints_every_error_with_file_line_and_key) {
+  std::ofstream(dir_ / "etc" / "cluster.yaml") << "generation: 2\nbogus: 1\n";
+  std::ostringstream out, err;
+  EXPECT_EQ(check_daemon_files("testd", options_, out, err), 1);
+  EXPECT_EQ(out.str(), "");
+  EXPECT_NE(err.str().find((dir_ / "etc" / "cluster.yaml").string() + ":2: bogus"),
+            std::string::npos)
+      << err.str();
+  std::filesystem::remove(dir_ / "etc" / "cluster.yaml");
+  std::ostringstream absent;
+  EXPECT_EQ(check_daemon_files("testd", options_, absent, err), 0)
+      << "no cluster.yaml yet is what a fresh node runs with";
+  EXPECT_NE(absent.str().find("absent"), std::string::npos);
+}
+
 TEST(systemd_supervisor, sends_the_notify_protocol_to_NOTIFY_SOCKET) {
   const auto path = std::filesystem::temp_directory_path() /
                     ("lbha-notify-" + std::to_string(::getpid()) + ".sock");
@@ -304,9 +384,7 @@ TEST(systemd_supervisor, sends_the_notify_protocol_to_NOTIFY_SOCKET) {
   ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
   ::setenv("WATCHDOG_USEC", "3000000", 1);
   ::unsetenv("WATCHDOG_PID");
-  systemd_supervisor s;
-  ::unsetenv("NOTIFY_SOCKET");
-  ::unsetenv("WATCHDOG_USEC");
+  systemd_supervisor s;  // libsystemd reads NOTIFY_SOCKET at each call
   EXPECT_EQ(s.watchdog_interval(), 3s);
 
   auto next = [&] {
@@ -322,12 +400,21 @@ TEST(systemd_supervisor, sends_the_notify_protocol_to_NOTIFY_SOCKET) {
   EXPECT_EQ(next(), "WATCHDOG=1");
   s.stopping();
   EXPECT_EQ(next(), "STOPPING=1");
+  ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("WATCHDOG_USEC");
   ::close(fd);
   std::filesystem::remove(path);
 
   systemd_supervisor unsupervised;  // no NOTIFY_SOCKET: nothing to send, nothing fails
   EXPECT_FALSE(unsupervised.notify("READY=1"));
   EXPECT_EQ(unsupervised.watchdog_interval(), 0us);
+
+  ::setenv("WATCHDOG_USEC", "3000000", 1);
+  ::setenv("WATCHDOG_PID", "1", 1);
+  systemd_supervisor not_ours;  // the watchdog was armed for another process
+  ::unsetenv("WATCHDOG_USEC");
+  ::unsetenv("WATCHDOG_PID");
+  EXPECT_EQ(not_ours.watchdog_interval(), 0us);
 }
 
 }  // namespace
