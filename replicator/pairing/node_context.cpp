@@ -1,5 +1,8 @@
 #include "replicator/pairing/node_context.hpp"
 
+#include <filesystem>
+#include <system_error>
+
 #include "common/config/config.hpp"
 #include "common/node_directories.hpp"
 #include "replicator/pairing/authorized_keys.hpp"
@@ -22,6 +25,15 @@ result<node_context> load_node_context(const daemon_options& options) {
   if (!node.ssh().user().empty()) ctx.ssh_user = node.ssh().user();
   if (node.ports().ssh() != 0) ctx.ssh_port = static_cast<std::uint16_t>(node.ports().ssh());
   if (!node.ssh().receive_command().empty()) ctx.receive_command = node.ssh().receive_command();
+  // A bare name is the relay beside lbha-replicatord itself (/usr/sbin when
+  // installed): sshd runs it as the login user, whose PATH has no sbin, both
+  // at pairing (password login) and behind the pair's forced command.
+  if (const std::filesystem::path relay = ctx.receive_command;
+      relay.is_relative() && !relay.has_parent_path()) {
+    std::error_code ec;
+    auto beside = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / relay;
+    if (!ec && std::filesystem::exists(beside, ec)) ctx.receive_command = beside.string();
+  }
   ctx.authorized_keys = node.ssh().authorized_keys().empty()
                             ? default_authorized_keys_path(ctx.ssh_user)
                             : std::filesystem::path(node.ssh().authorized_keys());

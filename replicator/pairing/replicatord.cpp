@@ -24,18 +24,12 @@ auto fields(const node_context& c) {
 }
 
 // The command installed behind the primary's key in authorized_keys: this
-// node's relay with this node's files. A bare name is looked up beside
-// lbha-replicatord itself, so sshd finds it whatever the login user's PATH.
+// node's relay (found beside lbha-replicatord by load_node_context, so sshd
+// finds it whatever the login user's PATH) with this node's files.
 std::string forced_command(const node_context& node, const daemon_options& options) {
-  std::filesystem::path relay = node.receive_command;
-  if (relay.is_relative() && !relay.has_parent_path()) {
-    std::error_code ec;
-    auto beside = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / relay;
-    if (!ec && std::filesystem::exists(beside, ec)) relay = beside;
-  }
   std::error_code ec;
   std::string command =
-      relay.string() + " --node-config " + std::filesystem::absolute(node.node_config, ec).string();
+      node.receive_command + " --node-config " + std::filesystem::absolute(node.node_config, ec).string();
   if (!options.state_dir.empty()) command += " --state-dir " + options.state_dir.string();
   if (!options.run_dir.empty()) command += " --run-dir " + options.run_dir.string();
   return command + " --log-level warn --restricted";
