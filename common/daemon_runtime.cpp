@@ -10,6 +10,17 @@
 #include "common/privileges.hpp"
 
 namespace lbha {
+namespace {
+
+// The loader's checks, then the daemon's own: what start, every reload and
+// --check run, so --check refuses exactly what the daemon would.
+result<node_files> validated(const daemon_spec& spec, result<node_files> loaded) {
+  if (!loaded || !spec.validate) return loaded;
+  if (auto r = spec.validate(loaded.value()); !r) return r.error();
+  return loaded;
+}
+
+}  // namespace
 
 daemon_runtime::daemon_runtime(daemon_spec spec, daemon_options options, const lbha::clock& clock,
                                lbha::supervisor& supervisor)
@@ -21,7 +32,7 @@ daemon_runtime::~daemon_runtime() {
 
 result<void> daemon_runtime::start() {
   auto log = get_logger(spec_.name);
-  auto loaded = load_node_files(options_);
+  auto loaded = validated(spec_, load_node_files(options_));
   if (!loaded) return loaded.error();
   files_ = std::move(loaded.value());
   if (!apply_log_level(options_, files_.node.log_level()))
@@ -168,11 +179,11 @@ result<void> daemon_runtime::apply(result<node_files> loaded) {
 result<void> daemon_runtime::reload_from_files() {
   get_logger(spec_.name)->info("reloading {} and {}", options_.node_config.string(),
                                files_.dirs.cluster_file().string());
-  return apply(load_node_files(options_));
+  return apply(validated(spec_, load_node_files(options_)));
 }
 
 result<void> daemon_runtime::reload_with(const lbha::v1::ClusterConfig& cluster) {
-  return apply(load_node_files(options_, cluster));
+  return apply(validated(spec_, load_node_files(options_, cluster)));
 }
 
 daemon_runtime::reload_function daemon_runtime::reloader() {
@@ -183,17 +194,17 @@ daemon_runtime::reload_function daemon_runtime::reloader() {
   };
 }
 
-int check_daemon_files(const std::string& name, const daemon_options& options, std::ostream& out,
+int check_daemon_files(const daemon_spec& spec, const daemon_options& options, std::ostream& out,
                        std::ostream& err) {
   // Reads and stats only: no directory is made, no temp removed, no socket opened.
-  auto loaded = load_node_files(options);
+  auto loaded = validated(spec, load_node_files(options));
   if (!loaded) {
-    err << "lbha-" << name << " --check: " << loaded.error().message() << "\n";
+    err << "lbha-" << spec.name << " --check: " << loaded.error().message() << "\n";
     return 1;
   }
   const auto cluster = loaded.value().dirs.cluster_file();
   std::error_code ec;
-  out << "lbha-" << name << " --check: " << options.node_config.string() << " and "
+  out << "lbha-" << spec.name << " --check: " << options.node_config.string() << " and "
       << cluster.string()
       << (std::filesystem::exists(cluster, ec) ? "" : " (absent: no virtual services)")
       << ": OK\n";
@@ -211,7 +222,7 @@ int run_daemon_main(daemon_spec spec, int argc, char** argv) {
   if (spec.add_options) spec.add_options(app);
   CLI11_PARSE(app, argc, argv);
   if (!options.log_level.empty() && !apply_log_level(options)) return 2;
-  if (options.check) return check_daemon_files(spec.name, options, std::cout, std::cerr);
+  if (options.check) return check_daemon_files(spec, options, std::cout, std::cerr);
   if (spec.command_selected && spec.command_selected()) {
     auto loaded = load_node_files(options);
     auto r = loaded ? spec.command(loaded.value()) : result<void>(loaded.error());

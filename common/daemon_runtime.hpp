@@ -4,7 +4,8 @@
 // builds it; `main()` is one call to run_daemon_main(). The runtime does the
 // rest, the same way for every daemon:
 //
-//   check:  --check loads and validates the files it would run with, prints
+//   check:  --check loads and validates the files it would run with (the
+//           loader's checks, then the daemon's own: spec.validate), prints
 //           the errors (file, line, key) or one OK line, and exits 0 or 1
 //           without opening a socket or touching a file.
 //   command: a flag that selects a one-shot command instead of the daemon
@@ -19,8 +20,8 @@
 //           READY once run() starts the io thread.
 //   reload: SIGHUP reads the files again and hands them to the component;
 //           a gRPC Reload hands it the config its caller validated. Both
-//           go through reload(): RELOADING, the log level, component.reload(),
-//           READY. A refused reload leaves the running config in force and
+//           go through reload(): RELOADING, spec.validate (what --check
+//           runs), the log level, component.reload(), READY. A refused reload leaves the running config in force and
 //           says why in the supervisor's STATUS=.
 //   stop:   SIGTERM/SIGINT or request_stop(): STOPPING, then in LIFO order
 //           the signal watcher, the component's streams (so gRPC handlers
@@ -104,6 +105,11 @@ struct daemon_spec {
   // Adds the daemon's own flags (bound to variables the spec's closures own).
   std::function<void(CLI::App&)> add_options;
   std::function<result<std::unique_ptr<daemon_component>>(daemon_environment&)> make;
+  // The daemon's own checks of loaded files beyond the loader's (heartbeatd:
+  // the pairing and heartbeat key files; syncd: its --peer flags). Reads and
+  // stats only. --check runs it, and so does every reload before the
+  // component sees the files, so --check refuses what a reload would.
+  std::function<result<void>(const node_files&)> validate = {};
   // Set for a daemon that may run unprivileged: it gets --user NAME and, as
   // NAME, keeps these capabilities (CAP_* numbers) on its io thread.
   std::optional<std::vector<int>> user_capabilities = {};
@@ -167,9 +173,10 @@ class daemon_runtime {
   std::thread grpc_stopper_;
 };
 
-// --check: loads the files `options` names; prints every error ("file:line:
-// key: message") to `err`, or one OK line to `out`. 0 when valid, else 1.
-int check_daemon_files(const std::string& name, const daemon_options& options, std::ostream& out,
+// --check: loads the files `options` names and runs spec.validate on them;
+// prints every error ("file:line: key: message") to `err`, or one OK line to
+// `out`. 0 when valid, else 1.
+int check_daemon_files(const daemon_spec& spec, const daemon_options& options, std::ostream& out,
                        std::ostream& err);
 
 // main(): parses the command line, runs the daemon, returns the exit code

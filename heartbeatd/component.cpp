@@ -96,6 +96,12 @@ daemon_spec heartbeatd_spec() {
         if (!in) return in.error();
         return std::make_unique<heartbeatd_component>(env, *flags, std::move(in).value());
       },
+      // The pairing and the heartbeat keyring (mode, owner, format) and the
+      // identity flags: what start and a reload refuse, --check refuses.
+      .validate = [flags](const node_files& files) -> result<void> {
+        if (auto in = load_inputs(*flags, files); !in) return in.error();
+        return success();
+      },
       .command_selected = [release] { return *release; },
       .command = release_vips_of,
   };

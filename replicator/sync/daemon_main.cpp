@@ -21,8 +21,8 @@ struct syncd_flags {
   std::string local_name;
 };
 
-// node.yaml + cluster.yaml (+ --peer and --local-name) -> this node's settings.
-result<node_settings> settings_of(const node_files& files, const syncd_flags& flags) {
+// --peer and --plain-peer -> the extra peers (what --check and a reload check).
+result<std::vector<peer_config>> extra_peers(const syncd_flags& flags) {
   std::vector<peer_config> extra;
   for (const auto* specs : {&flags.peer_specs, &flags.plain_peer_specs}) {
     const bool plain = specs == &flags.plain_peer_specs;
@@ -36,7 +36,14 @@ result<node_settings> settings_of(const node_files& files, const syncd_flags& fl
       extra.push_back(std::move(p));
     }
   }
-  node_settings settings = settings_from(files.node, files.cluster, extra);
+  return extra;
+}
+
+// node.yaml + cluster.yaml (+ --peer and --local-name) -> this node's settings.
+result<node_settings> settings_of(const node_files& files, const syncd_flags& flags) {
+  auto extra = extra_peers(flags);
+  if (!extra) return extra.error();
+  node_settings settings = settings_from(files.node, files.cluster, extra.value());
   if (!flags.local_name.empty()) settings.local_name = flags.local_name;
   settings.pid = std::to_string(::getpid());
   settings.seed = static_cast<std::uint32_t>(::getpid());
@@ -143,6 +150,10 @@ daemon_spec syncd_spec() {
         auto settings = settings_of(env.files, *flags);
         if (!settings) return settings.error();
         return std::make_unique<syncd_component>(env, *flags, std::move(settings.value()));
+      },
+      .validate = [flags](const node_files&) -> result<void> {
+        if (auto extra = extra_peers(*flags); !extra) return extra.error();
+        return success();
       },
   };
 }

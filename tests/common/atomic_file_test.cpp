@@ -8,20 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/scratch_dir.hpp"
+
 namespace lbha {
 namespace {
 
 class atomic_file_test : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("lbha-atomic-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
+  test_support::scratch_dir scratch_{"atomic"};
+  const std::filesystem::path dir_ = scratch_.path();
 };
 
 TEST_F(atomic_file_test, writes_and_replaces_whole_content) {

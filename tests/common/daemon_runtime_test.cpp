@@ -19,6 +19,7 @@
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
 #include "lbha/v1/sync.grpc.pb.h"
+#include "tests/support/scratch_dir.hpp"
 
 namespace lbha {
 namespace {
@@ -117,32 +118,21 @@ class recording_component final : public daemon_component {
 class daemon_runtime_test : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("lbha-runtime-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_ / "etc");
     write_node("warn");
     write_cluster(1);
     options_.node_config = dir_ / "node.yaml";
   }
-  void TearDown() override {
-    set_log_level(spdlog::level::info);
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  void TearDown() override { set_log_level(spdlog::level::info); }
 
   void write_node(const std::string& level) {
-    std::ofstream(dir_ / "node.yaml")
-        << "node_name: lb1\ninterface: lo\nlocal_addresses: [192.0.2.1]\n"
-           "peer_addresses: [192.0.2.2]\nlog_level: "
-        << level << "\ndirectories: {config_dir: " << (dir_ / "etc").string()
-        << ", state_dir: " << (dir_ / "state").string() << ", run_dir: " << (dir_ / "run").string()
-        << "}\n";
+    test_support::write_test_node_yaml(dir_, "log_level: " + level + "\n");
   }
   void write_cluster(int generation) {
     std::ofstream(dir_ / "etc" / "cluster.yaml") << "generation: " << generation << "\n";
   }
 
+  // The daemon's own validation refuses generation 77 (as heartbeatd's
+  // refuses an unreadable heartbeat key); the component refuses 99.
   daemon_spec spec() {
     return {.name = "testd",
             .description = "test daemon",
@@ -151,10 +141,16 @@ class daemon_runtime_test : public ::testing::Test {
               auto c = std::make_unique<recording_component>(env, journal_);
               component_ = c.get();
               return c;
+            },
+            .validate = [](const node_files& files) -> result<void> {
+              if (files.cluster.generation() == 77)
+                return error(std::errc::invalid_argument, "the daemon's own check refuses 77");
+              return success();
             }};
   }
 
-  std::filesystem::path dir_;
+  test_support::scratch_dir scratch_{"runtime"};
+  const std::filesystem::path dir_ = scratch_.path();
   daemon_options options_;
   journal journal_;
   recording_supervisor supervisor_{journal_};
@@ -205,6 +201,13 @@ TEST_F(daemon_runtime_test, starts_serves_reloads_and_stops_in_order) {
   lbha::v1::ClusterConfig invalid;
   invalid.add_virtual_services()->set_label("no address");
   EXPECT_FALSE(reload(&invalid)) << "a carried config is validated again";
+  lbha::v1::ClusterConfig own_check;
+  own_check.set_generation(77);
+  r = reload(&own_check);
+  ASSERT_FALSE(r) << "the daemon's own check (what --check runs) refuses a reload too";
+  EXPECT_EQ(r.error().message(), "the daemon's own check refuses 77");
+  EXPECT_FALSE(journal_.has("reload generation 77")) << "before the component sees it";
+  EXPECT_EQ(runtime.files().cluster.generation(), 3u);
 
   runtime.request_stop();
   ASSERT_EQ(ran.wait_for(5s), std::future_status::ready);
@@ -348,7 +351,7 @@ TEST_F(daemon_runtime_test, no_watchdog_ping_while_the_component_is_not_alive) {
 
 TEST_F(daemon_runtime_test, check_prints_one_ok_line_and_touches_nothing) {
   std::ostringstream out, err;
-  EXPECT_EQ(check_daemon_files("testd", options_, out, err), 0);
+  EXPECT_EQ(check_daemon_files(spec(), options_, out, err), 0);
   EXPECT_EQ(out.str(), "lbha-testd --check: " + (dir_ / "node.yaml").string() + " and " +
                            (dir_ / "etc" / "cluster.yaml").string() + ": OK\n");
   EXPECT_EQ(err.str(), "");
@@ -359,16 +362,28 @@ TEST_F(daemon_runtime_test, check_prints_one_ok_line_and_touches_nothing) {
 TEST_F(daemon_runtime_test, check_prints_every_error_with_file_line_and_key) {
   std::ofstream(dir_ / "etc" / "cluster.yaml") << "generation: 2\nbogus: 1\n";
   std::ostringstream out, err;
-  EXPECT_EQ(check_daemon_files("testd", options_, out, err), 1);
+  EXPECT_EQ(check_daemon_files(spec(), options_, out, err), 1);
   EXPECT_EQ(out.str(), "");
   EXPECT_NE(err.str().find((dir_ / "etc" / "cluster.yaml").string() + ":2: bogus"),
             std::string::npos)
       << err.str();
   std::filesystem::remove(dir_ / "etc" / "cluster.yaml");
   std::ostringstream absent;
-  EXPECT_EQ(check_daemon_files("testd", options_, absent, err), 0)
+  EXPECT_EQ(check_daemon_files(spec(), options_, absent, err), 0)
       << "no cluster.yaml yet is what a fresh node runs with";
   EXPECT_NE(absent.str().find("absent"), std::string::npos);
+}
+
+TEST_F(daemon_runtime_test, check_runs_the_daemons_own_validation_as_start_does) {
+  write_cluster(77);
+  std::ostringstream out, err;
+  EXPECT_EQ(check_daemon_files(spec(), options_, out, err), 1);
+  EXPECT_EQ(out.str(), "");
+  EXPECT_EQ(err.str(), "lbha-testd --check: the daemon's own check refuses 77\n");
+  daemon_runtime runtime(spec(), options_, clock_, supervisor_);
+  auto started = runtime.start();
+  ASSERT_FALSE(started) << "what --check refuses, start refuses";
+  EXPECT_EQ(started.error().message(), "the daemon's own check refuses 77");
 }
 
 TEST(systemd_supervisor, sends_the_notify_protocol_to_NOTIFY_SOCKET) {

@@ -2,61 +2,25 @@
 // the errors of a broken cluster.yaml with file, line and key on stderr and
 // exit 1; one OK line and exit 0 once fixed; no socket or directory made.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+
+#include "tests/support/scratch_dir.hpp"
 
 namespace lbha::proxy {
 namespace {
 
-struct run_result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_all(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using lbha::test_support::run_check;
 
 class proxyd_check_test : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("lbha-check-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_ / "etc");
-    std::ofstream(dir_ / "node.yaml")
-        << "node_name: lb1\ninterface: lo\nlocal_addresses: [192.0.2.1]\n"
-           "peer_addresses: [192.0.2.2]\ndirectories: {config_dir: "
-        << (dir_ / "etc").string() << ", state_dir: " << (dir_ / "state").string()
-        << ", run_dir: " << (dir_ / "run").string() << "}\n";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  void SetUp() override { lbha::test_support::write_test_node_yaml(dir_); }
+  lbha::test_support::check_result check() { return run_check(LBHA_PROXYD_PATH, dir_); }
 
-  run_result check() {
-    // A stream, not operator+: g++ 12 -O2 warns (-Warray-bounds) on that chain.
-    std::ostringstream command;
-    command << LBHA_PROXYD_PATH << " --check --node-config " << (dir_ / "node.yaml").string()
-            << " >" << (dir_ / "out").string() << " 2>" << (dir_ / "err").string();
-    run_result r;
-    const int status = std::system(command.str().c_str());
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = read_all(dir_ / "out");
-    r.err = read_all(dir_ / "err");
-    return r;
-  }
-
-  std::filesystem::path dir_;
+  lbha::test_support::scratch_dir scratch_{"check"};
+  const std::filesystem::path dir_ = scratch_.path();
 };
 
 TEST_F(proxyd_check_test, a_broken_cluster_yaml_is_reported_with_file_line_and_key_and_exits_1) {
