@@ -171,7 +171,7 @@ wait_booted() {
 # Runs a command inside NODE as root with a login-like environment.
 on() {
   local n=$1; shift
-  nsenter -t "${leader[$n]}" -a -- /usr/bin/env -i \
+  nsenter -t "${leader[$n]}" -a -r -w -- /usr/bin/env -i \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
     TERM=dumb DEBIAN_FRONTEND=noninteractive "$@"
 }

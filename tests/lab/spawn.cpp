@@ -90,12 +90,19 @@ pid_t spawn(const spawn_request& request) {
     }
   }
   // A container's namespaces: mount, UTS, and the PID namespace its PID 1 is in.
-  fd_guard mnt_fd, uts_fd, pid_fd;
+  // And its root directory: setns(CLONE_NEWNS) sets the caller's root to the
+  // namespace's root mount, which is not the container's root when the lab
+  // itself runs chrooted (a fresh-machine check): chroot back into it, as
+  // `nsenter --root` does.
+  fd_guard mnt_fd, uts_fd, pid_fd, root_fd;
   if (request.container > 0) {
-    const std::string ns = "/proc/" + std::to_string(request.container) + "/ns/";
-    mnt_fd.reset(open_namespace(ns + "mnt"));
-    uts_fd.reset(open_namespace(ns + "uts"));
-    pid_fd.reset(open_namespace(ns + "pid_for_children"));
+    const std::string proc = "/proc/" + std::to_string(request.container);
+    mnt_fd.reset(open_namespace(proc + "/ns/mnt"));
+    uts_fd.reset(open_namespace(proc + "/ns/uts"));
+    pid_fd.reset(open_namespace(proc + "/ns/pid_for_children"));
+    root_fd.reset(::open((proc + "/root").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (root_fd.get() < 0)
+      throw lab_error("cannot open " + proc + "/root: " + std::strerror(errno));
   }
   fd_guard dev_null(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (dev_null.get() < 0) throw lab_error(std::string("open /dev/null: ") + std::strerror(errno));
@@ -131,7 +138,8 @@ pid_t spawn(const spawn_request& request) {
     const bool in_container = request.container > 0;
     if (in_container) {
       if (::setns(netns_fd.get(), CLONE_NEWNET) != 0 || ::setns(uts_fd.get(), CLONE_NEWUTS) != 0 ||
-          ::setns(pid_fd.get(), CLONE_NEWPID) != 0 || ::setns(mnt_fd.get(), CLONE_NEWNS) != 0) {
+          ::setns(pid_fd.get(), CLONE_NEWPID) != 0 || ::setns(mnt_fd.get(), CLONE_NEWNS) != 0 ||
+          ::fchdir(root_fd.get()) != 0 || ::chroot(".") != 0) {
         fail_child(efd);
       }
       // The program is born in the container's PID namespace as the caller's child.

@@ -141,7 +141,7 @@ int run(const std::string& keep_state) {
       const auto holder = std::to_string(p.lb(i).container_pid);
       pid_t init = 0;
       std::ifstream("/proc/" + holder + "/task/" + holder + "/children") >> init;
-      std::cout << "  enter lb" << i << ":  nsenter -a -t " << init << " bash    (then: "
+      std::cout << "  enter lb" << i << ":  nsenter -a -r -w -t " << init << " bash    (then: "
                 << LBHA_LBCTL_PATH << " status)\n";
     }
     std::cout << "  or:         build/tests/lab/lbha-lab --state " << keep_state
