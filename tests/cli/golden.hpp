@@ -9,11 +9,12 @@
 #include <string>
 
 #include "common/atomic_file.hpp"
+#include "tests/support/build_tree.hpp"
 
 namespace lbha::cli {
 
 inline const std::filesystem::path golden_dir =
-    std::filesystem::path(LBHA_SOURCE_DIR) / "tests" / "cli" / "golden";
+    lbha::test_support::in_build_tree(LBHA_SOURCE_DIR) / "tests" / "cli" / "golden";
 
 inline void expect_golden(const std::string& name, const std::string& actual) {
   const auto path = golden_dir / name;

@@ -12,6 +12,7 @@
 #include "cli/app.hpp"
 #include "cli/exit_codes.hpp"
 #include "common/config/config.hpp"
+#include "tests/support/build_tree.hpp"
 
 namespace lbha::cli {
 namespace {
@@ -189,7 +190,7 @@ TEST(lbctl_version, prints_the_project_version) {
 }
 
 TEST(deploy_examples, load_without_errors) {
-  const fs::path deploy = fs::path(LBHA_SOURCE_DIR) / "deploy";
+  const fs::path deploy = lbha::test_support::in_build_tree(LBHA_SOURCE_DIR) / "deploy";
   const auto cluster = config::load_cluster_config(deploy / "cluster.yaml.example");
   ASSERT_TRUE(cluster) << cluster.error().message();
   EXPECT_EQ(cluster.value().virtual_services_size(), 2);

@@ -17,6 +17,7 @@
 #include "lbha/v1/proxy.grpc.pb.h"
 #include "lbha/v1/replication.grpc.pb.h"
 #include "lbha/v1/sync.grpc.pb.h"
+#include "tests/support/build_tree.hpp"
 
 namespace lbha {
 namespace {
@@ -34,7 +35,7 @@ std::set<std::string> every_method() {
   (void)lbha::v1::SyncStatus::descriptor();
   std::set<std::string> out;
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
-  for (const auto& entry : std::filesystem::directory_iterator(LBHA_PROTO_DIR)) {
+  for (const auto& entry : std::filesystem::directory_iterator(test_support::in_build_tree(LBHA_PROTO_DIR))) {
     if (entry.path().extension() != ".proto") continue;
     const std::string name = "lbha/v1/" + entry.path().filename().string();
     const auto* file = pool->FindFileByName(name);
@@ -132,7 +133,7 @@ TEST(grpc_access, every_handler_checks_its_caller) {
   for (const auto& method : every_method()) {
     const auto service = method.substr(1, method.rfind('/') - 1);
     ASSERT_TRUE(handler_file.count(service)) << "which file serves " << service << "?";
-    std::ifstream in(std::filesystem::path(LBHA_SOURCE_DIR) / handler_file.at(service));
+    std::ifstream in(test_support::in_build_tree(LBHA_SOURCE_DIR) / handler_file.at(service));
     const std::string source((std::istreambuf_iterator<char>(in)), {});
     const std::string method_name = method.substr(method.rfind('/') + 1);
     const auto at = source.find("::Status " + method_name + "(") != std::string::npos

@@ -6,11 +6,12 @@
 #include <string>
 
 #include "tests/lab/lab_error.hpp"
+#include "tests/support/build_tree.hpp"
 
 namespace lbha::lab {
 
 std::filesystem::path built_binary(std::string_view cmake_path) {
-  std::filesystem::path path(cmake_path);
+  auto path = test_support::in_build_tree(cmake_path);
   if (const char* dir = std::getenv("LBHA_LAB_BIN_DIR"); dir && *dir) {
     path = std::filesystem::path(dir) / path.filename();
   }

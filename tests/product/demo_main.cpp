@@ -20,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "tests/lab/binaries.hpp"
 #include "tests/lab/client_probe.hpp"
 #include "tests/lab/command.hpp"
 #include "tests/lab/lab_error.hpp"
@@ -136,16 +137,17 @@ int run(const std::string& keep_state) {
     p.lab().link_up("lb2");
     p.keep(keep_state);
     step("kept: the lab stays up (lb2 plugged back in)");
+    const auto lbctl = lbha::lab::built_binary(LBHA_LBCTL_PATH).string();
     for (int i = 1; i <= 2; ++i) {
       // nsenter needs a process inside the node's PID namespace: its PID 1, the holder's child.
       const auto holder = std::to_string(p.lb(i).container_pid);
       pid_t init = 0;
       std::ifstream("/proc/" + holder + "/task/" + holder + "/children") >> init;
       std::cout << "  enter lb" << i << ":  nsenter -a -r -w -t " << init << " bash    (then: "
-                << LBHA_LBCTL_PATH << " status)\n";
+                << lbctl << " status)\n";
     }
     std::cout << "  or:         build/tests/lab/lbha-lab --state " << keep_state
-              << " exec lb1 -- " << LBHA_LBCTL_PATH << " status\n"
+              << " exec lb1 -- " << lbctl << " status\n"
               << "  remove it:  build/tests/lab/lbha-lab --state " << keep_state << " down\n";
     return 0;
   }

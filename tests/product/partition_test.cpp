@@ -21,6 +21,7 @@
 #include "tests/lab/wait.hpp"
 #include "tests/product/product_fixture.hpp"
 #include "tests/product/scenario.hpp"
+#include "tests/support/build_tree.hpp"
 
 namespace lbha::lab {
 namespace {
@@ -420,7 +421,7 @@ TEST_F(partition, a_wall_clock_step_on_one_node_moves_no_vip_and_heartbeats_reco
       }
     }
     std::ofstream(lb1.root_dir() / "etc/ld.so.preload")
-        << preload << LBHA_WALL_CLOCK_SHIM_PATH << "\n";
+        << preload << test_support::in_build_tree(LBHA_WALL_CLOCK_SHIM_PATH).string() << "\n";
   }
   p.up();
   ASSERT_EQ(p.wait_for_single_owner(10s), 1);

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include "tests/support/build_tree.hpp"
 
 namespace lbha::test_support {
 
@@ -71,7 +72,7 @@ struct check_result {
 inline check_result run_check(const char* binary, const std::filesystem::path& dir) {
   // A stream, not operator+: g++ 12 -O2 warns (-Warray-bounds) on that chain.
   std::ostringstream command;
-  command << binary << " --check --node-config " << (dir / "node.yaml").string() << " >"
+  command << in_build_tree(binary).string() << " --check --node-config " << (dir / "node.yaml").string() << " >"
           << (dir / "out").string() << " 2>" << (dir / "err").string();
   check_result r;
   const int status = std::system(command.str().c_str());

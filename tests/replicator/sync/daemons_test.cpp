@@ -27,6 +27,7 @@
 #include "tests/lab/lab_server.hpp"
 #include "tests/lab/process.hpp"
 #include "tests/lab/spawn.hpp"
+#include "tests/support/build_tree.hpp"
 
 namespace lbha::sync {
 namespace {
@@ -184,7 +185,7 @@ class node {
  private:
   std::unique_ptr<lab::process> start(const std::string& what, const std::string& binary,
                                       std::vector<std::string> args) {
-    args.insert(args.begin(), binary);
+    args.insert(args.begin(), test_support::in_build_tree(binary).string());
     const auto out = dir_ / "logs" / (what + ".out"), err = dir_ / "logs" / (what + ".err");
     const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "replicator/sync/sync_node.hpp"
+#include "tests/support/build_tree.hpp"
 
 #ifndef LBHA_SYNC_CORPUS
 #error "LBHA_SYNC_CORPUS must name the corpus directory"
@@ -28,7 +29,7 @@ std::optional<connection_id> accept_plain(sync_node& node, const std::string& ad
 
 std::vector<bytes> load_corpus() {
   std::vector<bytes> out;
-  for (const auto& f : std::filesystem::directory_iterator(LBHA_SYNC_CORPUS)) {
+  for (const auto& f : std::filesystem::directory_iterator(test_support::in_build_tree(LBHA_SYNC_CORPUS))) {
     std::ifstream in(f.path(), std::ios::binary);
     out.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
@@ -109,7 +110,7 @@ TEST(fuzz, corpus_is_valid_and_decodes_the_same_in_any_chunking) {
   ASSERT_GE(corpus.size(), 7u);
   manual_clock clock;
   std::mt19937 rng(7);
-  std::ifstream in(std::filesystem::path(LBHA_SYNC_CORPUS) / "session_ipv4.bin", std::ios::binary);
+  std::ifstream in(test_support::in_build_tree(LBHA_SYNC_CORPUS) / "session_ipv4.bin", std::ios::binary);
   const bytes session((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   for (int round = 0; round < 200; ++round) {
     auto node = make_node(clock);
