@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "tests/support/scratch_dir.hpp"
+#include "tests/support/daemon_check.hpp"
 
 namespace lbha::heartbeat {
 namespace {

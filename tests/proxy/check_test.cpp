@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "tests/support/scratch_dir.hpp"
+#include "tests/support/daemon_check.hpp"
 
 namespace lbha::proxy {
 namespace {

@@ -1,19 +1,15 @@
 // Test scaffolding shared by the unit tests that need files: a directory of
-// each test's own, a node.yaml whose directories point into it, and running a
-// built daemon's --check against it.
+// each test's own and a node.yaml whose directories point into it.
 #pragma once
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <string_view>
-#include "tests/support/build_tree.hpp"
 
 namespace lbha::test_support {
 
@@ -60,26 +56,6 @@ inline std::string read_text(const std::filesystem::path& p) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-struct check_result {
-  int status = -1;  // the exit code, -1 when killed
-  std::string out;
-  std::string err;
-};
-
-// `<binary> --check --node-config <dir>/node.yaml`, as a unit's ExecReload runs it.
-inline check_result run_check(const char* binary, const std::filesystem::path& dir) {
-  // A stream, not operator+: g++ 12 -O2 warns (-Warray-bounds) on that chain.
-  std::ostringstream command;
-  command << in_build_tree(binary).string() << " --check --node-config " << (dir / "node.yaml").string() << " >"
-          << (dir / "out").string() << " 2>" << (dir / "err").string();
-  check_result r;
-  const int status = std::system(command.str().c_str());
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = read_text(dir / "out");
-  r.err = read_text(dir / "err");
-  return r;
 }
 
 }  // namespace lbha::test_support
