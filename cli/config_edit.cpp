@@ -49,6 +49,14 @@ std::string set_duration_ms(const std::string& option, const std::string& value,
   return "";
 }
 
+// yes | no (also true/false, on/off, as the YAML files accept).
+std::string set_switch(const std::string& option, const std::string& value, bool& out) {
+  const auto parsed = config::parse_bool(value);
+  if (!parsed) return bad(option, value, "expected yes or no");
+  out = *parsed;
+  return "";
+}
+
 std::string set_ip(const std::string& option, const std::string& value, std::string& out) {
   const auto ip = config::parse_ip(value);
   if (!ip || ip->is_unspecified()) return bad(option, value, "not an IPv4 or IPv6 address");
@@ -162,6 +170,45 @@ std::string apply_vip_field(v1::VirtualService& s, const std::string& name,
     if (error.empty()) s.mutable_check()->set_timeout_ms(u);
     return error;
   }
+  if (name == "check-expect-status") {
+    if (!config::parse_status_range(value)) {
+      return bad(name, value, "expected a status code (200) or a range (200-299) in 100..599");
+    }
+    s.mutable_check()->set_expect_status(value);
+    return "";
+  }
+  if (name == "check-verify") {
+    bool on = false;
+    error = set_switch(name, value, on);
+    if (error.empty()) s.mutable_check()->set_verify(on);
+    return error;
+  }
+  if (name == "check-ca-file") {
+    if (!value.empty() && value.front() != '/') return bad(name, value, "an absolute path");
+    s.mutable_check()->set_ca_file(value);
+    return "";
+  }
+  if (name == "check-command") {
+    // Split on spaces (no shell, no quoting): the program and its arguments.
+    auto& command = *s.mutable_check()->mutable_command();
+    command.Clear();
+    std::istringstream words(value);
+    for (std::string word; words >> word;) command.Add(std::move(word));
+    if (command.empty() || command.Get(0).front() != '/') {
+      return bad(name, value, "the program's absolute path, then its arguments");
+    }
+    return "";
+  }
+  if (name == "check-rise") {
+    error = set_number(name, value, 1, 100, u);
+    if (error.empty()) s.mutable_check()->set_rise(u);
+    return error;
+  }
+  if (name == "check-fall") {
+    error = set_number(name, value, 1, 100, u);
+    if (error.empty()) s.mutable_check()->set_fall(u);
+    return error;
+  }
   if (name == "client-timeout") {
     error = set_duration_ms(name, value, u);
     if (error.empty()) s.mutable_timeouts()->set_client_ms(u);
@@ -183,6 +230,17 @@ std::string apply_vip_field(v1::VirtualService& s, const std::string& name,
     if (error.empty()) s.set_max_connections(u);
     return error;
   }
+  if (name == "send-proxy") {
+    error = set_enum(names::send_proxy, name, value, number);
+    if (error.empty()) s.set_send_proxy(static_cast<v1::SendProxy>(number));
+    return error;
+  }
+  if (name == "all-backups") {
+    bool on = false;
+    error = set_switch(name, value, on);
+    if (error.empty()) s.set_all_backups(on);
+    return error;
+  }
   return "unknown option --" + name;  // a field_map built by the command: a bug, not input
 }
 
@@ -202,6 +260,12 @@ std::string apply_rip_field(v1::RealServer& r, const std::string& name, const st
     if (error.empty() && r.state() == v1::REAL_SERVER_STATE_UNSPECIFIED) {
       r.set_state(v1::REAL_SERVER_STATE_ONLINE);
     }
+    return error;
+  }
+  if (name == "backup") {
+    bool on = false;
+    error = set_switch(name, value, on);
+    if (error.empty()) r.set_backup(on);
     return error;
   }
   return "unknown option --" + name;
@@ -255,16 +319,24 @@ const std::vector<std::string>& vip_field_names() {
                                                "check-port",
                                                "check-interval",
                                                "check-timeout",
+                                               "check-expect-status",
+                                               "check-verify",
+                                               "check-ca-file",
+                                               "check-command",
+                                               "check-rise",
+                                               "check-fall",
                                                "client-timeout",
                                                "server-timeout",
                                                "connect-timeout",
                                                "fallback",
-                                               "max-connections"};
+                                               "max-connections",
+                                               "all-backups",
+                                               "send-proxy"};
   return fields;
 }
 
 const std::vector<std::string>& rip_field_names() {
-  static const std::vector<std::string> fields{"ip", "port", "weight"};
+  static const std::vector<std::string> fields{"ip", "port", "weight", "backup"};
   return fields;
 }
 
@@ -397,11 +469,12 @@ std::string render_vip_list(const v1::ClusterConfig& config) {
 
 std::string render_rip_list(const v1::VirtualService& service) {
   if (service.real_servers().empty()) return "no real servers in " + service.label() + "\n";
-  std::vector<std::vector<std::string>> rows{{"LABEL", "IP", "PORT", "WEIGHT", "STATE"}};
+  std::vector<std::vector<std::string>> rows{{"LABEL", "IP", "PORT", "WEIGHT", "STATE", "ROLE"}};
   for (const auto& r : service.real_servers()) {
     rows.push_back({r.label(), r.ip(), r.port() == 0 ? "=" : std::to_string(r.port()),
                     std::to_string(r.weight()),
-                    names::name_of(names::real_server_state, r.state())});
+                    names::name_of(names::real_server_state, r.state()),
+                    r.backup() ? "backup" : "primary"});
   }
   return table(rows);
 }

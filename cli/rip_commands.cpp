@@ -18,7 +18,8 @@ const std::map<std::string, std::string>& rip_help() {
   static const std::map<std::string, std::string> help{
       {"ip", "the real server's address"},
       {"port", "its port; 0 (default) = the port the client used on the VIP"},
-      {"weight", "0..256 (default 100); 0 takes no new clients"}};
+      {"weight", "0..256 (default 100); 0 takes no new clients"},
+      {"backup", "yes | no: failover mode, takes clients only while no primary server is up"}};
   return help;
 }
 
@@ -61,7 +62,7 @@ void add_rip_commands(CLI::App& app, cli_context& context) {
       });
 
   auto modify = std::make_shared<rip_command>();
-  add_rip_subcommand(*group, "modify", "change a real server's address, port or weight", *modify,
+  add_rip_subcommand(*group, "modify", "change a real server's address, port, weight or backup role", *modify,
                      true,
                      "Only the options given change. Use drain/halt/online for its state.\n"
                      "Example:\n  lbctl rip modify IIS_VIP IIS2 --weight 50")

@@ -112,15 +112,20 @@ std::string message_json(const google::protobuf::Message& message) {
 std::string service_health(const v1::VirtualServiceStatus& service) {
   int serving = 0;
   int healthy = 0;
+  int healthy_backups = 0;
   for (const auto& server : service.real_servers()) {
     if (server.state() == v1::REAL_SERVER_STATE_HALT ||
         server.state() == v1::REAL_SERVER_STATE_DRAIN || server.weight() == 0) {
       continue;
     }
+    if (server.backup()) {
+      healthy_backups += server.healthy() ? 1 : 0;
+      continue;
+    }
     ++serving;
     healthy += server.healthy() ? 1 : 0;
   }
-  if (healthy == 0) return "down";
+  if (healthy == 0) return healthy_backups > 0 ? "on backup" : "down";
   return healthy == serving ? "up" : "degraded";
 }
 
@@ -207,7 +212,7 @@ std::string render_overview_text(const overview& view, bool color) {
                     std::to_string(service.current_connections()), protocol, persistence,
                     service_health(service)});
     for (const auto& server : service.real_servers()) {
-      rows.push_back({"  " + server.label(), server.ip(),
+      rows.push_back({"  " + server.label() + (server.backup() ? " (backup)" : ""), server.ip(),
                       server.port() == 0 ? "=" : std::to_string(server.port()),
                       std::to_string(server.weight()), std::to_string(server.current_connections()),
                       "", "", server_state(server)});

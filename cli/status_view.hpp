@@ -26,8 +26,9 @@ struct overview {
   std::optional<v1::ClusterConfig> config;
 };
 
-// A virtual service's health: "up" when every real server that may take
-// clients (online, weight > 0) is healthy, "down" when none is, "degraded" in between.
+// A virtual service's health: "up" when every primary real server that may
+// take clients (online, weight > 0) is healthy, "degraded" when some are,
+// "on backup" when none is but a backup (failover mode) is, else "down".
 std::string service_health(const v1::VirtualServiceStatus& service);
 
 // A real server's state column: "halt", "drain", else "up" or "down" by its check.

@@ -23,18 +23,26 @@ const std::map<std::string, std::string>& vip_help() {
       {"persistence", "none | source_ip"},
       {"persistence-timeout", "how long a client sticks (e.g. 30m)"},
       {"balance", "leastconn | roundrobin | source"},
-      {"check", "health check: connect | http | none"},
-      {"check-path", "http check: path (e.g. /health)"},
-      {"check-expect", "http check: substring the body must contain"},
-      {"check-host", "http check: Host header"},
+      {"check", "health check: connect | http | https | external | none"},
+      {"check-path", "http(s) check: path (e.g. /health)"},
+      {"check-expect", "http(s) check: substring the body must contain"},
+      {"check-expect-status", "http(s) check: status code or range (default 200-399)"},
+      {"check-host", "http(s) check: Host header and TLS server name"},
+      {"check-verify", "https check: yes | no, verify the certificate and name (default no)"},
+      {"check-ca-file", "https check with --check-verify yes: CA bundle (default the system's)"},
+      {"check-command", "external check: '/path/to/program args' (exit 0 = up; no shell)"},
       {"check-port", "check this port instead of the real server's"},
       {"check-interval", "between checks (e.g. 2s)"},
       {"check-timeout", "one check's timeout (e.g. 1s)"},
+      {"check-rise", "consecutive passes before a server comes up (default 2)"},
+      {"check-fall", "consecutive failures before a server goes down (default 3)"},
       {"client-timeout", "client idle timeout (e.g. 5m)"},
       {"server-timeout", "server idle timeout (e.g. 5m)"},
       {"connect-timeout", "connect to a real server (e.g. 4s)"},
       {"fallback", "IP:PORT used when every real server is down, or none"},
-      {"max-connections", "0 = unlimited"}};
+      {"max-connections", "0 = unlimited"},
+      {"send-proxy", "none | v1 | v2: PROXY protocol header to the real servers (client address)"},
+      {"all-backups", "yes | no: failover mode balances over every backup, not just the first"}};
   return help;
 }
 

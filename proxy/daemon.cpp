@@ -1,6 +1,10 @@
 #include "proxy/daemon.hpp"
 
 #include <linux/capability.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
@@ -38,6 +42,24 @@ class proxyd_component final : public daemon_component {
   control_service service_;
 };
 
+// Beyond the loader's checks: every external check's program is there and
+// executable on this node (cluster.yaml is the same on both nodes, the
+// programs are each node's own), so a commit naming a program one node lacks
+// is refused there, and that node keeps its running config.
+result<void> validate_files(const node_files& files) {
+  std::string missing;
+  for (const auto& service : files.cluster.virtual_services()) {
+    const auto& check = service.check();
+    if (check.type() != v1::HealthCheck::TYPE_EXTERNAL || check.command().empty()) continue;
+    if (::access(check.command(0).c_str(), X_OK) != 0) {
+      missing += (missing.empty() ? "" : "; ") + service.label() + ": external check " +
+                 check.command(0) + ": " + std::strerror(errno);
+    }
+  }
+  if (missing.empty()) return success();
+  return error(std::errc::no_such_file_or_directory, missing);
+}
+
 daemon_spec spec_with(std::shared_ptr<std::string> scheduling) {
   return {
       .name = "proxyd",
@@ -50,6 +72,7 @@ daemon_spec spec_with(std::shared_ptr<std::string> scheduling) {
       },
       // --user: as an unprivileged user it still binds VIP ports below 1024
       // on reload (the io thread opens every listener).
+      .validate = validate_files,
       .user_capabilities = std::vector<int>{CAP_NET_BIND_SERVICE},
   };
 }

@@ -250,7 +250,11 @@ v1::ProxyStatus engine::status() const {
       rs->set_bytes_out(s->stats.bytes_out.load());
       rs->set_last_check(s->last_check());
     };
-    for (const auto& s : p->servers) fill(vs->add_real_servers(), s.get());
+    for (std::size_t i = 0; i < p->servers.size(); ++i) {
+      auto* rs = vs->add_real_servers();
+      fill(rs, p->servers[i].get());
+      rs->set_backup(p->backup[i]);
+    }
     // Clients sent to the fallback server (every real server down) are counted there.
     if (p->fallback) fill(vs->mutable_fallback(), p->fallback.get());
   }

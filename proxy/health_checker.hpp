@@ -1,5 +1,9 @@
-// Active health checks of real servers: TCP connect, or an HTTP GET whose
-// response must have a 2xx/3xx status and contain the expected text (Beast).
+// Active health checks of real servers: TCP connect; an HTTP GET, in clear or
+// over TLS (https, with SNI and optional certificate verification), whose
+// status must be in expect_status (default 200-399) and whose body must
+// contain `expect` (Beast); or an external program (proxy/external_check.hpp).
+// A service with send_proxy gets a LOCAL PROXY header at the start of each
+// http(s) check (before TLS), so servers that require the header pass.
 // Results feed each server's rise/fall state (real_server_state::record_check).
 //
 // Lifecycle and concurrency: lives on the daemon's control io_context and is
@@ -14,10 +18,27 @@
 #include <string>
 #include <vector>
 
-#include "common/asio.hpp"
+#include "common/asio_ssl.hpp"
+#include "common/result.hpp"
 #include "proxy/service_state.hpp"
 
 namespace lbha::proxy {
+
+// What a check needs beyond its settings and target.
+struct check_context {
+  // https: the TLS settings (verification, CA); null = built for this one check.
+  std::shared_ptr<asio::ssl::context> tls;
+  std::string service;      // labels, for external checks' environment
+  std::string real_server;
+  // The service sends the PROXY protocol: http(s) checks open with its LOCAL
+  // header, as a server that requires the header needs.
+  proxy_protocol send_proxy = proxy_protocol::none;
+};
+
+// The TLS client context of an https check: no verification unless
+// check.verify, then the peer's chain against ca_file (or the system's CAs).
+// An unreadable CA file is an error naming it.
+result<std::shared_ptr<asio::ssl::context>> make_check_tls(const v1::HealthCheck& check);
 
 class health_checker {
  public:
@@ -36,7 +57,8 @@ class health_checker {
     std::shared_ptr<real_server_state> server;
     v1::HealthCheck check;
     asio::ip::tcp::endpoint target;
-    std::string service;
+    check_context context;
+    std::string setup_error;  // the TLS context could not be made: every check fails with it
   };
 
   awaitable<void> run(std::shared_ptr<probe> p);
@@ -47,6 +69,7 @@ class health_checker {
 
 // One check of `target` as `check` says; {passed, detail}.
 awaitable<std::pair<bool, std::string>> run_check(const v1::HealthCheck& check,
-                                                  asio::ip::tcp::endpoint target);
+                                                  asio::ip::tcp::endpoint target,
+                                                  check_context context = {});
 
 }  // namespace lbha::proxy

@@ -66,12 +66,24 @@ std::shared_ptr<real_server_state> pool::select(
       }
     }
   }
-  auto view = [&](std::size_t i) {
-    const auto& s = servers[i];
-    return server_view{s->weight(), s->available() && !was_tried(s.get()),
-                       s->stats.current.load(std::memory_order_relaxed)};
+  auto usable = [&](std::size_t i) {
+    return servers[i]->available() && !was_tried(servers[i].get());
   };
-  auto i = balance->pick(servers.size(), view, client.hash());
+  auto pick_among = [&](balancer& among, bool backups) {
+    return among.pick(
+        servers.size(),
+        [&](std::size_t i) {
+          const auto& s = servers[i];
+          return server_view{s->weight(), backup[i] == backups && usable(i),
+                             s->stats.current.load(std::memory_order_relaxed)};
+        },
+        client.hash());
+  };
+  auto i = pick_among(*balance, false);
+  if (!i && backup_balance) i = pick_among(*backup_balance, true);
+  for (std::size_t k = 0; !i && !backup_balance && k < servers.size(); ++k) {
+    if (backup[k] && usable(k)) i = k;
+  }
   if (!i) return nullptr;
   auto s = servers[*i];
   s->stats.current.fetch_add(1, std::memory_order_relaxed);
@@ -104,6 +116,10 @@ service_settings settings_of(const v1::VirtualService& config) {
                                          static_cast<std::uint16_t>(config.fallback().port()));
   }
   s.max_connections = config.max_connections();
+  s.all_backups = config.all_backups();
+  s.send_proxy = config.send_proxy() == v1::SEND_PROXY_V1   ? proxy_protocol::v1
+                 : config.send_proxy() == v1::SEND_PROXY_V2 ? proxy_protocol::v2
+                                                            : proxy_protocol::none;
   s.check = config.check();
   return s;
 }
@@ -114,7 +130,9 @@ std::shared_ptr<pool> build_pool(const v1::VirtualService& config, service_setti
   p->settings = std::move(settings);
   const auto& check = p->settings.check;
   const bool checked = check.type() != v1::HealthCheck::TYPE_NONE;
-  std::vector<std::uint32_t> weights;
+  // The primaries' balancer sees the backups at weight 0 and the backups'
+  // balancer the primaries, so each round-robin turn is over its own tier.
+  std::vector<std::uint32_t> weights, backup_weights;
   std::vector<std::uint64_t> seeds;
   for (const auto& r : config.real_servers()) {
     const auto ip = asio::ip::make_address(r.ip());
@@ -146,9 +164,11 @@ std::shared_ptr<pool> build_pool(const v1::VirtualService& config, service_setti
                                               check.fall());
       if (!checked) s->force_up("no check configured");
     }
-    weights.push_back(r.weight());
+    weights.push_back(r.backup() ? 0 : r.weight());
+    backup_weights.push_back(r.backup() ? r.weight() : 0);
     seeds.push_back(s->seed());
     p->servers.push_back(std::move(s));
+    p->backup.push_back(r.backup());
   }
   if (p->settings.fallback) {
     if (previous && previous->fallback &&
@@ -160,6 +180,10 @@ std::shared_ptr<pool> build_pool(const v1::VirtualService& config, service_setti
           v1::REAL_SERVER_STATE_ONLINE, 1, 1);
       p->fallback->force_up("fallback server: not checked");
     }
+  }
+  if (p->settings.all_backups) {
+    p->backup_balance =
+        std::make_unique<balancer>(p->settings.balance, std::move(backup_weights), seeds);
   }
   p->balance = std::make_unique<balancer>(p->settings.balance, std::move(weights), std::move(seeds));
   return p;

@@ -29,6 +29,7 @@
 #include "proxy/address.hpp"
 #include "proxy/balancer.hpp"
 #include "proxy/health_state.hpp"
+#include "proxy/proxy_header.hpp"
 #include "proxy/stick_table.hpp"
 
 namespace lbha::proxy {
@@ -103,6 +104,8 @@ struct service_settings {
   std::chrono::milliseconds connect_timeout{};
   std::optional<asio::ip::tcp::endpoint> fallback;  // port 0: the client's port
   std::uint32_t max_connections = 0;
+  bool all_backups = false;  // failover mode: balance over every backup, not just the first
+  proxy_protocol send_proxy = proxy_protocol::none;  // header on each real server connection
   v1::HealthCheck check;
 };
 
@@ -110,14 +113,19 @@ struct service_settings {
 struct pool {
   service_settings settings;
   std::vector<std::shared_ptr<real_server_state>> servers;
+  std::vector<bool> backup;  // backup[i]: servers[i] is a backup (failover mode)
   std::shared_ptr<real_server_state> fallback;  // label "fallback"; null when not configured
-  std::unique_ptr<balancer> balance;
+  std::unique_ptr<balancer> balance;          // over the primaries (backups at weight 0)
+  std::unique_ptr<balancer> backup_balance;   // over the backups; with all_backups only
 
   std::shared_ptr<real_server_state> find(const std::string& label) const;
 
   // Chooses a server for `client`: its stuck server when usable, else the
-  // balancer's pick (recorded in `table` when persistent). Servers listed in
-  // `tried` are skipped. Increments the chosen server's current count; the
+  // balancer's pick among the primary servers (recorded in `table` when
+  // persistent); when no primary can take it, the first available backup in
+  // config order (the balancer's pick among the backups with all_backups).
+  // Servers listed in `tried` are skipped: a client whose primary refused the
+  // connection goes on to a backup rather than to nothing. Increments the chosen server's current count; the
   // caller decrements it when the connection ends. Null when none is usable.
   std::shared_ptr<real_server_state> select(const client_key& client, stick_table& table,
                                             std::span<const real_server_state* const> tried) const;

@@ -29,6 +29,7 @@ session::session(worker& w, int client_fd, asio::ip::tcp::endpoint peer,
                  std::shared_ptr<virtual_service_state> service, std::uint16_t vip_port)
     : worker_(w),
       service_(std::move(service)),
+      peer_(peer),
       client_key_(client_key::from(peer.address())),
       vip_port_(vip_port) {
   client_.fd = client_fd;
@@ -189,6 +190,17 @@ void session::on_connect(const boost::system::error_code& ec) {
     release_server();
     connect_next();
     return;
+  }
+  const auto& settings = pool_->settings;
+  if (settings.send_proxy != proxy_protocol::none && server_ != pool_->fallback) {
+    // The first bytes the real server reads. A new connection's send buffer
+    // is empty, so the header (at most 104 bytes) is taken whole or not at all.
+    const auto header = proxy_header(settings.send_proxy, peer_, {settings.ip, vip_port_});
+    const ssize_t sent = ::send(server_side_.fd, header.data(), header.size(), MSG_NOSIGNAL);
+    if (sent != static_cast<ssize_t>(header.size())) {
+      on_connect(boost::system::error_code(sent < 0 ? errno : EIO, boost::system::system_category()));
+      return;
+    }
   }
   server_->stats.total.fetch_add(1, std::memory_order_relaxed);
   phase_ = phase::relaying;

@@ -104,6 +104,7 @@ class session : public std::enable_shared_from_this<session>, public session_hoo
   std::shared_ptr<virtual_service_state> service_;
   std::shared_ptr<const pool> pool_;
   std::shared_ptr<real_server_state> server_;
+  asio::ip::tcp::endpoint peer_;  // the client
   client_key client_key_;
   std::uint16_t vip_port_;
   std::array<const real_server_state*, 3> tried_{};

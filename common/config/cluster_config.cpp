@@ -106,6 +106,7 @@ void read_real_server(yaml_reader& r, const node& yaml, const path_t& path, Real
                  {"ip", LBHA_CONFIG_STORE(r.string(n, p), rs.set_ip)},
                  {"port", LBHA_CONFIG_STORE(r.uint32(n, p), rs.set_port)},
                  {"weight", LBHA_CONFIG_STORE(r.uint32(n, p), rs.set_weight)},
+                 {"backup", LBHA_CONFIG_STORE(r.boolean(n, p), rs.set_backup)},
                  {"state",
                   [&](const node& n, const path_t& p) {
                     if (auto v = r.enumeration(n, p, names::real_server_state)) {
@@ -170,6 +171,16 @@ void read_virtual_service(yaml_reader& r, const node& yaml, const path_t& path,
                      {"timeout", LBHA_CONFIG_STORE(r.duration_ms(n, p), check.set_timeout_ms)},
                      {"rise", LBHA_CONFIG_STORE(r.uint32(n, p), check.set_rise)},
                      {"fall", LBHA_CONFIG_STORE(r.uint32(n, p), check.set_fall)},
+                     {"expect_status",
+                      LBHA_CONFIG_STORE(r.string(n, p), check.set_expect_status)},
+                     {"verify", LBHA_CONFIG_STORE(r.boolean(n, p), check.set_verify)},
+                     {"ca_file", LBHA_CONFIG_STORE(r.string(n, p), check.set_ca_file)},
+                     {"command",
+                      [&](const node& n, const path_t& p) {
+                        r.read_list(n, p, [&](const node& item, const path_t& item_path) {
+                          if (auto arg = r.string(item, item_path)) check.add_command(*arg);
+                        });
+                      }},
                  });
            }},
           {"timeouts",
@@ -194,6 +205,13 @@ void read_virtual_service(yaml_reader& r, const node& yaml, const path_t& path,
                         });
            }},
           {"max_connections", LBHA_CONFIG_STORE(r.uint32(n, p), vs.set_max_connections)},
+          {"all_backups", LBHA_CONFIG_STORE(r.boolean(n, p), vs.set_all_backups)},
+          {"send_proxy",
+           [&](const node& n, const path_t& p) {
+             if (auto v = r.enumeration(n, p, names::send_proxy)) {
+               vs.set_send_proxy(static_cast<v1::SendProxy>(*v));
+             }
+           }},
           {"real_servers",
            [&](const node& n, const path_t& p) {
              r.read_list(n, p, [&](const node& item, const path_t& item_path) {
@@ -245,11 +263,21 @@ void write_virtual_service(YAML::Emitter& out, const VirtualService& vs) {
   const auto& check = vs.check();
   out << YAML::Key << "check" << YAML::Value << YAML::BeginMap;
   write_enum(out, "type", names::check_type, check.type());
-  if (check.type() == v1::HealthCheck::TYPE_HTTP || !check.path().empty()) {
-    write_string(out, "path", check.path());
-  }
+  const bool http = check.type() == v1::HealthCheck::TYPE_HTTP ||
+                    check.type() == v1::HealthCheck::TYPE_HTTPS;
+  if (http || !check.path().empty()) write_string(out, "path", check.path());
   if (!check.expect().empty()) write_string(out, "expect", check.expect());
+  if (!check.expect_status().empty()) write_string(out, "expect_status", check.expect_status());
   if (!check.host().empty()) write_string(out, "host", check.host());
+  if (check.verify()) out << YAML::Key << "verify" << YAML::Value << true;
+  if (!check.ca_file().empty()) write_string(out, "ca_file", check.ca_file());
+  if (check.command_size() > 0) {
+    out << YAML::Key << "command" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& arg : check.command()) {
+      out << YAML::DoubleQuoted << arg;
+    }
+    out << YAML::EndSeq;
+  }
   if (check.port() != 0) out << YAML::Key << "port" << YAML::Value << check.port();
   write_duration(out, "interval", check.interval_ms());
   write_duration(out, "timeout", check.timeout_ms());
@@ -269,6 +297,10 @@ void write_virtual_service(YAML::Emitter& out, const VirtualService& vs) {
   if (vs.max_connections() != 0) {
     out << YAML::Key << "max_connections" << YAML::Value << vs.max_connections();
   }
+  if (vs.all_backups()) out << YAML::Key << "all_backups" << YAML::Value << true;
+  if (vs.send_proxy() != v1::SEND_PROXY_NONE) {
+    write_enum(out, "send_proxy", names::send_proxy, vs.send_proxy());
+  }
   out << YAML::Key << "real_servers" << YAML::Value << YAML::BeginSeq;
   for (const auto& rs : vs.real_servers()) {
     out << YAML::BeginMap;
@@ -277,6 +309,7 @@ void write_virtual_service(YAML::Emitter& out, const VirtualService& vs) {
     if (rs.port() != 0) out << YAML::Key << "port" << YAML::Value << rs.port();
     out << YAML::Key << "weight" << YAML::Value << rs.weight();
     write_enum(out, "state", names::real_server_state, rs.state());
+    if (rs.backup()) out << YAML::Key << "backup" << YAML::Value << true;
     out << YAML::EndMap;
   }
   out << YAML::EndSeq << YAML::EndMap;

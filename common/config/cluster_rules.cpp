@@ -69,8 +69,9 @@ void defaults_virtual_service(VirtualService& vs, const std::string& path, const
   auto& check = *vs.mutable_check();
   fill(keys, key("check.type"), check.type(), v1::HealthCheck::TYPE_CONNECT,
        [&](auto v) { check.set_type(v); });
-  if (check.type() == v1::HealthCheck::TYPE_HTTP && check.path().empty() &&
-      !keys.written(key("check.path"))) {
+  if ((check.type() == v1::HealthCheck::TYPE_HTTP ||
+       check.type() == v1::HealthCheck::TYPE_HTTPS) &&
+      check.path().empty() && !keys.written(key("check.path"))) {
     check.set_path("/");
   }
   fill(keys, key("check.interval"), check.interval_ms(), 2000u,
@@ -79,6 +80,9 @@ void defaults_virtual_service(VirtualService& vs, const std::string& path, const
        [&](auto v) { check.set_timeout_ms(v); });
   fill(keys, key("check.rise"), check.rise(), 2u, [&](auto v) { check.set_rise(v); });
   fill(keys, key("check.fall"), check.fall(), 3u, [&](auto v) { check.set_fall(v); });
+
+  fill(keys, key("send_proxy"), vs.send_proxy(), v1::SEND_PROXY_NONE,
+       [&](auto v) { vs.set_send_proxy(v); });
 
   auto& timeouts = *vs.mutable_timeouts();
   fill(keys, key("timeouts.client"), timeouts.client_ms(), 50000u,
@@ -274,6 +278,7 @@ class cluster_validator {
     check_enum(key("protocol"), names::protocol, vs.protocol());
     check_enum(key("balance"), names::balance, vs.balance());
     check_enum(key("persistence.mode"), names::persistence_mode, vs.persistence().mode());
+    check_enum(key("send_proxy"), names::send_proxy, vs.send_proxy());
     if (vs.persistence().mode() == v1::Persistence::MODE_SOURCE_IP &&
         vs.persistence().timeout_s() == 0) {
       error(key("persistence.timeout"), "must be greater than 0 with mode source_ip");
@@ -312,7 +317,9 @@ class cluster_validator {
   void check_health(const v1::HealthCheck& check, const std::string& path) {
     const auto key = [&](const char* name) { return join_key(path, name); };
     check_enum(key("type"), names::check_type, check.type());
-    const bool http = check.type() == v1::HealthCheck::TYPE_HTTP;
+    const bool https = check.type() == v1::HealthCheck::TYPE_HTTPS;
+    const bool http = check.type() == v1::HealthCheck::TYPE_HTTP || https;
+    const bool external = check.type() == v1::HealthCheck::TYPE_EXTERNAL;
     if (http && (check.path().empty() || check.path().front() != '/')) {
       error(key("path"),
             "an http check needs a path starting with '/', got '" + check.path() + "'");
@@ -320,9 +327,30 @@ class cluster_validator {
     if (!http) {
       for (auto [name, value] :
            {std::pair{"path", &check.path()}, std::pair{"expect", &check.expect()},
-            std::pair{"host", &check.host()}}) {
-        if (!value->empty()) error(key(name), "is only used by checks of type http");
+            std::pair{"host", &check.host()}, std::pair{"expect_status", &check.expect_status()}}) {
+        if (!value->empty()) error(key(name), "is only used by checks of type http or https");
       }
+    }
+    if (http && !check.expect_status().empty() && !parse_status_range(check.expect_status())) {
+      error(key("expect_status"), "expected a status code (200) or a range (200-299) within "
+                                  "100..599, got '" + check.expect_status() + "'");
+    }
+    if (!https && check.verify()) error(key("verify"), "is only used by checks of type https");
+    if (!https && !check.ca_file().empty()) {
+      error(key("ca_file"), "is only used by checks of type https");
+    } else if (!check.ca_file().empty() && check.ca_file().front() != '/') {
+      error(key("ca_file"), "must be an absolute path, got '" + check.ca_file() + "'");
+    } else if (!check.ca_file().empty() && !check.verify()) {
+      error(key("ca_file"), "is used only with verify: true");
+    }
+    if (external && (check.command().empty() || check.command(0).empty() ||
+                     check.command(0).front() != '/')) {
+      error(key("command"),
+            "an external check needs a command whose first item is an absolute path "
+            "(e.g. [/usr/local/bin/check-iis, --deep])");
+    }
+    if (!external && !check.command().empty()) {
+      error(key("command"), "is only used by checks of type external");
     }
     if (check.type() == v1::HealthCheck::TYPE_NONE) return;
     check_port(key("port"), check.port(), true);

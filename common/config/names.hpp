@@ -22,7 +22,12 @@ inline const table persistence_mode{{"none", v1::Persistence::MODE_NONE},
                                     {"source_ip", v1::Persistence::MODE_SOURCE_IP}};
 inline const table check_type{{"connect", v1::HealthCheck::TYPE_CONNECT},
                               {"http", v1::HealthCheck::TYPE_HTTP},
+                              {"https", v1::HealthCheck::TYPE_HTTPS},
+                              {"external", v1::HealthCheck::TYPE_EXTERNAL},
                               {"none", v1::HealthCheck::TYPE_NONE}};
+inline const table send_proxy{{"none", v1::SEND_PROXY_NONE},
+                              {"v1", v1::SEND_PROXY_V1},
+                              {"v2", v1::SEND_PROXY_V2}};
 inline const table real_server_state{{"online", v1::REAL_SERVER_STATE_ONLINE},
                                      {"drain", v1::REAL_SERVER_STATE_DRAIN},
                                      {"halt", v1::REAL_SERVER_STATE_HALT}};

@@ -190,11 +190,7 @@ std::optional<uint32_t> yaml_reader::uint32(const YAML::Node& node, const std::s
 
 std::optional<bool> yaml_reader::boolean(const YAML::Node& node, const std::string& path) {
   if (node.IsScalar()) {
-    std::string text = node.Scalar();
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (text == "true" || text == "yes" || text == "on") return true;
-    if (text == "false" || text == "no" || text == "off") return false;
+    if (auto value = parse_bool(node.Scalar())) return value;
   }
   error(path, node, "expected true or false, got " + describe(node));
   return std::nullopt;

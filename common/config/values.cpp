@@ -35,6 +35,23 @@ std::optional<uint64_t> parse_unsigned(std::string_view text) {
   return value;
 }
 
+std::optional<status_range> parse_status_range(std::string_view text) {
+  const auto dash = text.find('-');
+  const auto first = parse_unsigned(text.substr(0, dash));
+  const auto last = dash == std::string_view::npos ? first : parse_unsigned(text.substr(dash + 1));
+  if (!first || !last || *first < 100 || *last > 599 || *first > *last) return std::nullopt;
+  return status_range{static_cast<unsigned>(*first), static_cast<unsigned>(*last)};
+}
+
+std::optional<bool> parse_bool(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "true" || lower == "yes" || lower == "on") return true;
+  if (lower == "false" || lower == "no" || lower == "off") return false;
+  return std::nullopt;
+}
+
 duration_parse parse_duration_ms(std::string_view text) {
   text = trim(text);
   size_t digits = 0;

@@ -55,4 +55,15 @@ std::string check_label(std::string_view label);
 // Strict unsigned decimal parse ("+1", "0x10", "1e3" and "" are rejected).
 std::optional<uint64_t> parse_unsigned(std::string_view text);
 
+// An HTTP check's expect_status: "200" or "200-299", codes 100..599, first <= last.
+struct status_range {
+  unsigned first = 200;
+  unsigned last = 399;  // the default: any 2xx or 3xx
+  bool contains(unsigned code) const { return code >= first && code <= last; }
+};
+std::optional<status_range> parse_status_range(std::string_view text);
+
+// true/yes/on or false/no/off, in any case; nullopt for anything else.
+std::optional<bool> parse_bool(std::string_view text);
+
 }  // namespace lbha::config

@@ -81,6 +81,76 @@ TEST(lbctl_edit, modify_changes_only_the_given_fields) {
   EXPECT_FALSE(config.virtual_services(0).has_fallback());
 }
 
+TEST(lbctl_edit, failover_mode_and_check_counts_are_set_and_round_trip_through_yaml) {
+  auto config = seed_config();
+  ASSERT_EQ(modify_rip(config, "DA_VIP", "DA2", {{"backup", "yes"}}), "");
+  ASSERT_EQ(modify_vip(config, "DA_VIP",
+                       {{"all-backups", "on"}, {"check-rise", "1"}, {"check-fall", "2"}}),
+            "");
+  const auto& da = config.virtual_services(1);
+  EXPECT_FALSE(da.real_servers(0).backup());
+  EXPECT_TRUE(da.real_servers(1).backup());
+  EXPECT_TRUE(da.all_backups());
+  EXPECT_EQ(da.check().rise(), 1u);
+  EXPECT_EQ(da.check().fall(), 2u);
+  EXPECT_TRUE(config::validate(config).empty());
+  // cluster.yaml as lbctl writes it reads back to the same config.
+  const auto yaml = config::to_yaml(config);
+  EXPECT_NE(yaml.find("backup: true"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("all_backups: true"), std::string::npos) << yaml;
+  auto read = config::parse_cluster_config(yaml, "cluster.yaml");
+  ASSERT_TRUE(read) << read.error().message();
+  EXPECT_EQ(read.value().SerializeAsString(), config.SerializeAsString());
+  EXPECT_NE(render_rip_list(da).find("backup"), std::string::npos);
+  // Back to a primary.
+  ASSERT_EQ(modify_rip(config, "DA_VIP", "DA2", {{"backup", "no"}}), "");
+  EXPECT_FALSE(config.virtual_services(1).real_servers(1).backup());
+  EXPECT_EQ(modify_rip(config, "DA_VIP", "DA2", {{"backup", "maybe"}}),
+            "invalid --backup maybe: expected yes or no");
+  EXPECT_EQ(modify_vip(config, "DA_VIP", {{"check-rise", "0"}}),
+            "invalid --check-rise 0: must be 1..100");
+}
+
+TEST(lbctl_edit, every_check_field_has_an_option) {
+  auto config = seed_config();
+  ASSERT_EQ(modify_vip(config, "IIS_VIP",
+                       {{"check", "https"},
+                        {"check-path", "/health"},
+                        {"check-expect", "IIS is up"},
+                        {"check-expect-status", "200-299"},
+                        {"check-host", "iis.example.org"},
+                        {"check-verify", "yes"},
+                        {"check-ca-file", "/etc/lbha/iis-ca.pem"}}),
+            "");
+  const auto& check = config.virtual_services(0).check();
+  EXPECT_EQ(check.type(), v1::HealthCheck::TYPE_HTTPS);
+  EXPECT_EQ(check.expect_status(), "200-299");
+  EXPECT_TRUE(check.verify());
+  EXPECT_EQ(check.ca_file(), "/etc/lbha/iis-ca.pem");
+  EXPECT_TRUE(config::validate(config).empty());
+  auto read = config::parse_cluster_config(config::to_yaml(config), "cluster.yaml");
+  ASSERT_TRUE(read) << read.error().message();
+  EXPECT_EQ(read.value().SerializeAsString(), config.SerializeAsString());
+
+  ASSERT_EQ(modify_vip(config, "DA_VIP",
+                       {{"check", "external"}, {"check-command", "/usr/local/bin/check-da  --deep"}}),
+            "");
+  const auto& da = config.virtual_services(1).check();
+  ASSERT_EQ(da.command_size(), 2);
+  EXPECT_EQ(da.command(0), "/usr/local/bin/check-da");
+  EXPECT_EQ(da.command(1), "--deep");
+  EXPECT_TRUE(config::validate(config).empty());
+  read = config::parse_cluster_config(config::to_yaml(config), "cluster.yaml");
+  ASSERT_TRUE(read) << read.error().message();
+  EXPECT_EQ(read.value().SerializeAsString(), config.SerializeAsString());
+
+  EXPECT_EQ(modify_vip(config, "DA_VIP", {{"check-command", "check-da"}}),
+            "invalid --check-command check-da: the program's absolute path, then its arguments");
+  EXPECT_EQ(modify_vip(config, "IIS_VIP", {{"check-expect-status", "2xx"}}),
+            "invalid --check-expect-status 2xx: expected a status code (200) or a range "
+            "(200-299) in 100..599");
+}
+
 TEST(lbctl_edit, delete_removes_and_unknown_labels_are_named) {
   auto config = seed_config();
   EXPECT_EQ(delete_rip(config, "DA_VIP", "DA2"), "");
@@ -184,9 +254,9 @@ TEST_F(lbctl_edit_commands, list_reads_the_committed_config) {
   auto rips = lbctl({"rip", "list", "DA_VIP"});
   EXPECT_EQ(rips.code, 0);
   EXPECT_EQ(rips.out,
-            "LABEL  IP          PORT  WEIGHT  STATE\n"
-            "DA1    192.0.2.31  9001  100     online\n"
-            "DA2    192.0.2.32  9001  100     online\n");
+            "LABEL  IP          PORT  WEIGHT  STATE   ROLE\n"
+            "DA1    192.0.2.31  9001  100     online  primary\n"
+            "DA2    192.0.2.32  9001  100     online  primary\n");
   auto unknown = lbctl({"rip", "list", "NOPE"});
   EXPECT_EQ(unknown.code, 1);
   EXPECT_EQ(unknown.err, "lbctl: unknown virtual service NOPE (known: IIS_VIP, DA_VIP)\n");

@@ -166,6 +166,27 @@ TEST(lbctl_status, service_health_counts_only_serving_servers) {
   EXPECT_EQ(server_state(da.real_servers(0)), "drain");
 }
 
+TEST(lbctl_status, a_service_whose_primaries_are_down_is_on_backup_and_says_which_is_the_backup) {
+  auto view = seed_overview();
+  auto& da = *view.proxy->mutable_virtual_services(1);
+  // DA1 a failing primary, DA2 a healthy backup: the backup serves.
+  da.mutable_real_servers(0)->set_state(v1::REAL_SERVER_STATE_ONLINE);
+  da.mutable_real_servers(0)->set_healthy(false);
+  da.mutable_real_servers(1)->set_healthy(true);
+  da.mutable_real_servers(1)->set_backup(true);
+  EXPECT_EQ(service_health(da), "on backup");
+  const auto text = render_overview_text(view, false);
+  EXPECT_NE(text.find("  DA2 (backup)"), std::string::npos) << text;
+  EXPECT_NE(text.find("on backup"), std::string::npos) << text;
+  // The primary back: the service is up, whatever the backup does.
+  da.mutable_real_servers(0)->set_healthy(true);
+  da.mutable_real_servers(1)->set_healthy(false);
+  EXPECT_EQ(service_health(da), "up");
+  // Neither: down.
+  da.mutable_real_servers(0)->set_healthy(false);
+  EXPECT_EQ(service_health(da), "down");
+}
+
 std::pair<int, std::string> run(std::vector<const char*> args, std::string* err = nullptr) {
   args.insert(args.begin(), "lbctl");
   std::ostringstream out, error;

@@ -120,7 +120,23 @@ const bad_case cases[] = {
     {"bad_check_type", false,
      "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    check:\n"
      "      type: ping\n",
-     "virtual_services[0].check.type", 6, "expected one of connect|http|none"},
+     "virtual_services[0].check.type", 6, "expected one of connect|http|https|external|none"},
+    {"bad_expect_status", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 443\n    check:\n"
+     "      type: https\n      expect_status: 2xx\n",
+     "virtual_services[0].check.expect_status", 7, "expected a status code (200) or a range"},
+    {"ca_file_not_absolute", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 443\n    check:\n"
+     "      type: https\n      verify: true\n      ca_file: iis-ca.pem\n",
+     "virtual_services[0].check.ca_file", 8, "must be an absolute path"},
+    {"verify_on_an_http_check", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    check:\n"
+     "      type: http\n      verify: true\n",
+     "virtual_services[0].check.verify", 7, "is only used by checks of type https"},
+    {"external_check_without_an_absolute_command", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    check:\n"
+     "      type: external\n      command: [check-iis, --deep]\n",
+     "virtual_services[0].check.command", 7, "needs a command whose first item is an absolute path"},
     {"bad_real_server_state", false,
      "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    real_servers:\n"
      "      - label: R1\n        ip: 192.0.2.21\n        state: offline\n",

@@ -90,5 +90,29 @@ TEST_F(lab_server_test, echo_mode_returns_the_bytes_sent) {
   EXPECT_EQ(exchange(socket, "ping", 4), "ping");
 }
 
+TEST_F(lab_server_test, proxy_protocol_mode_answers_with_the_headers_client) {
+  start({.name = "rs1", .proxy_protocol = true});
+  asio::io_context client_io;
+  const auto ask = [&](const std::string& header) {
+    tcp::socket socket(client_io);
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+    const std::string request = header + "GET / HTTP/1.1\r\nConnection: close\r\n\r\n";
+    asio::write(socket, asio::buffer(request));
+    std::string reply;
+    boost::system::error_code ec;
+    asio::read(socket, asio::dynamic_buffer(reply), ec);
+    return reply;
+  };
+  EXPECT_EQ(ask("PROXY TCP4 192.0.2.7 192.0.2.100 40000 80\r\n"),
+            http_answer("rs1", false, false, "192.0.2.7"));
+  const std::string v2_signature("\r\n\r\n\0\r\nQUIT\n", 12);
+  EXPECT_EQ(ask(v2_signature + std::string("\x21\x11\x00\x0c", 4) +
+                std::string("\xc6\x33\x64\x09\xc0\x00\x02\x64\x9c\x40\x00\x50", 12)),
+            http_answer("rs1", false, false, "198.51.100.9"));
+  EXPECT_EQ(ask(v2_signature + std::string("\x20\x00\x00\x00", 4)),
+            http_answer("rs1", false, false, "local"));
+  EXPECT_EQ(ask(""), "") << "no header: dropped";
+}
+
 }  // namespace
 }  // namespace lbha::lab

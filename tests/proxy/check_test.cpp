@@ -54,5 +54,22 @@ TEST_F(proxyd_check_test, a_broken_node_yaml_is_reported_and_exits_1) {
   EXPECT_NE(r.err.find("priority"), std::string::npos) << r.err;
 }
 
+TEST_F(proxyd_check_test, an_external_check_whose_program_this_node_lacks_is_refused) {
+  const auto program = dir_ / "check-iis";
+  std::ofstream(dir_ / "etc" / "cluster.yaml")
+      << "generation: 1\nvirtual_services:\n  - label: IIS_VIP\n    ip: 192.0.2.100\n"
+         "    ports: 443\n    check: {type: external, command: ["
+      << program.string() << ", --deep]}\n    real_servers:\n      - {label: IIS1, ip: 192.0.2.21}\n";
+  auto r = check();
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("IIS_VIP: external check " + program.string() + ": No such file"),
+            std::string::npos)
+      << r.err;
+  std::ofstream(program) << "#!/bin/sh\nexit 0\n";
+  std::filesystem::permissions(program, std::filesystem::perms::owner_all);
+  r = check();
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+}
+
 }  // namespace
 }  // namespace lbha::proxy

@@ -93,6 +93,51 @@ TEST_F(engine_test, fails_over_when_a_server_dies) {
   for (int i = 0; i < 5; ++i) EXPECT_EQ(who(), other);
 }
 
+TEST_F(engine_test, failover_mode_uses_the_first_backup_only_while_no_primary_is_up) {
+  backend p1("p1"), p2("p2"), b1("b1"), b2("b2");
+  auto vs = service("web", {&p1, &p2, &b1, &b2});
+  vs.mutable_real_servers(2)->set_backup(true);
+  vs.mutable_real_servers(3)->set_backup(true);
+  vs.mutable_check()->set_type(v1::HealthCheck::TYPE_CONNECT);
+  vs.mutable_check()->set_interval_ms(50);
+  vs.mutable_check()->set_timeout_ms(50);
+  vs.mutable_check()->set_rise(1);
+  vs.mutable_check()->set_fall(1);
+  start(vs);
+  std::map<std::string, int> seen;
+  for (int i = 0; i < 20; ++i) ++seen[who()];
+  EXPECT_EQ(seen, (std::map<std::string, int>{{"p1", 10}, {"p2", 10}})) << "backups idle";
+  ASSERT_TRUE(engine_->set_real_server_state("web", "p1", v1::REAL_SERVER_STATE_HALT));
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(who(), "p2");
+  // The last primary dies: even before its check fails, a refused connect
+  // goes to the first backup, and only to it.
+  p2.stop();
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(who(), "b1");
+  EXPECT_TRUE(eventually([&] { return !server_status(engine_->status(), "p2")->healthy(); }));
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(who(), "b1");  // never b2 (its accepts are checks)
+  const auto status = engine_->status();
+  EXPECT_TRUE(server_status(status, "b1")->backup());
+  EXPECT_FALSE(server_status(status, "p1")->backup());
+  // A primary back: the backups take no new client.
+  ASSERT_TRUE(engine_->set_real_server_state("web", "p1", v1::REAL_SERVER_STATE_ONLINE));
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(who(), "p1");
+}
+
+TEST_F(engine_test, failover_mode_with_all_backups_balances_over_every_backup) {
+  backend p("p"), b1("b1"), b2("b2");
+  auto vs = service("web", {&p, &b1, &b2});
+  vs.set_all_backups(true);
+  vs.mutable_real_servers(0)->set_state(v1::REAL_SERVER_STATE_HALT);
+  vs.mutable_real_servers(1)->set_backup(true);
+  vs.mutable_real_servers(2)->set_backup(true);
+  start(vs);
+  std::map<std::string, int> seen;
+  for (int i = 0; i < 20; ++i) ++seen[who()];
+  EXPECT_EQ(seen, (std::map<std::string, int>{{"b1", 10}, {"b2", 10}}));
+  ASSERT_TRUE(engine_->set_real_server_state("web", "p", v1::REAL_SERVER_STATE_ONLINE));
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(who(), "p");
+}
+
 TEST_F(engine_test, drain_keeps_open_and_sticky_clients) {
   backend a("a"), b("b");
   auto vs = service("web", {&a, &b});

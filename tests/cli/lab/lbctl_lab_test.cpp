@@ -15,6 +15,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -24,6 +25,7 @@
 
 #include "cli/app.hpp"
 #include "common/grpc_unix.hpp"
+#include "common/state/pair_certificate.hpp"
 #include "lbha/v1/ha.pb.h"
 #include "lbha/v1/proxy.grpc.pb.h"
 #include "lbha/v1/sync.grpc.pb.h"
@@ -494,6 +496,192 @@ TEST_F(lbctl_lab_test, a_persistent_vip_added_after_syncd_started_has_its_entrie
        },
        .daemons = daemons});
   EXPECT_TRUE(report.ok()) << report.describe();
+}
+
+// Failover mode (the seed's 5.1): a backup real server takes the clients only
+// while the primary is down, and gives them back when the primary's check
+// passes again, on the real pair with proxyd's own connect checks.
+TEST_F(lbctl_lab_test, a_failover_mode_service_uses_its_backup_only_while_the_primary_is_down) {
+  const auto start_server = [&](int s, const std::string& name) -> lab::process& {
+    const auto& rs = lab_->server(s);
+    return lab_->start(rs.name, name,
+                       {lab::lab_server_binary().string(), rs.ipv4, "80", "--name",
+                        "WEB" + std::to_string(s)});
+  };
+  auto* primary = &start_server(1, "WEB1");
+  start_server(2, "WEB2");
+  ssh_->start_replicatord(1);
+  ssh_->start_replicatord(2);
+  auto paired = ssh_->pair();
+  ASSERT_TRUE(paired.ok()) << paired.out << paired.err;
+  for (int i = 1; i <= 2; ++i) start_daemons(i);
+  if (HasFatalFailure()) return;
+
+  const std::string web_vip = lab::vip(0);
+  commit({"vip", "add", "WEB_VIP", "--ip", web_vip, "--ports", "80", "--balance", "roundrobin",
+          "--check", "connect", "--check-interval", "300ms", "--check-timeout", "200ms",
+          "--check-rise", "1", "--check-fall", "1"});
+  commit({"rip", "add", "WEB_VIP", "WEB1", "--ip", lab_->server(1).ipv4, "--port", "80"});
+  commit({"rip", "add", "WEB_VIP", "WEB2", "--ip", lab_->server(2).ipv4, "--port", "80",
+          "--backup", "yes"});
+  if (HasFatalFailure()) return;
+  int active = 0;
+  ASSERT_TRUE(lab::wait_until(
+      [&] {
+        for (int i = 1; i <= 2; ++i) {
+          auto doc = status(i);
+          if (!doc || !doc->ha || !doc->proxy || !doc->ha->vips_held()) continue;
+          const auto* a = find_server(*doc->proxy, "WEB_VIP", "WEB1");
+          const auto* b = find_server(*doc->proxy, "WEB_VIP", "WEB2");
+          if (a && b && a->healthy() && b->healthy() && b->backup() && !a->backup()) active = i;
+        }
+        return active != 0;
+      },
+      30s, 100ms))
+      << lbctl(1, {"status"}).out << lbctl(2, {"status"}).out << lab_->logs();
+  EXPECT_NE(lbctl(active, {"status"}).out.find("WEB2 (backup)"), std::string::npos);
+  EXPECT_NE(lbctl(active, {"rip", "list", "WEB_VIP"}).out.find("backup"), std::string::npos);
+  for (int n = 0; n < 10; ++n) ASSERT_EQ(client_reaches(web_vip, 80), "WEB1") << lab_->logs();
+
+  // The primary dies: the backup takes the clients at once (a refused connect
+  // moves on), and the status says the service runs on its backup.
+  auto started = std::chrono::steady_clock::now();
+  primary->kill();
+  ASSERT_TRUE(lab::wait_until([&] { return client_reaches(web_vip, 80) == "WEB2"; }, 5s, 10ms))
+      << lab_->logs();
+  const auto to_backup = std::chrono::steady_clock::now() - started;
+  for (int n = 0; n < 10; ++n) EXPECT_EQ(client_reaches(web_vip, 80), "WEB2");
+  EXPECT_TRUE(lab::wait_until(
+      [&] { return lbctl(active, {"status"}).out.find("on backup") != std::string::npos; }, 5s,
+      50ms))
+      << lbctl(active, {"status"}).out;
+
+  // The primary back: once its check passes, the clients are its again.
+  started = std::chrono::steady_clock::now();
+  primary = &start_server(1, "WEB1-again");
+  ASSERT_TRUE(lab::wait_until([&] { return client_reaches(web_vip, 80) == "WEB1"; }, 10s, 10ms))
+      << lab_->logs();
+  const auto back = std::chrono::steady_clock::now() - started;
+  for (int n = 0; n < 10; ++n) EXPECT_EQ(client_reaches(web_vip, 80), "WEB1");
+  std::printf("RESULT failover_mode_to_backup_ms=%.1f back_to_primary_ms=%.1f\n",
+              std::chrono::duration<double, std::milli>(to_backup).count(),
+              std::chrono::duration<double, std::milli>(back).count());
+}
+
+// The seed's IIS_VIP on 443, negotiate-checked on 443 itself (seed 5.6):
+// lbha-lab-server serves HTTPS there, proxyd's https check speaks TLS to
+// each real server and looks for the page's content, and a real server
+// whose page does not match is taken down with the reason in `lbctl status`.
+TEST_F(lbctl_lab_test, an_https_negotiate_check_on_the_iis_service_takes_down_the_server_whose_page_is_wrong) {
+  auto pair = state::make_pair_certificate("iis");
+  ASSERT_TRUE(pair) << pair.error().message();
+  std::filesystem::create_directories(lab_->server(1).dir);
+  const auto pem = lab_->server(1).dir / "iis.pem";
+  std::ofstream(pem) << state::to_text(pair.value());
+  for (int s = 1; s <= 2; ++s) {
+    const auto& rs = lab_->server(s);
+    lab_->start(rs.name, "IIS" + std::to_string(s),
+                {lab::lab_server_binary().string(), rs.ipv4, "443", "--name",
+                 "IIS" + std::to_string(s), "--tls", pem.string()});
+  }
+  ssh_->start_replicatord(1);
+  ssh_->start_replicatord(2);
+  auto paired = ssh_->pair();
+  ASSERT_TRUE(paired.ok()) << paired.out << paired.err;
+  for (int i = 1; i <= 2; ++i) start_daemons(i);
+  if (HasFatalFailure()) return;
+
+  const std::string iis_vip = lab::vip(0);
+  commit({"vip", "add", "IIS_VIP", "--ip", iis_vip, "--ports", "443", "--persistence",
+          "source_ip", "--check", "https", "--check-path", "/", "--check-expect", "server IIS",
+          "--check-expect-status", "200", "--check-host", "lbha-pair-iis", "--check-interval",
+          "300ms", "--check-timeout", "250ms", "--check-rise", "1", "--check-fall", "1"});
+  commit({"rip", "add", "IIS_VIP", "IIS1", "--ip", lab_->server(1).ipv4});
+  commit({"rip", "add", "IIS_VIP", "IIS2", "--ip", lab_->server(2).ipv4});
+  if (HasFatalFailure()) return;
+  const auto checked = [&](int i, const std::string& rip) -> std::optional<v1::RealServerStatus> {
+    auto doc = status(i);
+    if (!doc || !doc->proxy) return std::nullopt;
+    const auto* server = find_server(*doc->proxy, "IIS_VIP", rip);
+    return server ? std::optional(*server) : std::nullopt;
+  };
+  // Both nodes check both real servers over TLS and find the page.
+  for (int i = 1; i <= 2; ++i) {
+    for (const char* rip : {"IIS1", "IIS2"}) {
+      EXPECT_TRUE(lab::wait_until(
+          [&] {
+            auto server = checked(i, rip);
+            return server && server->healthy() && server->last_check() == "https 200";
+          },
+          10s, 100ms))
+          << lb(i).name << " " << rip << ": " << (checked(i, rip) ? checked(i, rip)->last_check() : "")
+          << "\n" << lab_->logs();
+    }
+  }
+  // The check now wants IIS1's page: IIS2 goes down on both nodes, saying why.
+  commit({"vip", "modify", "IIS_VIP", "--check-expect", "server IIS1"});
+  for (int i = 1; i <= 2; ++i) {
+    EXPECT_TRUE(lab::wait_until(
+        [&] {
+          auto iis2 = checked(i, "IIS2");
+          auto iis1 = checked(i, "IIS1");
+          return iis2 && !iis2->healthy() &&
+                 iis2->last_check() == "https 200: expected text not found" && iis1 &&
+                 iis1->healthy();
+        },
+        10s, 100ms))
+        << lb(i).name << ": " << lbctl(i, {"status"}).out << lab_->logs();
+  }
+  EXPECT_NE(lbctl(1, {"status"}).out.find("degraded"), std::string::npos);
+}
+
+// send_proxy (seed 5.3: the real servers see the client): the real server
+// reads the PROXY header proxyd writes first and reports the client address it
+// names, in v2 and then v1; the service's http check passes through the same
+// server with a LOCAL header.
+TEST_F(lbctl_lab_test, a_real_server_behind_send_proxy_sees_the_clients_address_in_v2_and_v1) {
+  const auto& rs = lab_->server(1);
+  lab_->start(rs.name, "WEB1",
+              {lab::lab_server_binary().string(), rs.ipv4, "80", "--name", "WEB1",
+               "--proxy-protocol"});
+  ssh_->start_replicatord(1);
+  ssh_->start_replicatord(2);
+  auto paired = ssh_->pair();
+  ASSERT_TRUE(paired.ok()) << paired.out << paired.err;
+  for (int i = 1; i <= 2; ++i) start_daemons(i);
+  if (HasFatalFailure()) return;
+
+  const std::string web_vip = lab::vip(0);
+  commit({"vip", "add", "WEB_VIP", "--ip", web_vip, "--ports", "80", "--send-proxy", "v2",
+          "--check", "http", "--check-expect", "server WEB1", "--check-interval", "300ms",
+          "--check-timeout", "250ms", "--check-rise", "1"});
+  commit({"rip", "add", "WEB_VIP", "WEB1", "--ip", rs.ipv4, "--port", "80"});
+  if (HasFatalFailure()) return;
+  const std::string expected = "server WEB1\nclient " + lab_->client(1).ipv4 + "\n";
+  const auto answer = [&] {
+    auto r = lab::http_get(lab_->client(1).netns, web_vip, 80, "/", 1s);
+    return r.ok ? r.body : std::string();
+  };
+  ASSERT_TRUE(lab::wait_until([&] { return answer() == expected; }, 20s, 100ms))
+      << answer() << lbctl(1, {"status"}).out << lab_->logs();
+  int active = 0;
+  for (int i = 1; i <= 2; ++i) {
+    auto doc = status(i);
+    if (doc && doc->ha && doc->ha->vips_held()) active = i;
+  }
+  ASSERT_NE(active, 0);
+  auto doc = status(active);
+  ASSERT_TRUE(doc && doc->proxy);
+  const auto* server = find_server(*doc->proxy, "WEB_VIP", "WEB1");
+  ASSERT_TRUE(server);
+  EXPECT_TRUE(server->healthy()) << server->last_check();
+  // The server drops a connection without a header: the check passing means
+  // its LOCAL header was read.
+  EXPECT_EQ(server->last_check(), "http 200");
+
+  commit({"vip", "modify", "WEB_VIP", "--send-proxy", "v1"});
+  EXPECT_TRUE(lab::wait_until([&] { return answer() == expected; }, 5s, 50ms)) << answer();
+  for (int n = 0; n < 5; ++n) EXPECT_EQ(answer(), expected);
 }
 
 }  // namespace
