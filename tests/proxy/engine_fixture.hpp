@@ -50,6 +50,16 @@ class engine_test : public ::testing::Test {
     return vs;
   }
 
+  // A connect check every 50 ms that takes one result to change state.
+  static void fast_connect_check(v1::VirtualService& vs) {
+    auto& check = *vs.mutable_check();
+    check.set_type(v1::HealthCheck::TYPE_CONNECT);
+    check.set_interval_ms(50);
+    check.set_timeout_ms(50);
+    check.set_rise(1);
+    check.set_fall(1);
+  }
+
   void start(const v1::VirtualService& vs, std::size_t threads = 2) {
     v1::ClusterConfig config;
     config.set_generation(1);

@@ -75,11 +75,7 @@ TEST_F(engine_test, fails_over_when_a_server_dies) {
   backend a("a"), b("b");
   auto vs = service("web", {&a, &b});
   vs.mutable_persistence()->set_mode(v1::Persistence::MODE_SOURCE_IP);
-  vs.mutable_check()->set_type(v1::HealthCheck::TYPE_CONNECT);
-  vs.mutable_check()->set_interval_ms(50);
-  vs.mutable_check()->set_timeout_ms(50);
-  vs.mutable_check()->set_rise(1);
-  vs.mutable_check()->set_fall(1);
+  fast_connect_check(vs);
   start(vs);
   const std::string first = who();
   backend& dead = first == "a" ? a : b;
@@ -98,11 +94,7 @@ TEST_F(engine_test, failover_mode_uses_the_first_backup_only_while_no_primary_is
   auto vs = service("web", {&p1, &p2, &b1, &b2});
   vs.mutable_real_servers(2)->set_backup(true);
   vs.mutable_real_servers(3)->set_backup(true);
-  vs.mutable_check()->set_type(v1::HealthCheck::TYPE_CONNECT);
-  vs.mutable_check()->set_interval_ms(50);
-  vs.mutable_check()->set_timeout_ms(50);
-  vs.mutable_check()->set_rise(1);
-  vs.mutable_check()->set_fall(1);
+  fast_connect_check(vs);
   start(vs);
   std::map<std::string, int> seen;
   for (int i = 0; i < 20; ++i) ++seen[who()];

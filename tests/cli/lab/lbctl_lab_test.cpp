@@ -151,6 +151,16 @@ class lbctl_lab_test : public lab::lab_test {
     }
   }
 
+  // replicatord on both nodes, `lbctl pair` on lb1, then the other daemons on
+  // both (heartbeatd reads the pairing identity and key when it starts).
+  void pair_and_start_daemons() {
+    ssh_->start_replicatord(1);
+    ssh_->start_replicatord(2);
+    auto paired = ssh_->pair();
+    ASSERT_TRUE(paired.ok()) << paired.out << paired.err;
+    for (int i = 1; i <= 2; ++i) start_daemons(i);
+  }
+
   // "IIS1" when the client's GET to ip:port was answered by real server IIS1; "" on no answer.
   std::string client_reaches(const std::string& ip, std::uint16_t port) {
     auto r = lab::http_get(lab_->client(1).netns, ip, port, "/", 1s);
@@ -219,12 +229,8 @@ TEST_F(lbctl_lab_test, seed_deployment_built_with_lbctl_reaches_both_nodes_and_h
                  label});
   }
 
-  // Pair first: heartbeatd reads the pairing identity and key when it starts.
-  ssh_->start_replicatord(1);
-  ssh_->start_replicatord(2);
-  auto paired = ssh_->pair();
-  ASSERT_TRUE(paired.ok()) << paired.out << paired.err;
-  for (int i = 1; i <= 2; ++i) start_daemons(i);
+  pair_and_start_daemons();
+  if (HasFatalFailure()) return;
 
   // The seed's sections 7.3 and 7.4, command by command, on the primary.
   const std::string iis_vip = lab::vip(0);
@@ -399,11 +405,7 @@ TEST_F(lbctl_lab_test, a_persistent_vip_added_after_syncd_started_has_its_entrie
                 {lab::lab_server_binary().string(), rs.ipv4, "80", "--name",
                  "WEB" + std::to_string(s)});
   }
-  ssh_->start_replicatord(1);
-  ssh_->start_replicatord(2);
-  auto paired = ssh_->pair();
-  ASSERT_TRUE(paired.ok()) << paired.out << paired.err;
-  for (int i = 1; i <= 2; ++i) start_daemons(i);
+  pair_and_start_daemons();
   if (HasFatalFailure()) return;
   // Both syncds run and are connected, with no table yet.
   ASSERT_TRUE(lab::wait_until(
@@ -510,11 +512,7 @@ TEST_F(lbctl_lab_test, a_failover_mode_service_uses_its_backup_only_while_the_pr
   };
   auto* primary = &start_server(1, "WEB1");
   start_server(2, "WEB2");
-  ssh_->start_replicatord(1);
-  ssh_->start_replicatord(2);
-  auto paired = ssh_->pair();
-  ASSERT_TRUE(paired.ok()) << paired.out << paired.err;
-  for (int i = 1; i <= 2; ++i) start_daemons(i);
+  pair_and_start_daemons();
   if (HasFatalFailure()) return;
 
   const std::string web_vip = lab::vip(0);
@@ -584,11 +582,7 @@ TEST_F(lbctl_lab_test, an_https_negotiate_check_on_the_iis_service_takes_down_th
                 {lab::lab_server_binary().string(), rs.ipv4, "443", "--name",
                  "IIS" + std::to_string(s), "--tls", pem.string()});
   }
-  ssh_->start_replicatord(1);
-  ssh_->start_replicatord(2);
-  auto paired = ssh_->pair();
-  ASSERT_TRUE(paired.ok()) << paired.out << paired.err;
-  for (int i = 1; i <= 2; ++i) start_daemons(i);
+  pair_and_start_daemons();
   if (HasFatalFailure()) return;
 
   const std::string iis_vip = lab::vip(0);
@@ -644,11 +638,7 @@ TEST_F(lbctl_lab_test, a_real_server_behind_send_proxy_sees_the_clients_address_
   lab_->start(rs.name, "WEB1",
               {lab::lab_server_binary().string(), rs.ipv4, "80", "--name", "WEB1",
                "--proxy-protocol"});
-  ssh_->start_replicatord(1);
-  ssh_->start_replicatord(2);
-  auto paired = ssh_->pair();
-  ASSERT_TRUE(paired.ok()) << paired.out << paired.err;
-  for (int i = 1; i <= 2; ++i) start_daemons(i);
+  pair_and_start_daemons();
   if (HasFatalFailure()) return;
 
   const std::string web_vip = lab::vip(0);
