@@ -42,11 +42,14 @@ result<void> daemon_runtime::start() {
   // Signals are watched before anything can see the daemon (the gRPC socket):
   // a SIGTERM sent as soon as the socket answers must not find the default
   // action. Their handlers run only inside run(), once every step is pushed.
-  signals_ = std::make_unique<signal_watcher>(io_, sequence_, [this] {
-    if (auto r = reload_from_files(); !r)
-      get_logger(spec_.name)->error("reload refused, the running configuration stays: {}",
-                                    r.error().message());
-  });
+  signals_ = std::make_unique<signal_watcher>(
+      io_, sequence_,
+      [this] {
+        if (auto r = reload_from_files(); !r)
+          get_logger(spec_.name)->error("reload refused, the running configuration stays: {}",
+                                        r.error().message());
+      },
+      [this] { begin_stop(); });
 
   daemon_environment env{io_, clock_, options_, files_, *this};
   auto made = spec_.make(env);
@@ -85,7 +88,6 @@ result<void> daemon_runtime::start() {
   sequence_.push("signals", [this] {
     signals_->stop();
     if (watchdog_timer_) watchdog_timer_->cancel();
-    supervisor_.stopping();
   });
   if (!options_.user.empty()) {
     // Everything that needs root is done: the files read, the gRPC socket
@@ -134,7 +136,14 @@ void daemon_runtime::run() {
 }
 
 void daemon_runtime::request_stop() {
-  asio::post(io_, [this] { sequence_.run(); });
+  asio::post(io_, [this] { begin_stop(); });
+}
+
+void daemon_runtime::begin_stop() {
+  if (stop_begun_ || sequence_.done()) return;
+  stop_begun_ = true;
+  supervisor_.stopping();
+  component_->prepare_stop([this] { asio::post(io_, [this] { sequence_.run(); }); });
 }
 
 void daemon_runtime::arm_watchdog() {

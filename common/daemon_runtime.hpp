@@ -23,7 +23,9 @@
 //           go through reload(): RELOADING, spec.validate (what --check
 //           runs), the log level, component.reload(), READY. A refused reload leaves the running config in force and
 //           says why in the supervisor's STATUS=.
-//   stop:   SIGTERM/SIGINT or request_stop(): STOPPING, then in LIFO order
+//   stop:   SIGTERM/SIGINT or request_stop(): STOPPING, the component's
+//           prepare_stop() (heartbeatd hands its VIPs over; a second signal
+//           does not wait for it), then in LIFO order
 //           the signal watcher, the component's streams (so gRPC handlers
 //           waiting on it return), the gRPC server (shut down off the io
 //           thread while the io_context keeps running, so handlers blocked
@@ -76,6 +78,11 @@ class daemon_component {
   // Called once the gRPC server is up, just before the io thread starts
   // running (heartbeatd raises this thread to real-time here).
   virtual void serving() {}
+  // Before any stop step (SIGTERM/SIGINT or request_stop()): work that must
+  // end while the daemon still runs, such as heartbeatd handing its VIPs to
+  // the peer. Calls `done` on the io thread when finished, at once by
+  // default; the stop steps follow. A second signal does not wait for it.
+  virtual void prepare_stop(std::function<void()> done) { done(); }
   // First stop step: wake and end whatever gRPC handlers wait on (streams).
   virtual void stop_streams() {}
   // Last stop step: close every socket and timer so io_context::run() returns.
@@ -155,6 +162,8 @@ class daemon_runtime {
  private:
   result<void> apply(result<node_files> loaded);
   void stop_sequence();
+  // io thread: STOPPING, the component's prepare_stop(), then the stop steps. Once.
+  void begin_stop();
   void arm_watchdog();
   void remove_stale_temps_at_start();
 
@@ -171,6 +180,7 @@ class daemon_runtime {
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
   std::unique_ptr<asio::steady_timer> watchdog_timer_;
   std::thread grpc_stopper_;
+  bool stop_begun_ = false;
 };
 
 // --check: loads the files `options` names and runs spec.validate on them;

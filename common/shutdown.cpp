@@ -23,8 +23,11 @@ void shutdown_sequence::run() {
 }
 
 signal_watcher::signal_watcher(asio::io_context& io, shutdown_sequence& sequence,
-                               std::function<void()> on_reload)
-    : signals_(io, SIGINT, SIGTERM), sequence_(sequence), on_reload_(std::move(on_reload)) {
+                               std::function<void()> on_reload, std::function<void()> on_stop)
+    : signals_(io, SIGINT, SIGTERM),
+      sequence_(sequence),
+      on_reload_(std::move(on_reload)),
+      on_stop_(std::move(on_stop)) {
   signals_.add(SIGHUP);
   do_wait();
 }
@@ -42,6 +45,13 @@ void signal_watcher::do_wait() {
       get_logger("shutdown")->info("SIGHUP: reload");
       if (on_reload_) on_reload_();
       if (!stopped_) do_wait();  // the reload may have shut the daemon down
+      return;
+    }
+    if (on_stop_ && !stop_asked_) {
+      stop_asked_ = true;
+      get_logger("shutdown")->info("signal {}: stopping (a second one stops at once)", signo);
+      on_stop_();
+      if (!stopped_) do_wait();
       return;
     }
     get_logger("shutdown")->info("signal {}: shutting down", signo);

@@ -35,10 +35,13 @@ class shutdown_sequence {
 };
 
 // Listens for SIGINT/SIGTERM (→ sequence.run()) and SIGHUP (→ on_reload).
+// With `on_stop`, the first SIGINT/SIGTERM calls it instead (a daemon that
+// has work to finish before it lets go: heartbeatd's handover) and a second
+// one runs the sequence at once.
 class signal_watcher {
  public:
   signal_watcher(asio::io_context& io, shutdown_sequence& sequence,
-                 std::function<void()> on_reload = {});
+                 std::function<void()> on_reload = {}, std::function<void()> on_stop = {});
 
   void stop();
 
@@ -48,7 +51,9 @@ class signal_watcher {
   asio::signal_set signals_;
   shutdown_sequence& sequence_;
   std::function<void()> on_reload_;
+  std::function<void()> on_stop_;
   bool stopped_ = false;
+  bool stop_asked_ = false;
 };
 
 }  // namespace lbha

@@ -39,6 +39,16 @@ class heartbeatd_component final : public daemon_component {
                  flags_.realtime_priority, ec.message());
     }
   }
+  // A planned stop (systemctl stop/restart, an upgrade) of the active node
+  // hands the VIPs to the peer first, bounded by make-active's own timeout;
+  // --no-handover stops as a crash would, the peer waiting one deadtime.
+  void prepare_stop(std::function<void()> done) override {
+    if (flags_.no_handover) {
+      done();
+      return;
+    }
+    daemon_.hand_over_then(daemon_.make_active_timeout(), std::move(done));
+  }
   void stop_streams() override { daemon_.board().close(); }  // wakes WatchStatus, MakeActive
   void stop() override { daemon_.stop(); }
 
@@ -90,6 +100,9 @@ daemon_spec heartbeatd_spec() {
                            "heartbeats or a takeover (0 = normal scheduling)")
                 ->check(CLI::Range(0, 99))
                 ->capture_default_str();
+            app.add_flag("--no-handover", flags->no_handover,
+                         "on SIGTERM, an active node does not hand its VIPs to the peer first "
+                         "(the peer then takes over one deadtime later)");
           },
       .make = [flags](daemon_environment& env) -> result<std::unique_ptr<daemon_component>> {
         auto in = load_inputs(*flags, env.files);

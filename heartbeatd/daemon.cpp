@@ -438,6 +438,37 @@ result<void> heartbeat_daemon::make_passive() {
   return success();
 }
 
+void heartbeat_daemon::hand_over_then(std::chrono::milliseconds limit,
+                                      std::function<void()> done) {
+  if (stopped_ || standalone() || sm_->current_role() != role::active) {
+    done();
+    return;
+  }
+  if (auto handed = make_passive(); !handed) {
+    logger()->warn("stopping without a handover: {}", handed.error().message());
+    done();
+    return;
+  }
+  logger()->info("stopping: the peer takes the VIPs over first (at most {} ms)", limit.count());
+  await_peer_active(clock_.now() + limit, std::move(done));
+}
+
+void heartbeat_daemon::await_peer_active(clock::time_point until, std::function<void()> done) {
+  if (stopped_ || sm_->peer_active() || clock_.now() >= until) {
+    if (!stopped_ && !sm_->peer_active()) {
+      logger()->warn("the peer did not report itself active in time: stopping anyway");
+    }
+    done();
+    return;
+  }
+  // Heartbeats go on meanwhile (the interval tick): the peer sees this node
+  // passive and alive, and takes over at once rather than after a deadtime.
+  seams_.timers->call_at(clock_.now() + milliseconds(in_.cluster.ha().interval_ms()),
+                         [this, until, done = std::move(done)]() mutable {
+                           await_peer_active(until, std::move(done));
+                         });
+}
+
 result<void> heartbeat_daemon::apply_pairing(const daemon_inputs& in) {
   // `lbctl pair` and `unpair` reach a running daemon as a reload: a keyring where
   // there was none starts heartbeating, none where there was one stops it, and a

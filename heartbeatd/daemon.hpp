@@ -94,6 +94,12 @@ class heartbeat_daemon {
   void make_active(bool force);
   // errc::no_live_peer when no live peer would take over.
   result<void> make_passive();
+  // A planned stop of the active node: asks the live peer to take over (the
+  // make-passive path) and keeps heartbeating until the peer reports itself
+  // active, or `limit` passes; then `done`. At once when this node is not
+  // active, is standalone, or no live peer would take over (today's stop:
+  // the peer takes over one deadtime after the heartbeats end).
+  void hand_over_then(std::chrono::milliseconds limit, std::function<void()> done);
   // What was applied ("reloaded: generation 4, 2 VIP(s)"); errc::restart_required when
   // the interface, heartbeat port or addresses changed.
   result<std::string> reload(daemon_inputs in);
@@ -117,6 +123,7 @@ class heartbeat_daemon {
   void on_conflict();
   result<void> apply_pairing(const daemon_inputs& in);
   void publish();
+  void await_peer_active(clock::time_point until, std::function<void()> done);
   std::uint64_t wall_ms() const;
 
   asio::io_context& io_;

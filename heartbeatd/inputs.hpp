@@ -18,6 +18,7 @@ struct heartbeatd_flags {
   std::string cluster_id;          // overrides <state>/pairing (32 hex digits)
   std::uint32_t node_id = 0;       // overrides <state>/pairing
   int realtime_priority = 10;      // SCHED_RR priority of the heartbeat thread; 0 = normal
+  bool no_handover = false;        // SIGTERM on the active node: no handover to the peer first
 };
 
 // The error names the file and the problem.

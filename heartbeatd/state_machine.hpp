@@ -124,6 +124,8 @@ class state_machine {
   std::uint32_t node_id() const { return settings_.node_id; }
   const settings& config() const { return settings_; }
   peer_status peer() const;
+  // The peer's authenticated heartbeats are current and say it is active.
+  bool peer_active() const { return peer_alive() && peer_.sender_role == role::active; }
   bool ping_ok() const { return ping_ok_; }
   bool proxy_ready() const { return proxy_ready_; }
   bool probing() const { return probing_; }
@@ -138,7 +140,6 @@ class state_machine {
   bool isolated() const { return settings_.has_ping_nodes && !ping_ok_; }
   bool peer_alive() const;
   std::optional<clock::time_point> last_heard() const;
-  bool peer_active() const { return peer_alive() && peer_.sender_role == role::active; }
   bool we_win_dual_active() const;
   bool we_are_preferred() const;
   bool peer_healthier() const;

@@ -50,5 +50,29 @@ TEST(signal_watcher, sighup_calls_reload_and_keeps_running) {
   EXPECT_EQ(reloads, 1);
 }
 
+TEST(signal_watcher, with_on_stop_the_first_sigterm_asks_and_a_second_stops_at_once) {
+  asio::io_context io;
+  shutdown_sequence seq;
+  int asked = 0;
+  bool stopped = false;
+  asio::steady_timer keepalive(io, std::chrono::hours(1));
+  keepalive.async_wait([](auto) {});
+  // on_stop leaves the sequence alone (a handover still running): the next
+  // SIGTERM runs it without waiting.
+  signal_watcher watcher(io, seq, {}, [&] {
+    ++asked;
+    asio::post(io, [] { std::raise(SIGTERM); });
+  });
+  seq.push("timer", [&] {
+    stopped = true;
+    keepalive.cancel();
+    watcher.stop();
+  });
+  asio::post(io, [] { std::raise(SIGTERM); });
+  io.run();
+  EXPECT_EQ(asked, 1);
+  EXPECT_TRUE(stopped);
+}
+
 }  // namespace
 }  // namespace lbha

@@ -232,6 +232,58 @@ TEST_F(daemon_test, make_passive_hands_over_to_a_live_peer) {
   EXPECT_TRUE(last_sent().health.yield);
 }
 
+TEST_F(daemon_test, a_planned_stop_of_the_active_node_waits_until_the_peer_is_active) {
+  auto& d = start(inputs());
+  become_active(d);
+  peer_term_ = 4;
+  peer_says(role::passive);
+  bool done = false;
+  d.hand_over_then(2000ms, [&] { done = true; });
+  // Released and told at once; still heartbeating while the peer takes over.
+  EXPECT_FALSE(done);
+  EXPECT_EQ(d.current_role(), role::passive);
+  EXPECT_FALSE(world_.addresses->has(vip));
+  EXPECT_TRUE(last_sent().health.yield);
+  peer_says(role::passive);
+  advance(100ms);
+  EXPECT_FALSE(done) << "the peer is not active yet";
+  peer_term_ = 5;
+  peer_says(role::active);
+  advance(100ms);
+  EXPECT_TRUE(done);
+}
+
+TEST_F(daemon_test, a_planned_stop_gives_up_waiting_at_its_limit_and_needs_no_peer_when_passive) {
+  auto& d = start(inputs());
+  become_active(d);
+  peer_term_ = 4;
+  peer_says(role::passive);
+  bool done = false;
+  d.hand_over_then(500ms, [&] { done = true; });
+  EXPECT_FALSE(world_.addresses->has(vip));
+  for (int i = 0; i < 4 && !done; ++i) {
+    peer_says(role::passive);  // alive, but never takes over
+    advance(100ms);
+  }
+  EXPECT_FALSE(done);
+  peer_says(role::passive);
+  advance(200ms);
+  EXPECT_TRUE(done) << "the limit passed";
+  // Now passive: a stop has nothing to hand over.
+  bool again = false;
+  d.hand_over_then(2000ms, [&] { again = true; });
+  EXPECT_TRUE(again);
+}
+
+TEST_F(daemon_test, a_planned_stop_without_a_live_peer_keeps_todays_behaviour) {
+  auto& d = start(inputs());
+  become_active(d);  // the peer is silent
+  bool done = false;
+  d.hand_over_then(2000ms, [&] { done = true; });
+  EXPECT_TRUE(done);
+  EXPECT_EQ(d.current_role(), role::active) << "no one to take over: stop() releases";
+}
+
 TEST_F(daemon_test, reload_while_active_moves_the_vips_and_announces_the_new_one) {
   auto& d = start(inputs());
   EXPECT_EQ(world_.link->filtered_vips, std::vector<ip_address>{asio::ip::make_address(vip)});

@@ -9,7 +9,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <csignal>
+#include <optional>
 #include <fstream>
 #include <thread>
 
@@ -41,16 +44,25 @@ class heartbeatd_lab : public lab::lab_test {
   std::unique_ptr<ha_pair> pair_;
 };
 
-// Samples the kernel's view on both nodes until `stop`; counts moments with two owners.
+// Samples the kernel's view on both nodes until `stop`; counts moments with two owners
+// and keeps the longest stretch with none.
 // The two reads are a few ms apart, so the node expected to gain the VIP is read first:
 // if it holds the VIP at t1 and the other still does at t2 > t1, both held it at t2.
 class ownership_sampler {
  public:
   explicit ownership_sampler(const ha_pair& p, int gaining = 2)
       : thread_([this, &p, gaining] {
+          std::optional<std::chrono::steady_clock::time_point> none_since;
           while (!stop_) {
             const bool b = p.holds_vip(gaining), a = p.holds_vip(3 - gaining);
+            const auto now = std::chrono::steady_clock::now();
             if (a && b) ++both_;
+            if (!a && !b) {
+              if (!none_since) none_since = now;
+            } else if (none_since) {
+              longest_none_ = std::max(longest_none_.load(), now - *none_since);
+              none_since.reset();
+            }
             ++samples_;
           }
         }) {}
@@ -61,11 +73,13 @@ class ownership_sampler {
   }
   int both() const { return both_; }
   int samples() const { return samples_; }
+  std::chrono::steady_clock::duration longest_none() const { return longest_none_; }
 
  private:
   std::atomic<bool> stop_{false};
   std::atomic<int> both_{0};
   std::atomic<int> samples_{0};
+  std::atomic<std::chrono::steady_clock::duration> longest_none_{};
   std::thread thread_;
 };
 
@@ -190,6 +204,40 @@ TEST_F(heartbeatd_lab, make_active_on_the_passive_node_switches_over_without_dua
   auto back = p.make_passive(2);
   ASSERT_TRUE(back.ok()) << back.message();
   EXPECT_EQ(p.wait_single_owner(2s), 1);
+}
+
+// A planned stop of the active daemon (systemctl stop/restart, an upgrade)
+// hands the VIP over as make-active does, instead of leaving the peer to wait
+// one deadtime: measured side by side in one pair.
+TEST_F(heartbeatd_lab, sigterm_of_the_active_daemon_hands_over_as_make_active_does) {
+  auto& p = make_pair();
+  ASSERT_EQ(p.wait_single_owner(5s), 1);
+  ownership_sampler switch_over(p, 2);
+  auto r = p.make_active(2);
+  ASSERT_TRUE(r.ok()) << r.message();
+  ASSERT_TRUE(wait_until([&] { return p.holds_vip(2) && !p.holds_vip(1); }, 2s, 5ms));
+  std::this_thread::sleep_for(300ms);
+  switch_over.finish();
+
+  ownership_sampler handover(p, 1);
+  const auto begin = std::chrono::steady_clock::now();
+  p.daemon(2).signal(SIGTERM);
+  ASSERT_TRUE(wait_until([&] { return p.holds_vip(1); }, 3s, 2ms));
+  const auto took = std::chrono::steady_clock::now() - begin;
+  const auto exited = p.daemon(2).wait(5s);
+  ASSERT_TRUE(exited) << "the stopping daemon did not exit";
+  std::this_thread::sleep_for(300ms);
+  handover.finish();
+  const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  std::printf("RESULT make_active_no_owner_ms=%.1f sigterm_no_owner_ms=%.1f sigterm_to_peer_ms=%.1f\n",
+              ms(switch_over.longest_none()), ms(handover.longest_none()), ms(took));
+  EXPECT_EQ(switch_over.both(), 0);
+  EXPECT_EQ(handover.both(), 0);
+  EXPECT_LT(took, 500ms) << "about a deadtime (1 s) means the peer was not asked";
+  EXPECT_LE(handover.longest_none(), switch_over.longest_none() + 100ms);
+  EXPECT_FALSE(p.holds_vip(2));
+  EXPECT_EQ(p.status(1).role(), v1::ROLE_ACTIVE);
+  EXPECT_EQ(p.client_reaches(), "lb1");
 }
 
 TEST_F(heartbeatd_lab, ten_percent_heartbeat_loss_for_30s_changes_no_role) {
