@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "common/grpc_unix.hpp"
+#include "common/restart_notice.hpp"
 #include "lbha/v1/proxy.grpc.pb.h"
 
 namespace lbha::heartbeat {
@@ -22,6 +23,9 @@ void proxyd_readiness::start(handler on_change) {
         lbha::v1::ReadyReply reply;
         ready = stub->Ready(ctx.get(), lbha::v1::ReadyRequest{}, &reply).ok() && reply.ready();
       }
+      // A proxyd restarting on purpose (it handed its connections to the
+      // next one) is not a failed one while its announced bound lasts.
+      if (!ready && last == true && restart_announced(run_dir_)) ready = true;
       if (ready != last) {
         last = ready;
         asio::post(io_, [stopping = stopping_, on_change, ready] {

@@ -8,8 +8,11 @@
 
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
+#include "common/restart_notice.hpp"
 #include "proxy/control_service.hpp"
 #include "proxy/engine.hpp"
+#include "proxy/fd_store.hpp"
+#include "proxy/handover.hpp"
 
 namespace lbha::proxy {
 namespace {
@@ -18,17 +21,59 @@ class proxyd_component final : public daemon_component {
  public:
   proxyd_component(daemon_environment& env, worker_scheduling scheduling)
       : cluster_(env.files.cluster),
+        run_dir_(env.files.dirs.run_dir),
         engine_(env.io, env.clock,
                 engine_options{env.files.node.proxy().threads(),
                                env.files.node.proxy().stick_table_size(),
                                env.files.node.proxy().source_address(), scheduling}),
         service_(engine_, env.runtime.reloader()) {}
 
-  result<void> start() override { return engine_.start(cluster_); }
-  std::vector<grpc::Service*> services() override { return {&service_}; }
-  result<void> reload(const node_files& files) override {
-    return engine_.reload(files.cluster);
+  result<void> start() override {
+    // As root, before the privilege drop: the run dir is root's.
+    if (auto opened = notice_.open(run_dir_); !opened)
+      get_logger("proxyd")->warn("restart notice for heartbeatd: {}", opened.error().message());
+    // What a proxyd stopped by `systemctl restart` left in systemd's store.
+    auto received = receive_handover(take_inherited_fds());
+    std::optional<received_handover> from;
+    if (received) {
+      from = std::move(received).value();
+    } else {
+      get_logger("proxyd")->error("starting afresh, the previous proxyd's handover is unusable: {}",
+                                  received.error().message());
+    }
+    auto started = engine_.start(cluster_, std::move(from));
+    // Taken over or closed: either way the store's copies must go.
+    if (systemd_fd_store::available()) {
+      systemd_fd_store store;
+      forget_handover(store);
+    }
+    return started;
   }
+  void serving() override { notice_.clear(); }
+  // A stop under systemd (restart, upgrade, stop) leaves listeners, sessions
+  // and the persistence table in its file descriptor store for the next
+  // proxyd (proxy/handover.hpp), and tells heartbeatd not to take the gap
+  // for a failure. A plain stop: systemd closes them once the unit is down.
+  void prepare_stop(std::function<void()> done) override {
+    if (systemd_fd_store::available()) {
+      notice_.announce(restart_bound);
+      systemd_fd_store store;
+      auto log = get_logger("proxyd");
+      if (auto handed = engine_.hand_over(store); handed) {
+        log->info(
+            "handed to the next proxyd: {} listening sockets, {} sessions, {} persistence "
+            "entries",
+            handed.value().listeners, handed.value().sessions, handed.value().stick_entries);
+      } else {
+        notice_.clear();
+        log->error("could not hand over to the next proxyd, connections closed: {}",
+                   handed.error().message());
+      }
+    }
+    done();
+  }
+  std::vector<grpc::Service*> services() override { return {&service_}; }
+  result<void> reload(const node_files& files) override { return engine_.reload(files.cluster); }
   void stop_streams() override { service_.stop(); }
   void stop() override { engine_.stop(); }
   bool alive() override { return engine_.alive(); }
@@ -37,7 +82,12 @@ class proxyd_component final : public daemon_component {
   }
 
  private:
+  // How long heartbeatd waits for the next proxyd before it counts as failed.
+  static constexpr std::chrono::milliseconds restart_bound{5000};
+
   v1::ClusterConfig cluster_;  // the one started with
+  std::filesystem::path run_dir_;
+  restart_notice notice_;
   engine engine_;
   control_service service_;
 };
@@ -66,9 +116,8 @@ daemon_spec spec_with(std::shared_ptr<std::string> scheduling) {
       .description = "lbha-proxyd: layer 7 TCP load balancing on the VIPs",
       .add_options = {},
       .make = [scheduling](daemon_environment& env) -> result<std::unique_ptr<daemon_component>> {
-        return std::make_unique<proxyd_component>(env, *scheduling == "normal"
-                                                           ? worker_scheduling::normal
-                                                           : worker_scheduling::batch);
+        return std::make_unique<proxyd_component>(
+            env, *scheduling == "normal" ? worker_scheduling::normal : worker_scheduling::batch);
       },
       // --user: as an unprivileged user it still binds VIP ports below 1024
       // on reload (the io thread opens every listener).
@@ -92,8 +141,8 @@ daemon_spec proxyd_spec() {
 }
 
 daemon_spec proxyd_spec(worker_scheduling scheduling) {
-  return spec_with(std::make_shared<std::string>(
-      scheduling == worker_scheduling::normal ? "normal" : "batch"));
+  return spec_with(
+      std::make_shared<std::string>(scheduling == worker_scheduling::normal ? "normal" : "batch"));
 }
 
 }  // namespace lbha::proxy

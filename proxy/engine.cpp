@@ -8,6 +8,7 @@
 #include "common/config/join_errors.hpp"
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
+#include "proxy/session.hpp"
 
 namespace lbha::proxy {
 
@@ -36,7 +37,7 @@ engine::engine(asio::io_context& control, const lbha::clock& clock, engine_optio
 
 engine::~engine() { stop(); }
 
-result<void> engine::start(const v1::ClusterConfig& config) {
+result<void> engine::start(const v1::ClusterConfig& config, std::optional<received_handover> from) {
   std::lock_guard lock(mutex_);
   if (started_) return error(errc::not_running, "already started");
   if (!options_.source_address.empty() && !source_address_) {
@@ -48,11 +49,15 @@ result<void> engine::start(const v1::ClusterConfig& config) {
     workers_.push_back(std::make_unique<worker>(context));
     workers_.back()->start();
   }
-  if (auto applied = apply(config); !applied) {
+  inherited_ = from ? &*from : nullptr;
+  auto applied = apply(config);
+  inherited_ = nullptr;
+  if (!applied) {
     for (auto& w : workers_) w->stop();
     workers_.clear();
     return applied;
   }
+  if (from) resume_sessions(*from);
   started_ = true;
   schedule_sweep();
   return success();
@@ -116,8 +121,7 @@ result<void> engine::apply(const v1::ClusterConfig& given) {
   return success();
 }
 
-std::vector<std::shared_ptr<listener>> engine::open_listeners(worker& w,
-                                                              const listener_map& wanted,
+std::vector<std::shared_ptr<listener>> engine::open_listeners(worker& w, const listener_map& wanted,
                                                               std::vector<std::string>& errors) {
   // Which endpoints the worker lacks is read on its thread; the sockets are
   // opened here, on the calling thread (the daemon's io thread: the one that
@@ -131,6 +135,13 @@ std::vector<std::shared_ptr<listener>> engine::open_listeners(worker& w,
   for (auto& [at, service] : wanted) {
     if (have.count(at)) continue;
     auto l = std::make_shared<listener>(w, service, at);
+    if (const int fd = inherited_ ? inherited_->take_listener(at) : -1; fd >= 0) {
+      // The previous proxyd's socket: connections it queued are still there.
+      l->adopt(fd);
+      ++taken_over_.listeners;
+      opened.push_back(std::move(l));
+      continue;
+    }
     if (auto r = l->open(); !r) {
       // Every worker fails alike: one message per endpoint.
       if (std::find(errors.begin(), errors.end(), r.error().message()) == errors.end())
@@ -158,6 +169,97 @@ void engine::sync_listeners(worker& w, const listener_map& wanted,
     l->start();
     current.emplace(l->at(), std::move(l));
   }
+}
+
+void engine::resume_sessions(received_handover& from) {
+  const auto& state = from.state();
+  for (const auto& e : state.stick_entries()) {
+    auto client = client_key::from_bytes(e.client());
+    if (!client || !services_.count(e.virtual_service())) continue;
+    table_->apply_remote(e.virtual_service(), *client, e.real_server(),
+                         std::chrono::milliseconds(e.expires_in_ms()));
+    ++taken_over_.stick_entries;
+  }
+  std::size_t next = 0;
+  for (const auto& record : state.sessions()) {
+    auto service = services_.find(record.virtual_service());
+    const int client_fd = from.take_socket(record.client_local(), record.client_peer());
+    auto peer = endpoint_of(record.client_peer());
+    if (service == services_.end() || client_fd < 0 || !peer || record.vip_port() > 65535) {
+      if (client_fd >= 0) ::close(client_fd);
+      ++taken_over_.lost;
+      continue;
+    }
+    const auto port = static_cast<std::uint16_t>(record.vip_port());
+    auto state_ptr = service->second.state;
+    worker& w = *workers_[next++ % workers_.size()];
+    w.add_load();
+    if (record.real_server().empty() && !record.fallback()) {
+      // Still connecting when it was handed: nothing was read from the client.
+      w.call([&] { std::make_shared<session>(w, client_fd, *peer, state_ptr, port)->start(); });
+      ++taken_over_.sessions;
+      continue;
+    }
+    auto pool = state_ptr->current();
+    auto server = record.fallback() ? pool->fallback : pool->find(record.real_server());
+    const int server_fd = from.take_socket(record.server_local(), record.server_peer());
+    if (!server || server_fd < 0) {
+      ::close(client_fd);
+      if (server_fd >= 0) ::close(server_fd);
+      w.release_load();
+      ++taken_over_.lost;
+      continue;
+    }
+    w.call([&] {
+      std::make_shared<session>(w, client_fd, *peer, state_ptr, port)
+          ->resume(record, server_fd, server, record.fallback());
+    });
+    ++taken_over_.sessions;
+  }
+  get_logger("proxy")->info(
+      "took over from the previous proxyd: {} listening sockets, {} sessions ({} lost), {} "
+      "persistence entries",
+      taken_over_.listeners, taken_over_.sessions, taken_over_.lost, taken_over_.stick_entries);
+}
+
+result<engine::handover_counts> engine::hand_over(fd_store& store) {
+  std::unique_lock lock(mutex_);
+  if (!started_ || stopped_) return error(errc::not_running, "not running");
+  v1::ProxyHandover state;
+  state.set_generation(generation_);
+  std::vector<int> listener_fds, socket_fds;
+  // Every worker stops accepting before any hands its sessions: a connection
+  // a sibling assigned to it in between is then already in its queue.
+  for (auto& w : workers_) w->call([&] { w->release_listeners(state, listener_fds); });
+  handover_counts counts;
+  for (auto& w : workers_) {
+    w->call([&] { w->hand_over_sessions(state, socket_fds); });
+  }
+  const auto now = clock_.now();
+  table_->for_each([&](const stick_change& c) {
+    auto* e = state.add_stick_entries();
+    e->set_virtual_service(c.service);
+    e->set_client(std::string(reinterpret_cast<const char*>(c.client.bytes.data()), c.client.size));
+    e->set_real_server(c.real_server);
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(c.expires - now).count();
+    e->set_expires_in_ms(static_cast<std::uint32_t>(std::max<std::int64_t>(left, 1)));
+  });
+  counts.listeners = static_cast<std::size_t>(state.listeners_size());
+  counts.sessions = static_cast<std::size_t>(state.sessions_size());
+  counts.stick_entries = static_cast<std::size_t>(state.stick_entries_size());
+  auto left = leave_handover(store, state, listener_fds, socket_fds);
+  for (int fd : listener_fds) ::close(fd);
+  for (int fd : socket_fds) ::close(fd);
+  lock.unlock();
+  stop();
+  if (!left) return left.error();
+  return counts;
+}
+
+engine::handover_counts engine::taken_over() const {
+  std::lock_guard lock(mutex_);
+  return taken_over_;
 }
 
 bool engine::alive() {

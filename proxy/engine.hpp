@@ -30,6 +30,8 @@
 #include "lbha/v1/config.pb.h"
 #include "lbha/v1/proxy.pb.h"
 #include "proxy/errc.hpp"
+#include "proxy/fd_store.hpp"
+#include "proxy/handover.hpp"
 #include "proxy/health_checker.hpp"
 #include "proxy/service_state.hpp"
 #include "proxy/stick_table.hpp"
@@ -50,8 +52,26 @@ class engine {
   ~engine();
 
   // Applies `config` and starts the workers; an error message when the
-  // config is unusable (nothing started then).
-  result<void> start(const v1::ClusterConfig& config);
+  // config is unusable (nothing started then). With `from` (what the
+  // previous proxyd handed over, proxy/handover.hpp) its listening sockets
+  // are used instead of new ones, its sessions resume on the same real
+  // servers and its persistence entries are restored; sessions whose service
+  // or real server the config no longer has are closed and counted.
+  result<void> start(const v1::ClusterConfig& config,
+                     std::optional<received_handover> from = std::nullopt);
+
+  struct handover_counts {
+    std::size_t listeners = 0;
+    std::size_t sessions = 0;
+    std::size_t stick_entries = 0;
+    std::size_t lost = 0;  // sessions that could not be handed over or resumed
+  };
+  // Stops accepting, hands the listeners, every open session and the
+  // persistence table to `store` for the next proxyd, then stops. After an
+  // error the engine is stopped all the same (connections closed).
+  result<handover_counts> hand_over(fd_store& store);
+  // What start() took over (zero without a handover).
+  handover_counts taken_over() const;
 
   // Applies a new config. A config that does not validate is refused and the
   // old one stays in force. Services and real servers that are kept keep
@@ -89,6 +109,7 @@ class engine {
   static void sync_listeners(worker& w, const listener_map& wanted,
                              std::vector<std::shared_ptr<listener>> opened);
   void schedule_sweep();
+  void resume_sessions(received_handover& from);
 
   asio::io_context& control_;
   const lbha::clock& clock_;
@@ -104,6 +125,8 @@ class engine {
   std::map<std::string, service_entry> services_;
   std::uint64_t generation_ = 0;
   std::vector<std::string> listen_errors_;
+  received_handover* inherited_ = nullptr;  // during start() only
+  handover_counts taken_over_;
   bool started_ = false;
   bool stopped_ = false;
 };

@@ -50,6 +50,8 @@ bool event_loop::watch(int fd, ready_handler* handler) {
   return ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0;
 }
 
+void event_loop::unwatch(int fd) { ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr); }
+
 void event_loop::post(std::function<void()> fn) {
   bool wake;
   {

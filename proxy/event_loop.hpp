@@ -61,6 +61,10 @@ class event_loop {
   // Watches `fd` (edge-triggered) for input, output and hang-up until it is
   // closed; false (errno set) on failure.
   bool watch(int fd, ready_handler* handler);
+  // Stops watching `fd` before it is closed: needed when a copy of it lives
+  // on elsewhere (handed to the next proxyd), since epoll forgets a
+  // descriptor only once every copy is closed.
+  void unwatch(int fd);
   void schedule(timer& t, time_point at) { timers_.schedule(t, at); }
   void cancel(timer& t) { timers_.cancel(t); }
   // Runs `fn` on this thread once the current batch is over.

@@ -10,6 +10,7 @@
 #include <cerrno>
 
 #include "common/logging.hpp"
+#include "proxy/handover.hpp"
 
 namespace lbha::proxy {
 
@@ -198,7 +199,8 @@ void session::on_connect(const boost::system::error_code& ec) {
     const auto header = proxy_header(settings.send_proxy, peer_, {settings.ip, vip_port_});
     const ssize_t sent = ::send(server_side_.fd, header.data(), header.size(), MSG_NOSIGNAL);
     if (sent != static_cast<ssize_t>(header.size())) {
-      on_connect(boost::system::error_code(sent < 0 ? errno : EIO, boost::system::system_category()));
+      on_connect(
+          boost::system::error_code(sent < 0 ? errno : EIO, boost::system::system_category()));
       return;
     }
   }
@@ -376,6 +378,104 @@ void session::close() {
   // The batch of events this may be called from can still hold pointers to
   // our sides: die only after it.
   if (self_) worker_.loop().defer([keep = std::move(self_)] {});
+}
+
+bool session::export_direction(direction& d, v1::HandedDirection& out) {
+  std::string pending;
+  while (d.in_pipe > 0) {
+    char chunk[16384];
+    const ssize_t n = ::read(d.pipe.read_end, chunk, std::min(sizeof chunk, d.in_pipe));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    pending.append(chunk, static_cast<std::size_t>(n));
+    d.in_pipe -= static_cast<std::size_t>(n);
+  }
+  if (d.held > 0) pending.append(d.buffer.get(), std::exchange(d.held, 0));
+  out.set_pending(std::move(pending));
+  out.set_eof(d.eof);
+  out.set_done(d.done);
+  out.set_bulk(d.bulk);
+  return true;
+}
+
+bool session::import_direction(direction& d, const v1::HandedDirection& in) {
+  d.eof = in.eof();
+  d.done = in.done();
+  d.bulk = in.bulk();
+  const auto& pending = in.pending();
+  if (pending.empty()) return true;
+  // At most one pipe's worth (64 KiB): a session holds either a pipe's
+  // bytes or a buffer's, never both. Into a fresh pipe, sent by pump().
+  if (!take_pipe(d)) return false;
+  std::size_t at = 0;
+  while (at < pending.size()) {
+    const ssize_t n = ::write(d.pipe.write_end, pending.data() + at, pending.size() - at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    at += static_cast<std::size_t>(n);
+  }
+  d.in_pipe = pending.size();
+  return true;
+}
+
+bool session::hand_over(v1::HandedSession& out, std::vector<int>& fds) {
+  if (phase_ == phase::closed) return false;
+  const auto client_local = local_endpoint(client_.fd);
+  if (!client_local) {
+    close();
+    return false;
+  }
+  out.set_virtual_service(service_->label());
+  out.set_vip_port(vip_port_);
+  *out.mutable_client_local() = handed(*client_local);
+  *out.mutable_client_peer() = handed(peer_);
+  if (phase_ == phase::relaying) {
+    const auto server_local = local_endpoint(server_side_.fd);
+    const auto server_peer = peer_endpoint(server_side_.fd);
+    if (!server_local || !server_peer || !export_direction(up_, *out.mutable_up()) ||
+        !export_direction(down_, *out.mutable_down())) {
+      close();
+      return false;
+    }
+    *out.mutable_server_local() = handed(*server_local);
+    *out.mutable_server_peer() = handed(*server_peer);
+    if (used_fallback_ && server_ == pool_->fallback) {
+      out.set_fallback(true);
+    } else {
+      out.set_real_server(server_->label());
+    }
+    worker_.loop().unwatch(server_side_.fd);
+    fds.push_back(std::exchange(server_side_.fd, -1));
+  }
+  // A session still connecting abandons its server socket (close() below).
+  worker_.loop().unwatch(client_.fd);
+  fds.push_back(std::exchange(client_.fd, -1));
+  close();
+  return true;
+}
+
+void session::resume(const v1::HandedSession& record, int server_fd,
+                     std::shared_ptr<real_server_state> server, bool fallback) {
+  self_ = shared_from_this();
+  service_->stats.current.fetch_add(1, std::memory_order_relaxed);
+  pool_ = service_->current();
+  server_ = std::move(server);
+  server_->stats.current.fetch_add(1, std::memory_order_relaxed);
+  used_fallback_ = fallback;
+  tried_[0] = server_.get();
+  attempts_ = 1;
+  server_side_.fd = server_fd;
+  phase_ = phase::relaying;
+  last_activity_ = worker_.loop().now();
+  if (!worker_.loop().watch(client_.fd, &client_) ||
+      !worker_.loop().watch(server_side_.fd, &server_side_) ||
+      !import_direction(up_, record.up()) || !import_direction(down_, record.down())) {
+    close();
+    return;
+  }
+  arm_timer(last_activity_ + pool_->settings.client_timeout);
+  pump(true);
+  if (phase_ != phase::closed) pump(false);
 }
 
 }  // namespace lbha::proxy

@@ -37,6 +37,7 @@
 #include <memory>
 
 #include "common/asio.hpp"
+#include "lbha/v1/proxy.pb.h"
 #include "proxy/address.hpp"
 #include "proxy/service_state.hpp"
 #include "proxy/worker.hpp"
@@ -52,6 +53,21 @@ class session : public std::enable_shared_from_this<session>, public session_hoo
 
   void start();
   void close();
+
+  // Handing over to the next proxyd (proxy/handover.hpp). hand_over() puts
+  // what the session holds into `out` (for a relaying session every byte it
+  // received and has not passed on, and the half-closes), appends its
+  // sockets to `fds` (open, no longer watched: the caller stores and closes
+  // them) and closes the session here. A session still connecting hands only
+  // its client socket, from which nothing was read: the next proxyd starts
+  // it afresh. False when nothing could be handed (already closed, or a
+  // socket the peer had reset).
+  bool hand_over(v1::HandedSession& out, std::vector<int>& fds);
+  // The other end: this session (made with the handed client socket)
+  // resumes relaying to `server` over `server_fd`, with `record`'s pending
+  // bytes and half-closes. Takes ownership of `server_fd`.
+  void resume(const v1::HandedSession& record, int server_fd,
+              std::shared_ptr<real_server_state> server, bool fallback);
   const real_server_state* server() const { return server_.get(); }
 
  private:
@@ -94,6 +110,9 @@ class session : public std::enable_shared_from_this<session>, public session_hoo
   // Sends `n` buffered bytes of `d` to `out`, parking what it cannot take in
   // the pipe; false when the session was closed.
   bool relay_buffer(direction& d, side& out, std::size_t n);
+  // What `d` received and has not sent: the pipe's bytes, then the buffer's.
+  bool export_direction(direction& d, v1::HandedDirection& out);
+  bool import_direction(direction& d, const v1::HandedDirection& in);
   void release_server();
 
   worker& worker_;

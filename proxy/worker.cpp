@@ -1,9 +1,9 @@
 #include "proxy/worker.hpp"
 
 #include <fcntl.h>
-#include <sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,6 +13,7 @@
 
 #include "common/logging.hpp"
 #include "proxy/errc.hpp"
+#include "proxy/handover.hpp"
 #include "proxy/session.hpp"
 
 namespace lbha::proxy {
@@ -61,8 +62,8 @@ result<void> listener::open() {
     close();
     std::ostringstream where;
     where << at_;
-    return lbha::error(errc::listen_failed,
-                       "cannot listen on " + where.str() + ": " + step + ": " + std::strerror(error));
+    return lbha::error(errc::listen_failed, "cannot listen on " + where.str() + ": " + step + ": " +
+                                                std::strerror(error));
   };
   fd_ = ::socket(at_.address().is_v4() ? AF_INET : AF_INET6,
                  SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -97,6 +98,13 @@ void listener::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   backoff_.unlink();
+}
+
+int listener::release() {
+  if (fd_ < 0) return -1;
+  worker_.loop().unwatch(fd_);
+  backoff_.unlink();
+  return std::exchange(fd_, -1);
 }
 
 void listener::on_ready(std::uint32_t) { do_accept(); }
@@ -193,6 +201,24 @@ void worker::close_all() {
   std::vector<std::shared_ptr<session>> open;
   for (auto& s : sessions_) open.push_back(s.shared_from_this());
   for (auto& s : open) s->close();
+}
+
+void worker::release_listeners(v1::ProxyHandover& out, std::vector<int>& fds) {
+  for (auto& [at, l] : listeners_) {
+    const int fd = l->release();
+    if (fd < 0) continue;
+    fds.push_back(fd);
+    *out.add_listeners() = handed(at);
+  }
+  listeners_.clear();
+}
+
+void worker::hand_over_sessions(v1::ProxyHandover& out, std::vector<int>& fds) {
+  std::vector<std::shared_ptr<session>> open;
+  for (auto& s : sessions_) open.push_back(s.shared_from_this());
+  for (auto& s : open) {
+    if (!s->hand_over(*out.add_sessions(), fds)) out.mutable_sessions()->RemoveLast();
+  }
 }
 
 void worker::close_sessions_of(const real_server_state* server) {

@@ -26,6 +26,7 @@
 #include "common/asio.hpp"
 #include "common/result.hpp"
 #include "common/run_posted.hpp"
+#include "lbha/v1/proxy.pb.h"
 #include "proxy/event_loop.hpp"
 #include "proxy/service_state.hpp"
 #include "proxy/stick_table.hpp"
@@ -108,6 +109,11 @@ class listener : public std::enable_shared_from_this<listener>, public ready_han
 
   // Opens, binds (IP_FREEBIND, SO_REUSEPORT) and listens; an error message on failure.
   result<void> open();
+  // Uses `fd`, a socket the previous proxyd listened on, instead of open().
+  void adopt(int fd) { fd_ = fd; }
+  // Stops accepting and gives the socket away (to the next proxyd), still
+  // listening, its queue intact; -1 when closed.
+  int release();
   void start();
   void close();
   void set_service(std::shared_ptr<virtual_service_state> s) { service_ = std::move(s); }
@@ -167,6 +173,15 @@ class worker {
   // Closes every session whose real server is `server` (halt). On this thread.
   void close_sessions_of(const real_server_state* server);
   void close_all();
+
+  // Handing over to the next proxyd, on this thread, in two steps over every
+  // worker (so no connection can be handed from a sibling in between):
+  // release_listeners() stops accepting and gives the listening sockets away,
+  // hand_over_sessions() records and gives every session (session::hand_over).
+  void release_listeners(v1::ProxyHandover& out, std::vector<int>& fds);
+  void hand_over_sessions(v1::ProxyHandover& out, std::vector<int>& fds);
+  // A session taken over from the previous proxyd counts in this worker's load.
+  void add_load() { load_.fetch_add(1, std::memory_order_relaxed); }
 
   // Liveness for the daemon's watchdog, from one other thread (the control
   // loop): ask_beat() posts a beat that the loop counts when it runs;
