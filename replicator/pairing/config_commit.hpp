@@ -4,7 +4,9 @@
 // validated, gets generation = current + 1 and the primary's term, and is
 // written atomically. A secondary accepts a pushed config only when it is
 // valid, strictly newer (generation) and not from an older term; anything else
-// is refused and the old config stays in force. The decisions are pure
+// is refused and the old config stays in force. A config of a higher term
+// wins whatever its generation: its author took over as the authority
+// (`lbctl replication take-over`) and what this node did under the old term is stale. The decisions are pure
 // functions so they are tested without files; load/store do the I/O.
 #pragma once
 
@@ -27,7 +29,9 @@ result<lbha::v1::ClusterConfig> prepare_commit(const lbha::v1::ClusterConfig& cu
                                                lbha::v1::ClusterConfig proposed,
                                                std::uint64_t primary_term);
 
-// Whether a node holding `current` may apply `incoming`.
+// Whether a node holding `current` may apply `incoming`: valid, and either a
+// higher term (a node that took over; any generation) or the same term and a
+// strictly newer generation. An older term is always refused.
 result<void> check_incoming(const lbha::v1::ClusterConfig& current,
                             const lbha::v1::ClusterConfig& incoming);
 

@@ -10,6 +10,8 @@
 
 #include "common/atomic_file.hpp"
 #include "common/config/config.hpp"
+#include "common/logging.hpp"
+#include "replicator/pairing/pairing_state.hpp"
 
 namespace lbha::pairing {
 
@@ -200,6 +202,16 @@ result<lbha::v1::ClusterConfig> config_history::load(std::uint64_t generation) c
   auto entry = read_entry(file, &config);
   if (!entry) return entry.error();
   return config;
+}
+
+void note_in_history(const std::filesystem::path& state_dir, const lbha::v1::ClusterConfig& config,
+                     const std::string& origin, const std::string& summary) {
+  config_history history(config_history::dir_in(state_dir));
+  auto recorded = history.record(config, origin, summary, utc_now_text());
+  if (!recorded) {
+    get_logger("pairing")->warn("generation {} is in force but not in the history: {}",
+                                config.generation(), recorded.error().message());
+  }
 }
 
 }  // namespace lbha::pairing

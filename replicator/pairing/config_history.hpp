@@ -72,4 +72,9 @@ class config_history {
   std::size_t limit_;
 };
 
+// Records `config` in <state_dir>/history with the current UTC time; a
+// failure is logged as a warning and never stops the commit it follows.
+void note_in_history(const std::filesystem::path& state_dir, const lbha::v1::ClusterConfig& config,
+                     const std::string& origin, const std::string& summary);
+
 }  // namespace lbha::pairing
