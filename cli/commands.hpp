@@ -26,6 +26,8 @@ void add_config_commands(CLI::App& app, cli_context& context);
 // (config_history_commands.cpp); add_config_commands calls it.
 void add_config_history_commands(CLI::App& group, CLI::App& show, std::uint64_t& show_generation,
                                  cli_context& context);
+// config backup FILE / restore FILE (backup_commands.cpp); add_config_commands calls it.
+void add_config_backup_commands(CLI::App& group, cli_context& context);
 // `config show --generation N`: prints generation N when it is set (non-zero).
 void show_generation_if_asked(std::uint64_t generation, bool& handled, cli_context& context);
 

@@ -278,6 +278,7 @@ void add_config_commands(CLI::App& app, cli_context& context) {
     if (!handled) run_show(*show_options, context);
   });
   add_config_history_commands(*group, *show, show_options->generation, context);
+  add_config_backup_commands(*group, context);
 
   auto diff_opts = std::make_shared<diff_options>();
   auto* diff = group->add_subcommand(

@@ -469,6 +469,55 @@ TEST_F(lbctl_daemons, config_history_lists_newest_first_and_show_prints_a_genera
   EXPECT_EQ(missing.err, "lbctl: generation 3 is not in this node's history\n");
 }
 
+TEST_F(lbctl_daemons, backup_then_restore_commits_the_cluster_and_writes_the_node_files) {
+  serve("replicatord", replication_);
+  v1::NodeConfig node;
+  node.set_node_name("lb1");
+  node.set_interface("eth0");
+  config::apply_defaults(node);
+  const auto node_yaml = dir_ / "node.yaml";
+  ASSERT_TRUE(write_file_atomically(node_yaml, config::to_yaml(node)).has_value());
+  const auto state = dir_ / "state";
+  const auto file = dir_ / "backup.yaml";
+  auto backup = lbctl({"--node-config", node_yaml.c_str(), "--state-dir", state.c_str(), "config",
+                       "backup", file.c_str()});
+  ASSERT_EQ(backup.code, 0) << backup.err;
+  EXPECT_EQ(backup.out, "backed up cluster.yaml generation 7 (term 2) and node.yaml of lb1 to " +
+                            file.string() + "\n");
+  EXPECT_EQ(std::filesystem::status(file).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms(0644));
+
+  // The config changes after the backup; restoring commits the backed-up content again.
+  auto committed = replication_.kept_generations[7];
+  committed.mutable_virtual_services(0)->set_label("RENAMED");
+  ASSERT_TRUE(write_file_atomically(dir_ / "cluster.yaml", config::to_yaml(committed)).has_value());
+  const auto new_node_yaml = dir_ / "rebuilt" / "node.yaml";
+  std::filesystem::create_directories(new_node_yaml.parent_path());
+  auto restore = lbctl({"--node-config", new_node_yaml.c_str(), "config", "restore",
+                        "--node-files", file.c_str()});
+  ASSERT_EQ(restore.code, 0) << restore.err;
+  ASSERT_EQ(replication_.pushed.size(), 1u);
+  EXPECT_EQ(replication_.origins[0], "restore");
+  EXPECT_EQ(replication_.pushed[0].virtual_services(0).label(), "DA_VIP");
+  EXPECT_NE(restore.out.find("+ virtual service DA_VIP"), std::string::npos) << restore.out;
+  EXPECT_EQ(read_file(new_node_yaml).value(), config::to_yaml(node));
+
+  // A bundle with one bad value: nothing is committed and nothing written.
+  auto text = read_file(file).value();
+  text.replace(text.find("node_name: lb1"), 14, "node_name: \"\"");
+  const auto bad = dir_ / "bad.yaml";
+  ASSERT_TRUE(write_file_atomically(bad, text).has_value());
+  const auto untouched = dir_ / "untouched" / "node.yaml";
+  auto refused = lbctl({"--node-config", untouched.c_str(), "config", "restore", "--node-files",
+                        bad.c_str()});
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_NE(refused.err.find("node_files.node.yaml.node_name"), std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("nothing restored"), std::string::npos) << refused.err;
+  EXPECT_EQ(replication_.pushed.size(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(untouched));
+}
+
 TEST_F(lbctl_daemons, apply_shows_the_diff_then_commits_on_both_nodes) {
   serve("replicatord", replication_);
   v1::ClusterConfig proposed;
