@@ -352,6 +352,52 @@ TEST_F(pairing_lab_test, apply_on_the_primary_is_served_by_the_secondarys_proxyd
   EXPECT_EQ(st.st_mode & 0777, 0660u);
 }
 
+// `lbctl reload` after a hand edit of cluster.yaml, with real proxyds: refused
+// on the secondary (its proxyd keeps the committed generation), committed and
+// replicated on the primary (both proxyds serve the edit).
+TEST_F(pairing_lab_test, reload_of_a_hand_edited_cluster_yaml_commits_on_the_primary_only) {
+  start_replicatord(1);
+  start_replicatord(2);
+  ASSERT_TRUE(pair(password_).ok()) << logs();
+  ASSERT_TRUE(lbctl(1, {"apply", "-f", services_file(2).string()}).ok()) << logs();
+  start_daemon(1, "proxyd", LBHA_PROXYD_PATH);
+  start_daemon(2, "proxyd", LBHA_PROXYD_PATH);
+  ASSERT_TRUE(lab::wait_until([&] { return proxy_serves(2, 2, "vs1"); }, 5s));
+  auto hand_edit = [&](int i, const std::string& label) {
+    const auto file = cluster_config_path(lb(i).etc_dir());
+    auto text = read_file(file).value();
+    text.replace(text.find("label: vs1"), 10, "label: " + label);
+    if (!write_file_atomically(file, text)) throw lab_error("cannot edit " + file.string());
+  };
+
+  hand_edit(2, "edited_on_lb2");
+  auto refused = lbctl(2, {"reload", "proxy"});
+  EXPECT_EQ(refused.status.code, 1) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("differs from committed generation 2"), std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("+ virtual service edited_on_lb2"), std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("this node is the secondary of lb1"), std::string::npos)
+      << refused.err;
+  EXPECT_TRUE(proxy_serves(2, 2, "vs1")) << "lb2's proxyd keeps the committed generation";
+  EXPECT_EQ(config_of(1).generation(), 2u);
+  // The way back the message names.
+  auto committed = lbctl(2, {"config", "show", "--generation", "2"});
+  ASSERT_TRUE(committed.ok()) << committed.err;
+  ASSERT_TRUE(write_file_atomically(cluster_config_path(lb(2).etc_dir()), committed.out));
+
+  hand_edit(1, "edited_on_lb1");
+  auto reloaded = lbctl(1, {"reload", "proxy"});
+  ASSERT_TRUE(reloaded.ok()) << reloaded.out << reloaded.err << logs();
+  EXPECT_NE(reloaded.out.find("committed generation 3 on lb1 and lb2"), std::string::npos)
+      << reloaded.out;
+  EXPECT_TRUE(proxy_serves(1, 3, "edited_on_lb1"));
+  EXPECT_TRUE(proxy_serves(2, 3, "edited_on_lb1"));
+  EXPECT_EQ(config_of(1).SerializeAsString(), config_of(2).SerializeAsString());
+  auto history = lbctl(1, {"config", "history"});
+  EXPECT_NE(history.out.find("reload"), std::string::npos) << history.out;
+}
+
 // Every refusal of `lbctl pair` the operator can meet between two real nodes.
 TEST_F(pairing_lab_test, pairing_refusals_are_clear) {
   start_replicatord(1);
