@@ -58,8 +58,8 @@ void run_backup(const backup_options& options, cli_context& context) {
   bundle.cluster = *committed;
   auto node_yaml = read_file(context.node_config);
   if (!node_yaml) {
-    failed(context, "cannot read " + context.node_config.string() + ": " +
-                        node_yaml.error().message());
+    failed(context,
+           "cannot read " + context.node_config.string() + ": " + node_yaml.error().message());
     return;
   }
   bundle.node_yaml = node_yaml.value();
@@ -82,8 +82,7 @@ void run_backup(const backup_options& options, cli_context& context) {
       // Keys without the pairing they belong to restore nothing useful.
       bundle.state_files.clear();
       *context.err << "lbctl: note: " << bundle.node << " is not paired (no "
-                   << (context.state_dir / "pairing").string()
-                   << "): no state files to back up\n";
+                   << (context.state_dir / "pairing").string() << "): no state files to back up\n";
     }
   }
   const std::string text = to_text(bundle);
@@ -117,8 +116,8 @@ struct restore_options {
 
 bool write_node_files(const config_bundle& bundle, cli_context& context) {
   if (auto r = write_file_atomically(context.node_config, bundle.node_yaml, 0644); !r) {
-    return failed(context, "cannot write " + context.node_config.string() + ": " +
-                               r.error().message());
+    return failed(context,
+                  "cannot write " + context.node_config.string() + ": " + r.error().message());
   }
   *context.out << "restored " << context.node_config.string() << "\n";
   std::error_code ec;

@@ -67,8 +67,8 @@ parsed_bundle parse(std::string_view text, std::string_view file) {
     return out;
   }
   if (!root.IsMap()) {
-    fail(1, "", "not an lbha backup (expected a mapping with format: " +
-                    std::string(bundle_format) + ")");
+    fail(1, "",
+         "not an lbha backup (expected a mapping with format: " + std::string(bundle_format) + ")");
     return out;
   }
   auto line_of = [](const YAML::Node& n) { return n.Mark().line + 1; };
@@ -198,8 +198,7 @@ std::string to_text(const config_bundle& bundle) {
   return std::string(out.c_str()) + "\n";
 }
 
-std::vector<config::config_error> bundle_errors(std::string_view text,
-                                                std::string_view file_name) {
+std::vector<config::config_error> bundle_errors(std::string_view text, std::string_view file_name) {
   return parse(text, file_name).errors;
 }
 

@@ -68,7 +68,8 @@ std::string summarize_changes(const std::vector<config_change>& changes) {
                change.what != config_change::kind::changed) {
       if (change.what == config_change::kind::added) added_names.insert(change.virtual_service);
       auto& list = change.what == config_change::kind::added ? added : removed;
-      list.append(list.empty() ? (&list == &added ? "+ " : "- ") : ", ").append(change.virtual_service);
+      list.append(list.empty() ? (&list == &added ? "+ " : "- ") : ", ")
+          .append(change.virtual_service);
     } else {
       changed.insert(change.virtual_service);
     }

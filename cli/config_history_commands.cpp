@@ -47,26 +47,24 @@ void run_history(cli_context& context) {
     *context.out << "no generations kept yet (the history starts with the next commit)\n";
     return;
   }
-  *context.out << pad("GENERATION", 12) << pad("TERM", 6) << pad("TIME", 22)
-               << pad("ORIGIN", 20) << "CHANGE\n";
+  *context.out << pad("GENERATION", 12) << pad("TERM", 6) << pad("TIME", 22) << pad("ORIGIN", 20)
+               << "CHANGE\n";
   for (auto it = reply.entries().rbegin(); it != reply.entries().rend(); ++it) {
     std::string generation = std::to_string(it->generation());
     if (it->generation() == reply.current_generation()) generation += " *";
-    *context.out << pad(generation, 12) << pad(std::to_string(it->term()), 6)
-                 << pad(it->at(), 22) << pad(it->origin(), 20)
-                 << (it->summary().empty() ? "-" : it->summary()) << "\n";
+    *context.out << pad(generation, 12) << pad(std::to_string(it->term()), 6) << pad(it->at(), 22)
+                 << pad(it->origin(), 20) << (it->summary().empty() ? "-" : it->summary()) << "\n";
   }
   *context.out << "* in force (generation " << reply.current_generation() << ")\n";
 }
 
-std::optional<v1::ClusterConfig> fetch_generation(std::uint64_t generation,
-                                                  cli_context& context) {
+std::optional<v1::ClusterConfig> fetch_generation(std::uint64_t generation, cli_context& context) {
   v1::GenerationRequest request;
   request.set_generation(generation);
   v1::GenerationReply reply;
   auto ctx = context_with_deadline(read_timeout);
-  auto rpc = stub_for<v1::Replication>(context, "replicatord")
-                 ->GetGeneration(ctx.get(), request, &reply);
+  auto rpc =
+      stub_for<v1::Replication>(context, "replicatord")->GetGeneration(ctx.get(), request, &reply);
   if (!rpc_ok(context, "replicatord", rpc)) return std::nullopt;
   if (!reply.ok()) {
     *context.err << "lbctl: " << reply.message() << "\n";

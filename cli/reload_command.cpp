@@ -61,9 +61,8 @@ bool committed_or_commit(cli_context& context) {
   auto status_ctx = context_with_deadline(std::chrono::milliseconds(5000));
   auto rpc = replication->GetStatus(status_ctx.get(), v1::ReplicationStatusRequest{}, &status);
   if (!rpc.ok()) {
-    *context.err << "lbctl: warning: cannot check " << file
-                 << " against the committed generation (" << rpc_failure(context, "replicatord", rpc)
-                 << "); reloading it as it is\n";
+    *context.err << "lbctl: warning: cannot check " << file << " against the committed generation ("
+                 << rpc_failure(context, "replicatord", rpc) << "); reloading it as it is\n";
     return true;
   }
   v1::GenerationRequest request;

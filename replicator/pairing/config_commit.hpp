@@ -2,12 +2,13 @@
 //
 // Every config change is committed on the primary: the proposed config is
 // validated, gets generation = current + 1 and the primary's term, and is
-// written atomically. A secondary accepts a pushed config only when it is
-// valid, strictly newer (generation) and not from an older term; anything else
-// is refused and the old config stays in force. A config of a higher term
-// wins whatever its generation: its author took over as the authority
-// (`lbctl replication take-over`) and what this node did under the old term is stale. The decisions are pure
-// functions so they are tested without files; load/store do the I/O.
+// written atomically. A node accepts a pushed or fetched config only when it
+// is valid and either of a higher term (its author took over as the
+// authority, `lbctl replication take-over`, and whatever this node did under
+// the old term is stale, whatever its generation) or of the same term and a
+// strictly newer generation; anything else is refused and the old config
+// stays in force. The decisions are pure functions so they are tested
+// without files; load/store do the I/O.
 #pragma once
 
 #include <cstdint>

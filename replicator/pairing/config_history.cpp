@@ -54,7 +54,8 @@ std::string one_line(std::string text) {
 std::string summarize_change(const lbha::v1::ClusterConfig& before,
                              const lbha::v1::ClusterConfig& after) {
   std::map<std::string, std::string> old_services;
-  for (const auto& vs : before.virtual_services()) old_services[vs.label()] = vs.SerializeAsString();
+  for (const auto& vs : before.virtual_services())
+    old_services[vs.label()] = vs.SerializeAsString();
   std::set<std::string> seen;
   std::string added, removed;
   int changed = 0;
@@ -102,8 +103,8 @@ std::filesystem::path config_history::file_for(std::uint64_t generation) const {
 }
 
 result<history_entry> config_history::record(const lbha::v1::ClusterConfig& config,
-                                             const std::string& origin,
-                                             const std::string& summary, const std::string& at) {
+                                             const std::string& origin, const std::string& summary,
+                                             const std::string& at) {
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
   if (ec) return error(errc::io, "cannot create " + dir_.string() + ": " + ec.message());
@@ -119,7 +120,8 @@ result<history_entry> config_history::record(const lbha::v1::ClusterConfig& conf
   text.append("origin=").append(entry.origin).append(" at=").append(entry.at);
   text.append(" summary=").append(entry.summary).append("\n").append(config::to_yaml(config));
   if (auto written = write_file_atomically(entry.file, text, 0600); !written) {
-    return error(errc::io, "cannot write " + entry.file.string() + ": " + written.error().message());
+    return error(errc::io,
+                 "cannot write " + entry.file.string() + ": " + written.error().message());
   }
   // Prune: keep the newest `limit_` generations.
   std::vector<std::pair<std::uint64_t, std::filesystem::path>> kept;

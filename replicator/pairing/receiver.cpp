@@ -162,8 +162,8 @@ receive_reply receiver::do_config(const lbha::v1::ClusterConfig& config,
     auto mine = *identity.value();
     mine.role = state::node_role::secondary;
     if (auto r = state::write_pairing(files, mine); !r) return refuse(r.error().message());
-    demoted = "; " + mine.peer_node_name + " took over with term " +
-              std::to_string(config.term()) + ": this node is its secondary now";
+    demoted = "; " + mine.peer_node_name + " took over with term " + std::to_string(config.term()) +
+              ": this node is its secondary now";
   }
   const auto& reloaded = accepted.value();
   receive_reply reply;

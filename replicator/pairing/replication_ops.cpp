@@ -119,8 +119,8 @@ lbha::v1::NodeResult replication_ops::follow_peer(const state::pairing_identity&
   auto accepted = accept_config(node_, daemons_, config.value(), origin, "");
   if (!accepted) {
     return node_result(identity.peer_node_name, false,
-                       "its generation " + std::to_string(config.value().generation()) +
-                           " (term " + std::to_string(config.value().term()) +
+                       "its generation " + std::to_string(config.value().generation()) + " (term " +
+                           std::to_string(config.value().term()) +
                            ") not applied here: " + accepted.error().message(),
                        config.value().generation());
   }
@@ -368,8 +368,8 @@ lbha::v1::ReplicationResult replication_ops::unpair(bool local_only) {
   return result;
 }
 
-lbha::v1::ReplicationResult replication_ops::push(lbha::v1::ClusterConfig proposed,
-                                                  bool dry_run, const std::string& origin,
+lbha::v1::ReplicationResult replication_ops::push(lbha::v1::ClusterConfig proposed, bool dry_run,
+                                                  const std::string& origin,
                                                   const std::string& given_summary) {
   const auto started = std::chrono::steady_clock::now();
   auto ms_since = [](std::chrono::steady_clock::time_point t) {
@@ -473,9 +473,9 @@ peer_check replication_ops::catch_up() {
   check.reachable = true;
   check.peer_generation = reply.value().generation;
   const std::uint64_t peer_term = reply.value().term;
-  const bool peer_newer =
-      peer_term > current.value().term() ||
-      (peer_term == current.value().term() && reply.value().generation > current.value().generation());
+  const bool peer_newer = peer_term > current.value().term() ||
+                          (peer_term == current.value().term() &&
+                           reply.value().generation > current.value().generation());
   if (id.role == state::node_role::secondary || peer_term > current.value().term()) {
     // Following: the peer is the authority (it took over, or this secondary pulls).
     if (!peer_newer) {
@@ -548,7 +548,8 @@ lbha::v1::ReplicationResult replication_ops::take_over(bool force, bool primary_
   const std::uint64_t term =
       std::max(current.value().term(), daemons_.current_term().value_or(0)) + 1;
   auto prepared = prepare_commit(current.value(), current.value(), term);
-  if (!prepared) return fail("the current config does not validate:\n" + prepared.error().message());
+  if (!prepared)
+    return fail("the current config does not validate:\n" + prepared.error().message());
   const auto& config = prepared.value();
   // The config with the higher term first, then the role: a crash between the
   // two leaves a secondary that outranks its old primary, and a second

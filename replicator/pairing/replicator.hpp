@@ -7,9 +7,10 @@
 // Catch-up: while the local heartbeatd streams its status (heartbeat_watch),
 // a status whose peer_config_generation differs from config_generation
 // triggers a check at once (older: push to it; newer: the peer may have taken
-// over, or this node follows it by fetching; replication_ops::catch_up decides); the SSH poll every `check_interval` (with
-// backoff) runs only while heartbeatd is not streaming, and at `max_backoff`
-// while heartbeatd streams but does not hear the peer (its heartbeatd may be
+// over, or this node follows it by fetching; replication_ops::catch_up
+// decides); the SSH poll every `check_interval` (with backoff) runs only
+// while heartbeatd is not streaming, and at `max_backoff` while heartbeatd
+// streams but does not hear the peer (its heartbeatd may be
 // the one that is down).
 //
 // Concurrency: operations (pair, unpair, push, catch-up) run one at a time on

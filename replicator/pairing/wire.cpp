@@ -1,10 +1,10 @@
 #include "replicator/pairing/wire.hpp"
 
-#include <sstream>
-#include <vector>
-
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+
+#include <sstream>
+#include <vector>
 
 #include "replicator/pairing/pairing_state.hpp"
 

@@ -120,8 +120,8 @@ TEST(config_bundle, a_bad_bundle_is_refused_naming_line_and_key) {
   ASSERT_FALSE(errors.empty());
   EXPECT_EQ(errors[0].key.rfind("node_files.node.yaml", 0), 0u) << errors[0].to_string();
 
-  errors = bundle_errors(with(good, "heartbeat.key: |", "heartbeat.key: |\n    7 zz\n  x: |"),
-                         "b.yaml");
+  errors =
+      bundle_errors(with(good, "heartbeat.key: |", "heartbeat.key: |\n    7 zz\n  x: |"), "b.yaml");
   bool key_named = false;
   for (const auto& e : errors) key_named = key_named || e.key == "node_files.heartbeat.key";
   EXPECT_TRUE(key_named);

@@ -180,8 +180,9 @@ class fake_replication final : public v1::Replication::Service {
       entry->set_at("2026-12-07T01:0" + std::to_string(generation % 10) + ":00Z");
       entry->set_summary(generation == 7 ? "+ DA_VIP" : "");
     }
-    reply->add_problems("generation 5 skipped: /var/lib/lbha/history/00000000000000000005.yaml:1: "
-                        "not a history entry");
+    reply->add_problems(
+        "generation 5 skipped: /var/lib/lbha/history/00000000000000000005.yaml:1: "
+        "not a history entry");
     reply->set_current_generation(7);
     return grpc::Status::OK;
   }
@@ -442,8 +443,7 @@ TEST_F(lbctl_daemons, reload_of_a_hand_edited_cluster_yaml_is_refused_on_the_sec
       << reload.err;
   EXPECT_NE(reload.err.find("real server DA1: weight 100 -> 5"), std::string::npos) << reload.err;
   EXPECT_NE(reload.err.find("this node is the secondary of lb1"), std::string::npos) << reload.err;
-  EXPECT_NE(reload.err.find("lbctl config show --generation 7 >"), std::string::npos)
-      << reload.err;
+  EXPECT_NE(reload.err.find("lbctl config show --generation 7 >"), std::string::npos) << reload.err;
 }
 
 TEST_F(lbctl_daemons, config_history_lists_newest_first_and_show_prints_a_generation) {
@@ -493,8 +493,8 @@ TEST_F(lbctl_daemons, backup_then_restore_commits_the_cluster_and_writes_the_nod
   ASSERT_TRUE(write_file_atomically(dir_ / "cluster.yaml", config::to_yaml(committed)).has_value());
   const auto new_node_yaml = dir_ / "rebuilt" / "node.yaml";
   std::filesystem::create_directories(new_node_yaml.parent_path());
-  auto restore = lbctl({"--node-config", new_node_yaml.c_str(), "config", "restore",
-                        "--node-files", file.c_str()});
+  auto restore = lbctl(
+      {"--node-config", new_node_yaml.c_str(), "config", "restore", "--node-files", file.c_str()});
   ASSERT_EQ(restore.code, 0) << restore.err;
   ASSERT_EQ(replication_.pushed.size(), 1u);
   EXPECT_EQ(replication_.origins[0], "restore");
@@ -508,11 +508,10 @@ TEST_F(lbctl_daemons, backup_then_restore_commits_the_cluster_and_writes_the_nod
   const auto bad = dir_ / "bad.yaml";
   ASSERT_TRUE(write_file_atomically(bad, text).has_value());
   const auto untouched = dir_ / "untouched" / "node.yaml";
-  auto refused = lbctl({"--node-config", untouched.c_str(), "config", "restore", "--node-files",
-                        bad.c_str()});
+  auto refused =
+      lbctl({"--node-config", untouched.c_str(), "config", "restore", "--node-files", bad.c_str()});
   EXPECT_EQ(refused.code, 1);
-  EXPECT_NE(refused.err.find("node_files.node.yaml.node_name"), std::string::npos)
-      << refused.err;
+  EXPECT_NE(refused.err.find("node_files.node.yaml.node_name"), std::string::npos) << refused.err;
   EXPECT_NE(refused.err.find("nothing restored"), std::string::npos) << refused.err;
   EXPECT_EQ(replication_.pushed.size(), 1u);
   EXPECT_FALSE(std::filesystem::exists(untouched));

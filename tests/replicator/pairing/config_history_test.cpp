@@ -18,8 +18,8 @@ lbha::v1::ClusterConfig generation(std::uint64_t n, const std::string& label = "
 TEST(config_history, records_and_reads_back_generation_term_origin_and_config) {
   testing::temp_dir dir;
   config_history history(config_history::dir_in(dir.path()));
-  auto recorded = history.record(generation(3, "api"), "rollback", "+ api; - web",
-                                 "2026-12-07T01:00:00Z");
+  auto recorded =
+      history.record(generation(3, "api"), "rollback", "+ api; - web", "2026-12-07T01:00:00Z");
   ASSERT_TRUE(recorded) << recorded.error();
   EXPECT_EQ(recorded.value().file, dir.path() / "history" / "00000000000000000003.yaml");
   auto listing = history.list();
@@ -126,7 +126,7 @@ TEST(config_history, summary_names_services_added_removed_and_changed) {
   *second = before.virtual_services(0);
   second->set_label("api");
   auto after = before;
-  after.mutable_virtual_services()->DeleteSubrange(0, 1);  // web removed
+  after.mutable_virtual_services()->DeleteSubrange(0, 1);   // web removed
   after.mutable_virtual_services(0)->set_ip("192.0.2.77");  // api changed
   auto* added = after.add_virtual_services();
   *added = before.virtual_services(0);

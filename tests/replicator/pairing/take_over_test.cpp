@@ -125,7 +125,8 @@ TEST_F(take_over_test, take_over_is_refused_while_the_primary_answers) {
   EXPECT_EQ(role_of(lb2_), state::node_role::primary);
 }
 
-TEST_F(take_over_test, the_returning_old_primary_becomes_the_secondary_and_its_stale_config_is_never_pushed) {
+TEST_F(take_over_test,
+       the_returning_old_primary_becomes_the_secondary_and_its_stale_config_is_never_pushed) {
   // lb1 is gone; lb2 takes over with a higher term and commits.
   lb1_peer_->up = false;
   lb2_peer_->up = false;

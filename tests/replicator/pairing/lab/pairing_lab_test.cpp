@@ -375,8 +375,7 @@ TEST_F(pairing_lab_test, reload_of_a_hand_edited_cluster_yaml_commits_on_the_pri
   EXPECT_EQ(refused.status.code, 1) << refused.out << refused.err;
   EXPECT_NE(refused.err.find("differs from committed generation 2"), std::string::npos)
       << refused.err;
-  EXPECT_NE(refused.err.find("+ virtual service edited_on_lb2"), std::string::npos)
-      << refused.err;
+  EXPECT_NE(refused.err.find("+ virtual service edited_on_lb2"), std::string::npos) << refused.err;
   EXPECT_NE(refused.err.find("this node is the secondary of lb1"), std::string::npos)
       << refused.err;
   EXPECT_TRUE(proxy_serves(2, 2, "vs1")) << "lb2's proxyd keeps the committed generation";
@@ -702,7 +701,8 @@ double median(std::vector<double> samples) {
 // the higher term at its first catch-up, becomes the secondary and fetches the
 // new authority's config. Its stale config never reaches lb2, and from then on
 // lb2's commits reach it.
-TEST_F(pairing_lab_test, history_rollback_and_take_over_with_the_old_primary_returning_as_secondary) {
+TEST_F(pairing_lab_test,
+       history_rollback_and_take_over_with_the_old_primary_returning_as_secondary) {
   start_replicatord(1);
   start_replicatord(2);
   ASSERT_TRUE(pair(password_).ok()) << logs();
