@@ -69,7 +69,7 @@ result<receive_reply> replication_ops::send_with_key(const state::pairing_identi
   const auto& r = exec.value();
   const char* kind = request.kind_case() == lbha::v1::ReceiveRequest::kConfig  ? "config"
                      : request.kind_case() == lbha::v1::ReceiveRequest::kFetch ? "fetch"
-                                                                              : "status";
+                                                                               : "status";
   get_logger("pairing")->info(
       "{} request to {}: ssh connect+kex {:.1f} ms, auth {:.1f} ms, receiver {:.1f} ms", kind,
       identity.peer_node_name, r.connect_time.count() / 1000.0, r.auth_time.count() / 1000.0,

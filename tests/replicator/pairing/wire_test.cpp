@@ -19,8 +19,9 @@ lbha::v1::ReceiveRequest config_request() {
 TEST(wire, a_fetched_config_travels_in_the_reply_line_and_garbage_is_refused) {
   for (int services : {0, 1, 2, 3}) {  // every base64 padding length
     lbha::v1::ClusterConfig config;
-    for (int i = 0; i < services; ++i) *config.add_virtual_services() =
-        testing::one_service_config("vs" + std::to_string(i)).virtual_services(0);
+    for (int i = 0; i < services; ++i)
+      *config.add_virtual_services() =
+          testing::one_service_config("vs" + std::to_string(i)).virtual_services(0);
     config.set_generation(9);
     config.set_term(4);
     receive_reply reply{true, "lb2", 9, 4, "c", encode_config_message(config)};
