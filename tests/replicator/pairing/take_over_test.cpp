@@ -4,6 +4,7 @@
 // exactly as over SSH (its pair key, the forced command's receiver).
 #include <gtest/gtest.h>
 
+#include "common/atomic_file.hpp"
 #include "replicator/pairing/config_commit.hpp"
 #include "replicator/pairing/config_history.hpp"
 #include "replicator/pairing/replication_ops.hpp"
@@ -75,6 +76,17 @@ TEST_F(take_over_test, history_keeps_every_commit_on_both_nodes) {
   EXPECT_EQ(on_lb1[2].origin, "commit");
   EXPECT_EQ(on_lb2[2].origin, "pushed_by_lb1");
   EXPECT_EQ(on_lb2[0].origin, "paired_with_lb1");
+}
+
+TEST_F(take_over_test, a_history_that_cannot_be_written_never_fails_the_commit) {
+  // lb2's history directory replaced by a file: its entries cannot be written.
+  const auto dir = config_history::dir_in(lb2_.state_dir);
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(write_file_atomically(dir, "not a directory"));
+  auto committed = lb1_ops_.push(testing::one_service_config("api"), false);
+  ASSERT_TRUE(committed.ok()) << committed.message();
+  EXPECT_EQ(label_on(lb2_), "api");
+  EXPECT_EQ(config_history(config_history::dir_in(lb1_.state_dir)).list().entries.size(), 3u);
 }
 
 TEST_F(take_over_test, rollback_commits_the_old_content_as_a_new_generation_everywhere) {
