@@ -9,6 +9,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
 
 #include "cli/context.hpp"
@@ -21,7 +22,16 @@ void add_global_options(CLI::App& app, cli_context& context);
 // config validate FILE, config show [FILE], config diff [FILE] (config_commands.cpp).
 void add_config_commands(CLI::App& app, cli_context& context);
 
-// pair, unpair, apply -f FILE, replication status (replication_commands.cpp).
+// config history, rollback N, and show's --generation N on `show`
+// (config_history_commands.cpp); add_config_commands calls it.
+void add_config_history_commands(CLI::App& group, CLI::App& show, std::uint64_t& show_generation,
+                                 cli_context& context);
+// config backup FILE / restore FILE (backup_commands.cpp); add_config_commands calls it.
+void add_config_backup_commands(CLI::App& group, cli_context& context);
+// `config show --generation N`: prints generation N when it is set (non-zero).
+void show_generation_if_asked(std::uint64_t generation, bool& handled, cli_context& context);
+
+// pair, unpair, apply -f FILE, replication status / take-over (replication_commands.cpp).
 void add_replication_commands(CLI::App& app, cli_context& context);
 
 // status [--watch]: the System Overview (status_command.cpp).

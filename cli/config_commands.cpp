@@ -61,6 +61,7 @@ struct file_options {
   std::string file;
   bool node = false;
   bool cluster = false;
+  std::uint64_t generation = 0;  // show --generation N: from the history
 };
 
 // Adds --node / --cluster (mutually exclusive) to a subcommand.
@@ -243,11 +244,12 @@ void run_diff(const diff_options& given, cli_context& context) {
 }  // namespace
 
 void add_config_commands(CLI::App& app, cli_context& context) {
-  auto* group = app.add_subcommand("config", "check, show and compare configuration files");
+  auto* group = app.add_subcommand(
+      "config", "check, show and compare configuration files; history and rollback");
   group->require_subcommand(1);
   group->footer(
       "Examples:\n  lbctl config validate /etc/lbha/cluster.yaml\n  lbctl config show\n"
-      "  lbctl config diff new-cluster.yaml");
+      "  lbctl config diff new-cluster.yaml\n  lbctl config history\n  lbctl config rollback 41");
 
   auto validate_options = std::make_shared<file_options>();
   auto* validate = group->add_subcommand(
@@ -267,8 +269,16 @@ void add_config_commands(CLI::App& app, cli_context& context) {
   show->add_option("FILE", show_options->file,
                    "the file to show (default <config-dir>/cluster.yaml)");
   add_kind_flags(*show, *show_options);
-  show->footer("Example:\n  lbctl config show\n  lbctl --json config show /etc/lbha/node.yaml");
-  show->callback([show_options, &context] { run_show(*show_options, context); });
+  show->footer(
+      "Example:\n  lbctl config show\n  lbctl --json config show /etc/lbha/node.yaml\n"
+      "  lbctl config show --generation 41   # a committed generation (lbctl config history)");
+  show->callback([show_options, &context] {
+    bool handled = false;
+    show_generation_if_asked(show_options->generation, handled, context);
+    if (!handled) run_show(*show_options, context);
+  });
+  add_config_history_commands(*group, *show, show_options->generation, context);
+  add_config_backup_commands(*group, context);
 
   auto diff_opts = std::make_shared<diff_options>();
   auto* diff = group->add_subcommand(

@@ -1,6 +1,7 @@
 #include "cli/config_commit.hpp"
 
 #include <filesystem>
+#include <set>
 
 #include "cli/config_diff.hpp"
 #include "cli/daemon_calls.hpp"
@@ -56,6 +57,42 @@ std::string describe_commit(const v1::ReplicationResult& result) {
          (result.nodes_size() == 1 ? " only (not paired: nothing to replicate)" : "");
 }
 
+std::string summarize_changes(const std::vector<config_change>& changes) {
+  std::string added, removed;
+  std::set<std::string> changed, added_names;
+  bool ha = false;
+  for (const auto& change : changes) {
+    if (change.virtual_service.empty()) {
+      ha = true;
+    } else if (change.real_server.empty() && change.key.empty() &&
+               change.what != config_change::kind::changed) {
+      if (change.what == config_change::kind::added) added_names.insert(change.virtual_service);
+      auto& list = change.what == config_change::kind::added ? added : removed;
+      list.append(list.empty() ? (&list == &added ? "+ " : "- ") : ", ")
+          .append(change.virtual_service);
+    } else {
+      changed.insert(change.virtual_service);
+    }
+  }
+  std::vector<std::string> parts;
+  if (!added.empty()) parts.push_back(added);
+  if (!removed.empty()) parts.push_back(removed);
+  // Fields of an added service come with it; only services that existed before count.
+  std::size_t modified = 0;
+  for (const auto& name : changed) modified += added_names.contains(name) ? 0 : 1;
+  if (modified > 0) {
+    parts.push_back(std::to_string(modified) +
+                    (modified == 1 ? " service changed" : " services changed"));
+  }
+  if (ha) parts.push_back("ha settings changed");
+  std::string summary;
+  for (const auto& part : parts) {
+    if (!summary.empty()) summary.append("; ");
+    summary.append(part);
+  }
+  return summary.empty() ? "no service changes" : summary;
+}
+
 void commit_config(const v1::ClusterConfig& committed, v1::ClusterConfig config,
                    commit_options options, cli_context& context) {
   if (!check_config(config, context)) return;
@@ -74,6 +111,8 @@ void commit_config(const v1::ClusterConfig& committed, v1::ClusterConfig config,
 
   v1::PushRequest request;
   *request.mutable_config() = std::move(config);
+  request.set_origin(options.origin);
+  request.set_summary(summarize_changes(changes));
   v1::ReplicationResult result;
   auto ctx = context_with_deadline(commit_timeout);
   if (!rpc_ok(

@@ -11,7 +11,9 @@
 #include <ostream>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "cli/config_diff.hpp"
 #include "cli/context.hpp"
 #include "lbha/v1/config.pb.h"
 #include "lbha/v1/replication.pb.h"
@@ -29,7 +31,12 @@ bool check_config(v1::ClusterConfig& config, cli_context& context);
 struct commit_options {
   bool dry_run = false;    // validate and show the diff; commit nothing
   bool show_diff = false;  // print the diff before committing (apply); dry runs always do
+  std::string origin = "commit";  // for the history: commit, reload, restore
 };
+
+// The history's one line for a change: "+ DA_VIP; - OLD_VIP; 1 service changed;
+// ha settings changed", or "no service changes".
+std::string summarize_changes(const std::vector<config_change>& changes);
 
 // check_config, the diff from `committed`, then Replication.Push. Prints one
 // line per node (print_nodes) and "committed generation 8 on lb1 and lb2", or the daemon's

@@ -266,6 +266,22 @@ std::string when(std::int64_t unix_ms) {
   return buf;
 }
 
+void run_take_over(bool force, cli_context& context) {
+  if (force && !context.json) {
+    *context.err << "lbctl: warning: --force: if the primary is only cut off, both nodes act as "
+                    "the config authority until it sees this node's higher term; changes made "
+                    "on it meanwhile are lost\n";
+  }
+  v1::TakeOverRequest request;
+  request.set_force(force);
+  v1::ReplicationResult result;
+  auto ctx = context_with_deadline(commit_timeout);
+  if (!rpc_ok(context, "replicatord", stub(context)->TakeOver(ctx.get(), request, &result))) {
+    return;
+  }
+  print_result(result, context);
+}
+
 void run_status(cli_context& context) {
   v1::ReplicationStatus status;
   auto ctx = context_with_deadline(status_timeout);
@@ -359,11 +375,26 @@ void add_replication_commands(CLI::App& app, cli_context& context) {
 
   auto* group = app.add_subcommand("replication", "config replication between the pair");
   group->require_subcommand(1);
-  group->footer("Example:\n  lbctl replication status");
+  group->footer("Example:\n  lbctl replication status\n  lbctl replication take-over");
   auto* status = group->add_subcommand(
       "status", "peer, pinned host key, generations on both nodes, last push");
   status->footer("Example:\n  lbctl replication status\n  lbctl --json replication status");
   status->callback([&context] { run_status(context); });
+
+  auto force = std::make_shared<bool>(false);
+  auto* take_over = group->add_subcommand(
+      "take-over", "on the secondary, when the primary is gone: become the config authority");
+  take_over->add_flag("--force", *force,
+                      "take over even though the primary still answers (its sshd or heartbeats)");
+  take_over->footer(
+      "Raises the config term above anything the primary used and commits the current config\n"
+      "as the next generation under it; this node is the primary from then on and takes\n"
+      "commits. The old primary, when it returns, sees the higher term (at its first catch-up\n"
+      "or when this node refuses its push), becomes the secondary and fetches this node's\n"
+      "config; what it committed while cut off is discarded, never pushed. Refused while the\n"
+      "primary's sshd or heartbeats answer, unless --force.\n"
+      "Example:\n  lbctl replication take-over");
+  take_over->callback([force, &context] { run_take_over(*force, context); });
 }
 
 }  // namespace lbha::cli

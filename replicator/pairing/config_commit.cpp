@@ -38,7 +38,9 @@ result<void> check_incoming(const lbha::v1::ClusterConfig& current,
                                     " is older than this node's term " +
                                     std::to_string(current.term()));
   }
-  if (incoming.generation() <= current.generation()) {
+  // A higher term supersedes whatever this node holds, even an equal or higher
+  // generation: that was committed under the old authority before a take-over.
+  if (incoming.term() == current.term() && incoming.generation() <= current.generation()) {
     return error(errc::refused, "refused: config generation " +
                                     std::to_string(incoming.generation()) +
                                     " is not newer than this node's generation " +

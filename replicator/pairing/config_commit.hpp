@@ -2,10 +2,13 @@
 //
 // Every config change is committed on the primary: the proposed config is
 // validated, gets generation = current + 1 and the primary's term, and is
-// written atomically. A secondary accepts a pushed config only when it is
-// valid, strictly newer (generation) and not from an older term; anything else
-// is refused and the old config stays in force. The decisions are pure
-// functions so they are tested without files; load/store do the I/O.
+// written atomically. A node accepts a pushed or fetched config only when it
+// is valid and either of a higher term (its author took over as the
+// authority, `lbctl replication take-over`, and whatever this node did under
+// the old term is stale, whatever its generation) or of the same term and a
+// strictly newer generation; anything else is refused and the old config
+// stays in force. The decisions are pure functions so they are tested
+// without files; load/store do the I/O.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +30,9 @@ result<lbha::v1::ClusterConfig> prepare_commit(const lbha::v1::ClusterConfig& cu
                                                lbha::v1::ClusterConfig proposed,
                                                std::uint64_t primary_term);
 
-// Whether a node holding `current` may apply `incoming`.
+// Whether a node holding `current` may apply `incoming`: valid, and either a
+// higher term (a node that took over; any generation) or the same term and a
+// strictly newer generation. An older term is always refused.
 result<void> check_incoming(const lbha::v1::ClusterConfig& current,
                             const lbha::v1::ClusterConfig& incoming);
 

@@ -13,7 +13,9 @@
 #include "common/atomic_file.hpp"
 #include "common/state/pair_certificate.hpp"
 #include "replicator/pairing/authorized_keys.hpp"
+#include "replicator/pairing/config_accept.hpp"
 #include "replicator/pairing/config_commit.hpp"
+#include "replicator/pairing/config_history.hpp"
 #include "replicator/pairing/pairing_state.hpp"
 
 namespace lbha::pairing {
@@ -102,7 +104,9 @@ receive_reply receiver::handle(const lbha::v1::ReceiveRequest& request, bool res
     case lbha::v1::ReceiveRequest::kStatus:
       return do_status();
     case lbha::v1::ReceiveRequest::kConfig:
-      return do_config(request.config());
+      return do_config(request.config(), request.summary());
+    case lbha::v1::ReceiveRequest::kFetch:
+      return do_fetch(request.fetch());
     case lbha::v1::ReceiveRequest::kPair:
       if (restricted) return refuse("refused: pairing needs the password login, not the pair key");
       return do_pair(request.pair(), client_address);
@@ -135,22 +139,33 @@ receive_reply receiver::do_status() {
   return reply;
 }
 
-receive_reply receiver::do_config(const lbha::v1::ClusterConfig& config) {
-  auto identity = state::read_pairing(state::state_files(node_.state_dir));
+receive_reply receiver::do_config(const lbha::v1::ClusterConfig& config,
+                                  const std::string& summary) {
+  state::state_files files(node_.state_dir);
+  auto identity = state::read_pairing(files);
   if (!identity) return refuse(identity.error().message());
   if (!identity.value()) return refuse("refused: this node is not paired");
-  if (identity.value()->role != state::node_role::secondary) {
-    return refuse("refused: this node is the primary of its pair; it does not take configs");
-  }
   auto current = load_cluster_header(cluster_config_path(node_.config_dir));
   if (!current) return refuse("cannot read this node's cluster.yaml: " + current.error().message());
-  auto acceptable = check_incoming(current.value(), config);
-  if (!acceptable) return refuse(acceptable.error().message());
-  auto stored = store_cluster(cluster_config_path(node_.config_dir), config);
-  if (!stored) return refuse(stored.error().message());
-  // The file is in force from now on (daemons read it when they start), but
-  // when a running daemon did not take it the primary must hear so.
-  const auto reloaded = daemons_.reload(&config);
+  const bool primary = identity.value()->role != state::node_role::secondary;
+  // A primary takes a push only from a peer that took over with a higher term:
+  // it was the authority that went away, and becomes the secondary.
+  if (primary && config.term() <= current.value().term()) {
+    return refuse("refused: this node is the primary of its pair (config term " +
+                  std::to_string(current.value().term()) + "); it does not take configs");
+  }
+  const std::string origin = "pushed_by_" + identity.value()->peer_node_name;
+  auto accepted = accept_config(node_, daemons_, config, origin, summary);
+  if (!accepted) return refuse(accepted.error().message());
+  std::string demoted;
+  if (primary) {
+    auto mine = *identity.value();
+    mine.role = state::node_role::secondary;
+    if (auto r = state::write_pairing(files, mine); !r) return refuse(r.error().message());
+    demoted = "; " + mine.peer_node_name + " took over with term " + std::to_string(config.term()) +
+              ": this node is its secondary now";
+  }
+  const auto& reloaded = accepted.value();
   receive_reply reply;
   reply.ok = reloaded.ok;
   reply.node = node_.node_name;
@@ -158,7 +173,28 @@ receive_reply receiver::do_config(const lbha::v1::ClusterConfig& config) {
   reply.term = config.term();
   reply.cluster_id = identity.value()->cluster_id;
   reply.message = (reloaded.ok ? "applied generation " : "stored generation ") +
-                  std::to_string(config.generation()) + "; " + reloaded.summary;
+                  std::to_string(config.generation()) + "; " + reloaded.summary + demoted;
+  return reply;
+}
+
+receive_reply receiver::do_fetch(const lbha::v1::FetchConfig& request) {
+  auto identity = state::read_pairing(state::state_files(node_.state_dir));
+  if (!identity) return refuse(identity.error().message());
+  if (!identity.value() || identity.value()->cluster_id != request.cluster_id()) {
+    return refuse("refused: this node is not paired in cluster " + request.cluster_id());
+  }
+  if (identity.value()->role != state::node_role::primary) {
+    return refuse("refused: this node is the secondary; it is not the config authority");
+  }
+  auto current = load_cluster(cluster_config_path(node_.config_dir));
+  if (!current) return refuse("cannot read this node's cluster.yaml: " + current.error().message());
+  receive_reply reply;
+  reply.ok = true;
+  reply.node = node_.node_name;
+  reply.generation = current.value().generation();
+  reply.term = current.value().term();
+  reply.cluster_id = identity.value()->cluster_id;
+  reply.message = encode_config_message(current.value());
   return reply;
 }
 
@@ -230,6 +266,8 @@ receive_reply receiver::do_pair(const lbha::v1::PairOffer& offer,
   if (auto r = store_cluster(cluster_config_path(node_.config_dir), incoming); !r) {
     return refuse(r.error().message());
   }
+  note_in_history(node_.state_dir, incoming, "paired_with_" + offer.primary_name(),
+                  summarize_change(empty_cluster_config(), incoming));
   state::pairing_identity mine;
   mine.cluster_id = offer.cluster_id();
   mine.role = state::node_role::secondary;

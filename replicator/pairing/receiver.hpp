@@ -3,6 +3,11 @@
 //
 //   status  report generation, term, cluster id (the primary's catch-up check)
 //   config  apply a newer cluster config atomically, then reload local daemons
+//           (config_accept.hpp; recorded in the history). A primary takes one
+//           only with a higher term: the peer took over, and this node becomes
+//           its secondary
+//   fetch   (a primary, over the pair key) hand the current config to the node
+//           that was the primary before this one took over
 //   pair    (password login only) install the primary's key behind the forced
 //           command, the heartbeat key, the pairing identity and the config
 //   unpair  remove the primary's key and the pairing files
@@ -48,7 +53,8 @@ class receiver {
 
  private:
   receive_reply do_status();
-  receive_reply do_config(const lbha::v1::ClusterConfig& config);
+  receive_reply do_config(const lbha::v1::ClusterConfig& config, const std::string& summary);
+  receive_reply do_fetch(const lbha::v1::FetchConfig& request);
   receive_reply do_pair(const lbha::v1::PairOffer& offer, const std::string& client_address);
   receive_reply do_unpair(const lbha::v1::UnpairNotice& notice);
   receive_reply do_lock_password(const lbha::v1::LockPassword& request);

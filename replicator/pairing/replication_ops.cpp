@@ -4,7 +4,9 @@
 
 #include "common/logging.hpp"
 #include "replicator/pairing/authorized_keys.hpp"
+#include "replicator/pairing/config_accept.hpp"
 #include "replicator/pairing/config_commit.hpp"
+#include "replicator/pairing/config_history.hpp"
 
 namespace lbha::pairing {
 
@@ -65,22 +67,83 @@ result<receive_reply> replication_ops::send_with_key(const state::pairing_identi
   }
   if (!exec) return exec.error();
   const auto& r = exec.value();
+  const char* kind = request.kind_case() == lbha::v1::ReceiveRequest::kConfig  ? "config"
+                     : request.kind_case() == lbha::v1::ReceiveRequest::kFetch ? "fetch"
+                                                                               : "status";
   get_logger("pairing")->info(
-      "{} request to {}: ssh connect+kex {:.1f} ms, auth {:.1f} ms, receiver {:.1f} ms",
-      request.kind_case() == lbha::v1::ReceiveRequest::kConfig ? "config" : "status",
+      "{} request to {}: ssh connect+kex {:.1f} ms, auth {:.1f} ms, receiver {:.1f} ms", kind,
       identity.peer_node_name, r.connect_time.count() / 1000.0, r.auth_time.count() / 1000.0,
       r.command_time.count() / 1000.0);
   return parse_reply(r.out + "\n" + r.err);
 }
 
 lbha::v1::NodeResult replication_ops::push_to_peer(const state::pairing_identity& identity,
-                                                   const lbha::v1::ClusterConfig& config) {
+                                                   const lbha::v1::ClusterConfig& config,
+                                                   const std::string& summary,
+                                                   std::uint64_t* peer_term) {
+  if (peer_term) *peer_term = 0;
+  auto pinned = state::read_peer_host_key(files_);
+  if (pinned && !pinned.value()) {
+    // Paired as the secondary and then took over: the old primary holds no key
+    // of this node. It fetches the config itself over its own key when it returns.
+    return node_result(identity.peer_node_name, false,
+                       "not pushed: this node took over and holds no key for " +
+                           identity.peer_node_name + "; it fetches generation " +
+                           std::to_string(config.generation()) + " itself when it is back",
+                       0);
+  }
   lbha::v1::ReceiveRequest request;
   *request.mutable_config() = config;
+  request.set_summary(summary);
   auto reply = send_with_key(identity, request);
   if (!reply) return node_result(identity.peer_node_name, false, reply.error().message(), 0);
+  if (peer_term) *peer_term = reply.value().term;
   return node_result(identity.peer_node_name, reply.value().ok, reply.value().message,
                      reply.value().generation);
+}
+
+lbha::v1::NodeResult replication_ops::follow_peer(const state::pairing_identity& identity) {
+  auto log = get_logger("pairing");
+  lbha::v1::ReceiveRequest request;
+  request.mutable_fetch()->set_cluster_id(identity.cluster_id);
+  auto reply = send_with_key(identity, request);
+  if (!reply) return node_result(identity.peer_node_name, false, reply.error().message(), 0);
+  if (!reply.value().ok) {
+    return node_result(identity.peer_node_name, false,
+                       "cannot fetch its config: " + reply.value().message,
+                       reply.value().generation);
+  }
+  auto config = decode_config_message(reply.value().message);
+  if (!config) return node_result(identity.peer_node_name, false, config.error().message(), 0);
+  const bool demote = identity.role == state::node_role::primary;
+  const std::string origin = demote ? "took_over_by_" + identity.peer_node_name
+                                    : "fetched_from_" + identity.peer_node_name;
+  auto accepted = accept_config(node_, daemons_, config.value(), origin, "");
+  if (!accepted) {
+    return node_result(identity.peer_node_name, false,
+                       "its generation " + std::to_string(config.value().generation()) + " (term " +
+                           std::to_string(config.value().term()) +
+                           ") not applied here: " + accepted.error().message(),
+                       config.value().generation());
+  }
+  std::string what = "applied its generation " + std::to_string(config.value().generation()) +
+                     " (term " + std::to_string(config.value().term()) + ") here";
+  if (demote) {
+    auto mine = identity;
+    mine.role = state::node_role::secondary;
+    if (auto r = state::write_pairing(files_, mine); !r) {
+      return node_result(identity.peer_node_name, false, what + ", but " + r.error().message(),
+                         config.value().generation());
+    }
+    what = identity.peer_node_name + " took over with term " +
+           std::to_string(config.value().term()) + ": " + node_.node_name +
+           " is its secondary now and " + what;
+    log->warn("{}", what);
+  } else {
+    log->info("{}", what);
+  }
+  return node_result(identity.peer_node_name, accepted.value().ok,
+                     what + "; " + accepted.value().summary, config.value().generation());
 }
 
 result<host_key_info> replication_ops::peer_host_key(const std::string& address) {
@@ -165,6 +228,7 @@ lbha::v1::ReplicationResult replication_ops::pair(const lbha::v1::PairRequest& r
     if (auto stored = store_cluster(cluster_config_path(node_.config_dir), config); !stored) {
       return fail(stored.error().message());
     }
+    note_in_history(node_.state_dir, config, "pair", "first commit, for pairing");
   }
 
   bool fresh = true;
@@ -306,8 +370,9 @@ lbha::v1::ReplicationResult replication_ops::unpair(bool local_only) {
   return result;
 }
 
-lbha::v1::ReplicationResult replication_ops::push(lbha::v1::ClusterConfig proposed,
-                                                  bool dry_run) {
+lbha::v1::ReplicationResult replication_ops::push(lbha::v1::ClusterConfig proposed, bool dry_run,
+                                                  const std::string& origin,
+                                                  const std::string& given_summary) {
   const auto started = std::chrono::steady_clock::now();
   auto ms_since = [](std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
@@ -331,7 +396,13 @@ lbha::v1::ReplicationResult replication_ops::push(lbha::v1::ClusterConfig propos
                        std::to_string(config.generation()));
     return result;
   }
+  std::string summary = given_summary;
+  if (summary.empty()) {
+    auto before = load_cluster(path);
+    summary = before ? summarize_change(before.value(), config) : "";
+  }
   if (auto stored = store_cluster(path, config); !stored) return fail(stored.error().message());
+  note_in_history(node_.state_dir, config, origin.empty() ? "commit" : origin, summary);
   const double commit_ms = ms_since(started);
   const auto reload_started = std::chrono::steady_clock::now();
   const std::string generation = "generation " + std::to_string(config.generation());
@@ -349,7 +420,19 @@ lbha::v1::ReplicationResult replication_ops::push(lbha::v1::ClusterConfig propos
                        local_problem);
     return result;
   }
-  auto peer = push_to_peer(*identity.value(), config);
+  std::uint64_t peer_term = 0;
+  auto peer = push_to_peer(*identity.value(), config, summary, &peer_term);
+  if (!peer.ok() && peer_term > config.term()) {
+    // The peer took over while this node was away: its config wins, this one is stale.
+    auto followed = follow_peer(*identity.value());
+    *result.add_nodes() = peer;
+    result.set_ok(false);
+    result.set_message("not committed: " + peer.node() + " took over as the config authority " +
+                       "with term " + std::to_string(peer_term) + " (this commit had term " +
+                       std::to_string(config.term()) + "); " + followed.message() +
+                       ". Make the change again on " + peer.node());
+    return result;
+  }
   *result.add_nodes() = peer;
   result.set_ok(reloaded.ok && peer.ok());
   if (peer.ok()) {
@@ -369,9 +452,13 @@ lbha::v1::ReplicationResult replication_ops::push(lbha::v1::ClusterConfig propos
 peer_check replication_ops::catch_up() {
   peer_check check;
   auto identity = state::read_pairing(files_);
-  if (!identity || !identity.value() || identity.value()->role != state::node_role::primary) {
-    return check;
-  }
+  if (!identity || !identity.value()) return check;
+  const auto& id = *identity.value();
+  // Without a pin this node cannot reach the peer: a secondary paired the
+  // usual way (the primary pushes), or a node that took over (the old
+  // primary fetches when it returns).
+  auto pinned = state::read_peer_host_key(files_);
+  if (!pinned || !pinned.value()) return check;
   check.attempted = true;
   auto current = load_cluster_header(cluster_config_path(node_.config_dir));
   if (!current) {
@@ -380,13 +467,30 @@ peer_check replication_ops::catch_up() {
   }
   lbha::v1::ReceiveRequest request;
   request.mutable_status();
-  auto reply = send_with_key(*identity.value(), request);
+  auto reply = send_with_key(id, request);
   if (!reply) {
     check.message = reply.error().message();
     return check;
   }
   check.reachable = true;
   check.peer_generation = reply.value().generation;
+  const std::uint64_t peer_term = reply.value().term;
+  const bool peer_newer = peer_term > current.value().term() ||
+                          (peer_term == current.value().term() &&
+                           reply.value().generation > current.value().generation());
+  if (id.role == state::node_role::secondary || peer_term > current.value().term()) {
+    // Following: the peer is the authority (it took over, or this secondary pulls).
+    if (!peer_newer) {
+      check.in_sync = true;
+      check.message = reply.value().message;
+      return check;
+    }
+    auto followed = follow_peer(id);
+    check.in_sync = followed.ok();
+    check.message = followed.message();
+    check.push = followed;
+    return check;
+  }
   if (reply.value().generation >= current.value().generation()) {
     check.in_sync = true;
     check.message = reply.value().message;
@@ -397,12 +501,80 @@ peer_check replication_ops::catch_up() {
     check.message = whole.error().message();
     return check;
   }
-  auto pushed = push_to_peer(*identity.value(), whole.value());
+  auto pushed = push_to_peer(id, whole.value(), "catch-up", nullptr);
   check.in_sync = pushed.ok();
   if (pushed.ok()) check.peer_generation = pushed.generation();
   check.message = pushed.message();
   check.push = pushed;
   return check;
+}
+
+lbha::v1::ReplicationResult replication_ops::rollback(std::uint64_t generation, bool dry_run) {
+  config_history history(config_history::dir_in(node_.state_dir));
+  auto target = history.load(generation);
+  if (!target) return fail(target.error().message());
+  auto current = load_cluster(cluster_config_path(node_.config_dir));
+  if (!current) return fail("cannot read this node's cluster.yaml: " + current.error().message());
+  const std::string summary = "to generation " + std::to_string(generation) + ": " +
+                              summarize_change(current.value(), target.value());
+  return push(std::move(target).value(), dry_run, "rollback", summary);
+}
+
+lbha::v1::ReplicationResult replication_ops::take_over(bool force, bool primary_heard) {
+  auto log = get_logger("pairing");
+  auto identity = state::read_pairing(files_);
+  if (!identity) return fail(identity.error().message());
+  if (!identity.value()) return fail("this node is not paired: it is its own config authority");
+  auto id = *identity.value();
+  if (id.role == state::node_role::primary) {
+    return fail("this node is already the primary (the config authority) of its pair");
+  }
+  std::string answers;
+  if (primary_heard) answers = "its heartbeats reach this node's heartbeatd";
+  if (!id.peer_addresses.empty()) {
+    auto seen = ssh_.host_key(peer_target(id.peer_addresses[0]));
+    if (seen) {
+      answers += (answers.empty() ? "" : " and ") + std::string("its sshd answers at ") +
+                 id.peer_addresses[0];
+    }
+  }
+  if (!answers.empty() && !force) {
+    return fail("refused: the primary " + id.peer_node_name + " is still there (" + answers +
+                "); make changes on it. Take over only when it is gone, or pass --force if it "
+                "is up but cannot act (both nodes then act as the authority until " +
+                id.peer_node_name + " sees the higher term)");
+  }
+  const auto path = cluster_config_path(node_.config_dir);
+  auto current = load_cluster(path);
+  if (!current) return fail("cannot read this node's cluster.yaml: " + current.error().message());
+  const std::uint64_t term =
+      std::max(current.value().term(), daemons_.current_term().value_or(0)) + 1;
+  auto prepared = prepare_commit(current.value(), current.value(), term);
+  if (!prepared)
+    return fail("the current config does not validate:\n" + prepared.error().message());
+  const auto& config = prepared.value();
+  // The config with the higher term first, then the role: a crash between the
+  // two leaves a secondary that outranks its old primary, and a second
+  // take-over only raises the term again.
+  if (auto stored = store_cluster(path, config); !stored) return fail(stored.error().message());
+  id.role = state::node_role::primary;
+  if (auto r = state::write_pairing(files_, id); !r) return fail(r.error().message());
+  note_in_history(node_.state_dir, config, "take-over",
+                  "took over from " + id.peer_node_name + " with term " + std::to_string(term));
+  const auto reloaded = daemons_.reload(&config);
+  const std::string what = "took over from " + id.peer_node_name + " as the config authority " +
+                           "with term " + std::to_string(term) + "; committed generation " +
+                           std::to_string(config.generation());
+  log->warn("{}{}", what, force && !answers.empty() ? " (forced: " + answers + ")" : "");
+  lbha::v1::ReplicationResult result;
+  *result.add_nodes() = node_result(node_.node_name, reloaded.ok, what + "; " + reloaded.summary,
+                                    config.generation());
+  result.set_ok(reloaded.ok);
+  result.set_message(what + " on " + node_.node_name + ". " + id.peer_node_name +
+                     ", when it returns, sees the higher term, becomes the secondary and fetches "
+                     "this node's config; make config changes here meanwhile" +
+                     (reloaded.ok ? "" : "; but here: " + reloaded.summary));
+  return result;
 }
 
 lbha::v1::ReplicationStatus replication_ops::local_status() const {

@@ -44,9 +44,24 @@ class replication_ops {
   // the same peer, so the retry finishes the same pairing.
   lbha::v1::ReplicationResult pair(const lbha::v1::PairRequest& request);
   lbha::v1::ReplicationResult unpair(bool local_only);
-  // Commits `proposed` here (generation + 1) and pushes it to the secondary.
-  lbha::v1::ReplicationResult push(lbha::v1::ClusterConfig proposed, bool dry_run);
-  // Asks the secondary for its generation and pushes the current config when it is behind.
+  // Commits `proposed` here (generation + 1), records it in the history with
+  // `origin` and `summary` ("" = computed here) and pushes it to the secondary.
+  // A secondary whose reply carries a higher term took over: this node follows it.
+  lbha::v1::ReplicationResult push(lbha::v1::ClusterConfig proposed, bool dry_run,
+                                   const std::string& origin = "commit",
+                                   const std::string& summary = "");
+  // A new commit whose content is `generation` from the history.
+  lbha::v1::ReplicationResult rollback(std::uint64_t generation, bool dry_run);
+  // On a secondary: become the config authority with term max(config term,
+  // heartbeatd's term) + 1 and commit the current config as generation + 1
+  // under it. Refused while the primary answers (its sshd answers, or
+  // `primary_heard` by heartbeatd) unless `force`.
+  lbha::v1::ReplicationResult take_over(bool force, bool primary_heard);
+  // Primary: asks the secondary for its generation and pushes the current
+  // config when it is behind; follows it when it took over (higher term).
+  // Secondary that holds a pin of its primary (it was the primary before the
+  // peer took over; the peer has no key to push to it): fetches the primary's
+  // config when it is newer. Otherwise nothing to do.
   peer_check catch_up();
 
   // What the files say: pairing, pin, local generation (no network).
@@ -64,8 +79,14 @@ class replication_ops {
   // earlier attempt to the same host, or a new one (written to pairing.pending).
   result<state::pending_pairing> pending_for(const std::string& fingerprint, bool& fresh);
   lbha::v1::NodeResult lock_peer_password(const state::pairing_identity& identity);
+  // `peer_term`: the term the peer's reply carried (0 when none came back).
   lbha::v1::NodeResult push_to_peer(const state::pairing_identity& identity,
-                                    const lbha::v1::ClusterConfig& config);
+                                    const lbha::v1::ClusterConfig& config,
+                                    const std::string& summary, std::uint64_t* peer_term);
+  // The peer took over (or is the primary this secondary follows): fetch its
+  // config, apply it and, when this node still calls itself the primary, become
+  // its secondary. Nothing is pushed from here.
+  lbha::v1::NodeResult follow_peer(const state::pairing_identity& identity);
 
   node_context node_;
   state::state_files files_;

@@ -24,6 +24,14 @@ class replication_service final : public lbha::v1::Replication::Service {
                          lbha::v1::ReplicationStatus* reply) override;
   grpc::Status GetPeerHostKey(grpc::ServerContext*, const lbha::v1::PeerHostKeyRequest* request,
                               lbha::v1::PeerHostKey* reply) override;
+  grpc::Status History(grpc::ServerContext*, const lbha::v1::HistoryRequest*,
+                       lbha::v1::HistoryReply* reply) override;
+  grpc::Status GetGeneration(grpc::ServerContext*, const lbha::v1::GenerationRequest* request,
+                             lbha::v1::GenerationReply* reply) override;
+  grpc::Status Rollback(grpc::ServerContext*, const lbha::v1::RollbackRequest* request,
+                        lbha::v1::ReplicationResult* reply) override;
+  grpc::Status TakeOver(grpc::ServerContext*, const lbha::v1::TakeOverRequest* request,
+                        lbha::v1::ReplicationResult* reply) override;
 
  private:
   replicator& rep_;

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "common/logging.hpp"
+#include "replicator/pairing/config_commit.hpp"
+#include "replicator/pairing/config_history.hpp"
 
 namespace lbha::pairing {
 
@@ -97,10 +99,52 @@ std::future<lbha::v1::ReplicationResult> replicator::unpair(bool local_only) {
 }
 
 std::future<lbha::v1::ReplicationResult> replicator::push(lbha::v1::ClusterConfig config,
-                                                          bool dry_run) {
-  return submit([this, config = std::move(config), dry_run]() mutable {
-    return ops_.push(std::move(config), dry_run);
+                                                          bool dry_run, std::string origin,
+                                                          std::string summary) {
+  return submit([this, config = std::move(config), dry_run, origin = std::move(origin),
+                 summary = std::move(summary)]() mutable {
+    return ops_.push(std::move(config), dry_run, origin, summary);
   });
+}
+
+std::future<lbha::v1::ReplicationResult> replicator::rollback(std::uint64_t generation,
+                                                              bool dry_run) {
+  return submit([this, generation, dry_run] { return ops_.rollback(generation, dry_run); });
+}
+
+std::future<lbha::v1::ReplicationResult> replicator::take_over(bool force) {
+  return submit([this, force] { return ops_.take_over(force, peer_heard_.load()); });
+}
+
+lbha::v1::HistoryReply replicator::history() const {
+  lbha::v1::HistoryReply reply;
+  config_history store(config_history::dir_in(ops_.node().state_dir));
+  auto listing = store.list();
+  for (const auto& entry : listing.entries) {
+    auto* out = reply.add_entries();
+    out->set_generation(entry.generation);
+    out->set_term(entry.term);
+    out->set_origin(entry.origin);
+    out->set_at(entry.at);
+    out->set_summary(entry.summary);
+  }
+  for (const auto& problem : listing.problems) reply.add_problems(problem);
+  auto current = load_cluster_header(cluster_config_path(ops_.node().config_dir));
+  if (current) reply.set_current_generation(current.value().generation());
+  return reply;
+}
+
+lbha::v1::GenerationReply replicator::generation(std::uint64_t generation) const {
+  lbha::v1::GenerationReply reply;
+  config_history store(config_history::dir_in(ops_.node().state_dir));
+  auto config = store.load(generation);
+  reply.set_ok(config.has_value());
+  if (config) {
+    *reply.mutable_config() = std::move(config).value();
+  } else {
+    reply.set_message(config.error().message());
+  }
+  return reply;
 }
 
 void replicator::note_push(const lbha::v1::ReplicationResult& result) {
@@ -197,6 +241,7 @@ void replicator::on_heartbeat(lbha::v1::HaStatus status) {
 void replicator::on_heartbeat_lost() {
   asio::post(io_, [this] {
     heartbeat_live_ = false;
+    peer_heard_ = false;
     {
       std::lock_guard lock(status_mutex_);
       heartbeat_watch_ = false;
@@ -213,8 +258,10 @@ void replicator::heartbeat_status(const lbha::v1::HaStatus& status) {
   }
   heartbeat_live_ = true;
   heartbeat_hears_peer_ = status.peer_alive();
+  peer_heard_ = status.peer_alive();
   if (!status.peer_alive() || status.config_generation() == 0 ||
-      status.peer_config_generation() >= status.config_generation()) {
+      status.peer_config_generation() == status.config_generation() ||
+      status.peer_config_generation() == 0) {
     return;
   }
   const auto now = std::chrono::steady_clock::now();

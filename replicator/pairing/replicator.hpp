@@ -5,10 +5,12 @@
 // operations and joins the worker (waiting for the SSH exchange in progress).
 //
 // Catch-up: while the local heartbeatd streams its status (heartbeat_watch),
-// a status whose peer_config_generation is older than config_generation
-// triggers a check at once; the SSH poll every `check_interval` (with
-// backoff) runs only while heartbeatd is not streaming, and at `max_backoff`
-// while heartbeatd streams but does not hear the peer (its heartbeatd may be
+// a status whose peer_config_generation differs from config_generation
+// triggers a check at once (older: push to it; newer: the peer may have taken
+// over, or this node follows it by fetching; replication_ops::catch_up
+// decides); the SSH poll every `check_interval` (with backoff) runs only
+// while heartbeatd is not streaming, and at `max_backoff` while heartbeatd
+// streams but does not hear the peer (its heartbeatd may be
 // the one that is down).
 //
 // Concurrency: operations (pair, unpair, push, catch-up) run one at a time on
@@ -20,6 +22,7 @@
 // gRPC thread must not wait on the io_context during shutdown.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -54,7 +57,16 @@ class replicator {
   // The peer sshd's host key, read on the worker (it blocks on the network).
   std::future<lbha::v1::PeerHostKey> peer_host_key(std::string address);
   std::future<lbha::v1::ReplicationResult> unpair(bool local_only);
-  std::future<lbha::v1::ReplicationResult> push(lbha::v1::ClusterConfig config, bool dry_run);
+  std::future<lbha::v1::ReplicationResult> push(lbha::v1::ClusterConfig config, bool dry_run,
+                                                std::string origin = "commit",
+                                                std::string summary = "");
+  std::future<lbha::v1::ReplicationResult> rollback(std::uint64_t generation, bool dry_run);
+  // Refused while heartbeatd hears the peer or its sshd answers, unless `force`.
+  std::future<lbha::v1::ReplicationResult> take_over(bool force);
+
+  // <state-dir>/history, read on the caller's thread (files written atomically).
+  lbha::v1::HistoryReply history() const;
+  lbha::v1::GenerationReply generation(std::uint64_t generation) const;
 
   lbha::v1::ReplicationStatus status();
 
@@ -84,6 +96,7 @@ class replicator {
   int check_failures_ = 0;
   bool heartbeat_live_ = false;  // io thread; mirrored in status for GetStatus
   bool heartbeat_hears_peer_ = false;
+  std::atomic<bool> peer_heard_{false};  // heartbeat_hears_peer_ for the worker (take-over)
   // Last exchange with the peer over SSH, to skip heartbeats that still carry
   // the generation from before a push that already went through.
   std::chrono::steady_clock::time_point last_exchange_{};

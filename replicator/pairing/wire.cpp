@@ -1,9 +1,10 @@
 #include "replicator/pairing/wire.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
 #include <sstream>
 #include <vector>
-
-#include <openssl/sha.h>
 
 #include "replicator/pairing/pairing_state.hpp"
 
@@ -108,6 +109,40 @@ result<receive_reply> parse_reply(const std::string& output) {
     }
   }
   return reply;
+}
+
+std::string encode_config_message(const lbha::v1::ClusterConfig& config) {
+  const std::string bytes = config.SerializeAsString();
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+result<lbha::v1::ClusterConfig> decode_config_message(const std::string& message) {
+  if (message.empty() || message.size() % 4 != 0 || message.size() > 2 * max_request_bytes) {
+    return error(errc::bad_reply, "the peer's config reply is not base64 of a config");
+  }
+  std::string bytes(message.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
+                                reinterpret_cast<const unsigned char*>(message.data()),
+                                static_cast<int>(message.size()));
+  if (n < 0) return error(errc::bad_reply, "the peer's config reply is not base64 of a config");
+  // EVP_DecodeBlock counts the padding as zero bytes.
+  std::size_t size = static_cast<std::size_t>(n);
+  if (message.ends_with("==")) {
+    size -= 2;
+  } else if (message.ends_with("=")) {
+    size -= 1;
+  }
+  bytes.resize(size);
+  lbha::v1::ClusterConfig config;
+  if (!config.ParseFromString(bytes)) {
+    return error(errc::bad_reply, "the peer's config reply does not parse as a config");
+  }
+  return config;
 }
 
 }  // namespace lbha::pairing

@@ -9,7 +9,8 @@
 //
 // Reply (stdout): one line
 //   OK|ERROR node=<name> generation=<n> term=<n> cluster=<id> -- <message>
-// readable by an operator running the receiver by hand.
+// readable by an operator running the receiver by hand. A fetch's OK reply
+// carries the config as the message (encode_config_message).
 #pragma once
 
 #include <cstdint>
@@ -47,5 +48,10 @@ std::string format_reply(const receive_reply& reply);  // no trailing newline
 result<receive_reply> parse_reply(const std::string& output);
 
 std::string sha256_hex(const std::string& data);
+
+// A fetch reply's message: the serialized ClusterConfig in base64 (one line,
+// so it fits the reply format), and back.
+std::string encode_config_message(const lbha::v1::ClusterConfig& config);
+result<lbha::v1::ClusterConfig> decode_config_message(const std::string& message);
 
 }  // namespace lbha::pairing

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -131,6 +132,8 @@ class fake_replication final : public v1::Replication::Service {
                     v1::ReplicationResult* reply) override {
     std::lock_guard lock(mutex_);
     pushed.push_back(request->config());
+    origins.push_back(request->origin());
+    summaries.push_back(request->summary());
     reply->set_ok(!peer_fails);
     reply->set_message(peer_fails ? "committed generation 8 on lb1; lb2 did not take it "
                                     "(connection refused); it catches up when it is reachable again"
@@ -145,8 +148,50 @@ class fake_replication final : public v1::Replication::Service {
     }
     return grpc::Status::OK;
   }
+  grpc::Status GetStatus(grpc::ServerContext*, const v1::ReplicationStatusRequest*,
+                         v1::ReplicationStatus* reply) override {
+    reply->set_paired(true);
+    reply->set_role(role);
+    reply->set_local_node(role == "primary" ? "lb1" : "lb2");
+    reply->set_peer_node(role == "primary" ? "lb2" : "lb1");
+    return grpc::Status::OK;
+  }
+  grpc::Status GetGeneration(grpc::ServerContext*, const v1::GenerationRequest* request,
+                             v1::GenerationReply* reply) override {
+    std::lock_guard lock(mutex_);
+    auto kept = kept_generations.find(request->generation());
+    reply->set_ok(kept != kept_generations.end());
+    if (kept == kept_generations.end()) {
+      reply->set_message("generation " + std::to_string(request->generation()) +
+                         " is not in this node's history");
+    } else {
+      *reply->mutable_config() = kept->second;
+    }
+    return grpc::Status::OK;
+  }
+  grpc::Status History(grpc::ServerContext*, const v1::HistoryRequest*,
+                       v1::HistoryReply* reply) override {
+    std::lock_guard lock(mutex_);
+    for (const auto& [generation, config] : kept_generations) {
+      auto* entry = reply->add_entries();
+      entry->set_generation(generation);
+      entry->set_term(config.term());
+      entry->set_origin(generation == 7 ? "pushed_by_lb1" : "commit");
+      entry->set_at("2026-12-07T01:0" + std::to_string(generation % 10) + ":00Z");
+      entry->set_summary(generation == 7 ? "+ DA_VIP" : "");
+    }
+    reply->add_problems(
+        "generation 5 skipped: /var/lib/lbha/history/00000000000000000005.yaml:1: "
+        "not a history entry");
+    reply->set_current_generation(7);
+    return grpc::Status::OK;
+  }
   std::mutex mutex_;
   std::vector<v1::ClusterConfig> pushed;
+  std::vector<std::string> origins;
+  std::vector<std::string> summaries;
+  std::map<std::uint64_t, v1::ClusterConfig> kept_generations;
+  std::string role = "primary";
   bool peer_fails = false;
 };
 
@@ -180,7 +225,10 @@ class lbctl_daemons : public ::testing::Test {
     ASSERT_EQ(add_vip(config, "DA_VIP", {{"ip", "192.0.2.101"}, {"ports", "9001"}}), "");
     ASSERT_EQ(add_rip(config, "DA_VIP", "DA1", {{"ip", "192.0.2.31"}}), "");
     config::apply_defaults(config);
+    config.set_generation(7);
+    config.set_term(2);
     ASSERT_TRUE(write_file_atomically(dir_ / "cluster.yaml", config::to_yaml(config)).has_value());
+    replication_.kept_generations[7] = config;
   }
   void TearDown() override {
     for (auto& server : servers_) server->shutdown();
@@ -299,6 +347,7 @@ TEST_F(lbctl_daemons, reload_asks_proxyd_syncd_then_heartbeatd_and_make_active) 
   serve("proxyd", proxy_);
   serve("syncd", sync);
   serve("heartbeatd", ha_);
+  serve("replicatord", replication_);
   auto reload = lbctl({"reload"});
   EXPECT_EQ(reload.code, 0) << reload.err;
   EXPECT_EQ(reload.out,
@@ -306,6 +355,7 @@ TEST_F(lbctl_daemons, reload_asks_proxyd_syncd_then_heartbeatd_and_make_active) 
             "lbha-syncd: reloaded (reloaded: 1 table(s))\n"
             "lbha-heartbeatd: reloaded\n");
   EXPECT_EQ(journal, (std::vector<std::string>{"proxyd", "syncd", "heartbeatd"}));
+  EXPECT_TRUE(replication_.pushed.empty());  // the file is the committed generation
 
   journal.clear();
   auto proxy = lbctl({"reload", "proxy"});
@@ -327,11 +377,144 @@ TEST_F(lbctl_daemons, a_daemon_that_refuses_a_reload_is_named_and_the_next_is_no
   serve("proxyd", proxy_);
   serve("syncd", sync);
   serve("heartbeatd", ha_);
+  serve("replicatord", replication_);
   auto all = lbctl({"reload", "all"});
   EXPECT_EQ(all.code, 1);
   EXPECT_EQ(all.out, "lbha-proxyd: reloaded (generation 7 applied)\n");
   EXPECT_EQ(all.err, "lbctl: lbha-syncd reload failed: virtual_services[1]: unknown key type\n");
   EXPECT_EQ(journal, (std::vector<std::string>{"proxyd", "syncd"}));
+}
+
+// The weight of DA1 edited in cluster.yaml by hand, generation left as it was.
+void edit_by_hand(const std::filesystem::path& file) {
+  auto text = read_file(file).value();
+  const auto at = text.find("weight: 100");
+  ASSERT_NE(at, std::string::npos) << text;
+  text.replace(at, 11, "weight: 5");
+  ASSERT_TRUE(write_file_atomically(file, text).has_value());
+}
+
+TEST_F(lbctl_daemons, reload_commits_a_hand_edited_cluster_yaml_on_the_primary_first) {
+  std::vector<std::string> journal;
+  fake_sync sync;
+  proxy_.journal = sync.journal = ha_.journal = &journal;
+  serve("proxyd", proxy_);
+  serve("syncd", sync);
+  serve("heartbeatd", ha_);
+  serve("replicatord", replication_);
+  edit_by_hand(dir_ / "cluster.yaml");
+  auto reload = lbctl({"reload"});
+  EXPECT_EQ(reload.code, 0) << reload.err;
+  ASSERT_EQ(replication_.pushed.size(), 1u);
+  EXPECT_EQ(replication_.pushed[0].virtual_services(0).real_servers(0).weight(), 5u);
+  EXPECT_EQ(replication_.origins[0], "reload");
+  EXPECT_EQ(replication_.summaries[0], "1 service changed");
+  EXPECT_NE(reload.out.find("was edited by hand since generation 7; committing it"),
+            std::string::npos)
+      << reload.out;
+  EXPECT_NE(reload.out.find("real server DA1: weight 100 -> 5"), std::string::npos) << reload.out;
+  EXPECT_NE(reload.out.find("committed generation 8 on lb1 and lb2"), std::string::npos)
+      << reload.out;
+  EXPECT_EQ(journal, (std::vector<std::string>{"proxyd", "syncd", "heartbeatd"}));
+
+  // A commit the peer did not take stops the reload there.
+  journal.clear();
+  replication_.peer_fails = true;
+  auto failed = lbctl({"reload"});
+  EXPECT_EQ(failed.code, 1);
+  EXPECT_TRUE(journal.empty());
+}
+
+TEST_F(lbctl_daemons, reload_of_a_hand_edited_cluster_yaml_is_refused_on_the_secondary) {
+  std::vector<std::string> journal;
+  fake_sync sync;
+  proxy_.journal = sync.journal = ha_.journal = &journal;
+  serve("proxyd", proxy_);
+  serve("syncd", sync);
+  serve("heartbeatd", ha_);
+  replication_.role = "secondary";
+  serve("replicatord", replication_);
+  edit_by_hand(dir_ / "cluster.yaml");
+  auto reload = lbctl({"reload"});
+  EXPECT_EQ(reload.code, 1);
+  EXPECT_TRUE(journal.empty()) << "no daemon may be asked";
+  EXPECT_TRUE(replication_.pushed.empty());
+  EXPECT_NE(reload.err.find("cluster.yaml differs from committed generation 7"), std::string::npos)
+      << reload.err;
+  EXPECT_NE(reload.err.find("real server DA1: weight 100 -> 5"), std::string::npos) << reload.err;
+  EXPECT_NE(reload.err.find("this node is the secondary of lb1"), std::string::npos) << reload.err;
+  EXPECT_NE(reload.err.find("lbctl config show --generation 7 >"), std::string::npos) << reload.err;
+}
+
+TEST_F(lbctl_daemons, config_history_lists_newest_first_and_show_prints_a_generation) {
+  auto six = replication_.kept_generations[7];
+  six.set_generation(6);
+  six.mutable_virtual_services()->Clear();
+  replication_.kept_generations[6] = six;
+  serve("replicatord", replication_);
+  auto history = lbctl({"config", "history"});
+  EXPECT_EQ(history.code, 0) << history.err;
+  EXPECT_EQ(history.out,
+            "GENERATION  TERM  TIME                  ORIGIN              CHANGE\n"
+            "7 *         2     2026-12-07T01:07:00Z  pushed_by_lb1       + DA_VIP\n"
+            "6           2     2026-12-07T01:06:00Z  commit              -\n"
+            "* in force (generation 7)\n");
+  EXPECT_NE(history.err.find("generation 5 skipped"), std::string::npos) << history.err;
+
+  auto show = lbctl({"config", "show", "--generation", "6"});
+  EXPECT_EQ(show.code, 0) << show.err;
+  EXPECT_EQ(show.out, config::to_yaml(six));
+  auto missing = lbctl({"config", "show", "--generation", "3"});
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_EQ(missing.err, "lbctl: generation 3 is not in this node's history\n");
+}
+
+TEST_F(lbctl_daemons, backup_then_restore_commits_the_cluster_and_writes_the_node_files) {
+  serve("replicatord", replication_);
+  v1::NodeConfig node;
+  node.set_node_name("lb1");
+  node.set_interface("eth0");
+  config::apply_defaults(node);
+  const auto node_yaml = dir_ / "node.yaml";
+  ASSERT_TRUE(write_file_atomically(node_yaml, config::to_yaml(node)).has_value());
+  const auto state = dir_ / "state";
+  const auto file = dir_ / "backup.yaml";
+  auto backup = lbctl({"--node-config", node_yaml.c_str(), "--state-dir", state.c_str(), "config",
+                       "backup", file.c_str()});
+  ASSERT_EQ(backup.code, 0) << backup.err;
+  EXPECT_EQ(backup.out, "backed up cluster.yaml generation 7 (term 2) and node.yaml of lb1 to " +
+                            file.string() + "\n");
+  EXPECT_EQ(std::filesystem::status(file).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms(0644));
+
+  // The config changes after the backup; restoring commits the backed-up content again.
+  auto committed = replication_.kept_generations[7];
+  committed.mutable_virtual_services(0)->set_label("RENAMED");
+  ASSERT_TRUE(write_file_atomically(dir_ / "cluster.yaml", config::to_yaml(committed)).has_value());
+  const auto new_node_yaml = dir_ / "rebuilt" / "node.yaml";
+  std::filesystem::create_directories(new_node_yaml.parent_path());
+  auto restore = lbctl(
+      {"--node-config", new_node_yaml.c_str(), "config", "restore", "--node-files", file.c_str()});
+  ASSERT_EQ(restore.code, 0) << restore.err;
+  ASSERT_EQ(replication_.pushed.size(), 1u);
+  EXPECT_EQ(replication_.origins[0], "restore");
+  EXPECT_EQ(replication_.pushed[0].virtual_services(0).label(), "DA_VIP");
+  EXPECT_NE(restore.out.find("+ virtual service DA_VIP"), std::string::npos) << restore.out;
+  EXPECT_EQ(read_file(new_node_yaml).value(), config::to_yaml(node));
+
+  // A bundle with one bad value: nothing is committed and nothing written.
+  auto text = read_file(file).value();
+  text.replace(text.find("node_name: lb1"), 14, "node_name: \"\"");
+  const auto bad = dir_ / "bad.yaml";
+  ASSERT_TRUE(write_file_atomically(bad, text).has_value());
+  const auto untouched = dir_ / "untouched" / "node.yaml";
+  auto refused =
+      lbctl({"--node-config", untouched.c_str(), "config", "restore", "--node-files", bad.c_str()});
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_NE(refused.err.find("node_files.node.yaml.node_name"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("nothing restored"), std::string::npos) << refused.err;
+  EXPECT_EQ(replication_.pushed.size(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(untouched));
 }
 
 TEST_F(lbctl_daemons, apply_shows_the_diff_then_commits_on_both_nodes) {
@@ -418,6 +601,13 @@ TEST_F(lbctl_daemons, a_daemon_that_is_down_is_exit_3_naming_daemon_socket_and_r
                               {{"replication", "status"}, "replicatord"},
                               {{"vip", "delete", "DA_VIP"}, "replicatord"}}) {
     auto result = lbctl(command);
+    if (command.front() == std::string("reload")) {
+      // reload first checks cluster.yaml against the committed generation:
+      // without replicatord it says it cannot, on one line, and goes on.
+      EXPECT_EQ(result.err.rfind("lbctl: warning: cannot check ", 0), 0u) << result.err;
+      EXPECT_NE(result.err.find("; reloading it as it is\n"), std::string::npos) << result.err;
+      result.err.erase(0, result.err.find('\n') + 1);
+    }
     EXPECT_EQ(result.code, 3) << command.front();
     EXPECT_EQ(result.out, "") << command.front();
     EXPECT_EQ(result.err.rfind("lbctl: lbha-" + daemon + " did not answer on " +

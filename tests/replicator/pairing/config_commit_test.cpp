@@ -51,6 +51,30 @@ TEST(config_commit, incoming_must_be_strictly_newer_and_not_older_term) {
   EXPECT_NE(older_term.error().message().find("term"), std::string::npos);
 }
 
+TEST(config_commit, a_higher_term_supersedes_any_generation_of_an_older_one) {
+  // The old primary committed generation 9 under term 3 while the secondary,
+  // which had stopped at 7, took over with term 4 and committed 8.
+  auto stale = testing::one_service_config("stale");
+  stale.set_generation(9);
+  stale.set_term(3);
+  auto taken_over = testing::one_service_config("new");
+  taken_over.set_generation(8);
+  taken_over.set_term(4);
+  EXPECT_TRUE(check_incoming(stale, taken_over));
+  // ...and never the other way round, whatever the generation.
+  stale.set_generation(100);
+  auto refused = check_incoming(taken_over, stale);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("term 3 is older than this node's term 4"),
+            std::string::npos)
+      << refused.error();
+  // Within one term the generation must still grow.
+  auto same_term = taken_over;
+  EXPECT_FALSE(check_incoming(taken_over, same_term));
+  same_term.set_generation(9);
+  EXPECT_TRUE(check_incoming(taken_over, same_term));
+}
+
 TEST(config_commit, incoming_invalid_config_is_refused) {
   auto incoming = testing::one_service_config();
   incoming.set_generation(1);

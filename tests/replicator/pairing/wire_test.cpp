@@ -16,6 +16,28 @@ lbha::v1::ReceiveRequest config_request() {
   return request;
 }
 
+TEST(wire, a_fetched_config_travels_in_the_reply_line_and_garbage_is_refused) {
+  for (int services : {0, 1, 2, 3}) {  // every base64 padding length
+    lbha::v1::ClusterConfig config;
+    for (int i = 0; i < services; ++i)
+      *config.add_virtual_services() =
+          testing::one_service_config("vs" + std::to_string(i)).virtual_services(0);
+    config.set_generation(9);
+    config.set_term(4);
+    receive_reply reply{true, "lb2", 9, 4, "c", encode_config_message(config)};
+    auto parsed = parse_reply("banner\n" + format_reply(reply));
+    ASSERT_TRUE(parsed) << parsed.error();
+    auto decoded = decode_config_message(parsed.value().message);
+    ASSERT_TRUE(decoded) << decoded.error();
+    EXPECT_EQ(decoded.value().SerializeAsString(), config.SerializeAsString());
+  }
+  for (const char* garbage : {"", "abc", "not base64!!", "////"}) {
+    auto decoded = decode_config_message(garbage);
+    ASSERT_FALSE(decoded) << garbage;
+    EXPECT_EQ(decoded.error(), errc::bad_reply);
+  }
+}
+
 TEST(wire, request_round_trips) {
   std::istringstream in(encode_request(config_request()));
   auto decoded = decode_request(in);

@@ -352,6 +352,51 @@ TEST_F(pairing_lab_test, apply_on_the_primary_is_served_by_the_secondarys_proxyd
   EXPECT_EQ(st.st_mode & 0777, 0660u);
 }
 
+// `lbctl reload` after a hand edit of cluster.yaml, with real proxyds: refused
+// on the secondary (its proxyd keeps the committed generation), committed and
+// replicated on the primary (both proxyds serve the edit).
+TEST_F(pairing_lab_test, reload_of_a_hand_edited_cluster_yaml_commits_on_the_primary_only) {
+  start_replicatord(1);
+  start_replicatord(2);
+  ASSERT_TRUE(pair(password_).ok()) << logs();
+  ASSERT_TRUE(lbctl(1, {"apply", "-f", services_file(2).string()}).ok()) << logs();
+  start_daemon(1, "proxyd", LBHA_PROXYD_PATH);
+  start_daemon(2, "proxyd", LBHA_PROXYD_PATH);
+  ASSERT_TRUE(lab::wait_until([&] { return proxy_serves(2, 2, "vs1"); }, 5s));
+  auto hand_edit = [&](int i, const std::string& label) {
+    const auto file = cluster_config_path(lb(i).etc_dir());
+    auto text = read_file(file).value();
+    text.replace(text.find("label: vs1"), 10, "label: " + label);
+    if (!write_file_atomically(file, text)) throw lab_error("cannot edit " + file.string());
+  };
+
+  hand_edit(2, "edited_on_lb2");
+  auto refused = lbctl(2, {"reload", "proxy"});
+  EXPECT_EQ(refused.status.code, 1) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("differs from committed generation 2"), std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("+ virtual service edited_on_lb2"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("this node is the secondary of lb1"), std::string::npos)
+      << refused.err;
+  EXPECT_TRUE(proxy_serves(2, 2, "vs1")) << "lb2's proxyd keeps the committed generation";
+  EXPECT_EQ(config_of(1).generation(), 2u);
+  // The way back the message names.
+  auto committed = lbctl(2, {"config", "show", "--generation", "2"});
+  ASSERT_TRUE(committed.ok()) << committed.err;
+  ASSERT_TRUE(write_file_atomically(cluster_config_path(lb(2).etc_dir()), committed.out));
+
+  hand_edit(1, "edited_on_lb1");
+  auto reloaded = lbctl(1, {"reload", "proxy"});
+  ASSERT_TRUE(reloaded.ok()) << reloaded.out << reloaded.err << logs();
+  EXPECT_NE(reloaded.out.find("committed generation 3 on lb1 and lb2"), std::string::npos)
+      << reloaded.out;
+  EXPECT_TRUE(proxy_serves(1, 3, "edited_on_lb1"));
+  EXPECT_TRUE(proxy_serves(2, 3, "edited_on_lb1"));
+  EXPECT_EQ(config_of(1).SerializeAsString(), config_of(2).SerializeAsString());
+  auto history = lbctl(1, {"config", "history"});
+  EXPECT_NE(history.out.find("reload"), std::string::npos) << history.out;
+}
+
 // Every refusal of `lbctl pair` the operator can meet between two real nodes.
 TEST_F(pairing_lab_test, pairing_refusals_are_clear) {
   start_replicatord(1);
@@ -651,6 +696,101 @@ double median(std::vector<double> samples) {
 // and atomic write, and proxyd's reload over gRPC. Each run renames the
 // first virtual service (the config keeps its 1 or 1,000 services), so every
 // apply is a real, operator-sized change. PROFILE lines split the time.
+// History and rollback through lbctl, then the primary stops: the secondary
+// takes over with a higher term and commits; the old primary returns, sees
+// the higher term at its first catch-up, becomes the secondary and fetches the
+// new authority's config. Its stale config never reaches lb2, and from then on
+// lb2's commits reach it.
+TEST_F(pairing_lab_test,
+       history_rollback_and_take_over_with_the_old_primary_returning_as_secondary) {
+  start_replicatord(1);
+  start_replicatord(2);
+  ASSERT_TRUE(pair(password_).ok()) << logs();
+  auto first = lbctl(1, {"apply", "-f", services_file(2, "first.yaml", "first").string()});
+  ASSERT_TRUE(first.ok()) << first.out << first.err << logs();
+  auto second = lbctl(1, {"apply", "-f", services_file(3, "second.yaml", "second").string()});
+  ASSERT_TRUE(second.ok()) << second.out << second.err << logs();
+  ASSERT_EQ(config_of(2).generation(), 3u);
+
+  // History on both nodes: the primary's commits, the secondary's accepted pushes.
+  auto history1 = lbctl(1, {"config", "history"});
+  ASSERT_TRUE(history1.ok()) << history1.err;
+  EXPECT_NE(history1.out.find("3 *"), std::string::npos) << history1.out;
+  EXPECT_NE(history1.out.find("+ second, vs2; - first"), std::string::npos) << history1.out;
+  auto history2 = lbctl(2, {"config", "history"});
+  ASSERT_TRUE(history2.ok()) << history2.err;
+  EXPECT_NE(history2.out.find("pushed_by_lb1"), std::string::npos) << history2.out;
+  auto shown = lbctl(2, {"config", "show", "--generation", "2"});
+  ASSERT_TRUE(shown.ok()) << shown.err;
+  EXPECT_NE(shown.out.find("label: first"), std::string::npos) << shown.out;
+
+  // Rollback: a new generation with generation 2's content, on both nodes; refused on lb2.
+  auto refused_rollback = lbctl(2, {"config", "rollback", "2"});
+  EXPECT_EQ(refused_rollback.status.code, 1);
+  EXPECT_NE(refused_rollback.err.find("secondary of lb1"), std::string::npos)
+      << refused_rollback.err;
+  auto rolled = lbctl(1, {"config", "rollback", "2"});
+  ASSERT_TRUE(rolled.ok()) << rolled.out << rolled.err << logs();
+  EXPECT_NE(rolled.out.find("+ virtual service first"), std::string::npos) << rolled.out;
+  for (int i : {1, 2}) {
+    EXPECT_EQ(config_of(i).generation(), 4u) << i;
+    ASSERT_EQ(config_of(i).virtual_services_size(), 2) << i;
+    EXPECT_EQ(config_of(i).virtual_services(0).label(), "first") << i;
+  }
+
+  // Take-over is refused while the primary answers.
+  auto early = lbctl(2, {"replication", "take-over"});
+  EXPECT_EQ(early.status.code, 1);
+  EXPECT_NE(early.err.find("its sshd answers"), std::string::npos) << early.err;
+  EXPECT_EQ(replication_status(2).role(), "secondary");
+
+  // The primary stops (replicatord and sshd).
+  const auto stale = config_of(1);
+  replicatord(1)->stop();
+  ssh_->stop_sshd(1);
+  auto took = lbctl(2, {"replication", "take-over"});
+  ASSERT_TRUE(took.ok()) << took.out << took.err << logs();
+  EXPECT_EQ(replication_status(2).role(), "primary");
+  EXPECT_GT(config_of(2).term(), stale.term());
+  EXPECT_EQ(config_of(2).generation(), 5u);
+  // lb2 commits now; lb1 cannot take it yet.
+  auto after = lbctl(2, {"apply", "-f", services_file(1, "after.yaml", "after").string()});
+  EXPECT_EQ(after.status.code, 1) << after.out << after.err;
+  EXPECT_EQ(config_of(2).generation(), 6u);
+  EXPECT_EQ(config_of(2).virtual_services(0).label(), "after");
+  EXPECT_EQ(config_of(1).SerializeAsString(), stale.SerializeAsString());
+
+  // The old primary returns: it follows lb2 instead of pushing its generation 4.
+  ssh_->start_sshd(1);
+  start_replicatord(1);
+  ASSERT_TRUE(lab::wait_until([&] { return replication_status(1).role() == "secondary"; }, 20s))
+      << logs();
+  ASSERT_TRUE(lab::wait_until([&] { return config_of(1).generation() == 6; }, 20s)) << logs();
+  EXPECT_EQ(config_of(1).SerializeAsString(), config_of(2).SerializeAsString());
+  EXPECT_EQ(config_of(1).virtual_services(0).label(), "after");
+  EXPECT_EQ(replication_status(2).role(), "primary");
+  EXPECT_EQ(config_of(2).virtual_services(0).label(), "after");
+  // lb2 never took anything from lb1 after the take-over.
+  auto history_after = lbctl(2, {"config", "history"});
+  ASSERT_TRUE(history_after.ok()) << history_after.err;
+  EXPECT_NE(history_after.out.find("take-over"), std::string::npos) << history_after.out;
+  const auto take_over_line = history_after.out.find("take-over");
+  EXPECT_EQ(history_after.out.substr(0, take_over_line).find("pushed_by_lb1"), std::string::npos)
+      << history_after.out;
+  auto history_lb1 = lbctl(1, {"config", "history"});
+  EXPECT_NE(history_lb1.out.find("took_over_by_lb2"), std::string::npos) << history_lb1.out;
+
+  // lb1 is the secondary now: edits there are refused naming lb2.
+  auto edit = lbctl(1, {"apply", "-f", services_file(2, "late.yaml", "late").string()});
+  EXPECT_EQ(edit.status.code, 1);
+  EXPECT_NE(edit.err.find("secondary of lb2"), std::string::npos) << edit.err;
+  // lb2's next commit reaches lb1 (lb1 fetches it over its pair key).
+  auto next = lbctl(2, {"apply", "-f", services_file(2, "next.yaml", "next").string()});
+  EXPECT_EQ(config_of(2).generation(), 7u) << next.out << next.err;
+  EXPECT_TRUE(lab::wait_until([&] { return config_of(1).generation() == 7; }, 20s)) << logs();
+  EXPECT_EQ(config_of(1).SerializeAsString(), config_of(2).SerializeAsString());
+}
+
 TEST_F(pairing_lab_test, DISABLED_bench_apply_latency) {
   // replicatord's defaults: the lab's 300 ms catch-up poll would put an SSH
   // status exchange in the worker's queue ahead of many applies.
