@@ -59,6 +59,12 @@ void hook_runner::stop() {
   queue_.clear();
 }
 
+void hook_runner::release() {
+  running_.reset();
+  current_.clear();
+  queue_.clear();
+}
+
 void hook_runner::start_next() {
   while (!running_) {
     if (current_.empty()) {

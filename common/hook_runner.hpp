@@ -79,6 +79,9 @@ class hook_runner {
   void poll();
   // Kills the running hook and forgets the queue (daemon stop).
   void stop();
+  // Forgets the queue and leaves the running hook to finish on its own (a
+  // role hook outlives the daemon's stop as it always did).
+  void release();
 
   bool idle() const { return !running_ && current_.empty() && queue_.empty(); }
   std::size_t queued() const { return queue_.size(); }
