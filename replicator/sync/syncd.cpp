@@ -371,6 +371,13 @@ void syncd::finish(connection_id id) {
 }
 
 void syncd::flush() {
+  for (auto& end : node_.take_session_ends()) {
+    if (stopped_ || !alert_sink_) continue;
+    alert_sink_({"sync_peer_disconnected",
+                 "The persistence-table sync session with " + end.peer + " (" + end.address +
+                     ") ended: " + end.reason + "; it is redialled.",
+                 {{"PEER", end.peer}, {"PEER_ADDRESS", end.address}, {"REASON", end.reason}}});
+  }
   for (auto& d : node_.take_dials()) do_dial(std::move(d));
   for (auto& [id, data] : node_.take_outputs()) {
     auto it = links_.find(id);
