@@ -61,6 +61,14 @@ std::vector<hook_job> alert_jobs(const alert_event& event, const alert_settings&
   return jobs;
 }
 
+lbha::v1::HookCounters to_proto(const hook_counters& counters) {
+  lbha::v1::HookCounters out;
+  out.set_started(counters.started);
+  out.set_failed(counters.failed);
+  out.set_dropped(counters.dropped);
+  return out;
+}
+
 event_hooks::event_hooks(asio::io_context& io, const lbha::clock& clock, std::string logger)
     : event_hooks(io, clock, std::move(logger), std::make_unique<child_processes>()) {}
 
@@ -83,6 +91,7 @@ void event_hooks::emit(alert_event event) {
   asio::post(io_, [this, stopped = stopped_, event = std::move(event), when] {
     if (*stopped) return;
     runner_.submit(alert_jobs(event, settings_, when));
+    publish_counters();
     arm();
   });
 }
@@ -91,6 +100,17 @@ void event_hooks::stop() {
   *stopped_ = true;
   timer_.cancel();
   runner_.stop();
+}
+
+hook_counters event_hooks::counters() const {
+  return {started_.load(), failed_.load(), dropped_.load()};
+}
+
+void event_hooks::publish_counters() {
+  const auto& c = runner_.counters();
+  started_.store(c.started);
+  failed_.store(c.failed);
+  dropped_.store(c.dropped);
 }
 
 void event_hooks::arm() {
@@ -102,6 +122,7 @@ void event_hooks::arm() {
     polling_ = false;
     if (ec) return;
     runner_.poll();
+    publish_counters();
     arm();
   });
 }

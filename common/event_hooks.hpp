@@ -20,6 +20,7 @@
 // hooks run (every 20 ms, only then). The data plane never calls it.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -29,6 +30,7 @@
 #include "common/asio.hpp"
 #include "common/clock.hpp"
 #include "common/hook_runner.hpp"
+#include "lbha/v1/alerts.pb.h"
 #include "lbha/v1/config.pb.h"
 
 namespace lbha {
@@ -60,6 +62,9 @@ std::vector<std::string> alert_environment(const alert_event& event, const std::
 std::vector<hook_job> alert_jobs(const alert_event& event, const alert_settings& settings,
                                  std::chrono::system_clock::time_point when);
 
+// For a status RPC.
+lbha::v1::HookCounters to_proto(const hook_counters& counters);
+
 class event_hooks {
  public:
   // Real processes; `logger` names the daemon's logger ("proxyd").
@@ -77,12 +82,14 @@ class event_hooks {
   // io thread: kills a running hook and forgets the queue; emit() is a no-op after.
   void stop();
 
+  // Any thread (a status RPC): the runner's counters as of its last step.
+  hook_counters counters() const;
   // io thread.
-  const hook_counters& counters() const { return runner_.counters(); }
   bool idle() const { return runner_.idle(); }
 
  private:
   void arm();
+  void publish_counters();
 
   asio::io_context& io_;
   std::unique_ptr<hook_processes> processes_;
@@ -90,6 +97,7 @@ class event_hooks {
   alert_settings settings_;
   asio::steady_timer timer_;
   bool polling_ = false;
+  std::atomic<std::uint64_t> started_{0}, failed_{0}, dropped_{0};  // mirror of the runner's
   std::shared_ptr<bool> stopped_ = std::make_shared<bool>(false);
 };
 

@@ -402,6 +402,8 @@ lbha::v1::HaStatus heartbeat_daemon::status() const {
   s.set_priority(sm_->priority());
   s.set_node_id(id_.node_id);
   s.set_peer_alive(peer.alive);
+  *s.mutable_alert_hooks() = to_proto(notifier_.alert_counters());
+  *s.mutable_notify_hooks() = to_proto(notifier_.role_counters());
   if (peer.heard) {
     s.set_peer_role(to_proto(peer.last.sender_role));
     s.set_peer_node_id(peer.last.node_id);

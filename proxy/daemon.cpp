@@ -27,6 +27,7 @@ class proxyd_component final : public daemon_component {
         service_(engine_, env.runtime.reloader()) {
     alerts_.configure(env.files.node);
     engine_.set_alert_sink([this](alert_event e) { alerts_.emit(std::move(e)); });
+    service_.set_alert_counters([this] { return alerts_.counters(); });
   }
 
   result<void> start() override { return engine_.start(cluster_); }
