@@ -259,6 +259,7 @@ void replicator::heartbeat_status(const lbha::v1::HaStatus& status) {
 
 lbha::v1::ReplicationStatus replicator::status() {
   auto status = ops_.local_status();
+  if (alert_counters_) *status.mutable_alert_hooks() = to_proto(alert_counters_());
   std::lock_guard lock(status_mutex_);
   status.set_last_push_ok(last_push_ok_);
   status.set_last_push_message(last_push_message_);

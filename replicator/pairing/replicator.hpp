@@ -62,6 +62,8 @@ class replicator {
   // Where push_failed alerts go (a commit's or a catch-up's push the peer did
   // not take); called on the io thread. Set before start().
   void set_alert_sink(std::function<void(alert_event)> sink) { alert_sink_ = std::move(sink); }
+  // status()'s alert_hooks (called from gRPC's threads: must be thread-safe).
+  void set_alert_counters(std::function<hook_counters()> read) { alert_counters_ = std::move(read); }
 
   // From heartbeat_watch's thread: a status of the local heartbeatd, and the
   // end of its stream.
@@ -86,6 +88,7 @@ class replicator {
   asio::io_context& io_;
   replication_ops& ops_;
   std::function<void(alert_event)> alert_sink_;
+  std::function<hook_counters()> alert_counters_;
   options opts_;
   asio::thread_pool worker_{1};
   asio::steady_timer timer_;

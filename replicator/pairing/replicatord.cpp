@@ -78,6 +78,7 @@ class replicatord_component final : public daemon_component {
                  }) {
     alerts_.configure(env.files.node);
     replicator_.set_alert_sink([this](alert_event e) { alerts_.emit(std::move(e)); });
+    replicator_.set_alert_counters([this] { return alerts_.counters(); });
   }
 
   result<void> start() override {

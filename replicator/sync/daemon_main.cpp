@@ -93,6 +93,7 @@ class syncd_component final : public daemon_component {
         service_(env.io, daemon_, env.runtime.reloader()) {
     alerts_.configure(env.files.node);
     daemon_.set_alert_sink([this](alert_event e) { alerts_.emit(std::move(e)); });
+    daemon_.set_alert_counters([this] { return alerts_.counters(); });
   }
 
   result<void> start() override { return daemon_.start(); }

@@ -442,6 +442,7 @@ lbha::v1::SyncStatus syncd::status() const {
   out.set_proxy_connected(table_.connected());
   out.set_bytes_sent(bytes_sent_);
   out.set_bytes_received(bytes_received_);
+  if (alert_counters_) *out.mutable_alert_hooks() = to_proto(alert_counters_());
   return out;
 }
 

@@ -78,6 +78,8 @@ class syncd {
   const syncd_counters& counters() const { return counters_; }
   // Where sync_peer_disconnected alerts go (a live session ended); io thread.
   void set_alert_sink(std::function<void(alert_event)> sink) { alert_sink_ = std::move(sink); }
+  // status()'s alert_hooks: the daemon's alert hook counters.
+  void set_alert_counters(std::function<hook_counters()> read) { alert_counters_ = std::move(read); }
 
  private:
   using tcp = asio::ip::tcp;
@@ -131,6 +133,7 @@ class syncd {
   std::uint64_t accept_errors_unlogged_ = 0;
   syncd_counters counters_;
   std::function<void(alert_event)> alert_sink_;
+  std::function<hook_counters()> alert_counters_;
   std::uint16_t port_ = 0;
   bool stopped_ = false;
   bool lesson_posted_ = false;

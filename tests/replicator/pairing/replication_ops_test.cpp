@@ -587,6 +587,10 @@ TEST_F(replication_ops_test, a_commit_the_peer_does_not_take_raises_push_failed)
   peer_->up = true;
   EXPECT_TRUE(finish(rep.push(testing::one_service_config(), false)).ok());
   EXPECT_EQ(alerts.size(), 1u);
+  // GetStatus carries the daemon's hook counters.
+  rep.set_alert_counters([] { return hook_counters{3, 1, 0}; });
+  EXPECT_EQ(rep.status().alert_hooks().started(), 3u);
+  EXPECT_EQ(rep.status().alert_hooks().failed(), 1u);
   rep.stop();
 }
 
