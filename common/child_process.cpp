@@ -64,8 +64,8 @@ result<pid_t> spawn_child(const spawn_request& request) {
   }
   posix_spawnattr_setflags(&setup.attr, flags);
   pid_t pid = 0;
-  if (const int e = ::posix_spawn(&pid, args[0], &setup.actions, &setup.attr, args.data(),
-                                  envp.data());
+  if (const int e =
+          ::posix_spawn(&pid, args[0], &setup.actions, &setup.attr, args.data(), envp.data());
       e != 0) {
     return errno_error(e, "cannot run " + request.argv.front());
   }

@@ -7,7 +7,8 @@ namespace lbha {
 namespace {
 
 constexpr auto poll_interval = std::chrono::milliseconds(20);
-constexpr const char* hook_path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+constexpr const char* hook_path =
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 // A value on one line: a reason taken from a check's output may carry a newline.
 std::string one_line(std::string value) {

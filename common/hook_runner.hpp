@@ -103,7 +103,7 @@ class hook_runner {
   std::string logger_name_;
   std::chrono::milliseconds timeout_{10'000};
   std::size_t queue_limit_ = 100;
-  std::deque<hook_job> current_;            // the rest of the batch being run
+  std::deque<hook_job> current_;             // the rest of the batch being run
   std::deque<std::vector<hook_job>> queue_;  // batches waiting
   std::optional<running> running_;
   hook_counters counters_;

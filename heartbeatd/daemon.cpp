@@ -363,13 +363,13 @@ void heartbeat_daemon::watch_peer() {
   peer_lost_ = false;
   const std::string peer_role(to_string(peer.last.sender_role));
   logger()->info("peer {} back ({})", addresses, peer_role);
-  notifier_.alert({"peer_back",
-                   "The peer " + addresses + " is back (" + peer_role + "); this node is " +
-                       role_now + ".",
-                   {{"PEER", addresses},
-                    {"PEER_NODE_ID", std::to_string(peer.last.node_id)},
-                    {"PEER_ROLE", peer_role},
-                    {"ROLE", role_now}}});
+  notifier_.alert(
+      {"peer_back",
+       "The peer " + addresses + " is back (" + peer_role + "); this node is " + role_now + ".",
+       {{"PEER", addresses},
+        {"PEER_NODE_ID", std::to_string(peer.last.node_id)},
+        {"PEER_ROLE", peer_role},
+        {"ROLE", role_now}}});
 }
 
 void heartbeat_daemon::on_probe_result(bool defended) {

@@ -15,9 +15,9 @@
 //
 // Both are killed (their process group) after alerts.timeout, logged and
 // counted when they fail (the role hooks had no timeout before the runner;
-// one that hangs no longer holds back every role hook after it). Nothing here waits: the hooks start in their own
-// process and reap() (called every tick) collects the finished ones, kills
-// the overdue ones and starts the next, so no hook can delay a failover.
+// one that hangs no longer holds back every role hook after it). Nothing here waits: the hooks
+// start in their own process and reap() (called every tick) collects the finished ones, kills the
+// overdue ones and starts the next, so no hook can delay a failover.
 #pragma once
 
 #include <string>

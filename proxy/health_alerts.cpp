@@ -55,7 +55,8 @@ void health_alerts::server_changed(const std::string& service, const pool& p,
   }
   emit({"service_down",
         "Service " + service + " (" + vip + ") has no real server up" +
-            (p.settings.fallback ? "; clients go to the fallback server." : "; clients are refused."),
+            (p.settings.fallback ? "; clients go to the fallback server."
+                                 : "; clients are refused."),
         {{"SERVICE", service}, {"ADDRESS", vip}, {"REASON", reason}}});
   if (p.settings.fallback) {
     const auto& fallback = *p.settings.fallback;

@@ -131,17 +131,16 @@ void read_node(yaml_reader& r, const node& yaml, NodeConfig& config) {
            }},
           {"alerts",
            [&](const node& n, const path_t& p) {
-             r.read_map(n, p,
-                        {
-                            {"hooks",
-                             [&](const node& n, const path_t& p) {
-                               read_strings(r, n, p, *alerts.mutable_hooks());
-                             }},
-                            {"timeout", LBHA_CONFIG_STORE(r.duration_ms(n, p),
-                                                          alerts.set_timeout_ms)},
-                            {"queue_limit", LBHA_CONFIG_STORE(r.uint32(n, p),
-                                                              alerts.set_queue_limit)},
-                        });
+             r.read_map(
+                 n, p,
+                 {
+                     {"hooks",
+                      [&](const node& n, const path_t& p) {
+                        read_strings(r, n, p, *alerts.mutable_hooks());
+                      }},
+                     {"timeout", LBHA_CONFIG_STORE(r.duration_ms(n, p), alerts.set_timeout_ms)},
+                     {"queue_limit", LBHA_CONFIG_STORE(r.uint32(n, p), alerts.set_queue_limit)},
+                 });
            }},
           {"log_level", LBHA_CONFIG_STORE(r.string(n, p), config.set_log_level)},
       });

@@ -112,8 +112,8 @@ void replicator::push_failed(const lbha::v1::NodeResult& node, std::uint64_t gen
   for (const auto& a : ops_.node().peer_addresses) addresses += (addresses.empty() ? "" : ",") + a;
   const std::string peer = node.node().empty() ? addresses : node.node();
   alert_sink_({"push_failed",
-               "Pushing cluster config generation " + std::to_string(generation) +
-                   " to the peer " + peer + " failed (" + by + "): " + node.message(),
+               "Pushing cluster config generation " + std::to_string(generation) + " to the peer " +
+                   peer + " failed (" + by + "): " + node.message(),
                {{"PEER", peer},
                 {"PEER_ADDRESS", addresses},
                 {"GENERATION", std::to_string(generation)},

@@ -66,8 +66,10 @@ class alert_mail_test : public ::testing::Test {
 };
 
 TEST_F(alert_mail_test, hands_sendmail_a_mail_naming_the_node_and_the_event) {
-  const auto counters = run("# lbha alerts\nto=ops@example.com\nfrom=lbha@lb1.example.com\n"
-                            "sendmail=" + (dir_ / "sendmail").string() + "\n");
+  const auto counters =
+      run("# lbha alerts\nto=ops@example.com\nfrom=lbha@lb1.example.com\n"
+          "sendmail=" +
+          (dir_ / "sendmail").string() + "\n");
   EXPECT_EQ(counters.started, 1u);
   EXPECT_EQ(counters.failed, 0u);
   const auto text = mail();

@@ -70,8 +70,8 @@ TEST(event_hooks, emitted_events_run_every_hook_in_order_on_the_io_thread) {
   const auto log = dir / "log";
   const auto write_hook = [&](const std::string& name) {
     const auto path = dir / name;
-    std::ofstream(path) << "#!/bin/sh\necho \"" << name
-                        << " $LBHA_EVENT $LBHA_PEER\" >> " << log.string() << "\n";
+    std::ofstream(path) << "#!/bin/sh\necho \"" << name << " $LBHA_EVENT $LBHA_PEER\" >> "
+                        << log.string() << "\n";
     ::chmod(path.c_str(), 0755);
     return path.string();
   };
@@ -92,8 +92,9 @@ TEST(event_hooks, emitted_events_run_every_hook_in_order_on_the_io_thread) {
   EXPECT_EQ(hooks.counters().failed, 0u);
   std::ifstream in(log);
   std::string all((std::istreambuf_iterator<char>(in)), {});
-  EXPECT_EQ(all,
-            "first peer_lost lb2\nsecond peer_lost lb2\nfirst peer_back lb2\nsecond peer_back lb2\n");
+  EXPECT_EQ(
+      all,
+      "first peer_lost lb2\nsecond peer_lost lb2\nfirst peer_back lb2\nsecond peer_back lb2\n");
   hooks.stop();
   fs::remove_all(dir);
 }

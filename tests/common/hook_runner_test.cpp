@@ -175,7 +175,8 @@ TEST_F(hook_runner_process_test, the_timeout_kills_the_whole_process_group) {
   hook_runner runner(clock, processes, "test");
   runner.set_limits(1s, 10);
   runner.submit({hook_job{"event test", spawn_request{{hook.string()}, {path_}, -1}}});
-  ASSERT_TRUE(poll_until(runner, [&] { return fs::exists(pid_file) && fs::file_size(pid_file) > 0; }));
+  ASSERT_TRUE(
+      poll_until(runner, [&] { return fs::exists(pid_file) && fs::file_size(pid_file) > 0; }));
   pid_t background = 0;
   std::ifstream(pid_file) >> background;
   ASSERT_GT(background, 0);
@@ -207,9 +208,10 @@ TEST_F(hook_runner_process_test, a_real_hook_gets_exactly_its_environment_and_ex
   manual_clock clock;
   child_processes processes;
   hook_runner runner(clock, processes, "test");
-  runner.submit({hook_job{"event x", spawn_request{{fails.string()}, {}, -1}},
-                 hook_job{"event x", spawn_request{{ok.string()}, {path_, "LBHA_EVENT=x", "A=b c"}, -1}},
-                 hook_job{"event x", spawn_request{{(dir_ / "absent").string()}, {}, -1}}});
+  runner.submit(
+      {hook_job{"event x", spawn_request{{fails.string()}, {}, -1}},
+       hook_job{"event x", spawn_request{{ok.string()}, {path_, "LBHA_EVENT=x", "A=b c"}, -1}},
+       hook_job{"event x", spawn_request{{(dir_ / "absent").string()}, {}, -1}}});
   ASSERT_TRUE(poll_until(runner, [&] { return runner.idle(); }));
   EXPECT_EQ(runner.counters().started, 2u);
   EXPECT_EQ(runner.counters().failed, 2u);  // exit 4, and the absent program

@@ -75,8 +75,8 @@ TEST_F(health_alerts_test, the_last_server_down_takes_the_service_down_and_the_f
   alerts_.watch("web", p);
   check(p, 0, false, "timeout");
   check(p, 1, false, "refused");
-  ASSERT_EQ(names(), (std::vector<std::string>{"real_server_down", "real_server_down",
-                                               "service_down"}));
+  ASSERT_EQ(names(),
+            (std::vector<std::string>{"real_server_down", "real_server_down", "service_down"}));
   auto d = details(events_[2]);
   EXPECT_EQ(d["SERVICE"], "web");
   EXPECT_EQ(d["ADDRESS"], "192.0.2.10");

@@ -94,9 +94,7 @@ TEST_F(alerts_lab, real_server_and_peer_events_reach_the_hook_with_their_variabl
   auto proxy_node = node;
   proxy_node.mutable_directories()->set_config_dir(proxy_etc.string());
   const auto proxy_node_yaml = proxy_etc / "node.yaml";
-  {
-    std::ofstream(proxy_node_yaml) << config::to_yaml(proxy_node);
-  }
+  { std::ofstream(proxy_node_yaml) << config::to_yaml(proxy_node); }
   ::chmod(proxy_node_yaml.c_str(), 0644);
   v1::ClusterConfig cluster;
   cluster.set_generation(1);
@@ -118,15 +116,13 @@ TEST_F(alerts_lab, real_server_and_peer_events_reach_the_hook_with_their_variabl
   config::apply_defaults(cluster);
   auto cluster_errors = config::validate(cluster, "cluster.yaml");
   ASSERT_TRUE(cluster_errors.empty()) << cluster_errors.front().to_string();
-  {
-    std::ofstream(proxy_etc / "cluster.yaml") << config::to_yaml(cluster);
-  }
-  auto* server = &l.start("rs1", "server",
-                          {lab::lab_server_binary().string(), l.server(1).ipv4, "8080", "--name",
-                           "rs1"});
-  auto& proxyd = l.start("lb1", "proxyd",
-                         {lab::built_binary(LBHA_PROXYD_PATH).string(), "--node-config",
-                          proxy_node_yaml.string()});
+  { std::ofstream(proxy_etc / "cluster.yaml") << config::to_yaml(cluster); }
+  auto* server =
+      &l.start("rs1", "server",
+               {lab::lab_server_binary().string(), l.server(1).ipv4, "8080", "--name", "rs1"});
+  auto& proxyd = l.start(
+      "lb1", "proxyd",
+      {lab::built_binary(LBHA_PROXYD_PATH).string(), "--node-config", proxy_node_yaml.string()});
   ASSERT_TRUE(lab::wait_until(
       [&] { return std::filesystem::exists(socket_path(l.lb(1).run_dir(), "proxyd")); }, 5s))
       << proxyd.logs();
@@ -135,8 +131,8 @@ TEST_F(alerts_lab, real_server_and_peer_events_reach_the_hook_with_their_variabl
 
   // The real server goes away: down, then its service has no server up.
   server->stop();
-  ASSERT_TRUE(lab::wait_until([&] { return named(recorded(events), "service_down").size() == 1; },
-                              5s))
+  ASSERT_TRUE(
+      lab::wait_until([&] { return named(recorded(events), "service_down").size() == 1; }, 5s))
       << names_of(recorded(events)) << proxyd.logs();
   auto all = recorded(events);
   ASSERT_GE(all.size(), 2u);
@@ -157,8 +153,8 @@ TEST_F(alerts_lab, real_server_and_peer_events_reach_the_hook_with_their_variabl
   // It comes back: up, and the service with it.
   server = &l.start("rs1", "server2",
                     {lab::lab_server_binary().string(), l.server(1).ipv4, "8080", "--name", "rs1"});
-  ASSERT_TRUE(lab::wait_until([&] { return named(recorded(events), "service_up").size() == 1; },
-                              5s))
+  ASSERT_TRUE(
+      lab::wait_until([&] { return named(recorded(events), "service_up").size() == 1; }, 5s))
       << names_of(recorded(events)) << proxyd.logs();
   all = recorded(events);
   ASSERT_GE(all.size(), 4u);
@@ -168,16 +164,15 @@ TEST_F(alerts_lab, real_server_and_peer_events_reach_the_hook_with_their_variabl
 
   // lb2's heartbeatd stops: lb1 loses its peer after deadtime, then gets it back.
   pair.daemon(2).stop();
-  ASSERT_TRUE(lab::wait_until([&] { return named(recorded(events), "peer_lost").size() == 1; },
-                              5s))
+  ASSERT_TRUE(lab::wait_until([&] { return named(recorded(events), "peer_lost").size() == 1; }, 5s))
       << names_of(recorded(events)) << l.logs();
   const auto lost = named(recorded(events), "peer_lost").front();
   EXPECT_EQ(lost.at("LBHA_PEER"), l.lb(2).ipv4);
   EXPECT_EQ(lost.at("LBHA_PEER_NODE_ID"), "2");
   EXPECT_EQ(lost.at("LBHA_NODE"), "lb1");
   pair.start_daemon(2);
-  ASSERT_TRUE(lab::wait_until([&] { return named(recorded(events), "peer_back").size() == 1; },
-                              10s))
+  ASSERT_TRUE(
+      lab::wait_until([&] { return named(recorded(events), "peer_back").size() == 1; }, 10s))
       << names_of(recorded(events)) << l.logs();
   const auto back = named(recorded(events), "peer_back").front();
   EXPECT_EQ(back.at("LBHA_PEER"), l.lb(2).ipv4);
