@@ -162,6 +162,23 @@ std::string role_reason(const v1::HaStatus& ha) {
   }
 }
 
+namespace {
+
+// "alerts 3 run, 1 failed, 0 dropped".
+std::string hooks_text(const char* what, const v1::HookCounters& c) {
+  return std::string(what) + " " + std::to_string(c.started()) + " run, " +
+         std::to_string(c.failed()) + " failed, " + std::to_string(c.dropped()) + " dropped";
+}
+
+// A line naming hooks that failed or events dropped since the daemon started; "" when none.
+std::string hook_trouble(const char* daemon, const v1::HookCounters& c) {
+  if (c.failed() == 0 && c.dropped() == 0) return "";
+  return std::string("hooks: ") + daemon + "'s: " + std::to_string(c.failed()) + " failed, " +
+         std::to_string(c.dropped()) + " events dropped (see its log)\n";
+}
+
+}  // namespace
+
 std::string render_overview_text(const overview& view, bool color) {
   std::ostringstream out;
   if (view.ha) {
@@ -185,6 +202,10 @@ std::string render_overview_text(const overview& view, bool color) {
     out << "config generation " << ha.config_generation();
     if (!ha.standalone()) out << " (peer " << ha.peer_config_generation() << ")";
     out << "\n";
+    v1::HookCounters hooks = ha.alert_hooks();
+    hooks.set_failed(hooks.failed() + ha.notify_hooks().failed());
+    hooks.set_dropped(hooks.dropped() + ha.notify_hooks().dropped());
+    out << hook_trouble("heartbeatd", hooks);
   } else {
     out << "heartbeatd: unreachable: " << view.ha_error << "\n";
   }
@@ -193,6 +214,7 @@ std::string render_overview_text(const overview& view, bool color) {
     out << "proxyd: unreachable: " << view.proxy_error << "\n";
     return out.str();
   }
+  out << hook_trouble("proxyd", view.proxy->alert_hooks());
   if (view.proxy->virtual_services().empty()) {
     out << "no virtual services (generation " << view.proxy->generation() << ")\n";
     return out.str();
@@ -274,7 +296,9 @@ std::string render_ha_text(const v1::HaStatus& ha) {
     out << ", dropped " << reason << " " << count;
   }
   out << "\n"
-      << "takeovers:       " << ha.takeovers() << ", ARP conflicts " << ha.conflicts() << "\n";
+      << "takeovers:       " << ha.takeovers() << ", ARP conflicts " << ha.conflicts() << "\n"
+      << "hooks:           " << hooks_text("alerts", ha.alert_hooks()) << "; "
+      << hooks_text("notify", ha.notify_hooks()) << "\n";
   return out.str();
 }
 

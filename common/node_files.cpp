@@ -1,5 +1,10 @@
 #include "common/node_files.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "common/config/config.hpp"
 #include "common/file_trust.hpp"
 
@@ -28,6 +33,16 @@ result<void> check_node_trust(const std::filesystem::path& node_yaml,
                                   std::pair{"notify.on_fault", &notify.on_fault()}}) {
     if (hook->empty()) continue;
     if (auto r = check_trusted_file(*hook, std::string(key) + " hook"); !r) return r;
+  }
+  const auto& hooks = node.alerts().hooks();
+  for (int i = 0; i < hooks.size(); ++i) {
+    const std::string key = "alerts.hooks[" + std::to_string(i) + "]";
+    if (::access(hooks[i].c_str(), X_OK) != 0) {
+      const int e = errno;
+      return error(config::errc::invalid, node_yaml.string() + ": " + key + ": " + hooks[i] +
+                                              " cannot be run: " + std::strerror(e));
+    }
+    if (auto r = check_trusted_file(hooks[i], key + " hook"); !r) return r;
   }
   return success();
 }

@@ -19,9 +19,10 @@ struct node_files {
   node_directories dirs;
 };
 
-// StrictModes: node.yaml and each notify hook it names must be owned by root
-// (or the daemon's own uid) and not group- or world-writable, nor any
-// directory above them (common/file_trust.hpp). Every load below checks it,
+// StrictModes: node.yaml and each notify and alerts hook it names must be
+// owned by root (or the daemon's own uid) and not group- or world-writable,
+// nor any directory above them (common/file_trust.hpp); an alerts hook must
+// also be executable (the error names node.yaml and the key, alerts.hooks[i]). Every load below checks it,
 // so no daemon starts or reloads with a file another user could change.
 result<void> check_node_trust(const std::filesystem::path& node_yaml,
                               const lbha::v1::NodeConfig& node);

@@ -97,7 +97,7 @@ heartbeat_daemon::heartbeat_daemon(asio::io_context& io, const lbha::clock& cloc
       transport_(seams_.open_udp, peers_of(in_.node), addresses_of(in_.node.local_addresses()),
                  [this](std::size_t path, std::span<const std::uint8_t> d,
                         const asio::ip::udp::endpoint& from) { on_datagram(path, d, from); }),
-      notifier_(hooks_of(in_.node)) {}
+      notifier_(clock_, hooks_of(in_.node), alert_settings_of(in_.node)) {}
 
 heartbeat_daemon::~heartbeat_daemon() { stop(); }
 
@@ -220,7 +220,7 @@ void heartbeat_daemon::stop() {
   if (pinger_) pinger_->stop();
   link_->close();
   transport_.close();
-  notifier_.reap();
+  notifier_.stop();
   board_.close();
 }
 
@@ -319,8 +319,7 @@ void heartbeat_daemon::run(const actions& acts) {
         logger()->info("role {} (term {})", to_string(a.new_role), a.term);
         std::vector<std::string> vips;
         for (const auto& v : vips_->vips()) vips.push_back(v.to_string());
-        if (auto r = notifier_.notify(a.new_role, vips); !r)
-          logger()->error("notify hook: {}", r.error().message());
+        notifier_.notify(a.new_role, vips);
         break;
       }
       case action_kind::send_now:
@@ -334,7 +333,43 @@ void heartbeat_daemon::run(const actions& acts) {
   }
   if (stopped_) return;
   arm_deadline();
+  watch_peer();
   publish();
+}
+
+void heartbeat_daemon::watch_peer() {
+  // Only a peer that was heard and then went silent is lost; a node that
+  // starts alone has lost nothing, and only a lost peer can come back.
+  const auto peer = sm_->peer();
+  if (peer.alive == peer_alive_) return;
+  peer_alive_ = peer.alive;
+  std::string addresses;
+  for (const auto& a : in_.node.peer_addresses()) addresses += (addresses.empty() ? "" : ",") + a;
+  const std::string role_now(to_string(sm_->current_role()));
+  if (!peer.alive) {
+    peer_lost_ = true;
+    logger()->warn("peer {} lost: no heartbeat on any path for {} ms", addresses,
+                   in_.cluster.ha().deadtime_ms());
+    notifier_.alert({"peer_lost",
+                     "The peer " + addresses + " is lost: no heartbeat on any path for " +
+                         std::to_string(in_.cluster.ha().deadtime_ms()) + " ms; this node is " +
+                         role_now + ".",
+                     {{"PEER", addresses},
+                      {"PEER_NODE_ID", std::to_string(peer.last.node_id)},
+                      {"ROLE", role_now}}});
+    return;
+  }
+  if (!peer_lost_) return;
+  peer_lost_ = false;
+  const std::string peer_role(to_string(peer.last.sender_role));
+  logger()->info("peer {} back ({})", addresses, peer_role);
+  notifier_.alert(
+      {"peer_back",
+       "The peer " + addresses + " is back (" + peer_role + "); this node is " + role_now + ".",
+       {{"PEER", addresses},
+        {"PEER_NODE_ID", std::to_string(peer.last.node_id)},
+        {"PEER_ROLE", peer_role},
+        {"ROLE", role_now}}});
 }
 
 void heartbeat_daemon::on_probe_result(bool defended) {
@@ -367,6 +402,8 @@ lbha::v1::HaStatus heartbeat_daemon::status() const {
   s.set_priority(sm_->priority());
   s.set_node_id(id_.node_id);
   s.set_peer_alive(peer.alive);
+  *s.mutable_alert_hooks() = to_proto(notifier_.alert_counters());
+  *s.mutable_notify_hooks() = to_proto(notifier_.role_counters());
   if (peer.heard) {
     s.set_peer_role(to_proto(peer.last.sender_role));
     s.set_peer_node_id(peer.last.node_id);
@@ -518,6 +555,7 @@ result<std::string> heartbeat_daemon::reload(daemon_inputs in) {
   in_.cluster = in.cluster;
   in_.node = in.node;
   notifier_.set_hooks(hooks_of(in_.node));
+  notifier_.set_alerts(alert_settings_of(in_.node));
   announcer_->set_settings(make_announce_settings());
   prober_->set_settings(make_probe_settings());
   vips_->set_vips(vips_of(in_.cluster));  // while held: removes the dropped, adds the new

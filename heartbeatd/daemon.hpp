@@ -7,7 +7,7 @@
 //   announcer      GARP / unsolicited NA bursts and refresh (announcer.hpp)
 //   prober         ARP / DAD probes, defence, conflict watch (prober.hpp)
 //   readiness      the local proxyd's readiness (readiness.hpp)
-//   notifier       notify hooks (notifier.hpp)
+//   notifier       notify (role) and alert hooks (notifier.hpp)
 //   pinger         the ping node check (pinger.hpp)
 // The daemon feeds every event into the state machine and runs the actions it
 // returns. Its timers are the interval tick (send a heartbeat, tick) and one
@@ -123,6 +123,8 @@ class heartbeat_daemon {
   void on_conflict();
   result<void> apply_pairing(const daemon_inputs& in);
   void publish();
+  // peer_lost / peer_back alerts when the peer's liveness changes.
+  void watch_peer();
   void await_peer_active(clock::time_point until, std::function<void()> done);
   std::uint64_t wall_ms() const;
 
@@ -149,6 +151,8 @@ class heartbeat_daemon {
   std::unique_ptr<readiness_source> readiness_;
   std::unique_ptr<pinger> pinger_;
   notifier notifier_;
+  bool peer_alive_ = false;
+  bool peer_lost_ = false;  // peer_lost sent, peer_back not yet
 
   clock::time_point next_tick_{};
   scheduler::timer_id deadline_timer_ = 0;

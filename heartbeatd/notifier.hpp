@@ -1,24 +1,31 @@
-// Notify hooks: `SCRIPT <state> <vip>...` on each transition, as keepalived's
-// notify_master/backup/fault. The script runs in its own process (posix_spawn)
-// and is never waited for: reap() collects finished children without blocking,
-// so a slow or hanging script cannot delay a failover. Exit codes are logged.
+// notifier: heartbeatd's hooks, both kinds, on common/hook_runner.
 //
-// Hooks run one at a time, in the order of the transitions: a transition while
-// a hook still runs queues its hook, and reap() starts it once the previous one
-// has exited. Two hooks started together could finish in either order (a slow
-// `passive` hook after a quick `active` one would leave a node that is active
-// with its services stopped); queued, the last hook to run is always the
-// current role's. A hung hook therefore holds back the hooks after it (never
-// the failover itself).
+// Role hooks (node.yaml notify.on_active/on_passive/on_fault): `SCRIPT
+// <state> <vip>...` on each transition, as keepalived's
+// notify_master/backup/fault, with heartbeatd's environment. They run one at
+// a time in the order of the transitions: a transition while a hook still
+// runs queues its hook, so the last hook to run is always the current
+// role's (two started together could finish in either order, and a slow
+// `passive` hook after a quick `active` one would leave an active node with
+// its services stopped).
+//
+// Alert hooks (node.yaml alerts.hooks): peer_lost and peer_back events with
+// the LBHA_* environment (common/event_hooks.hpp), on a queue of their own,
+// so an alert storm can never push a role hook out of the bounded queue.
+//
+// Both are killed (their process group) after alerts.timeout, logged and
+// counted when they fail (the role hooks had no timeout before the runner;
+// one that hangs no longer holds back every role hook after it). Nothing here waits: the hooks
+// start in their own process and reap() (called every tick) collects the finished ones, kills the
+// overdue ones and starts the next, so no hook can delay a failover.
 #pragma once
 
-#include <sys/types.h>
-
-#include <deque>
 #include <string>
 #include <vector>
 
-#include "common/result.hpp"
+#include "common/clock.hpp"
+#include "common/event_hooks.hpp"
+#include "common/hook_runner.hpp"
 #include "heartbeatd/wire.hpp"
 
 namespace lbha::heartbeat {
@@ -31,28 +38,34 @@ struct hooks {
 
 class notifier {
  public:
-  explicit notifier(hooks h) : hooks_(std::move(h)) {}
+  notifier(const lbha::clock& clock, hooks h, alert_settings alerts);
   ~notifier();
 
   void set_hooks(hooks h) { hooks_ = std::move(h); }
-  // Runs (or queues behind the running one) the hook for `r`: the pid of the
-  // child started now; 0 when none is configured or the hook was queued; or
-  // why it could not start.
-  result<pid_t> notify(role r, const std::vector<std::string>& vips);
-  // Collects a finished hook and starts the next queued one; call periodically.
+  void set_alerts(alert_settings alerts);
+  // Runs (or queues behind the running one) the role hook for `r`; nothing
+  // when none is configured. A hook that cannot start is logged and counted.
+  void notify(role r, const std::vector<std::string>& vips);
+  // Runs (or queues) the alert hooks for `event`.
+  void alert(const alert_event& event);
+  // Collects finished hooks, kills overdue ones, starts the next; every tick.
   void reap();
-  std::size_t running() const { return child_ > 0 ? 1 : 0; }
-  std::size_t queued() const { return queue_.size(); }
+  // The daemon stops: kills a running alert hook, leaves a running role
+  // hook to finish on its own, and forgets both queues.
+  void stop();
+
+  // Role hooks.
+  std::size_t running() const { return roles_.idle() ? 0 : 1; }
+  std::size_t queued() const { return roles_.queued(); }
+  const hook_counters& role_counters() const { return roles_.counters(); }
+  const hook_counters& alert_counters() const { return alerts_.counters(); }
 
  private:
-  struct pending {
-    std::vector<std::string> args;  // script, state, VIPs
-  };
-  result<pid_t> start_next();
-
   hooks hooks_;
-  std::deque<pending> queue_;
-  pid_t child_ = 0;  // the hook running now, 0: none
+  alert_settings alert_settings_;
+  child_processes processes_;
+  hook_runner roles_;
+  hook_runner alerts_;
 };
 
 }  // namespace lbha::heartbeat

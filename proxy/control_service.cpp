@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/event_hooks.hpp"
 #include "common/grpc_access.hpp"
 #include "common/logging.hpp"
 #include "common/packed_batch.hpp"
@@ -26,6 +27,7 @@ grpc::Status control_service::GetStatus(grpc::ServerContext* context, const v1::
   *reply = engine_.status();
   reply->set_stick_entries(engine_.table().size());
   reply->set_stick_packed_rejected(packed_rejected_.load(std::memory_order_relaxed));
+  if (alert_counters_) *reply->mutable_alert_hooks() = to_proto(alert_counters_());
   return grpc::Status::OK;
 }
 

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "common/daemon_runtime.hpp"
+#include "common/hook_runner.hpp"
 #include "lbha/v1/proxy.grpc.pb.h"
 #include "proxy/engine.hpp"
 
@@ -27,6 +28,8 @@ class control_service final : public v1::Proxy::Service {
       : engine_(e), reload_(std::move(reload)) {}
 
   void stop() { stopped_ = true; }
+  // GetStatus's alert_hooks: the daemon's alert hook counters (read from gRPC's threads).
+  void set_alert_counters(std::function<hook_counters()> read) { alert_counters_ = std::move(read); }
 
   grpc::Status GetStatus(grpc::ServerContext*, const v1::ProxyStatusRequest*,
                          v1::ProxyStatus* reply) override;
@@ -48,6 +51,7 @@ class control_service final : public v1::Proxy::Service {
  private:
   engine& engine_;
   daemon_runtime::reload_function reload_;
+  std::function<hook_counters()> alert_counters_;
   std::atomic<bool> stopped_{false};
   std::atomic<std::uint64_t> packed_rejected_{0};  // malformed packed ApplyTable batches
 };

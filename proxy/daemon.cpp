@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/event_hooks.hpp"
 #include "common/grpc_unix.hpp"
 #include "common/logging.hpp"
 #include "common/restart_notice.hpp"
@@ -22,11 +23,16 @@ class proxyd_component final : public daemon_component {
   proxyd_component(daemon_environment& env, worker_scheduling scheduling)
       : cluster_(env.files.cluster),
         run_dir_(env.files.dirs.run_dir),
+        alerts_(env.io, env.clock, "proxyd"),
         engine_(env.io, env.clock,
                 engine_options{env.files.node.proxy().threads(),
                                env.files.node.proxy().stick_table_size(),
                                env.files.node.proxy().source_address(), scheduling}),
-        service_(engine_, env.runtime.reloader()) {}
+        service_(engine_, env.runtime.reloader()) {
+    alerts_.configure(env.files.node);
+    engine_.set_alert_sink([this](alert_event e) { alerts_.emit(std::move(e)); });
+    service_.set_alert_counters([this] { return alerts_.counters(); });
+  }
 
   result<void> start() override {
     // As root, before the privilege drop: the run dir is root's.
@@ -48,6 +54,11 @@ class proxyd_component final : public daemon_component {
       forget_handover(store);
     }
     return started;
+  }
+  std::vector<grpc::Service*> services() override { return {&service_}; }
+  result<void> reload(const node_files& files) override {
+    alerts_.configure(files.node);
+    return engine_.reload(files.cluster);
   }
   void serving() override { notice_.clear(); }
   // A stop under systemd (restart, upgrade, stop) leaves listeners, sessions
@@ -72,10 +83,11 @@ class proxyd_component final : public daemon_component {
     }
     done();
   }
-  std::vector<grpc::Service*> services() override { return {&service_}; }
-  result<void> reload(const node_files& files) override { return engine_.reload(files.cluster); }
   void stop_streams() override { service_.stop(); }
-  void stop() override { engine_.stop(); }
+  void stop() override {
+    engine_.stop();
+    alerts_.stop();
+  }
   bool alive() override { return engine_.alive(); }
   std::string summary() const override {
     return "serving " + std::to_string(cluster_.virtual_services_size()) + " virtual services";
@@ -88,6 +100,7 @@ class proxyd_component final : public daemon_component {
   v1::ClusterConfig cluster_;  // the one started with
   std::filesystem::path run_dir_;
   restart_notice notice_;
+  event_hooks alerts_;         // outlives the engine, whose health checks emit into it
   engine engine_;
   control_service service_;
 };

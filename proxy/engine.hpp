@@ -85,6 +85,9 @@ class engine {
   v1::ReadyReply ready() const;
   stick_table& table() { return *table_; }
   const lbha::clock& table_clock() const { return clock_; }
+  // Alert events of the health checks (real server down/up, service down,
+  // fallback in use), called on the control thread. Set before start().
+  void set_alert_sink(health_alerts::sink sink) { checker_->set_alert_sink(std::move(sink)); }
 
   // For the daemon's watchdog, from the control thread: false while a worker
   // has not run the beat the previous call posted to it (a wedged data-plane

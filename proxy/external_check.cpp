@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+
+#include "common/child_process.hpp"
 
 namespace lbha::proxy {
 
@@ -24,12 +25,9 @@ struct child {
   int reap() {
     // The leader is a zombie until waitpid, so its group id cannot be reused
     // yet: killing the group first is safe, and ends anything it left behind.
-    ::kill(-pid, SIGKILL);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    kill_process_group(pid);
     reaped = true;
-    return status;
+    return lbha::reap(pid);
   }
   ~child() {
     if (pid > 0 && !reaped) reap();
@@ -77,39 +75,13 @@ awaitable<std::pair<bool, std::string>> run_external_check(
                                "LBHA_RS_LABEL=" + target.real_server,
                                "HAPROXY_SERVER_ADDR=" + target.address,
                                "HAPROXY_SERVER_PORT=" + port};
-  std::vector<char*> envp, args;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_copy = argv;
-  for (auto& a : argv_copy) args.push_back(a.data());
-  args.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, in.value, 1);
-  posix_spawn_file_actions_adddup2(&actions, in.value, 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Its own process group (killed whole at the timeout), an empty signal mask
-  // and default dispositions (proxyd ignores SIGPIPE; the check should not).
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
+  // Own process group (killed whole at the timeout), default signal
+  // dispositions (proxyd ignores SIGPIPE; the check should not): common/child_process.
   child c;
-  const int spawned = ::posix_spawn(&c.pid, args[0], &actions, &attr, args.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  auto spawned = spawn_child(spawn_request{argv, std::move(env), in.value});
   in.reset();  // the child holds the only write end now
-  if (spawned != 0) {
-    c.pid = -1;
-    co_return std::pair{false, "cannot run " + argv.front() + ": " + std::strerror(spawned)};
-  }
+  if (!spawned) co_return std::pair{false, spawned.error().message()};
+  c.pid = spawned.value();
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, c.pid, 0));
   if (pidfd < 0) co_return std::pair{false, std::string("pidfd_open: ") + std::strerror(errno)};
 
@@ -124,7 +96,7 @@ awaitable<std::pair<bool, std::string>> run_external_check(
   deadline.async_wait([over, done, pid = c.pid](const boost::system::error_code& ec) {
     if (ec || *done) return;
     *over = true;
-    ::kill(-pid, SIGKILL);
+    kill_process_group(pid);
   });
   boost::system::error_code ec;
   co_await exited.async_wait(asio::posix::descriptor_base::wait_read,

@@ -154,10 +154,12 @@ void health_checker::watch(const std::string& service, std::shared_ptr<const poo
       get_logger("proxy.health")->error("{}: https check: {}", service, setup_error);
     }
   }
+  alerts_.watch(service, *p);
   auto& list = probes_[service];
   for (const auto& server : p->servers) {
     auto pr = std::make_shared<probe>(io_);
     pr->server = server;
+    pr->owner = p;
     pr->check = check;
     pr->context = context;
     pr->context.real_server = server->label();
@@ -179,6 +181,7 @@ void health_checker::forget(const std::string& service) {
     p->timer.cancel();
   }
   probes_.erase(it);
+  alerts_.forget(service);
 }
 
 void health_checker::stop() {
@@ -196,6 +199,7 @@ awaitable<void> health_checker::run(std::shared_ptr<probe> p) {
     if (p->server->record_check(passed, detail)) {
       log->info("{}/{} is now {} ({})", p->context.service, p->server->label(),
                 p->server->healthy() ? "up" : "down", detail);
+      alerts_.server_changed(p->context.service, *p->owner, *p->server, detail);
     }
     p->timer.expires_after(std::chrono::milliseconds(p->check.interval_ms()));
     boost::system::error_code ec;

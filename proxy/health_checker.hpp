@@ -20,6 +20,7 @@
 
 #include "common/asio_ssl.hpp"
 #include "common/result.hpp"
+#include "proxy/health_alerts.hpp"
 #include "proxy/service_state.hpp"
 
 namespace lbha::proxy {
@@ -48,6 +49,8 @@ class health_checker {
   void watch(const std::string& service, std::shared_ptr<const pool> p);
   void forget(const std::string& service);
   void stop();
+  // Where the alert events of the checks go (health_alerts.hpp); none by default.
+  void set_alert_sink(health_alerts::sink sink) { alerts_.set_sink(std::move(sink)); }
 
  private:
   struct probe {
@@ -55,6 +58,7 @@ class health_checker {
     asio::steady_timer timer;
     bool stopped = false;
     std::shared_ptr<real_server_state> server;
+    std::shared_ptr<const pool> owner;  // the pool watched, for the service's alerts
     v1::HealthCheck check;
     asio::ip::tcp::endpoint target;
     check_context context;
@@ -65,6 +69,7 @@ class health_checker {
 
   asio::io_context& io_;
   std::map<std::string, std::vector<std::shared_ptr<probe>>> probes_;
+  health_alerts alerts_;
 };
 
 // One check of `target` as `check` says; {passed, detail}.

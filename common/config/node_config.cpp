@@ -58,6 +58,7 @@ void read_node(yaml_reader& r, const node& yaml, NodeConfig& config) {
   auto& ssh = *config.mutable_ssh();
   auto& proxy = *config.mutable_proxy();
   auto& notify = *config.mutable_notify();
+  auto& alerts = *config.mutable_alerts();
   r.read_map(
       yaml, "",
       {
@@ -126,6 +127,19 @@ void read_node(yaml_reader& r, const node& yaml, NodeConfig& config) {
                      {"on_active", LBHA_CONFIG_STORE(r.string(n, p), notify.set_on_active)},
                      {"on_passive", LBHA_CONFIG_STORE(r.string(n, p), notify.set_on_passive)},
                      {"on_fault", LBHA_CONFIG_STORE(r.string(n, p), notify.set_on_fault)},
+                 });
+           }},
+          {"alerts",
+           [&](const node& n, const path_t& p) {
+             r.read_map(
+                 n, p,
+                 {
+                     {"hooks",
+                      [&](const node& n, const path_t& p) {
+                        read_strings(r, n, p, *alerts.mutable_hooks());
+                      }},
+                     {"timeout", LBHA_CONFIG_STORE(r.duration_ms(n, p), alerts.set_timeout_ms)},
+                     {"queue_limit", LBHA_CONFIG_STORE(r.uint32(n, p), alerts.set_queue_limit)},
                  });
            }},
           {"log_level", LBHA_CONFIG_STORE(r.string(n, p), config.set_log_level)},
@@ -222,6 +236,7 @@ class node_validator {
     check_absolute("notify.on_active", config.notify().on_active(), true);
     check_absolute("notify.on_passive", config.notify().on_passive(), true);
     check_absolute("notify.on_fault", config.notify().on_fault(), true);
+    check_alerts(config.alerts());
     spdlog::level::level_enum level;
     if (!parse_log_level(config.log_level(), level)) {
       error("log_level",
@@ -233,6 +248,22 @@ class node_validator {
  private:
   void error(std::string key, std::string message) {
     errors_.push_back({file_, 0, std::move(key), std::move(message)});
+  }
+
+  void check_alerts(const v1::AlertSettings& alerts) {
+    for (int i = 0; i < alerts.hooks_size(); ++i) {
+      check_absolute(index_key("alerts.hooks", i), alerts.hooks(i), false);
+    }
+    if (alerts.timeout_ms() < limits::min_alert_timeout_ms ||
+        alerts.timeout_ms() > limits::max_alert_timeout_ms) {
+      error("alerts.timeout", "must be " + std::to_string(limits::min_alert_timeout_ms) + ".." +
+                                  std::to_string(limits::max_alert_timeout_ms) + " ms, got " +
+                                  std::to_string(alerts.timeout_ms()) + " ms");
+    }
+    if (alerts.queue_limit() < 1 || alerts.queue_limit() > limits::max_alert_queue) {
+      error("alerts.queue_limit", "must be 1.." + std::to_string(limits::max_alert_queue) +
+                                      ", got " + std::to_string(alerts.queue_limit()));
+    }
   }
 
   void check_interface(const std::string& name) {
@@ -314,6 +345,11 @@ void apply_defaults(NodeConfig& config, const presence& keys) {
   fill(keys, "proxy.stick_table_size", proxy.stick_table_size(), uint64_t{1'000'000},
        [&](auto v) { proxy.set_stick_table_size(v); });
   config.mutable_notify();  // present, so readers need not check has_notify()
+  auto& alerts = *config.mutable_alerts();
+  fill(keys, "alerts.timeout", alerts.timeout_ms(), 10'000u,
+       [&](auto v) { alerts.set_timeout_ms(v); });
+  fill(keys, "alerts.queue_limit", alerts.queue_limit(), 100u,
+       [&](auto v) { alerts.set_queue_limit(v); });
 }
 
 void apply_defaults(NodeConfig& config) { apply_defaults(config, presence{}); }
@@ -388,6 +424,14 @@ std::string to_yaml(const NodeConfig& config) {
     if (!notify.on_active().empty()) write_string(out, "on_active", notify.on_active());
     if (!notify.on_passive().empty()) write_string(out, "on_passive", notify.on_passive());
     if (!notify.on_fault().empty()) write_string(out, "on_fault", notify.on_fault());
+    out << YAML::EndMap;
+  }
+  const auto& alerts = config.alerts();
+  if (alerts.hooks_size() > 0) {
+    out << YAML::Key << "alerts" << YAML::Value << YAML::BeginMap;
+    strings("hooks", alerts.hooks());
+    write_duration(out, "timeout", alerts.timeout_ms());
+    out << YAML::Key << "queue_limit" << YAML::Value << alerts.queue_limit();
     out << YAML::EndMap;
   }
   write_string(out, "log_level", config.log_level());

@@ -465,6 +465,7 @@ peer_check replication_ops::catch_up() {
     check.message = current.error().message();
     return check;
   }
+  check.local_generation = current.value().generation();
   lbha::v1::ReceiveRequest request;
   request.mutable_status();
   auto reply = send_with_key(id, request);

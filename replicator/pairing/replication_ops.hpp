@@ -26,6 +26,7 @@ struct peer_check {
   bool reachable = false;
   bool in_sync = false;
   std::uint64_t peer_generation = 0;
+  std::uint64_t local_generation = 0;  // this node's config, what a push sends
   std::string message;
   std::optional<lbha::v1::NodeResult> push;  // set when the check pushed the current config
 };

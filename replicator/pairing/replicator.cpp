@@ -37,10 +37,10 @@ void replicator::stop() {
 }
 
 std::future<lbha::v1::ReplicationResult> replicator::submit(
-    std::function<lbha::v1::ReplicationResult()> job) {
+    std::function<lbha::v1::ReplicationResult()> job, bool alert) {
   auto promise = std::make_shared<std::promise<lbha::v1::ReplicationResult>>();
   auto future = promise->get_future();
-  asio::post(io_, [this, promise, job = std::move(job)]() mutable {
+  asio::post(io_, [this, promise, job = std::move(job), alert]() mutable {
     if (stopped_) {
       lbha::v1::ReplicationResult r;
       r.set_message("replicatord is shutting down");
@@ -48,11 +48,11 @@ std::future<lbha::v1::ReplicationResult> replicator::submit(
       return;
     }
     ++pending_;
-    asio::post(worker_, [this, promise, job = std::move(job)] {
+    asio::post(worker_, [this, promise, job = std::move(job), alert] {
       auto result = job();
-      asio::post(io_, [this, result] {
+      asio::post(io_, [this, result, alert] {
         --pending_;
-        note_push(result);
+        note_push(result, alert);
       });
       promise->set_value(std::move(result));
     });
@@ -101,15 +101,18 @@ std::future<lbha::v1::ReplicationResult> replicator::unpair(bool local_only) {
 std::future<lbha::v1::ReplicationResult> replicator::push(lbha::v1::ClusterConfig config,
                                                           bool dry_run, std::string origin,
                                                           std::string summary) {
-  return submit([this, config = std::move(config), dry_run, origin = std::move(origin),
-                 summary = std::move(summary)]() mutable {
-    return ops_.push(std::move(config), dry_run, origin, summary);
-  });
+  return submit(
+      [this, config = std::move(config), dry_run, origin = std::move(origin),
+       summary = std::move(summary)]() mutable {
+        return ops_.push(std::move(config), dry_run, origin, summary);
+      },
+      !dry_run);
 }
 
 std::future<lbha::v1::ReplicationResult> replicator::rollback(std::uint64_t generation,
                                                               bool dry_run) {
-  return submit([this, generation, dry_run] { return ops_.rollback(generation, dry_run); });
+  return submit([this, generation, dry_run] { return ops_.rollback(generation, dry_run); },
+                !dry_run);
 }
 
 std::future<lbha::v1::ReplicationResult> replicator::take_over(bool force) {
@@ -147,7 +150,28 @@ lbha::v1::GenerationReply replicator::generation(std::uint64_t generation) const
   return reply;
 }
 
-void replicator::note_push(const lbha::v1::ReplicationResult& result) {
+void replicator::push_failed(const lbha::v1::NodeResult& node, std::uint64_t generation,
+                             const char* by) {
+  if (!alert_sink_) return;
+  std::string addresses;
+  for (const auto& a : ops_.node().peer_addresses) addresses += (addresses.empty() ? "" : ",") + a;
+  const std::string peer = node.node().empty() ? addresses : node.node();
+  alert_sink_({"push_failed",
+               "Pushing cluster config generation " + std::to_string(generation) + " to the peer " +
+                   peer + " failed (" + by + "): " + node.message(),
+               {{"PEER", peer},
+                {"PEER_ADDRESS", addresses},
+                {"GENERATION", std::to_string(generation)},
+                {"TRIGGER", by},
+                {"REASON", node.message()}}});
+}
+
+void replicator::note_push(const lbha::v1::ReplicationResult& result, bool alert) {
+  // The generation committed here is what the peer was sent.
+  std::uint64_t committed = 0;
+  for (const auto& node : result.nodes()) {
+    if (node.node() == ops_.node().node_name) committed = node.generation();
+  }
   // Only results that exchanged with the peer say anything about it.
   for (const auto& node : result.nodes()) {
     if (node.node() == ops_.node().node_name) continue;
@@ -161,6 +185,7 @@ void replicator::note_push(const lbha::v1::ReplicationResult& result) {
     last_push_unix_ms_ = unix_ms_now();
     peer_reachable_ = node.ok();
     if (node.ok()) peer_generation_ = node.generation();
+    if (alert && !node.ok()) push_failed(node, committed, "commit");
   }
 }
 
@@ -214,6 +239,9 @@ void replicator::do_check(trigger why) {
       } else {
         if (check.push) log->info("peer caught up (catch-up by {}): {}", by, check.message);
         check_failures_ = 0;
+      }
+      if (check.push && !check.push->ok()) {
+        push_failed(*check.push, check.local_generation, "catch-up");
       }
       if (check.push) {
         std::lock_guard lock(status_mutex_);
@@ -279,6 +307,7 @@ void replicator::heartbeat_status(const lbha::v1::HaStatus& status) {
 
 lbha::v1::ReplicationStatus replicator::status() {
   auto status = ops_.local_status();
+  if (alert_counters_) *status.mutable_alert_hooks() = to_proto(alert_counters_());
   std::lock_guard lock(status_mutex_);
   status.set_last_push_ok(last_push_ok_);
   status.set_last_push_message(last_push_message_);

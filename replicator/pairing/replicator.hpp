@@ -29,6 +29,7 @@
 #include <mutex>
 
 #include "common/asio.hpp"
+#include "common/event_hooks.hpp"
 #include "lbha/v1/ha.pb.h"
 #include "lbha/v1/replication.pb.h"
 #include "replicator/pairing/replication_ops.hpp"
@@ -70,6 +71,12 @@ class replicator {
 
   lbha::v1::ReplicationStatus status();
 
+  // Where push_failed alerts go (a commit's or a catch-up's push the peer did
+  // not take); called on the io thread. Set before start().
+  void set_alert_sink(std::function<void(alert_event)> sink) { alert_sink_ = std::move(sink); }
+  // status()'s alert_hooks (called from gRPC's threads: must be thread-safe).
+  void set_alert_counters(std::function<hook_counters()> read) { alert_counters_ = std::move(read); }
+
   // From heartbeat_watch's thread: a status of the local heartbeatd, and the
   // end of its stream.
   void on_heartbeat(lbha::v1::HaStatus status);
@@ -78,9 +85,13 @@ class replicator {
  private:
   enum class trigger { poll, heartbeat };
 
+  // `alert`: a failure is a push_failed alert (a commit's push, not a dry
+  // run, a pairing or an unpairing).
   std::future<lbha::v1::ReplicationResult> submit(
-      std::function<lbha::v1::ReplicationResult()> job);
-  void note_push(const lbha::v1::ReplicationResult& result);  // on io
+      std::function<lbha::v1::ReplicationResult()> job, bool alert = false);
+  void note_push(const lbha::v1::ReplicationResult& result, bool alert);  // on io
+  void push_failed(const lbha::v1::NodeResult& node, std::uint64_t generation,
+                   const char* by);  // on io
   void note_check(const peer_check& check);                    // on io
   void schedule_check(std::chrono::milliseconds delay);
   void do_check(trigger why);
@@ -88,6 +99,8 @@ class replicator {
 
   asio::io_context& io_;
   replication_ops& ops_;
+  std::function<void(alert_event)> alert_sink_;
+  std::function<hook_counters()> alert_counters_;
   options opts_;
   asio::thread_pool worker_{1};
   asio::steady_timer timer_;

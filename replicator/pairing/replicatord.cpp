@@ -56,6 +56,7 @@ class replicatord_component final : public daemon_component {
  public:
   replicatord_component(daemon_environment& env, const replicatord_flags& flags, node_context node)
       : options_(env.options),
+        alerts_(env.io, env.clock, "replicatord"),
         node_(std::move(node)),
         daemons_(node_.run_dir),
         ops_(node_, ssh_, daemons_),
@@ -74,7 +75,11 @@ class replicatord_component final : public daemon_component {
                    // One at a time: the server's one thread, and receive.lock inside.
                    receiver rx(node_, forced, receive_daemons_);
                    return rx.handle(request, how.restricted, how.client_address);
-                 }) {}
+                 }) {
+    alerts_.configure(env.files.node);
+    replicator_.set_alert_sink([this](alert_event e) { alerts_.emit(std::move(e)); });
+    replicator_.set_alert_counters([this] { return alerts_.counters(); });
+  }
 
   result<void> start() override {
     if (auto r = receive_.start(); !r) return r.error().prefixed("receive socket");
@@ -86,13 +91,14 @@ class replicatord_component final : public daemon_component {
 
   // Replication reads cluster.yaml afresh for every exchange; of node.yaml it
   // holds the addresses, directories and SSH settings, which need a restart.
-  result<void> reload(const node_files&) override {
+  result<void> reload(const node_files& files) override {
     auto next = load_node_context(options_);
     if (!next) return next.error();
     if (fields(next.value()) != fields(node_))
       return error(std::errc::operation_not_supported,
                    "node.yaml's addresses, directories or ssh settings changed: restart "
                    "lbha-replicatord to apply them");
+    alerts_.configure(files.node);  // the alert hooks apply at once
     return success();
   }
 
@@ -100,12 +106,14 @@ class replicatord_component final : public daemon_component {
     receive_.stop();
     watch_.stop();
     replicator_.stop();
+    alerts_.stop();
   }
 
   std::string summary() const override { return "replication for node " + node_.node_name; }
 
  private:
   daemon_options options_;
+  event_hooks alerts_;  // outlives the replicator, which emits push_failed into it
   node_context node_;
   libssh_client ssh_;
   grpc_local_daemons daemons_;

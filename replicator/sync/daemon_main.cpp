@@ -82,6 +82,7 @@ class syncd_component final : public daemon_component {
  public:
   syncd_component(daemon_environment& env, const syncd_flags& flags, node_settings settings)
       : flags_(flags),
+        alerts_(env.io, env.clock, "syncd"),
         listen_addresses_(listen_addresses(env.files, flags)),
         table_(env.io, unix_channel(socket_path(env.files.dirs.run_dir, "proxyd"))),
         daemon_(env.io, std::move(settings),
@@ -89,7 +90,11 @@ class syncd_component final : public daemon_component {
                               .port = port_of(env.files, flags),
                               .identity = pair_identity(env.files)},
                 table_, env.clock),
-        service_(env.io, daemon_, env.runtime.reloader()) {}
+        service_(env.io, daemon_, env.runtime.reloader()) {
+    alerts_.configure(env.files.node);
+    daemon_.set_alert_sink([this](alert_event e) { alerts_.emit(std::move(e)); });
+    daemon_.set_alert_counters([this] { return alerts_.counters(); });
+  }
 
   result<void> start() override { return daemon_.start(); }
   std::vector<grpc::Service*> services() override { return {&service_}; }
@@ -97,6 +102,7 @@ class syncd_component final : public daemon_component {
   result<void> reload(const node_files& files) override {
     auto settings = settings_of(files, flags_);
     if (!settings) return settings.error();
+    alerts_.configure(files.node);
     if (!flags_.port && port_of(files, flags_) != daemon_.port()) {
       get_logger("syncd")->warn("ports.sync changed to {}: the listener stays on {} until a restart",
                                 port_of(files, flags_), daemon_.port());
@@ -110,7 +116,10 @@ class syncd_component final : public daemon_component {
     return success();
   }
 
-  void stop() override { daemon_.stop(); }
+  void stop() override {
+    daemon_.stop();
+    alerts_.stop();
+  }
 
   std::string summary() const override {
     return "peers protocol on port " + std::to_string(daemon_.port());
@@ -118,6 +127,7 @@ class syncd_component final : public daemon_component {
 
  private:
   syncd_flags flags_;
+  event_hooks alerts_;  // outlives the daemon, which emits into it
   std::vector<std::string> listen_addresses_;
   grpc_table_port table_;
   syncd daemon_;

@@ -588,8 +588,12 @@ void sync_node::drop(connection_id id, std::string_view reason, redial how) {
                                   settings_.reconnect_min * (1 << std::min(p.failures - 1, 10u)));
       p.next_dial = now + delay;
     }
-    get_logger("syncd")->info("session with {} at {} closed: {}",
-                              p.known_name.empty() ? c.address : p.known_name, c.address, reason);
+    const std::string& name = p.known_name.empty() ? c.address : p.known_name;
+    get_logger("syncd")->info("session with {} at {} closed: {}", name, c.address, reason);
+    // A session replaced by a newer one of the same peer is no disconnect.
+    if (was_active && how != redial::collision) {
+      session_ends_.push_back({name, c.address, std::string(reason)});
+    }
   } else {
     get_logger("syncd")->info("connection from {} closed: {}", c.address, reason);
   }

@@ -91,6 +91,13 @@ struct node_settings {
   std::uint32_t seed = 1;  // for the collision retry delay
 };
 
+// A live session with a peer ended (the daemon raises sync_peer_disconnected).
+struct session_end {
+  std::string peer;  // its name when known, else its address
+  std::string address;
+  std::string reason;  // "connection closed", "peer silent for 5000 ms", ...
+};
+
 struct dial_request {
   connection_id id;
   std::string address;
@@ -167,6 +174,8 @@ class sync_node {
   std::vector<std::pair<connection_id, bytes>> take_outputs();
   // Connections to close after writing their last bytes.
   std::vector<std::pair<connection_id, bytes>> take_closing();
+  // Live sessions that ended since the last take (not a handshake that failed).
+  std::vector<session_end> take_session_ends() { return std::exchange(session_ends_, {}); }
 
   // Tables.
   void local_changes(const std::vector<table_change>& changes);
@@ -273,6 +282,7 @@ class sync_node {
   connection_id next_id_ = 1;
   std::vector<dial_request> dials_;
   std::vector<std::pair<connection_id, bytes>> closing_;
+  std::vector<session_end> session_ends_;
   // Learnt entries not yet taken (packed_changes): records, their count, the
   // name table, and per table the index of its name (its servers follow).
   std::string remote_records_;

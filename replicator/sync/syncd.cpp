@@ -371,6 +371,13 @@ void syncd::finish(connection_id id) {
 }
 
 void syncd::flush() {
+  for (auto& end : node_.take_session_ends()) {
+    if (stopped_ || !alert_sink_) continue;
+    alert_sink_({"sync_peer_disconnected",
+                 "The persistence-table sync session with " + end.peer + " (" + end.address +
+                     ") ended: " + end.reason + "; it is redialled.",
+                 {{"PEER", end.peer}, {"PEER_ADDRESS", end.address}, {"REASON", end.reason}}});
+  }
   for (auto& d : node_.take_dials()) do_dial(std::move(d));
   for (auto& [id, data] : node_.take_outputs()) {
     auto it = links_.find(id);
@@ -435,6 +442,7 @@ lbha::v1::SyncStatus syncd::status() const {
   out.set_proxy_connected(table_.connected());
   out.set_bytes_sent(bytes_sent_);
   out.set_bytes_received(bytes_received_);
+  if (alert_counters_) *out.mutable_alert_hooks() = to_proto(alert_counters_());
   return out;
 }
 

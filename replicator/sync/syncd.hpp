@@ -28,6 +28,7 @@
 
 #include "common/asio_ssl.hpp"
 #include "common/clock.hpp"
+#include "common/event_hooks.hpp"
 #include "common/result.hpp"
 #include "common/state/pair_certificate.hpp"
 #include "lbha/v1/sync.pb.h"
@@ -75,6 +76,10 @@ class syncd {
   lbha::v1::SyncStatus status() const;
   const sync_node& node() const { return node_; }
   const syncd_counters& counters() const { return counters_; }
+  // Where sync_peer_disconnected alerts go (a live session ended); io thread.
+  void set_alert_sink(std::function<void(alert_event)> sink) { alert_sink_ = std::move(sink); }
+  // status()'s alert_hooks: the daemon's alert hook counters.
+  void set_alert_counters(std::function<hook_counters()> read) { alert_counters_ = std::move(read); }
 
  private:
   using tcp = asio::ip::tcp;
@@ -127,6 +132,8 @@ class syncd {
   rate_limiter accept_log_;
   std::uint64_t accept_errors_unlogged_ = 0;
   syncd_counters counters_;
+  std::function<void(alert_event)> alert_sink_;
+  std::function<hook_counters()> alert_counters_;
   std::uint16_t port_ = 0;
   bool stopped_ = false;
   bool lesson_posted_ = false;

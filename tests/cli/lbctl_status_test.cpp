@@ -128,6 +128,28 @@ TEST(lbctl_status, ha_status_matches_golden) {
   expect_golden("ha_status.txt", render_ha_text(*seed_overview().ha));
 }
 
+TEST(lbctl_status, failed_or_dropped_hooks_are_named_per_daemon) {
+  auto view = seed_overview();
+  view.ha->mutable_alert_hooks()->set_started(5);
+  view.ha->mutable_alert_hooks()->set_failed(1);
+  view.ha->mutable_notify_hooks()->set_failed(1);
+  view.proxy->mutable_alert_hooks()->set_started(9);
+  view.proxy->mutable_alert_hooks()->set_dropped(4);
+  const auto text = render_overview_text(view, false);
+  EXPECT_NE(text.find("hooks: heartbeatd's: 2 failed, 0 events dropped (see its log)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("hooks: proxyd's: 0 failed, 4 events dropped (see its log)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(render_ha_text(*view.ha).find(
+                "hooks:           alerts 5 run, 1 failed, 0 dropped; notify 0 run, 1 failed, 0 "
+                "dropped\n"),
+            std::string::npos);
+  // Hooks that all succeeded are no news: the table stays as it was.
+  EXPECT_EQ(render_overview_text(seed_overview(), false).find("hooks:"), std::string::npos);
+}
+
 // A lost peer: each node says why it holds the VIPs or not (issue 15, item 7).
 TEST(lbctl_status, a_lost_peer_says_why_this_node_stays_active_or_passive) {
   auto ha = *seed_overview().ha;

@@ -273,6 +273,17 @@ const bad_case cases[] = {
      "is only used with method tcp"},
     {"node_bad_local_address", true, NODE_HEAD "local_addresses: 192.0.2\n", "local_addresses[0]",
      3, "bad local address '192.0.2'"},
+    {"node_alert_hook_relative", true,
+     NODE_HEAD "alerts:\n  hooks:\n    - /usr/local/bin/a\n    - mail-it\n", "alerts.hooks[1]", 6,
+     "must be an absolute path, got 'mail-it'"},
+    {"node_alert_timeout_too_short", true, NODE_HEAD "alerts:\n  hooks: /bin/true\n  timeout: 50ms\n",
+     "alerts.timeout", 5, "must be 100..600000 ms, got 50 ms"},
+    {"node_alert_timeout_not_a_duration", true, NODE_HEAD "alerts:\n  timeout: soon\n",
+     "alerts.timeout", 4, "expected a duration"},
+    {"node_alert_queue_limit_zero", true, NODE_HEAD "alerts:\n  queue_limit: 0\n",
+     "alerts.queue_limit", 4, "must be 1..10000, got 0"},
+    {"node_alert_unknown_key", true, NODE_HEAD "alerts:\n  hook: /bin/true\n", "alerts.hook", 4,
+     "did you mean 'hooks'?"},
 };
 
 class config_errors : public ::testing::TestWithParam<bad_case> {};

@@ -274,6 +274,10 @@ ssh:
   authorized_keys: /tmp/lab/lb1/authorized_keys
 proxy: {threads: 2, stick_table_size: 5000, source_address: 192.0.2.1}
 notify: {on_active: /usr/local/bin/notify-active}
+alerts:
+  hooks: [/usr/share/lbha/examples/lbha-alert-mail, /usr/local/bin/page-me]
+  timeout: 30s
+  queue_limit: 20
 log_level: debug
 )";
 
@@ -298,6 +302,10 @@ TEST(config_node, loads_every_key) {
   EXPECT_EQ(node.proxy().threads(), 2u);
   EXPECT_EQ(node.proxy().stick_table_size(), 5000u);
   EXPECT_EQ(node.notify().on_active(), "/usr/local/bin/notify-active");
+  ASSERT_EQ(node.alerts().hooks_size(), 2);
+  EXPECT_EQ(node.alerts().hooks(1), "/usr/local/bin/page-me");
+  EXPECT_EQ(node.alerts().timeout_ms(), 30'000u);
+  EXPECT_EQ(node.alerts().queue_limit(), 20u);
   EXPECT_EQ(node.log_level(), "debug");
 }
 
@@ -317,6 +325,9 @@ TEST(config_node, minimal_node_gets_defaults) {
   EXPECT_TRUE(node.ssh().authorized_keys().ends_with("/.ssh/authorized_keys"));
   EXPECT_EQ(node.proxy().threads(), std::max(1u, std::thread::hardware_concurrency()));
   EXPECT_EQ(node.proxy().stick_table_size(), 1'000'000u);
+  EXPECT_EQ(node.alerts().hooks_size(), 0);
+  EXPECT_EQ(node.alerts().timeout_ms(), 10'000u);
+  EXPECT_EQ(node.alerts().queue_limit(), 100u);
   EXPECT_EQ(node.log_level(), "info");
 }
 

@@ -109,5 +109,31 @@ TEST_F(file_trust_test, loading_node_files_checks_node_yaml_and_every_hook) {
             std::string::npos);
 }
 
+TEST_F(file_trust_test, an_alerts_hook_must_be_executable_and_trusted) {
+  auto first = file("first.sh", 0755);
+  auto second = file("second.sh", 0644);
+  std::ofstream(dir_ / "node.yaml") << "node_name: lb1\ninterface: lo\nalerts:\n  hooks: ["
+                                    << first.string() << ", " << second.string()
+                                    << "]\ndirectories: {config_dir: " << dir_.string() << "}\n";
+  ::chmod((dir_ / "node.yaml").c_str(), 0644);
+  daemon_options options;
+  options.node_config = dir_ / "node.yaml";
+  auto r = load_node_files(options);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find((dir_ / "node.yaml").string() + ": alerts.hooks[1]: " +
+                                     second.string() + " cannot be run"),
+            std::string::npos)
+      << r.error().message();
+  ::chmod(second.c_str(), 0757);
+  r = load_node_files(options);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("alerts.hooks[1] hook " + second.string()), std::string::npos)
+      << r.error().message();
+  ::chmod(second.c_str(), 0755);
+  auto loaded = load_node_files(options);
+  ASSERT_TRUE(loaded) << loaded.error().message();
+  EXPECT_EQ(loaded.value().node.alerts().hooks_size(), 2);
+}
+
 }  // namespace
 }  // namespace lbha

@@ -48,47 +48,97 @@ void reap_until_idle(notifier& n) {
   }
 }
 
-TEST(notifier, hooks_run_one_at_a_time_in_the_order_of_the_transitions) {
-  hook_dir d;
-  // The passive hook is slow, the active one quick: started together, the
-  // active hook would finish first and the log would end on "passive".
-  notifier n(hooks{.on_active = d.script("active", "0"),
-                   .on_passive = d.script("passive", "0.3"),
-                   .on_fault = d.script("fault", "0")});
-  auto first = n.notify(role::passive, {"192.0.2.100"});
-  ASSERT_TRUE(first) << first.error().message();
-  EXPECT_GT(first.value(), 0);
-  auto second = n.notify(role::active, {"192.0.2.100"});
-  ASSERT_TRUE(second) << second.error().message();
-  EXPECT_EQ(second.value(), 0) << "queued behind the running hook";
-  EXPECT_EQ(n.running(), 1u);
-  EXPECT_EQ(n.queued(), 1u);
-  ASSERT_TRUE(n.notify(role::fault, {}));
-  reap_until_idle(n);
-  EXPECT_EQ(d.logged(), "passive 192.0.2.100\nactive 192.0.2.100\nfault\n");
+alert_settings with_timeout(std::chrono::milliseconds timeout) {
+  alert_settings s;
+  s.timeout = timeout;
+  return s;
 }
 
-TEST(notifier, a_hook_that_cannot_start_is_reported_and_the_next_one_runs) {
+TEST(notifier, hooks_run_one_at_a_time_in_the_order_of_the_transitions) {
   hook_dir d;
-  notifier n(hooks{.on_active = d.script("active", "0.1"),
+  steady_clock clock;
+  // The passive hook is slow, the active one quick: started together, the
+  // active hook would finish first and the log would end on "passive".
+  notifier n(clock,
+             hooks{.on_active = d.script("active", "0"),
+                   .on_passive = d.script("passive", "0.3"),
+                   .on_fault = d.script("fault", "0")},
+             with_timeout(10s));
+  n.notify(role::passive, {"192.0.2.100"});
+  EXPECT_EQ(n.running(), 1u);
+  n.notify(role::active, {"192.0.2.100"});
+  EXPECT_EQ(n.running(), 1u);
+  EXPECT_EQ(n.queued(), 1u) << "queued behind the running hook";
+  n.notify(role::fault, {});
+  reap_until_idle(n);
+  EXPECT_EQ(d.logged(), "passive 192.0.2.100\nactive 192.0.2.100\nfault\n");
+  EXPECT_EQ(n.role_counters().started, 3u);
+  EXPECT_EQ(n.role_counters().failed, 0u);
+}
+
+TEST(notifier, a_hook_that_cannot_start_is_counted_and_the_next_one_runs) {
+  hook_dir d;
+  steady_clock clock;
+  notifier n(clock,
+             hooks{.on_active = d.script("active", "0.1"),
                    .on_passive = (d.dir / "missing").string(),
-                   .on_fault = d.script("fault", "0")});
-  ASSERT_TRUE(n.notify(role::active, {}));
-  ASSERT_TRUE(n.notify(role::passive, {}));  // queued: fails only when its turn comes
-  ASSERT_TRUE(n.notify(role::fault, {}));
+                   .on_fault = d.script("fault", "0")},
+             with_timeout(10s));
+  n.notify(role::active, {});
+  n.notify(role::passive, {});  // queued: fails only when its turn comes
+  n.notify(role::fault, {});
   reap_until_idle(n);
   EXPECT_EQ(d.logged(), "active\nfault\n");
-  auto alone = n.notify(role::passive, {});
-  EXPECT_FALSE(alone) << "nothing running: started at once, and its failure returned";
+  EXPECT_EQ(n.role_counters().failed, 1u);
+}
+
+TEST(notifier, a_hung_role_hook_is_killed_at_the_timeout_and_the_next_one_runs) {
+  hook_dir d;
+  manual_clock clock;
+  notifier n(clock,
+             hooks{.on_active = d.script("active", "60"),
+                   .on_passive = d.script("passive", "0"),
+                   .on_fault = ""},
+             with_timeout(2s));
+  n.notify(role::active, {});
+  n.notify(role::passive, {});
+  n.reap();
+  EXPECT_EQ(n.queued(), 1u) << "the hung hook holds the next one back until its timeout";
+  clock.advance(2s);
+  reap_until_idle(n);
+  EXPECT_EQ(d.logged(), "passive\n");
+  EXPECT_EQ(n.role_counters().failed, 1u);
+}
+
+TEST(notifier, alert_hooks_get_the_event_in_their_environment) {
+  hook_dir d;
+  const auto hook = d.dir / "alert";
+  std::ofstream(hook) << "#!/bin/sh\necho \"$LBHA_EVENT $LBHA_NODE $LBHA_PEER $#\" >> "
+                      << d.log().string() << "\n";
+  ::chmod(hook.c_str(), 0755);
+  steady_clock clock;
+  alert_settings alerts = with_timeout(5s);
+  alerts.hooks = {hook.string()};
+  alerts.node = "lb1";
+  notifier n(clock, hooks{}, alerts);
+  n.alert({"peer_lost", "The peer is lost.", {{"PEER", "192.0.2.2"}}});
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (n.alert_counters().started == 0 || d.logged().empty()) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+    n.reap();
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_EQ(d.logged(), "peer_lost lb1 192.0.2.2 0\n");
 }
 
 TEST(notifier, no_hook_configured_runs_nothing) {
-  notifier n(hooks{});
-  auto r = n.notify(role::active, {"192.0.2.100"});
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r.value(), 0);
+  steady_clock clock;
+  notifier n(clock, hooks{}, alert_settings{});
+  n.notify(role::active, {"192.0.2.100"});
+  n.alert({"peer_lost", "x", {}});
   EXPECT_EQ(n.running(), 0u);
   EXPECT_EQ(n.queued(), 0u);
+  EXPECT_EQ(n.role_counters().started + n.alert_counters().started, 0u);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // with the peer's sshd played by loopback_ssh and the peer's receiver in-process.
 #include "replicator/pairing/replication_ops.hpp"
 
+#include <map>
+
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>
@@ -553,6 +555,42 @@ TEST_F(replication_ops_test, heartbeat_reporting_an_older_peer_generation_trigge
   rep.on_heartbeat_lost();
   io.run_for(std::chrono::milliseconds(20));
   EXPECT_FALSE(rep.status().heartbeat_watch());
+  rep.stop();
+}
+
+TEST_F(replication_ops_test, a_commit_the_peer_does_not_take_raises_push_failed) {
+  pair_ok();
+  asio::io_context io;
+  auto guard = asio::make_work_guard(io);
+  replicator rep(io, ops_, {std::chrono::hours(1), std::chrono::hours(1)});
+  std::vector<alert_event> alerts;
+  rep.set_alert_sink([&](alert_event e) { alerts.push_back(std::move(e)); });
+  const auto finish = [&](std::future<lbha::v1::ReplicationResult> f) {
+    while (f.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
+      io.run_for(std::chrono::milliseconds(10));
+    }
+    io.run_for(std::chrono::milliseconds(20));  // the io thread notes the result
+    return f.get();
+  };
+  peer_->up = false;
+  EXPECT_FALSE(finish(rep.push(testing::one_service_config(), false)).ok());
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].name, "push_failed");
+  const std::map<std::string, std::string> details(alerts[0].details.begin(),
+                                                   alerts[0].details.end());
+  EXPECT_EQ(details.at("PEER"), "lb2");
+  EXPECT_EQ(details.at("GENERATION"), "2");
+  EXPECT_EQ(details.at("TRIGGER"), "commit");
+  EXPECT_FALSE(details.at("REASON").empty());
+  EXPECT_NE(alerts[0].message.find("to the peer lb2 failed (commit)"), std::string::npos)
+      << alerts[0].message;
+  peer_->up = true;
+  EXPECT_TRUE(finish(rep.push(testing::one_service_config(), false)).ok());
+  EXPECT_EQ(alerts.size(), 1u);
+  // GetStatus carries the daemon's hook counters.
+  rep.set_alert_counters([] { return hook_counters{3, 1, 0}; });
+  EXPECT_EQ(rep.status().alert_hooks().started(), 3u);
+  EXPECT_EQ(rep.status().alert_hooks().failed(), 1u);
   rep.stop();
 }
 

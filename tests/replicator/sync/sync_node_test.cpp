@@ -609,6 +609,22 @@ TEST_F(scripted_peer, newest_session_wins) {
   EXPECT_TRUE(node_->status()[0].connected);
 }
 
+TEST_F(scripted_peer, a_live_session_that_ends_is_reported_once_a_replaced_one_is_not) {
+  const auto first = haproxy_connects();
+  output(first);
+  const auto second = haproxy_connects();  // the newest wins: first is closed, no disconnect
+  EXPECT_TRUE(closed(first));
+  EXPECT_TRUE(node_->take_session_ends().empty());
+  output(second);
+  node_->closed(second);
+  const auto ends = node_->take_session_ends();
+  ASSERT_EQ(ends.size(), 1u);
+  EXPECT_EQ(ends[0].peer, "hap1");
+  EXPECT_EQ(ends[0].address, "127.0.0.1");
+  EXPECT_EQ(ends[0].reason, "connection closed");
+  EXPECT_TRUE(node_->take_session_ends().empty());
+}
+
 TEST_F(scripted_peer, dials_with_backoff_and_heartbeats) {
   node_->tick();
   auto dials = node_->take_dials();
