@@ -41,11 +41,13 @@ bool in_group(const peer_credentials& peer, std::optional<gid_t> gid) {
 
 const std::vector<std::string_view>& read_methods() {
   // Read: what `lbctl status` and the read-only lbctl commands call, and
-  // Proxy.Ready (heartbeatd asks whether proxyd may take VIPs). The stick table
+  // Proxy.Ready (heartbeatd asks whether proxyd may take VIPs); the config
+  // history (cluster.yaml itself is world-readable). The stick table
   // streams (WatchTable, SnapshotTable) name clients and are syncd's, so change.
   static const std::vector<std::string_view> methods{
       "/lbha.v1.Ha/GetStatus", "/lbha.v1.Ha/WatchStatus", "/lbha.v1.Proxy/GetStatus",
       "/lbha.v1.Proxy/Ready",  "/lbha.v1.Sync/GetStatus", "/lbha.v1.Replication/GetStatus",
+      "/lbha.v1.Replication/History", "/lbha.v1.Replication/GetGeneration",
   };
   return methods;
 }
