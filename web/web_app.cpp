@@ -78,8 +78,7 @@ page_viewer viewer_of(const web_session& session) {
 
 web_app::web_app(const lbha::clock& clock, authenticator& auth, node_operations& node,
                  asio::thread_pool& workers, web_app_settings settings)
-    : clock_(clock),
-      auth_(auth),
+    : auth_(auth),
       node_(node),
       workers_(workers),
       settings_(std::move(settings)),

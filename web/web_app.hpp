@@ -80,7 +80,6 @@ class web_app {
   template <typename F>
   awaitable<std::invoke_result_t<F>> off_thread(F fn);
 
-  const lbha::clock& clock_;
   authenticator& auth_;
   node_operations& node_;
   asio::thread_pool& workers_;
