@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "tests/web/fixtures.hpp"
 #include "web/login_page.hpp"
 
@@ -126,6 +128,38 @@ TEST(web_overview_page, json_carries_the_fragment_and_lbctl_status) {
   EXPECT_THAT(json, HasSubstr("\"schema\": \"lbha.webui.overview.v1\""));
   EXPECT_THAT(json, HasSubstr("\"html\": \"<section class=\\\"ha\\\">"));
   EXPECT_THAT(json, HasSubstr("\"schema\": \"lbha.status.v1\""));
+}
+
+// The issue's page weight: 100 services of 4 real servers each render into
+// one table with every row (the time is recorded, not asserted: this
+// machine's load is not the test's business).
+TEST(web_overview_page, renders_a_hundred_services) {
+  auto view = testing::seed_overview();
+  auto& services = *view.proxy->mutable_virtual_services();
+  const auto model = services[0];
+  services.Clear();
+  for (int i = 0; i < 100; ++i) {
+    auto* s = services.Add();
+    *s = model;
+    s->set_label("VIP" + std::to_string(i));
+    *s->add_real_servers() = model.real_servers(0);
+    *s->add_real_servers() = model.real_servers(1);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const auto html = render_overview_page(view, admin, "lb1", "");
+  const auto json = render_overview_json(view, admin);
+  const auto took = std::chrono::steady_clock::now() - start;
+  ::testing::Test::RecordProperty(
+      "render_us",
+      std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(took).count()));
+  ::testing::Test::RecordProperty("page_bytes", std::to_string(html.size()));
+  size_t rows = 0;
+  for (auto at = html.find("<tr class=\"rip"); at != std::string::npos;
+       at = html.find("<tr class=\"rip", at + 1))
+    ++rows;
+  EXPECT_EQ(rows, 400u);
+  EXPECT_THAT(html, HasSubstr("<td>VIP99</td>"));
+  EXPECT_THAT(json, HasSubstr("VIP99"));
 }
 
 TEST(web_login_page, escapes_the_user_and_the_message) {
