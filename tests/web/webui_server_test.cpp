@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
+#include <poll.h>
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -302,6 +303,70 @@ TEST_F(webui_server, oversized_headers_and_bodies_are_refused) {
 TEST_F(webui_server, tls_below_1_2_is_refused) {
   request req{http::verb::get, "/lbadmin/login", 11};
   EXPECT_THROW(fetch(std::move(req), TLS1_1_VERSION), boost::system::system_error);
+}
+
+// The same server with one-second timeouts: what a slow or idle client costs.
+class webui_server_limits : public webui_server {
+ protected:
+  void SetUp() override {
+    limits_.handshake_timeout = 1s;
+    limits_.request_timeout = 1s;
+    webui_server::SetUp();
+  }
+
+  // Bytes the server sent before it closed a plain TCP connection (or 5 s passed).
+  static std::string read_until_closed(asio::ip::tcp::socket& socket) {
+    std::string got;
+    char buffer[512];
+    boost::system::error_code ec;
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!ec && std::chrono::steady_clock::now() < deadline) {
+      if (socket.available(ec) == 0 && !ec) {
+        pollfd p{socket.native_handle(), POLLIN, 0};
+        if (::poll(&p, 1, 100) <= 0) continue;
+      }
+      const auto n = socket.read_some(asio::buffer(buffer), ec);
+      got.append(buffer, n);
+    }
+    EXPECT_TRUE(ec) << "still open after 5 s";
+    return got;
+  }
+};
+
+TEST_F(webui_server_limits, a_client_that_never_finishes_its_request_is_dropped) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect({asio::ip::make_address("127.0.0.1"), redirect_port_});
+  asio::write(stream.socket(), asio::buffer(std::string("GET /lbadmin/ HTTP/1.1\r\nHost: x\r\n")));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(read_until_closed(stream.socket()), "") << "no answer to half a request";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+}
+
+TEST_F(webui_server_limits, a_client_that_never_shakes_hands_is_dropped) {
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), port_});
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(read_until_closed(socket), "");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+}
+
+TEST_F(webui_server_limits, connections_beyond_the_bound_are_closed_at_once) {
+  asio::io_context io;
+  std::vector<asio::ip::tcp::socket> idle;
+  for (int i = 0; i < 16; ++i) {
+    idle.emplace_back(io);
+    idle.back().connect({asio::ip::make_address("127.0.0.1"), port_});
+  }
+  for (int i = 0; i < 100 && run_on(io_, [this] { return https_->open_connections(); }) < 16; ++i)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(run_on(io_, [this] { return https_->open_connections(); }), 16u);
+  asio::ip::tcp::socket extra(io);
+  extra.connect({asio::ip::make_address("127.0.0.1"), port_});
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(read_until_closed(extra), "");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms) << "closed at once, not timed out";
 }
 
 TEST(web_redirect_location, keeps_the_host_and_drops_the_http_port) {
