@@ -131,13 +131,20 @@ awaitable<void> serve_https(asio::ip::tcp::socket socket, std::shared_ptr<asio::
   co_await stream.async_shutdown(asio::redirect_error(use_awaitable, ec));
 }
 
+awaitable<void> serve_http(asio::ip::tcp::socket socket, const request_handler& handler,
+                           http_limits limits) {
+  const std::string client = client_of(socket);
+  beast::tcp_stream stream(std::move(socket));
+  co_await serve_requests(stream, handler, limits, client, false);
+  boost::system::error_code ec;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+}
+
 awaitable<void> serve_redirect(asio::ip::tcp::socket socket, std::uint16_t https_port,
                                http_limits limits) {
-  const std::string client = client_of(socket);
   boost::system::error_code ec;
   const auto local = socket.local_endpoint(ec);
   const std::string fallback = ec ? std::string("localhost") : local.address().to_string();
-  beast::tcp_stream stream(std::move(socket));
   const request_handler redirect = [https_port,
                                     fallback](request_context context) -> awaitable<response> {
     auto res = make_response(context.req, http::status::permanent_redirect,
@@ -146,8 +153,7 @@ awaitable<void> serve_redirect(asio::ip::tcp::socket socket, std::uint16_t https
             redirect_location(to_std(context.req[http::field::host]), https_port, fallback));
     co_return res;
   };
-  co_await serve_requests(stream, redirect, limits, client, false);
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  co_await serve_http(std::move(socket), redirect, limits);
 }
 
 }  // namespace lbha::web

@@ -2,8 +2,9 @@
 // answer, and again while the client keeps the connection alive.
 //
 // serve_https does the TLS handshake first (TLS 1.2+, the context's
-// certificate); serve_redirect is the plain-HTTP port, which answers every
-// request with a redirect to the WebUI on HTTPS and nothing else. Both hold
+// certificate); serve_http is plain HTTP (a local scrape port may use it);
+// serve_redirect is serve_http answering every request with a redirect to
+// the WebUI on HTTPS and nothing else. All hold
 // the client to http_limits: a request whose headers or body are too big gets
 // 431 or 413 and the connection closes; one that does not arrive in time
 // (handshake, request, idle between requests) just loses the connection.
@@ -24,6 +25,9 @@ namespace lbha::web {
 
 awaitable<void> serve_https(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
                             const request_handler& handler, http_limits limits);
+
+awaitable<void> serve_http(asio::ip::tcp::socket socket, const request_handler& handler,
+                           http_limits limits);
 
 awaitable<void> serve_redirect(asio::ip::tcp::socket socket, std::uint16_t https_port,
                                http_limits limits);
