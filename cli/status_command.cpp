@@ -1,18 +1,19 @@
 // lbctl status [--watch [--interval 2s]]: the System Overview.
 //
 // Asks heartbeatd (role, peer) and proxyd (services, real servers, health)
-// at the same time, each with an 80 ms deadline, so the command answers in
-// under 100 ms even when a daemon hangs. What could be read is printed; a
-// daemon that did not answer shows as unreachable. Exit code: 0 when both
-// answered, 1 when only one did (the overview is incomplete), 3 when neither
-// did (nothing to show: the daemons are not running).
+// at the same time, each with query_timeout (cli/status_read.hpp), so the
+// command answers within one deadline even when a daemon hangs. What could
+// be read is printed; a daemon that did not answer shows as unreachable.
+// Exit code: 0 when both answered, 1 when only one did (the overview is
+// incomplete), 3 when neither did (nothing to show: the daemons are not
+// running).
 #include <chrono>
 #include <memory>
 #include <thread>
 
 #include "cli/commands.hpp"
 #include "cli/daemon_calls.hpp"
-#include "cli/overview_reader.hpp"
+#include "cli/status_read.hpp"
 #include "cli/status_view.hpp"
 #include "common/config/values.hpp"
 

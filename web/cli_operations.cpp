@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "cli/overview_reader.hpp"
+#include "cli/status_read.hpp"
 
 namespace lbha::web {
 

@@ -1,4 +1,4 @@
-// cli_operations: node_operations over lbctl's library (cli/overview_reader.hpp,
+// cli_operations: node_operations over lbctl's library (cli/status_read.hpp,
 // cli/server_state.hpp) with this node's directories from node.yaml.
 #pragma once
 
