@@ -1,5 +1,6 @@
 #include "web/http_session.hpp"
 
+#include <array>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cctype>
@@ -30,6 +31,23 @@ response refusal(unsigned version, http::status status) {
                        std::string(to_std(http::obsolete_reason(status))) + "\n");
 }
 
+// After a refusal the client may still be sending the rest of its request.
+// Closing with those bytes unread makes the kernel reset the connection,
+// which can reach the client before it has read the refusal; so read and
+// drop what it sends, within limits.linger_timeout and limits.linger_bytes,
+// until it closes (as nginx's lingering close).
+template <typename Stream>
+awaitable<void> drain_refused_request(Stream& stream, const http_limits& limits) {
+  beast::get_lowest_layer(stream).expires_after(limits.linger_timeout);
+  std::array<char, 16 * 1024> scratch;
+  std::size_t dropped = 0;
+  boost::system::error_code ec;
+  while (!ec && dropped < limits.linger_bytes) {
+    dropped += co_await stream.async_read_some(asio::buffer(scratch),
+                                               asio::redirect_error(use_awaitable, ec));
+  }
+}
+
 // Reads and answers requests until the client closes, a limit is hit or the
 // handler's answer ends the connection. `secure` adds the HTTPS headers.
 template <typename Stream>
@@ -46,6 +64,7 @@ awaitable<void> serve_requests(Stream& stream, const request_handler& handler,
     co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
     response res;
     bool keep_alive = false;
+    const bool refused = ec == http::error::header_limit || ec == http::error::body_limit;
     if (ec == http::error::header_limit) {
       res = refusal(11, http::status::request_header_fields_too_large);
     } else if (ec == http::error::body_limit) {
@@ -67,6 +86,7 @@ awaitable<void> serve_requests(Stream& stream, const request_handler& handler,
     res.keep_alive(keep_alive && res.keep_alive());
     beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
     co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+    if (!ec && refused) co_await drain_refused_request(stream, limits);
     if (ec || !res.keep_alive()) break;
   }
 }

@@ -27,6 +27,10 @@ struct http_limits {
   std::chrono::seconds request_timeout{15};  // to read one whole request
   std::chrono::seconds idle_timeout{60};     // between requests on a kept-alive connection
   std::size_t max_connections = 256;         // open at once per listener; more are closed at once
+  // After a 431 or 413: how long and how much of the rest of the request is
+  // read and dropped before closing, so the refusal is not lost to a reset.
+  std::chrono::seconds linger_timeout{2};
+  std::size_t linger_bytes = 1024 * 1024;
   unsigned requests_per_connection = 1000;
 };
 
