@@ -5,6 +5,7 @@
 #include "web/errc.hpp"
 #include "web/form.hpp"
 #include "web/login_page.hpp"
+#include "web/off_thread.hpp"
 #include "web/overview_page.hpp"
 
 namespace lbha::web {
@@ -121,21 +122,6 @@ void web_app::configure(std::string node_name, std::chrono::milliseconds session
   sessions_.set_idle(session_idle);
 }
 
-template <typename F>
-awaitable<std::invoke_result_t<F>> web_app::off_thread(F fn) {
-  using value = std::invoke_result_t<F>;
-  // co_spawn hands its result back through a default-constructed value;
-  // optional makes any result type fit.
-  auto task = asio::co_spawn(
-      workers_,
-      [fn = std::move(fn)]() mutable -> awaitable<std::optional<value>> {
-        co_return std::optional<value>(fn());
-      },
-      use_awaitable);
-  std::optional<value> out = co_await std::move(task);
-  co_return std::move(*out);
-}
-
 std::optional<web_session> web_app::session_of(const request& req) {
   const auto id = cookie_value(to_std(req[http::field::cookie]), session_cookie);
   if (!id) return std::nullopt;
@@ -147,7 +133,7 @@ awaitable<response> web_app::do_overview(request_context context) {
   if (!session) co_return redirect(context.req, "/lbadmin/login");
   const auto notice = sessions_.take_notice(session->id);
   const auto read = [this] { return node_.read_overview(); };
-  const cli::overview view = co_await off_thread(read);
+  const cli::overview view = co_await off_thread(workers_, read);
   co_return html(context.req, http::status::ok,
                  render_overview_page(view, viewer_of(*session), settings_.node_name, notice));
 }
@@ -158,7 +144,7 @@ awaitable<response> web_app::do_overview_json(request_context context) {
     co_return make_response(context.req, http::status::unauthorized,
                             "application/json; charset=utf-8", "{\"error\": \"log in\"}\n");
   const auto read = [this] { return node_.read_overview(); };
-  const cli::overview view = co_await off_thread(read);
+  const cli::overview view = co_await off_thread(workers_, read);
   co_return make_response(context.req, http::status::ok, "application/json; charset=utf-8",
                           render_overview_json(view, viewer_of(*session)));
 }
@@ -195,7 +181,7 @@ awaitable<response> web_app::do_login(request_context context) {
         "too many failed log-ins: wait " + std::to_string(wait.count()) + " s before trying again");
   }
   const auto check = [this, user, password] { return auth_.authenticate(user, password); };
-  auto outcome = co_await off_thread(check);
+  auto outcome = co_await off_thread(workers_, check);
   if (!outcome) {
     const auto& e = outcome.error();
     if (e == errc::auth_unavailable) {
@@ -269,7 +255,7 @@ awaitable<response> web_app::do_set_state(request_context context) {
       .service = fields["vip"], .server = fields["rip"], .state = *state, .runtime_only = false};
   const auto apply = [this, change] { return node_.set_real_server_state(change); };
   ++counters_.changes;
-  const auto outcome = co_await off_thread(apply);
+  const auto outcome = co_await off_thread(workers_, apply);
   audit()->info("user {} from {}: {} {}/{}: {}: {}", session->user, context.client,
                 cli::state_word(change.state), change.service, change.server,
                 outcome.ok ? "done" : "failed", one_line(outcome.message));

@@ -76,9 +76,6 @@ class web_app {
   awaitable<response> do_set_state(request_context context);
 
   std::optional<web_session> session_of(const request& req);
-  // Blocking `fn` on the worker pool; the coroutine resumes on the io thread.
-  template <typename F>
-  awaitable<std::invoke_result_t<F>> off_thread(F fn);
 
   authenticator& auth_;
   node_operations& node_;
