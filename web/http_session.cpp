@@ -64,6 +64,7 @@ awaitable<void> serve_requests(Stream& stream, const request_handler& handler,
     co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
     response res;
     bool keep_alive = false;
+    bool head = false;
     const bool refused = ec == http::error::header_limit || ec == http::error::body_limit;
     if (ec == http::error::header_limit) {
       res = refusal(11, http::status::request_header_fields_too_large);
@@ -74,6 +75,7 @@ awaitable<void> serve_requests(Stream& stream, const request_handler& handler,
     } else {
       request_context context{parser.release(), client};
       const unsigned version = context.req.version();
+      head = context.req.method() == http::verb::head;
       keep_alive = context.req.keep_alive();
       try {
         res = co_await handler(std::move(context));
@@ -81,6 +83,12 @@ awaitable<void> serve_requests(Stream& stream, const request_handler& handler,
         get_logger("webd")->error("request from {} failed: {}", client, e.what());
         res = refusal(version, http::status::internal_server_error);
       }
+    }
+    if (head) {
+      // The headers a GET would have, Content-Length included, and no body.
+      const auto length = res.body().size();
+      res.body().clear();
+      res.content_length(length);
     }
     if (secure) add_security_headers(res);
     res.keep_alive(keep_alive && res.keep_alive());

@@ -9,8 +9,9 @@
 // 431 or 413 and the connection closes; one that does not arrive in time
 // (handshake, request, idle between requests) just loses the connection.
 // Every HTTPS answer carries the security headers (HSTS, no framing, no
-// sniffing, a same-origin content policy, no caching). Runs on the io thread;
-// the listener owns the task.
+// sniffing, a same-origin content policy, no caching). The answer to a HEAD
+// is the handler's headers (its Content-Length too) without the body. Runs
+// on the io thread; the listener owns the task.
 #pragma once
 
 #include <cstdint>
