@@ -13,39 +13,14 @@
 
 #include "common/atomic_file.hpp"
 #include "common/grpc_unix.hpp"
-#include "lbha/v1/ha.grpc.pb.h"
-#include "lbha/v1/proxy.grpc.pb.h"
-#include "lbha/v1/replication.grpc.pb.h"
-#include "lbha/v1/sync.grpc.pb.h"
+#include "tests/web/fake_daemons.hpp"
 
 namespace lbha::web {
 namespace {
 
-class fake_ha final : public v1::Ha::Service {
-  grpc::Status GetStatus(grpc::ServerContext*, const v1::HaStatusRequest*,
-                         v1::HaStatus* reply) override {
-    reply->set_node_name("lb1");
-    reply->set_role(v1::ROLE_ACTIVE);
-    return grpc::Status::OK;
-  }
-};
-
-class fake_proxy final : public v1::Proxy::Service {
-  grpc::Status GetStatus(grpc::ServerContext*, const v1::ProxyStatusRequest*,
-                         v1::ProxyStatus* reply) override {
-    reply->set_generation(7);
-    reply->add_virtual_services()->set_label("DA_VIP");
-    return grpc::Status::OK;
-  }
-};
-
-class fake_sync final : public v1::Sync::Service {
-  grpc::Status GetStatus(grpc::ServerContext*, const v1::SyncStatusRequest*,
-                         v1::SyncStatus* reply) override {
-    reply->set_paired(true);
-    return grpc::Status::OK;
-  }
-};
+using test_doubles::fake_ha;
+using test_doubles::fake_proxy;
+using test_doubles::fake_sync;
 
 class metrics_source : public ::testing::Test {
  protected:

@@ -5,16 +5,13 @@
 #include "web/metrics.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 
-#include "common/atomic_file.hpp"
 #include "tests/support/build_tree.hpp"
 #include "tests/support/golden.hpp"
+#include "tests/web/promtool.hpp"
 
 namespace lbha::web {
 namespace {
@@ -243,25 +240,13 @@ TEST(metrics, a_standalone_node_reports_no_peer) {
 }
 
 TEST(metrics, the_golden_page_passes_promtool_check_metrics) {
-  if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
+  const auto checked = test_doubles::promtool_check(render_metrics(seed_read()));
+  if (!checked) {
     GTEST_SKIP() << "promtool not found (Debian package prometheus; scripts/install-deps "
                     "installs it): the page was not checked by Prometheus's own linter";
   }
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("lbha_metrics_" + std::to_string(::getpid()) + ".txt");
-  ASSERT_TRUE(write_file_atomically(path, render_metrics(seed_read())).has_value());
-  // promtool reads the page on stdin; it exits non-zero on a parse error or
-  // a lint finding (a counter without _total, a missing HELP...), printing it.
-  const std::string command = "promtool check metrics < '" + path.string() + "' 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  char buffer[512];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
-  const int status = ::pclose(pipe);
-  std::filesystem::remove(path);
-  EXPECT_EQ(status, 0) << output;
-  EXPECT_EQ(output, "");
+  EXPECT_EQ(checked->status, 0) << checked->output;
+  EXPECT_EQ(checked->output, "");
 }
 
 }  // namespace
