@@ -9,6 +9,9 @@
 #include "web/cli_operations.hpp"
 #include "web/http_session.hpp"
 #include "web/listener.hpp"
+#include "web/metrics.hpp"
+#include "web/metrics_endpoint.hpp"
+#include "web/metrics_source.hpp"
 #include "web/pam_authenticator.hpp"
 #include "web/tls_context.hpp"
 #include "web/web_app.hpp"
@@ -53,6 +56,8 @@ class webd_component final : public daemon_component {
              web_app_settings{.node_name = env.files.node.node_name(),
                               .session_idle = std::chrono::milliseconds(web_.session_idle_ms()),
                               .login = {}}),
+        metrics_(env.io, workers_,
+                 [paths = paths_of(env)] { return render_metrics(read_node(paths)); }),
         service_(
             env.io, [this] { return status(); }, env.runtime.reloader()) {}
 
@@ -85,9 +90,18 @@ class webd_component final : public daemon_component {
           });
       if (auto r = redirect_->open(); !r) return r.error();
     }
+    auto metrics = endpoint_of(web_.metrics_listen());
+    if (!metrics) return metrics.error();
+    metrics_listener_ = std::make_unique<listener>(
+        io_, metrics.value(), limits_.max_connections, [this](asio::ip::tcp::socket socket) {
+          return serve_http(std::move(socket), metrics_handler_, limits_);
+        });
+    if (auto r = metrics_listener_->open(); !r) return r.error();
     handler_ = app_.handler();
+    metrics_handler_ = metrics_.handler();
     https_->start();
     if (redirect_) redirect_->start();
+    metrics_listener_->start();
     return success();
   }
 
@@ -96,8 +110,8 @@ class webd_component final : public daemon_component {
   result<void> reload(const node_files& files) override {
     const auto& web = files.node.web();
     if (web.https_listen() != web_.https_listen() || web.http_redirect() != web_.http_redirect() ||
-        web.http_listen() != web_.http_listen() || web.certificate() != web_.certificate() ||
-        web.key() != web_.key()) {
+        web.http_listen() != web_.http_listen() || web.metrics_listen() != web_.metrics_listen() ||
+        web.certificate() != web_.certificate() || web.key() != web_.key()) {
       get_logger("webd")->warn(
           "web listen addresses or certificate changed: they apply at the next restart");
     }
@@ -106,6 +120,7 @@ class webd_component final : public daemon_component {
   }
 
   void stop() override {
+    if (metrics_listener_) metrics_listener_->stop();
     if (redirect_) redirect_->stop();
     if (https_) https_->stop();
   }
@@ -122,6 +137,10 @@ class webd_component final : public daemon_component {
     out.set_logins_rate_limited(c.logins_rate_limited);
     out.set_changes(c.changes);
     out.set_refused_posts(c.refused_posts);
+    out.set_metrics_listen(web_.metrics_listen());
+    out.set_metrics_port(metrics_listener_ ? metrics_listener_->port() : 0);
+    out.set_scrapes(metrics_.scrapes());
+    out.set_scrapes_shared(metrics_.scrapes_shared());
     return out;
   }
 
@@ -129,6 +148,7 @@ class webd_component final : public daemon_component {
     std::string out = "WebUI on https://" + web_.https_listen() + "/lbadmin/";
     if (https_) out += " (port " + std::to_string(https_->port()) + ")";
     if (redirect_) out += ", redirect from http://" + web_.http_listen();
+    out += ", metrics on http://" + web_.metrics_listen() + "/metrics";
     return out;
   }
 
@@ -141,10 +161,13 @@ class webd_component final : public daemon_component {
   cli_operations node_;
   asio::thread_pool workers_{worker_threads};
   web_app app_;
+  metrics_endpoint metrics_;
   request_handler handler_;
+  request_handler metrics_handler_;
   std::shared_ptr<asio::ssl::context> tls_;
   std::unique_ptr<listener> https_;
   std::unique_ptr<listener> redirect_;
+  std::unique_ptr<listener> metrics_listener_;
   web_service service_;
 };
 
@@ -153,7 +176,9 @@ class webd_component final : public daemon_component {
 daemon_spec webd_spec() {
   return {
       .name = "webd",
-      .description = "lbha-webd: the WebUI on HTTPS (System Overview, log-in through PAM)",
+      .description =
+          "lbha-webd: the WebUI on HTTPS (System Overview, log-in through PAM) and Prometheus "
+          "/metrics on plain HTTP",
       .add_options = {},
       .make = [](daemon_environment& env) -> result<std::unique_ptr<daemon_component>> {
         return std::make_unique<webd_component>(env);
