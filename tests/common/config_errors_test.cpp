@@ -136,7 +136,8 @@ const bad_case cases[] = {
     {"external_check_without_an_absolute_command", false,
      "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    check:\n"
      "      type: external\n      command: [check-iis, --deep]\n",
-     "virtual_services[0].check.command", 7, "needs a command whose first item is an absolute path"},
+     "virtual_services[0].check.command", 7,
+     "needs a command whose first item is an absolute path"},
     {"bad_real_server_state", false,
      "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    real_servers:\n"
      "      - label: R1\n        ip: 192.0.2.21\n        state: offline\n",
@@ -184,6 +185,19 @@ const bad_case cases[] = {
      "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    persistence:\n"
      "      mode: source_ip\n      timeout: 0\n",
      "virtual_services[0].persistence.timeout", 7, "must be greater than 0 with mode source_ip"},
+    {"transparent_not_a_boolean", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    transparent: maybe\n",
+     "virtual_services[0].transparent", 5, "expected true or false"},
+    {"transparent_with_send_proxy", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    send_proxy: v2\n"
+     "    transparent: true\n",
+     "virtual_services[0].transparent", 6, "cannot be combined with send_proxy"},
+    {"transparent_real_server_of_the_other_family", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    transparent: true\n"
+     "    real_servers:\n      - {label: R1, ip: 192.0.2.21}\n"
+     "      - {label: R2, ip: \"2001:db8::22\"}\n",
+     "virtual_services[0].real_servers[1].ip", 8,
+     "a transparent service's real servers must be IPv4 like its VIP 192.0.2.10"},
     {"fallback_bad_ip", false,
      "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n"
      "    fallback: {ip: sorry-server, port: 80}\n",
@@ -216,8 +230,8 @@ const bad_case cases[] = {
     {"garp_count_zero", false, "ha:\n  garp:\n    count: 0\n", "ha.garp.count", 3,
      "must be at least 1"},
     // Bounds (issue 14): a config that validates keeps a takeover bounded.
-    {"garp_count_in_the_billions", false, "ha:\n  garp:\n    count: 4000000000\n",
-     "ha.garp.count", 3, "must be 1..100, got 4000000000"},
+    {"garp_count_in_the_billions", false, "ha:\n  garp:\n    count: 4000000000\n", "ha.garp.count",
+     3, "must be 1..100, got 4000000000"},
     {"garp_interval_zero", false, "ha:\n  garp:\n    count: 100\n    interval: 0\n",
      "ha.garp.interval", 4, "must be 1ms..1s, got 0"},
     {"garp_interval_too_long", false, "ha:\n  garp:\n    interval: 5s\n", "ha.garp.interval", 3,
@@ -276,8 +290,9 @@ const bad_case cases[] = {
     {"node_alert_hook_relative", true,
      NODE_HEAD "alerts:\n  hooks:\n    - /usr/local/bin/a\n    - mail-it\n", "alerts.hooks[1]", 6,
      "must be an absolute path, got 'mail-it'"},
-    {"node_alert_timeout_too_short", true, NODE_HEAD "alerts:\n  hooks: /bin/true\n  timeout: 50ms\n",
-     "alerts.timeout", 5, "must be 100..600000 ms, got 50 ms"},
+    {"node_alert_timeout_too_short", true,
+     NODE_HEAD "alerts:\n  hooks: /bin/true\n  timeout: 50ms\n", "alerts.timeout", 5,
+     "must be 100..600000 ms, got 50 ms"},
     {"node_alert_timeout_not_a_duration", true, NODE_HEAD "alerts:\n  timeout: soon\n",
      "alerts.timeout", 4, "expected a duration"},
     {"node_alert_queue_limit_zero", true, NODE_HEAD "alerts:\n  queue_limit: 0\n",
