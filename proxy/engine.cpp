@@ -37,6 +37,15 @@ engine::engine(asio::io_context& control, const lbha::clock& clock, engine_optio
 
 engine::~engine() { stop(); }
 
+result<void> engine::narrow_worker_capabilities() {
+  std::lock_guard lock(mutex_);
+  if (options_.worker_capabilities.empty()) return success();
+  for (auto& w : workers_) {
+    if (auto narrowed = w->narrow_capabilities(); !narrowed) return narrowed;
+  }
+  return success();
+}
+
 result<void> engine::start(const v1::ClusterConfig& config, std::optional<received_handover> from) {
   std::lock_guard lock(mutex_);
   if (started_) return error(errc::not_running, "already started");
@@ -44,7 +53,8 @@ result<void> engine::start(const v1::ClusterConfig& config, std::optional<receiv
     return error(errc::invalid_config,
                  "proxy.source_address: '" + options_.source_address + "' is not an IP address");
   }
-  data_plane_context context{table_.get(), source_address_, &workers_, options_.scheduling};
+  data_plane_context context{table_.get(), source_address_, &workers_, options_.scheduling,
+                             options_.worker_capabilities};
   for (std::size_t i = 0; i < options_.threads; ++i) {
     workers_.push_back(std::make_unique<worker>(context));
     workers_.back()->start();
@@ -338,6 +348,7 @@ v1::ProxyStatus engine::status() const {
     vs->set_total_connections(c.total.load());
     vs->set_bytes_in(c.bytes_in.load());
     vs->set_bytes_out(c.bytes_out.load());
+    vs->set_transparent_failures(entry.state->transparent_failures.load());
     auto p = entry.state->current();
     auto fill = [](v1::RealServerStatus* rs, const real_server_state* s) {
       rs->set_label(s->label());

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -59,6 +60,11 @@ class backend {
   std::uint16_t port() const { return port_; }
   const std::string& name() const { return name_; }
   int accepted() const { return accepted_.load(); }
+  // The address the last accepted connection came from ("" before any).
+  std::string last_peer() {
+    std::lock_guard lock(peer_mutex_);
+    return last_peer_;
+  }
   std::size_t bulk_bytes = 8 << 20;
   std::string http_response = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nI am fine\n";
 
@@ -83,6 +89,12 @@ class backend {
       auto s = std::make_shared<tcp::socket>(co_await acceptor_.async_accept(
           asio::redirect_error(use_awaitable, ec)));
       if (ec) co_return;
+      {
+        std::lock_guard lock(peer_mutex_);
+        boost::system::error_code peer_ec;
+        const auto peer = s->remote_endpoint(peer_ec);
+        last_peer_ = peer_ec ? "" : peer.address().to_string();
+      }
       ++accepted_;
       open_.push_back(s);
       asio::co_spawn(io_, serve(s), asio::detached);
@@ -155,6 +167,8 @@ class backend {
   tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
   std::atomic<int> accepted_{0};
+  std::mutex peer_mutex_;
+  std::string last_peer_;
   std::vector<std::weak_ptr<tcp::socket>> open_;
   std::thread thread_;
 };
