@@ -50,7 +50,9 @@ class backend {
   enum class mode { name_echo, silent, bulk, bulk_reset, reset, http };
 
   explicit backend(std::string name, mode m = mode::name_echo, const char* address = "127.0.0.1")
-      : name_(std::move(name)), mode_(m), acceptor_(io_, tcp::endpoint(asio::ip::make_address(address), 0)) {
+      : name_(std::move(name)),
+        mode_(m),
+        acceptor_(io_, tcp::endpoint(asio::ip::make_address(address), 0)) {
     port_ = acceptor_.local_endpoint().port();
     asio::co_spawn(io_, accept_loop(), asio::detached);
     thread_ = std::thread([this] { io_.run(); });
@@ -86,8 +88,8 @@ class backend {
   awaitable<void> accept_loop() {
     for (;;) {
       boost::system::error_code ec;
-      auto s = std::make_shared<tcp::socket>(co_await acceptor_.async_accept(
-          asio::redirect_error(use_awaitable, ec)));
+      auto s = std::make_shared<tcp::socket>(
+          co_await acceptor_.async_accept(asio::redirect_error(use_awaitable, ec)));
       if (ec) co_return;
       {
         std::lock_guard lock(peer_mutex_);
@@ -188,7 +190,8 @@ class client {
   }
 
   void set_timeout(std::chrono::milliseconds t) {
-    timeval tv{static_cast<time_t>(t.count() / 1000), static_cast<suseconds_t>((t.count() % 1000) * 1000)};
+    timeval tv{static_cast<time_t>(t.count() / 1000),
+               static_cast<suseconds_t>((t.count() % 1000) * 1000)};
     ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
 
