@@ -241,6 +241,16 @@ class lbctl_daemons : public ::testing::Test {
     servers_.push_back(std::move(server.value()));
   }
 
+  // Every daemon served, the three that reload noting it in journal_ (so a
+  // test sees whom lbctl asked, in order).
+  void serve_all_journaled() {
+    proxy_.journal = sync_.journal = ha_.journal = &journal_;
+    serve("proxyd", proxy_);
+    serve("syncd", sync_);
+    serve("heartbeatd", ha_);
+    serve("replicatord", replication_);
+  }
+
   lbctl_run lbctl(std::vector<const char*> args) {
     args.insert(args.begin(), "lbctl");
     args.push_back("--config-dir");
@@ -257,6 +267,8 @@ class lbctl_daemons : public ::testing::Test {
   fake_proxy proxy_;
   fake_ha ha_;
   fake_replication replication_;
+  fake_sync sync_;
+  std::vector<std::string> journal_;
 };
 
 TEST_F(lbctl_daemons, status_reads_both_daemons_quickly) {
@@ -341,27 +353,21 @@ TEST_F(lbctl_daemons, vip_add_commits_the_edited_config) {
 }
 
 TEST_F(lbctl_daemons, reload_asks_proxyd_syncd_then_heartbeatd_and_make_active) {
-  std::vector<std::string> journal;
-  fake_sync sync;
-  proxy_.journal = sync.journal = ha_.journal = &journal;
-  serve("proxyd", proxy_);
-  serve("syncd", sync);
-  serve("heartbeatd", ha_);
-  serve("replicatord", replication_);
+  serve_all_journaled();
   auto reload = lbctl({"reload"});
   EXPECT_EQ(reload.code, 0) << reload.err;
   EXPECT_EQ(reload.out,
             "lbha-proxyd: reloaded (generation 7 applied)\n"
             "lbha-syncd: reloaded (reloaded: 1 table(s))\n"
             "lbha-heartbeatd: reloaded\n");
-  EXPECT_EQ(journal, (std::vector<std::string>{"proxyd", "syncd", "heartbeatd"}));
+  EXPECT_EQ(journal_, (std::vector<std::string>{"proxyd", "syncd", "heartbeatd"}));
   EXPECT_TRUE(replication_.pushed.empty());  // the file is the committed generation
 
-  journal.clear();
+  journal_.clear();
   auto proxy = lbctl({"reload", "proxy"});
   EXPECT_EQ(proxy.code, 0) << proxy.err;
   EXPECT_EQ(proxy.out, "lbha-proxyd: reloaded (generation 7 applied)\n");
-  EXPECT_EQ(journal, std::vector<std::string>{"proxyd"});
+  EXPECT_EQ(journal_, std::vector<std::string>{"proxyd"});
 
   auto active = lbctl({"make-active", "--force"});
   EXPECT_EQ(active.code, 0);
@@ -370,19 +376,13 @@ TEST_F(lbctl_daemons, reload_asks_proxyd_syncd_then_heartbeatd_and_make_active) 
 }
 
 TEST_F(lbctl_daemons, a_daemon_that_refuses_a_reload_is_named_and_the_next_is_not_asked) {
-  std::vector<std::string> journal;
-  fake_sync sync;
-  sync.refuse = "virtual_services[1]: unknown key type";
-  proxy_.journal = sync.journal = ha_.journal = &journal;
-  serve("proxyd", proxy_);
-  serve("syncd", sync);
-  serve("heartbeatd", ha_);
-  serve("replicatord", replication_);
+  sync_.refuse = "virtual_services[1]: unknown key type";
+  serve_all_journaled();
   auto all = lbctl({"reload", "all"});
   EXPECT_EQ(all.code, 1);
   EXPECT_EQ(all.out, "lbha-proxyd: reloaded (generation 7 applied)\n");
   EXPECT_EQ(all.err, "lbctl: lbha-syncd reload failed: virtual_services[1]: unknown key type\n");
-  EXPECT_EQ(journal, (std::vector<std::string>{"proxyd", "syncd"}));
+  EXPECT_EQ(journal_, (std::vector<std::string>{"proxyd", "syncd"}));
 }
 
 // The weight of DA1 edited in cluster.yaml by hand, generation left as it was.
@@ -395,13 +395,7 @@ void edit_by_hand(const std::filesystem::path& file) {
 }
 
 TEST_F(lbctl_daemons, reload_commits_a_hand_edited_cluster_yaml_on_the_primary_first) {
-  std::vector<std::string> journal;
-  fake_sync sync;
-  proxy_.journal = sync.journal = ha_.journal = &journal;
-  serve("proxyd", proxy_);
-  serve("syncd", sync);
-  serve("heartbeatd", ha_);
-  serve("replicatord", replication_);
+  serve_all_journaled();
   edit_by_hand(dir_ / "cluster.yaml");
   auto reload = lbctl({"reload"});
   EXPECT_EQ(reload.code, 0) << reload.err;
@@ -415,29 +409,23 @@ TEST_F(lbctl_daemons, reload_commits_a_hand_edited_cluster_yaml_on_the_primary_f
   EXPECT_NE(reload.out.find("real server DA1: weight 100 -> 5"), std::string::npos) << reload.out;
   EXPECT_NE(reload.out.find("committed generation 8 on lb1 and lb2"), std::string::npos)
       << reload.out;
-  EXPECT_EQ(journal, (std::vector<std::string>{"proxyd", "syncd", "heartbeatd"}));
+  EXPECT_EQ(journal_, (std::vector<std::string>{"proxyd", "syncd", "heartbeatd"}));
 
   // A commit the peer did not take stops the reload there.
-  journal.clear();
+  journal_.clear();
   replication_.peer_fails = true;
   auto failed = lbctl({"reload"});
   EXPECT_EQ(failed.code, 1);
-  EXPECT_TRUE(journal.empty());
+  EXPECT_TRUE(journal_.empty());
 }
 
 TEST_F(lbctl_daemons, reload_of_a_hand_edited_cluster_yaml_is_refused_on_the_secondary) {
-  std::vector<std::string> journal;
-  fake_sync sync;
-  proxy_.journal = sync.journal = ha_.journal = &journal;
-  serve("proxyd", proxy_);
-  serve("syncd", sync);
-  serve("heartbeatd", ha_);
   replication_.role = "secondary";
-  serve("replicatord", replication_);
+  serve_all_journaled();
   edit_by_hand(dir_ / "cluster.yaml");
   auto reload = lbctl({"reload"});
   EXPECT_EQ(reload.code, 1);
-  EXPECT_TRUE(journal.empty()) << "no daemon may be asked";
+  EXPECT_TRUE(journal_.empty()) << "no daemon may be asked";
   EXPECT_TRUE(replication_.pushed.empty());
   EXPECT_NE(reload.err.find("cluster.yaml differs from committed generation 7"), std::string::npos)
       << reload.err;
