@@ -29,17 +29,6 @@ bool listening(int fd) {
   return ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on;
 }
 
-result<void> write_all(int fd, const std::string& bytes) {
-  std::size_t at = 0;
-  while (at < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + at, bytes.size() - at);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return errno_error(errno, "handover state: write");
-    at += static_cast<std::size_t>(n);
-  }
-  return success();
-}
-
 result<std::string> read_all(int fd) {
   std::string out;
   if (::lseek(fd, 0, SEEK_SET) != 0) return errno_error(errno, "handover state: lseek");
@@ -54,6 +43,17 @@ result<std::string> read_all(int fd) {
 }
 
 }  // namespace
+
+result<void> write_all(int fd, std::string_view bytes) {
+  std::size_t at = 0;
+  while (at < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + at, bytes.size() - at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return errno_error(n < 0 ? errno : EIO, "write");
+    at += static_cast<std::size_t>(n);
+  }
+  return success();
+}
 
 v1::HandedEndpoint handed(const tcp::endpoint& e) {
   v1::HandedEndpoint out;
@@ -97,6 +97,7 @@ result<void> leave_handover(fd_store& store, const v1::ProxyHandover& state,
   const int memfd = ::memfd_create(handover_state_name, MFD_CLOEXEC);
   if (memfd < 0) return errno_error(errno, "handover state: memfd_create");
   auto written = write_all(memfd, bytes);
+  if (!written) written = written.error().prefixed("handover state");
   // The sockets go first: a state without its sockets is read as sessions lost,
   // sockets without a state are closed by the next start.
   result<void> kept = success();

@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -29,6 +30,9 @@ namespace lbha::proxy {
 inline constexpr const char* handover_state_name = "lbha-proxyd-state";
 inline constexpr const char* handover_listener_name = "lbha-proxyd-listener";
 inline constexpr const char* handover_socket_name = "lbha-proxyd-socket";
+
+// Writes every byte of `bytes` to `fd` (a memfd, a pipe with room for them).
+result<void> write_all(int fd, std::string_view bytes);
 
 v1::HandedEndpoint handed(const asio::ip::tcp::endpoint& e);
 std::optional<asio::ip::tcp::endpoint> endpoint_of(const v1::HandedEndpoint& e);

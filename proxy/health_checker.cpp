@@ -180,8 +180,9 @@ void health_checker::forget(const std::string& service) {
     p->stopped = true;
     p->timer.cancel();
   }
-  probes_.erase(it);
+  // Before the erase: `service` may be the erased entry's own key (stop()).
   alerts_.forget(service);
+  probes_.erase(it);
 }
 
 void health_checker::stop() {

@@ -430,14 +430,7 @@ bool session::import_direction(direction& d, const v1::HandedDirection& in) {
   if (pending.empty()) return true;
   // At most one pipe's worth (64 KiB): a session holds either a pipe's
   // bytes or a buffer's, never both. Into a fresh pipe, sent by pump().
-  if (!take_pipe(d)) return false;
-  std::size_t at = 0;
-  while (at < pending.size()) {
-    const ssize_t n = ::write(d.pipe.write_end, pending.data() + at, pending.size() - at);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    at += static_cast<std::size_t>(n);
-  }
+  if (!take_pipe(d) || !write_all(d.pipe.write_end, pending)) return false;
   d.in_pipe = pending.size();
   return true;
 }

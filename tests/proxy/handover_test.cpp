@@ -3,6 +3,7 @@
 // next one takes them over. The store here keeps copies of the descriptors in
 // memory, as systemd's file descriptor store does across `systemctl restart`
 // (the install test runs the real one).
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "tests/proxy/engine_fixture.hpp"
@@ -172,13 +173,14 @@ TEST(handover_state, a_start_without_a_handover_finds_none_and_a_broken_one_is_r
   ASSERT_TRUE(none);
   EXPECT_FALSE(none.value().has_value());
 
-  int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
-  ASSERT_EQ(::write(fds[1], "not protobuf \xff\xff", 15), 15);
-  ::close(fds[1]);
-  // A pipe cannot seek back: unreadable, and said so.
-  auto broken = receive_handover({{handover_state_name, fds[0]}});
-  EXPECT_FALSE(broken);
+  // A state that is there but is no ProxyHandover: refused, saying so.
+  const int memfd = ::memfd_create("garbage", MFD_CLOEXEC);
+  ASSERT_GE(memfd, 0);
+  ASSERT_EQ(::write(memfd, "not protobuf \xff\xff", 15), 15);
+  auto broken = receive_handover({{handover_state_name, memfd}});
+  ASSERT_FALSE(broken);
+  EXPECT_NE(broken.error().message().find("not a ProxyHandover"), std::string::npos)
+      << broken.error().message();
 }
 
 }  // namespace
