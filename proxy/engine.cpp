@@ -236,11 +236,10 @@ result<engine::handover_counts> engine::hand_over(fd_store& store) {
   std::unique_lock lock(mutex_);
   if (!started_ || stopped_) return error(errc::not_running, "not running");
   v1::ProxyHandover state;
-  state.set_generation(generation_);
   std::vector<int> listener_fds, socket_fds;
   // Every worker stops accepting before any hands its sessions: a connection
   // a sibling assigned to it in between is then already in its queue.
-  for (auto& w : workers_) w->call([&] { w->release_listeners(state, listener_fds); });
+  for (auto& w : workers_) w->call([&] { w->release_listeners(listener_fds); });
   handover_counts counts;
   for (auto& w : workers_) {
     w->call([&] { w->hand_over_sessions(state, socket_fds); });
@@ -255,7 +254,7 @@ result<engine::handover_counts> engine::hand_over(fd_store& store) {
         std::chrono::duration_cast<std::chrono::milliseconds>(c.expires - now).count();
     e->set_expires_in_ms(static_cast<std::uint32_t>(std::max<std::int64_t>(left, 1)));
   });
-  counts.listeners = static_cast<std::size_t>(state.listeners_size());
+  counts.listeners = listener_fds.size();
   counts.sessions = static_cast<std::size_t>(state.sessions_size());
   counts.stick_entries = static_cast<std::size_t>(state.stick_entries_size());
   auto left = leave_handover(store, state, listener_fds, socket_fds);

@@ -220,12 +220,10 @@ void worker::close_all() {
   for (auto& s : open) s->close();
 }
 
-void worker::release_listeners(v1::ProxyHandover& out, std::vector<int>& fds) {
+void worker::release_listeners(std::vector<int>& fds) {
   for (auto& [at, l] : listeners_) {
     const int fd = l->release();
-    if (fd < 0) continue;
-    fds.push_back(fd);
-    *out.add_listeners() = handed(at);
+    if (fd >= 0) fds.push_back(fd);
   }
   listeners_.clear();
 }

@@ -188,7 +188,7 @@ class worker {
   // worker (so no connection can be handed from a sibling in between):
   // release_listeners() stops accepting and gives the listening sockets away,
   // hand_over_sessions() records and gives every session (session::hand_over).
-  void release_listeners(v1::ProxyHandover& out, std::vector<int>& fds);
+  void release_listeners(std::vector<int>& fds);
   void hand_over_sessions(v1::ProxyHandover& out, std::vector<int>& fds);
   // A session taken over from the previous proxyd counts in this worker's load.
   void add_load() { load_.fetch_add(1, std::memory_order_relaxed); }
