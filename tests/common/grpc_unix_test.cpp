@@ -91,6 +91,37 @@ TEST(grpc_unix, unreachable_daemon_fails_by_deadline) {
   EXPECT_FALSE(status.ok());
 }
 
+// A daemon restarted under a client (proxyd handing its connections over,
+// polled by heartbeatd) answers that client's next call: the channel does not
+// sit out gRPC's reconnect backoff of a second or more.
+TEST(grpc_unix, a_channel_reaches_a_restarted_server_on_its_next_call) {
+  auto dir = test_dir();
+  auto path = socket_path(dir, "restarting");
+  fake_sync first;
+  auto server = start_unix_server(path, {&first});
+  ASSERT_TRUE(server) << server.error().message();
+  auto stub = lbha::v1::Sync::NewStub(unix_channel(path));
+  auto call = [&] {
+    auto ctx = context_with_deadline(std::chrono::milliseconds(300));
+    lbha::v1::SyncStatus reply;
+    return stub->GetStatus(ctx.get(), {}, &reply);
+  };
+  ASSERT_TRUE(call().ok());
+  server.value()->shutdown();
+  ASSERT_FALSE(call().ok());  // the channel has seen its server go
+
+  fake_sync second;
+  auto restarted = start_unix_server(path, {&second});
+  ASSERT_TRUE(restarted) << restarted.error().message();
+  // heartbeatd polls every 500 ms; gRPC's default channel would still be
+  // backing off (1 s +- 20 %) here and fail this call at once.
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  const auto status = call();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  restarted.value()->shutdown();
+  std::filesystem::remove_all(dir);
+}
+
 TEST(run_on, runs_on_io_thread_and_returns_value) {
   asio::io_context io;
   auto guard = asio::make_work_guard(io);
