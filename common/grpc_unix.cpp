@@ -156,8 +156,11 @@ result<std::unique_ptr<unix_server>> start_unix_server(
 std::shared_ptr<grpc::Channel> unix_channel(const std::filesystem::path& path) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, unix_reconnect_backoff_ms);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, unix_reconnect_backoff_ms);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, unix_reconnect_backoff_ms);
+  // Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: gRPC also takes it as the connect
+  // timeout, and a daemon that is alive but slow to finish the HTTP/2
+  // handshake (stopped, or busy) would then be "unreachable" after 100 ms
+  // instead of answering, or timing out, within the caller's deadline.
   return grpc::CreateCustomChannel("unix:" + path.string(), grpc::InsecureChannelCredentials(),
                                    args);
 }

@@ -1,7 +1,10 @@
 #include "common/grpc_unix.hpp"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
+#include <cstdio>
 #include <fstream>
 #include <thread>
 
@@ -119,6 +122,30 @@ TEST(grpc_unix, a_channel_reaches_a_restarted_server_on_its_next_call) {
   const auto status = call();
   EXPECT_TRUE(status.ok()) << status.error_message();
   restarted.value()->shutdown();
+  std::filesystem::remove_all(dir);
+}
+
+// A daemon that is alive but does not answer (stopped, hung) is reported as
+// timed out at the caller's deadline, not as unreachable: the short retry
+// above must not shorten gRPC's connect timeout (lbctl says "timed out").
+TEST(grpc_unix, a_server_that_never_answers_times_out_at_the_deadline) {
+  auto dir = test_dir();
+  auto path = socket_path(dir, "hung");
+  // Listening, so the kernel completes the connection, but never accepting:
+  // no HTTP/2 handshake ever comes.
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(fd, 16), 0);
+  auto stub = lbha::v1::Sync::NewStub(unix_channel(path));
+  auto ctx = context_with_deadline(std::chrono::milliseconds(500));
+  lbha::v1::SyncStatus reply;
+  const auto status = stub->GetStatus(ctx.get(), {}, &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+  ::close(fd);
   std::filesystem::remove_all(dir);
 }
 
