@@ -4,6 +4,7 @@
 #include <limits>
 #include <sstream>
 
+#include "cli/render.hpp"
 #include "common/config/names.hpp"
 #include "common/config/values.hpp"
 
@@ -235,6 +236,12 @@ std::string apply_vip_field(v1::VirtualService& s, const std::string& name,
     if (error.empty()) s.set_send_proxy(static_cast<v1::SendProxy>(number));
     return error;
   }
+  if (name == "transparent") {
+    bool on = false;
+    error = set_switch(name, value, on);
+    if (error.empty()) s.set_transparent(on);
+    return error;
+  }
   if (name == "all-backups") {
     bool on = false;
     error = set_switch(name, value, on);
@@ -331,7 +338,8 @@ const std::vector<std::string>& vip_field_names() {
                                                "fallback",
                                                "max-connections",
                                                "all-backups",
-                                               "send-proxy"};
+                                               "send-proxy",
+                                               "transparent"};
   return fields;
 }
 
@@ -456,7 +464,7 @@ std::string render_vip_list(const v1::ClusterConfig& config) {
                                               "BALANCE", "CHECK", "CLIENT", "SERVER",
                                               "REAL SERVERS"}};
   for (const auto& s : config.virtual_services()) {
-    rows.push_back({s.label(), s.ip(), ports_text(s), names::name_of(names::protocol, s.protocol()),
+    rows.push_back({s.label(), s.ip(), ports_text(s), protocol_text(s),
                     names::name_of(names::persistence_mode, s.persistence().mode()),
                     names::name_of(names::balance, s.balance()),
                     names::name_of(names::check_type, s.check().type()),
@@ -472,8 +480,7 @@ std::string render_rip_list(const v1::VirtualService& service) {
   std::vector<std::vector<std::string>> rows{{"LABEL", "IP", "PORT", "WEIGHT", "STATE", "ROLE"}};
   for (const auto& r : service.real_servers()) {
     rows.push_back({r.label(), r.ip(), r.port() == 0 ? "=" : std::to_string(r.port()),
-                    std::to_string(r.weight()),
-                    names::name_of(names::real_server_state, r.state()),
+                    std::to_string(r.weight()), names::name_of(names::real_server_state, r.state()),
                     r.backup() ? "backup" : "primary"});
   }
   return table(rows);

@@ -2,7 +2,14 @@
 
 #include <cstdio>
 
+#include "common/config/names.hpp"
+
 namespace lbha::cli {
+
+std::string protocol_text(const v1::VirtualService& service) {
+  return config::names::name_of(config::names::protocol, service.protocol()) +
+         (service.transparent() ? " transparent" : "");
+}
 
 std::string json_string(std::string_view text) {
   std::string out = "\"";

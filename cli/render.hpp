@@ -10,6 +10,10 @@
 
 namespace lbha::cli {
 
+// A virtual service's PROTOCOL column (lbctl status, vip list): "tcp", with
+// " transparent" for a TProxy service.
+std::string protocol_text(const v1::VirtualService& service);
+
 // A JSON string literal, quotes included.
 std::string json_string(std::string_view text);
 

@@ -1,5 +1,6 @@
 #include "cli/status_read.hpp"
 
+#include "cli/transparent_routing.hpp"
 #include "common/config/config.hpp"
 #include "lbha/v1/ha.grpc.pb.h"
 #include "lbha/v1/proxy.grpc.pb.h"
@@ -18,6 +19,7 @@ overview read_overview(const cli_context& context) {
   // Settings shown beside the counters; a missing or broken file only hides them.
   auto loaded = config::load_cluster_config(context.config_dir / "cluster.yaml");
   if (loaded) view.config = std::move(loaded).value();
+  if (view.config) view.warnings = transparent_routing_warnings(*view.config, run_ip);
   return view;
 }
 

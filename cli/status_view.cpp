@@ -210,6 +210,14 @@ std::string render_overview_text(const overview& view, bool color) {
     out << "heartbeatd: unreachable: " << view.ha_error << "\n";
   }
   out << "\n";
+  for (const auto& warning : view.warnings) out << "warning: " << warning << "\n";
+  if (view.proxy) {
+    for (const auto& service : view.proxy->virtual_services()) {
+      if (service.transparent_failures() == 0) continue;
+      out << "warning: " << service.label() << ": " << service.transparent_failures()
+          << " clients closed, their transparent connection was refused (proxyd's log says why)\n";
+    }
+  }
   if (!view.proxy) {
     out << "proxyd: unreachable: " << view.proxy_error << "\n";
     return out.str();
@@ -226,7 +234,7 @@ std::string render_overview_text(const overview& view, bool color) {
     std::string protocol = "tcp";
     std::string persistence = "-";
     if (settings) {
-      protocol = config::names::name_of(config::names::protocol, settings->protocol());
+      protocol = protocol_text(*settings);
       persistence =
           config::names::name_of(config::names::persistence_mode, settings->persistence().mode());
     }
@@ -307,7 +315,12 @@ std::string render_overview_json(const overview& view) {
   out += "  \"ha\": " + (view.ha ? message_json(*view.ha) : std::string("null")) + ",\n";
   out += "  \"ha_error\": " + json_string(view.ha_error) + ",\n";
   out += "  \"proxy\": " + (view.proxy ? message_json(*view.proxy) : std::string("null")) + ",\n";
-  out += "  \"proxy_error\": " + json_string(view.proxy_error) + "\n}\n";
+  out += "  \"proxy_error\": " + json_string(view.proxy_error) + ",\n";
+  out += "  \"warnings\": [";
+  for (std::size_t i = 0; i < view.warnings.size(); ++i) {
+    out += (i ? ", " : "") + json_string(view.warnings[i]);
+  }
+  out += "]\n}\n";
   return out;
 }
 

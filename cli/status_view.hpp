@@ -24,6 +24,9 @@ struct overview {
   // cluster.yaml, when readable: the protocol and persistence of each service
   // (proxyd's status carries counters and health, not settings).
   std::optional<v1::ClusterConfig> config;
+  // Problems found on this node beside the daemons' answers (a transparent
+  // service without its policy routing, cli/transparent_routing.hpp).
+  std::vector<std::string> warnings;
 };
 
 // "ACTIVE", "PASSIVE", "INIT", "FAULT" ("UNKNOWN" for anything else).

@@ -10,6 +10,7 @@
 #include "cli/config_edit.hpp"
 #include "cli/daemon_calls.hpp"
 #include "cli/edit_options.hpp"
+#include "cli/transparent_routing.hpp"
 
 namespace lbha::cli {
 
@@ -42,8 +43,31 @@ const std::map<std::string, std::string>& vip_help() {
       {"fallback", "IP:PORT used when every real server is down, or none"},
       {"max-connections", "0 = unlimited"},
       {"send-proxy", "none | v1 | v2: PROXY protocol header to the real servers (client address)"},
-      {"all-backups", "yes | no: failover mode balances over every backup, not just the first"}};
+      {"all-backups", "yes | no: failover mode balances over every backup, not just the first"},
+      {"transparent",
+       "yes | no: TProxy, the real servers see the client's own address (needs the policy "
+       "routing of README \"Transparent mode\"; not with --send-proxy)"}};
   return help;
+}
+
+// A transparent service works only with the node's policy routing: say so
+// when it is missing (the commit stands; the routing is the operator's to add).
+void warn_about_routing(const std::optional<v1::VirtualService>& service, cli_context& context) {
+  if (!service || !service->transparent() || context.exit_code != exit_code::ok) return;
+  v1::ClusterConfig only;
+  *only.add_virtual_services() = *service;
+  for (const auto& warning : transparent_routing_warnings(only, run_ip)) {
+    *context.err << "lbctl: warning: " << warning << "\n";
+  }
+}
+
+// The service as the edit left it (before the commit's defaults).
+std::optional<v1::VirtualService> edited(const v1::ClusterConfig& config,
+                                         const std::string& label) {
+  for (const auto& service : config.virtual_services()) {
+    if (service.label() == label) return service;
+  }
+  return std::nullopt;
 }
 
 struct vip_command {
@@ -76,9 +100,13 @@ void add_vip_commands(CLI::App& app, cli_context& context) {
       "  lbctl vip add DA_VIP --ip 192.0.2.101 --ports 9001 --persistence none "
       "--client-timeout 5m --server-timeout 5m");
   add_cmd->callback([add, &context] {
+    std::optional<v1::VirtualService> service;
     edit_and_commit(context, add->dry_run, [&](v1::ClusterConfig& config) {
-      return add_vip(config, add->label, add->fields.given());
+      auto error = add_vip(config, add->label, add->fields.given());
+      service = edited(config, add->label);
+      return error;
     });
+    warn_about_routing(service, context);
   });
 
   auto modify = std::make_shared<vip_command>();
@@ -91,9 +119,13 @@ void add_vip_commands(CLI::App& app, cli_context& context) {
       "Only the options given change.\nExample:\n"
       "  lbctl vip modify DA_VIP --client-timeout 10m --server-timeout 10m");
   modify_cmd->callback([modify, &context] {
+    std::optional<v1::VirtualService> service;
     edit_and_commit(context, modify->dry_run, [&](v1::ClusterConfig& config) {
-      return modify_vip(config, modify->label, modify->fields.given());
+      auto error = modify_vip(config, modify->label, modify->fields.given());
+      service = edited(config, modify->label);
+      return error;
     });
+    warn_about_routing(service, context);
   });
 
   auto remove = std::make_shared<vip_command>();

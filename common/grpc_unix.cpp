@@ -20,6 +20,13 @@ namespace {
 // waiting this long before the next try keeps the loop from spinning.
 constexpr int accept_backoff_ms = 100;
 
+// gRPC waits 1 s and more (growing to 120 s) before a channel that lost its
+// server tries again: right for a remote host, wrong for a local daemon that
+// restarted (proxyd handing over its connections is back within half a
+// second, and heartbeatd would take it for a failed one). A Unix socket costs
+// nothing to retry.
+constexpr int unix_reconnect_backoff_ms = 100;
+
 std::error_code last_error() { return {errno, std::generic_category()}; }
 
 result<sockaddr_un> unix_address(const std::filesystem::path& path) {
@@ -147,7 +154,15 @@ result<std::unique_ptr<unix_server>> start_unix_server(
 }
 
 std::shared_ptr<grpc::Channel> unix_channel(const std::filesystem::path& path) {
-  return grpc::CreateChannel("unix:" + path.string(), grpc::InsecureChannelCredentials());
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, unix_reconnect_backoff_ms);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, unix_reconnect_backoff_ms);
+  // Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: gRPC also takes it as the connect
+  // timeout, and a daemon that is alive but slow to finish the HTTP/2
+  // handshake (stopped, or busy) would then be "unreachable" after 100 ms
+  // instead of answering, or timing out, within the caller's deadline.
+  return grpc::CreateCustomChannel("unix:" + path.string(), grpc::InsecureChannelCredentials(),
+                                   args);
 }
 
 std::unique_ptr<grpc::ClientContext> context_with_deadline(std::chrono::milliseconds timeout) {

@@ -69,7 +69,9 @@ class unix_server {
 result<std::unique_ptr<unix_server>> start_unix_server(const std::filesystem::path& path,
                                                        const std::vector<grpc::Service*>& services);
 
-// A channel to the socket at `path`. Connection happens lazily.
+// A channel to the socket at `path`. Connection happens lazily; one that lost
+// its server (a daemon restarting) tries again every 100 ms, not after gRPC's
+// growing reconnect backoff.
 std::shared_ptr<grpc::Channel> unix_channel(const std::filesystem::path& path);
 
 // A client context whose deadline is `timeout` from now.

@@ -27,7 +27,61 @@ int set_thread_capabilities(const std::vector<int>& caps) {
   return static_cast<int>(::syscall(SYS_capset, &header, data));
 }
 
+// The calling thread's sets, or false with errno set.
+bool get_thread_capabilities(__user_cap_data_struct (&data)[_LINUX_CAPABILITY_U32S_3]) {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  return ::syscall(SYS_capget, &header, data) == 0;
+}
+
+bool put_thread_capabilities(__user_cap_data_struct (&data)[_LINUX_CAPABILITY_U32S_3]) {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  return ::syscall(SYS_capset, &header, data) == 0;
+}
+
 }  // namespace
+
+result<void> keep_capabilities_through_drop() {
+  if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return errno_error(errno, "PR_SET_KEEPCAPS");
+  return success();
+}
+
+result<void> keep_permitted_only(const std::vector<int>& permitted) {
+  (void)::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+  ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  for (int cap : permitted) data[cap / 32].permitted |= 1u << (cap % 32);
+  if (!put_thread_capabilities(data)) return errno_error(errno, "capset");
+  return success();
+}
+
+raised_capability::raised_capability(int cap) : cap_(cap) {
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  if (!get_thread_capabilities(data)) {
+    error_ = errno;
+    return;
+  }
+  const auto bit = 1u << (cap % 32);
+  auto& word = data[cap / 32];
+  if (word.effective & bit) return;  // already (root without --user)
+  if (!(word.permitted & bit)) {
+    error_ = EPERM;
+    return;
+  }
+  word.effective |= bit;
+  if (!put_thread_capabilities(data)) {
+    error_ = errno;
+    return;
+  }
+  lower_ = true;
+}
+
+raised_capability::~raised_capability() {
+  if (!lower_) return;
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  if (!get_thread_capabilities(data)) return;
+  data[cap_ / 32].effective &= ~(1u << (cap_ % 32));
+  (void)put_thread_capabilities(data);
+}
 
 result<void> drop_privileges(const std::string& user, const std::vector<int>& keep) {
   if (::geteuid() != 0) return error(std::errc::operation_not_permitted, "--user needs root");

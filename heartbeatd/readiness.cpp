@@ -19,22 +19,11 @@ void proxyd_readiness::start(handler on_change) {
       bool ready = false;
       std::error_code ec;
       if (std::filesystem::exists(socket, ec)) {
-        auto ask = [&] {
-          auto ctx = context_with_deadline(300ms);
-          lbha::v1::ReadyReply reply;
-          const auto status = stub->Ready(ctx.get(), lbha::v1::ReadyRequest{}, &reply);
-          return status.ok() && reply.ready() ? 1 : status.ok() ? 0 : -1;
-        };
-        int answer = ask();
-        if (answer < 0) {
-          // A channel that lost its connection waits out gRPC's reconnect
-          // backoff (a second and more) before it tries the socket again: a
-          // proxyd that restarted meanwhile would be taken for a failed one.
-          // A fresh channel connects at once.
-          stub = lbha::v1::Proxy::NewStub(unix_channel(socket));
-          answer = ask();
-        }
-        ready = answer > 0;
+        // A proxyd that restarted since the last poll is asked again: the
+        // channel retries its socket every 100 ms (grpc_unix.hpp).
+        auto ctx = context_with_deadline(300ms);
+        lbha::v1::ReadyReply reply;
+        ready = stub->Ready(ctx.get(), lbha::v1::ReadyRequest{}, &reply).ok() && reply.ready();
       }
       // A proxyd restarting on purpose (it handed its connections to the
       // next one) is not a failed one while its announced bound lasts.

@@ -18,6 +18,14 @@
 namespace lbha::proxy {
 namespace {
 
+// Under --user the workers make the server sockets of transparent services,
+// whose IP_TRANSPARENT needs CAP_NET_RAW: each keeps it permitted but not
+// effective (proxy/transparent.hpp). As root they need nothing kept.
+std::vector<int> worker_capabilities(const daemon_options& options) {
+  if (options.user.empty()) return {};
+  return {CAP_NET_RAW};
+}
+
 class proxyd_component final : public daemon_component {
  public:
   proxyd_component(daemon_environment& env, worker_scheduling scheduling)
@@ -27,7 +35,8 @@ class proxyd_component final : public daemon_component {
         engine_(env.io, env.clock,
                 engine_options{env.files.node.proxy().threads(),
                                env.files.node.proxy().stick_table_size(),
-                               env.files.node.proxy().source_address(), scheduling}),
+                               env.files.node.proxy().source_address(), scheduling,
+                               worker_capabilities(env.options)}),
         service_(engine_, env.runtime.reloader()) {
     alerts_.configure(env.files.node);
     engine_.set_alert_sink([this](alert_event e) { alerts_.emit(std::move(e)); });
@@ -60,7 +69,15 @@ class proxyd_component final : public daemon_component {
     alerts_.configure(files.node);
     return engine_.reload(files.cluster);
   }
-  void serving() override { notice_.clear(); }
+  void serving() override {
+    notice_.clear();
+    // After the drop to --user, which the workers' capabilities had to
+    // survive whole (privileges.hpp): now each keeps CAP_NET_RAW only.
+    if (auto narrowed = engine_.narrow_worker_capabilities(); !narrowed) {
+      get_logger("proxyd")->error("workers keep more capabilities than CAP_NET_RAW: {}",
+                                  narrowed.error().message());
+    }
+  }
   // A stop under systemd (restart, upgrade, stop) leaves listeners, sessions
   // and the persistence table in its file descriptor store for the next
   // proxyd (proxy/handover.hpp), and tells heartbeatd not to take the gap
@@ -100,7 +117,7 @@ class proxyd_component final : public daemon_component {
   v1::ClusterConfig cluster_;  // the one started with
   std::filesystem::path run_dir_;
   restart_notice notice_;
-  event_hooks alerts_;         // outlives the engine, whose health checks emit into it
+  event_hooks alerts_;  // outlives the engine, whose health checks emit into it
   engine engine_;
   control_service service_;
 };

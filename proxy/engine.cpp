@@ -37,6 +37,15 @@ engine::engine(asio::io_context& control, const lbha::clock& clock, engine_optio
 
 engine::~engine() { stop(); }
 
+result<void> engine::narrow_worker_capabilities() {
+  std::lock_guard lock(mutex_);
+  if (options_.worker_capabilities.empty()) return success();
+  for (auto& w : workers_) {
+    if (auto narrowed = w->narrow_capabilities(); !narrowed) return narrowed;
+  }
+  return success();
+}
+
 result<void> engine::start(const v1::ClusterConfig& config, std::optional<received_handover> from) {
   std::lock_guard lock(mutex_);
   if (started_) return error(errc::not_running, "already started");
@@ -44,7 +53,8 @@ result<void> engine::start(const v1::ClusterConfig& config, std::optional<receiv
     return error(errc::invalid_config,
                  "proxy.source_address: '" + options_.source_address + "' is not an IP address");
   }
-  data_plane_context context{table_.get(), source_address_, &workers_, options_.scheduling};
+  data_plane_context context{table_.get(), source_address_, &workers_, options_.scheduling,
+                             options_.worker_capabilities};
   for (std::size_t i = 0; i < options_.threads; ++i) {
     workers_.push_back(std::make_unique<worker>(context));
     workers_.back()->start();
@@ -226,11 +236,10 @@ result<engine::handover_counts> engine::hand_over(fd_store& store) {
   std::unique_lock lock(mutex_);
   if (!started_ || stopped_) return error(errc::not_running, "not running");
   v1::ProxyHandover state;
-  state.set_generation(generation_);
   std::vector<int> listener_fds, socket_fds;
   // Every worker stops accepting before any hands its sessions: a connection
   // a sibling assigned to it in between is then already in its queue.
-  for (auto& w : workers_) w->call([&] { w->release_listeners(state, listener_fds); });
+  for (auto& w : workers_) w->call([&] { w->release_listeners(listener_fds); });
   handover_counts counts;
   for (auto& w : workers_) {
     w->call([&] { w->hand_over_sessions(state, socket_fds); });
@@ -245,7 +254,7 @@ result<engine::handover_counts> engine::hand_over(fd_store& store) {
         std::chrono::duration_cast<std::chrono::milliseconds>(c.expires - now).count();
     e->set_expires_in_ms(static_cast<std::uint32_t>(std::max<std::int64_t>(left, 1)));
   });
-  counts.listeners = static_cast<std::size_t>(state.listeners_size());
+  counts.listeners = listener_fds.size();
   counts.sessions = static_cast<std::size_t>(state.sessions_size());
   counts.stick_entries = static_cast<std::size_t>(state.stick_entries_size());
   auto left = leave_handover(store, state, listener_fds, socket_fds);
@@ -338,6 +347,7 @@ v1::ProxyStatus engine::status() const {
     vs->set_total_connections(c.total.load());
     vs->set_bytes_in(c.bytes_in.load());
     vs->set_bytes_out(c.bytes_out.load());
+    vs->set_transparent_failures(entry.state->transparent_failures.load());
     auto p = entry.state->current();
     auto fill = [](v1::RealServerStatus* rs, const real_server_state* s) {
       rs->set_label(s->label());

@@ -44,6 +44,8 @@ struct engine_options {
   std::size_t stick_table_size = 1'000'000;
   std::string source_address;  // "" = the kernel chooses
   worker_scheduling scheduling = worker_scheduling::batch;
+  // Kept permitted (not effective) by each worker thread (data_plane_context).
+  std::vector<int> worker_capabilities = {};
 };
 
 class engine {
@@ -93,6 +95,11 @@ class engine {
   // has not run the beat the previous call posted to it (a wedged data-plane
   // thread); true before start and after stop.
   bool alive();
+
+  // Once the daemon has dropped to --user (daemon.cpp's serving()): every
+  // worker keeps only options.worker_capabilities, permitted and not
+  // effective. Nothing to do (success) without worker_capabilities.
+  result<void> narrow_worker_capabilities();
 
   // Whether `service` exists and has a real server called `real_server`.
   bool knows(const std::string& service, const std::string& real_server) const;

@@ -103,9 +103,15 @@ service_settings settings_of(const v1::VirtualService& config) {
   s.persistent = config.persistence().mode() == v1::Persistence::MODE_SOURCE_IP;
   s.stick_ttl = std::chrono::seconds(config.persistence().timeout_s());
   switch (config.balance()) {
-    case v1::BALANCE_ROUNDROBIN: s.balance = balance_policy::roundrobin; break;
-    case v1::BALANCE_SOURCE: s.balance = balance_policy::source; break;
-    default: s.balance = balance_policy::leastconn; break;
+    case v1::BALANCE_ROUNDROBIN:
+      s.balance = balance_policy::roundrobin;
+      break;
+    case v1::BALANCE_SOURCE:
+      s.balance = balance_policy::source;
+      break;
+    default:
+      s.balance = balance_policy::leastconn;
+      break;
   }
   s.client_timeout = std::chrono::milliseconds(config.timeouts().client_ms());
   s.server_timeout = std::chrono::milliseconds(config.timeouts().server_ms());
@@ -120,6 +126,7 @@ service_settings settings_of(const v1::VirtualService& config) {
   s.send_proxy = config.send_proxy() == v1::SEND_PROXY_V1   ? proxy_protocol::v1
                  : config.send_proxy() == v1::SEND_PROXY_V2 ? proxy_protocol::v2
                                                             : proxy_protocol::none;
+  s.transparent = config.transparent();
   s.check = config.check();
   return s;
 }
@@ -175,9 +182,9 @@ std::shared_ptr<pool> build_pool(const v1::VirtualService& config, service_setti
         previous->fallback->endpoint(0) == *p->settings.fallback) {
       p->fallback = previous->fallback;
     } else {
-      p->fallback = std::make_shared<real_server_state>(
-          "fallback", p->settings.fallback->address(), p->settings.fallback->port(), 1,
-          v1::REAL_SERVER_STATE_ONLINE, 1, 1);
+      p->fallback = std::make_shared<real_server_state>("fallback", p->settings.fallback->address(),
+                                                        p->settings.fallback->port(), 1,
+                                                        v1::REAL_SERVER_STATE_ONLINE, 1, 1);
       p->fallback->force_up("fallback server: not checked");
     }
   }
@@ -185,7 +192,8 @@ std::shared_ptr<pool> build_pool(const v1::VirtualService& config, service_setti
     p->backup_balance =
         std::make_unique<balancer>(p->settings.balance, std::move(backup_weights), seeds);
   }
-  p->balance = std::make_unique<balancer>(p->settings.balance, std::move(weights), std::move(seeds));
+  p->balance =
+      std::make_unique<balancer>(p->settings.balance, std::move(weights), std::move(seeds));
   return p;
 }
 

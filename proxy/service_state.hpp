@@ -106,6 +106,7 @@ struct service_settings {
   std::uint32_t max_connections = 0;
   bool all_backups = false;  // failover mode: balance over every backup, not just the first
   proxy_protocol send_proxy = proxy_protocol::none;  // header on each real server connection
+  bool transparent = false;  // real server connections leave from the client's address (TProxy)
   v1::HealthCheck check;
 };
 
@@ -113,10 +114,10 @@ struct service_settings {
 struct pool {
   service_settings settings;
   std::vector<std::shared_ptr<real_server_state>> servers;
-  std::vector<bool> backup;  // backup[i]: servers[i] is a backup (failover mode)
+  std::vector<bool> backup;                     // backup[i]: servers[i] is a backup (failover mode)
   std::shared_ptr<real_server_state> fallback;  // label "fallback"; null when not configured
-  std::unique_ptr<balancer> balance;          // over the primaries (backups at weight 0)
-  std::unique_ptr<balancer> backup_balance;   // over the backups; with all_backups only
+  std::unique_ptr<balancer> balance;            // over the primaries (backups at weight 0)
+  std::unique_ptr<balancer> backup_balance;     // over the backups; with all_backups only
 
   std::shared_ptr<real_server_state> find(const std::string& label) const;
 
@@ -125,8 +126,8 @@ struct pool {
   // persistent); when no primary can take it, the first available backup in
   // config order (the balancer's pick among the backups with all_backups).
   // Servers listed in `tried` are skipped: a client whose primary refused the
-  // connection goes on to a backup rather than to nothing. Increments the chosen server's current count; the
-  // caller decrements it when the connection ends. Null when none is usable.
+  // connection goes on to a backup rather than to nothing. Increments the chosen server's current
+  // count; the caller decrements it when the connection ends. Null when none is usable.
   std::shared_ptr<real_server_state> select(const client_key& client, stick_table& table,
                                             std::span<const real_server_state* const> tried) const;
 };
@@ -140,6 +141,9 @@ class virtual_service_state {
   void install(std::shared_ptr<const pool> p) { pool_.store(std::move(p)); }
 
   counters stats;
+  // Clients closed because their real server connection could not take the
+  // client's address (transparent services; proxy/transparent.hpp).
+  std::atomic<std::uint64_t> transparent_failures{0};
 
  private:
   const std::string label_;

@@ -11,6 +11,7 @@
 
 #include "common/logging.hpp"
 #include "proxy/handover.hpp"
+#include "proxy/transparent.hpp"
 
 namespace lbha::proxy {
 
@@ -124,7 +125,14 @@ void session::connect_next() {
   server_side_.hung_up = false;
   set_nodelay(fd);
   const auto& source = worker_.context().source_address;
-  if (source && source->is_v4() == target.address().is_v4()) {
+  if (pool_->settings.transparent && server_ != pool_->fallback) {
+    // config::validate keeps a transparent service's real servers in the
+    // VIP's family, the client's.
+    if (auto bound = bind_transparent(fd, peer_.address()); !bound) {
+      refuse_transparent(bound.error());
+      return;
+    }
+  } else if (source && source->is_v4() == target.address().is_v4()) {
     // Defer the source port choice to connect(), so the 4-tuple, not the
     // port alone, must be unique: many more connections per real server.
     const int one = 1;
@@ -160,6 +168,22 @@ void session::connect_next() {
   }
   // Otherwise the loop reports the outcome (on_ready), or the timer gives up.
   arm_timer(worker_.loop().now() + pool_->settings.connect_timeout);
+}
+
+void session::refuse_transparent(const error& why) {
+  // No silent fallback to SNAT (HAProxy's choice too): the real server would
+  // see proxyd instead of the client it is configured to expect, and its
+  // replies would take another route. The client is closed; every server
+  // would fail the same way, so no other one is tried.
+  const auto n = service_->transparent_failures.fetch_add(1, std::memory_order_relaxed) + 1;
+  // The first failure and then one in 1000: a missing capability fails every
+  // connection, and the log must not grow with the traffic.
+  if (n == 1 || n % 1000 == 0) {
+    get_logger("proxy")->error(
+        "{}: transparent connection to {} refused, client {} closed ({} so far): {}",
+        service_->label(), server_->label(), peer_.address().to_string(), n, why.message());
+  }
+  close();
 }
 
 boost::system::error_code session::connect_result() {

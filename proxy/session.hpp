@@ -7,11 +7,10 @@
 // recv(2) into a pooled 16 KiB buffer, sent once the loop's batch of events
 // is over (flush_held, deferred: the receiver is woken once per batch, not
 // once per message), and once a read fills the buffer, with splice(2)
-// through a pooled pipe (zero copy in the kernel). Bytes a send could not take wait in the same pipe. A direction
-// that reads end-of-stream shuts down the write side of the other socket once
-// its pipe is flushed (half-close); the session ends when both directions are
-// done, on an error or reset, on the idle timeout, or when the engine closes
-// it (halt, stop).
+// through a pooled pipe (zero copy in the kernel). Bytes a send could not take wait in the same
+// pipe. A direction that reads end-of-stream shuts down the write side of the other socket once its
+// pipe is flushed (half-close); the session ends when both directions are done, on an error or
+// reset, on the idle timeout, or when the engine closes it (halt, stop).
 //
 // Readiness: both sockets are plain descriptors in the worker's
 // edge-triggered event loop. Each side remembers whether it may be read or
@@ -37,6 +36,7 @@
 #include <memory>
 
 #include "common/asio.hpp"
+#include "common/result.hpp"
 #include "lbha/v1/proxy.pb.h"
 #include "proxy/address.hpp"
 #include "proxy/service_state.hpp"
@@ -102,6 +102,8 @@ class session : public std::enable_shared_from_this<session>, public session_hoo
   void close_server_socket();
   void note_read(std::size_t n, bool upstream);
   boost::system::error_code connect_result();
+  // A transparent service's server socket could not take the client's address.
+  void refuse_transparent(const error& why);
   void arm_timer(time_point at);
   void on_timer();
   void pump(bool upstream);

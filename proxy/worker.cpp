@@ -9,9 +9,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <future>
 #include <sstream>
 
 #include "common/logging.hpp"
+#include "common/privileges.hpp"
 #include "proxy/errc.hpp"
 #include "proxy/handover.hpp"
 #include "proxy/session.hpp"
@@ -173,7 +175,17 @@ void worker::assign(int fd, const asio::ip::tcp::endpoint& peer,
 }
 
 void worker::start() {
-  thread_ = std::thread([this] {
+  std::promise<void> prepared;
+  auto ready = prepared.get_future();
+  thread_ = std::thread([this, &prepared] {
+    if (!context_.permitted_capabilities.empty()) {
+      // Done before start() returns, so before the daemon drops to --user.
+      if (auto kept = keep_capabilities_through_drop(); !kept) {
+        get_logger("proxy")->error("a worker cannot keep its capabilities: {}",
+                                   kept.error().message());
+      }
+    }
+    prepared.set_value();
     if (context_.scheduling == worker_scheduling::batch) {
       // This thread only (pid 0 = the caller); the nice level is kept. No
       // privilege is needed to leave SCHED_OTHER for SCHED_BATCH.
@@ -185,9 +197,14 @@ void worker::start() {
     }
     loop_.run();
   });
+  ready.wait();
 }
 
 worker::worker(data_plane_context context) : context_(context) {}
+
+result<void> worker::narrow_capabilities() {
+  return call([this] { return keep_permitted_only(context_.permitted_capabilities); });
+}
 
 worker::~worker() {
   stop();
@@ -203,12 +220,10 @@ void worker::close_all() {
   for (auto& s : open) s->close();
 }
 
-void worker::release_listeners(v1::ProxyHandover& out, std::vector<int>& fds) {
+void worker::release_listeners(std::vector<int>& fds) {
   for (auto& [at, l] : listeners_) {
     const int fd = l->release();
-    if (fd < 0) continue;
-    fds.push_back(fd);
-    *out.add_listeners() = handed(at);
+    if (fd >= 0) fds.push_back(fd);
   }
   listeners_.clear();
 }

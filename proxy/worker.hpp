@@ -97,6 +97,13 @@ struct data_plane_context {
   // hand a new connection to a less loaded sibling.
   const std::vector<std::unique_ptr<worker>>* workers = nullptr;
   worker_scheduling scheduling = worker_scheduling::batch;
+  // Under --user: capabilities (CAP_* numbers) each worker thread keeps in
+  // its permitted set only, through the drop to the user: CAP_NET_RAW,
+  // raised just around a transparent socket's IP_TRANSPARENT. The thread
+  // keeps its capabilities through the drop (started before it) and
+  // engine::narrow_worker_capabilities() then leaves it only these.
+  // Empty: the thread keeps the process's capabilities as they are.
+  std::vector<int> permitted_capabilities;
 };
 
 // Accepts on one VIP:port for one worker: accept4(2) until the queue is
@@ -141,6 +148,9 @@ class worker {
   void start();
   // Closes listeners and sessions, ends the loop, joins the thread.
   void stop();
+  // After the drop to --user: leaves this worker's thread only the context's
+  // permitted_capabilities (none effective). Waits for it.
+  result<void> narrow_capabilities();
 
   // Runs `fn` on the worker's thread and waits for its result; from any
   // other thread, while the worker runs.
@@ -178,7 +188,7 @@ class worker {
   // worker (so no connection can be handed from a sibling in between):
   // release_listeners() stops accepting and gives the listening sockets away,
   // hand_over_sessions() records and gives every session (session::hand_over).
-  void release_listeners(v1::ProxyHandover& out, std::vector<int>& fds);
+  void release_listeners(std::vector<int>& fds);
   void hand_over_sessions(v1::ProxyHandover& out, std::vector<int>& fds);
   // A session taken over from the previous proxyd counts in this worker's load.
   void add_load() { load_.fetch_add(1, std::memory_order_relaxed); }

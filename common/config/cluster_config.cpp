@@ -171,8 +171,7 @@ void read_virtual_service(yaml_reader& r, const node& yaml, const path_t& path,
                      {"timeout", LBHA_CONFIG_STORE(r.duration_ms(n, p), check.set_timeout_ms)},
                      {"rise", LBHA_CONFIG_STORE(r.uint32(n, p), check.set_rise)},
                      {"fall", LBHA_CONFIG_STORE(r.uint32(n, p), check.set_fall)},
-                     {"expect_status",
-                      LBHA_CONFIG_STORE(r.string(n, p), check.set_expect_status)},
+                     {"expect_status", LBHA_CONFIG_STORE(r.string(n, p), check.set_expect_status)},
                      {"verify", LBHA_CONFIG_STORE(r.boolean(n, p), check.set_verify)},
                      {"ca_file", LBHA_CONFIG_STORE(r.string(n, p), check.set_ca_file)},
                      {"command",
@@ -206,6 +205,7 @@ void read_virtual_service(yaml_reader& r, const node& yaml, const path_t& path,
            }},
           {"max_connections", LBHA_CONFIG_STORE(r.uint32(n, p), vs.set_max_connections)},
           {"all_backups", LBHA_CONFIG_STORE(r.boolean(n, p), vs.set_all_backups)},
+          {"transparent", LBHA_CONFIG_STORE(r.boolean(n, p), vs.set_transparent)},
           {"send_proxy",
            [&](const node& n, const path_t& p) {
              if (auto v = r.enumeration(n, p, names::send_proxy)) {
@@ -263,8 +263,8 @@ void write_virtual_service(YAML::Emitter& out, const VirtualService& vs) {
   const auto& check = vs.check();
   out << YAML::Key << "check" << YAML::Value << YAML::BeginMap;
   write_enum(out, "type", names::check_type, check.type());
-  const bool http = check.type() == v1::HealthCheck::TYPE_HTTP ||
-                    check.type() == v1::HealthCheck::TYPE_HTTPS;
+  const bool http =
+      check.type() == v1::HealthCheck::TYPE_HTTP || check.type() == v1::HealthCheck::TYPE_HTTPS;
   if (http || !check.path().empty()) write_string(out, "path", check.path());
   if (!check.expect().empty()) write_string(out, "expect", check.expect());
   if (!check.expect_status().empty()) write_string(out, "expect_status", check.expect_status());
@@ -301,6 +301,7 @@ void write_virtual_service(YAML::Emitter& out, const VirtualService& vs) {
   if (vs.send_proxy() != v1::SEND_PROXY_NONE) {
     write_enum(out, "send_proxy", names::send_proxy, vs.send_proxy());
   }
+  if (vs.transparent()) out << YAML::Key << "transparent" << YAML::Value << true;
   out << YAML::Key << "real_servers" << YAML::Value << YAML::BeginSeq;
   for (const auto& rs : vs.real_servers()) {
     out << YAML::BeginMap;

@@ -69,8 +69,7 @@ void defaults_virtual_service(VirtualService& vs, const std::string& path, const
   auto& check = *vs.mutable_check();
   fill(keys, key("check.type"), check.type(), v1::HealthCheck::TYPE_CONNECT,
        [&](auto v) { check.set_type(v); });
-  if ((check.type() == v1::HealthCheck::TYPE_HTTP ||
-       check.type() == v1::HealthCheck::TYPE_HTTPS) &&
+  if ((check.type() == v1::HealthCheck::TYPE_HTTP || check.type() == v1::HealthCheck::TYPE_HTTPS) &&
       check.path().empty() && !keys.written(key("check.path"))) {
     check.set_path("/");
   }
@@ -148,8 +147,8 @@ class cluster_validator {
 
   void check_max(const std::string& key, uint64_t value, uint64_t high) {
     if (value > high) {
-      error(key, "must be at most " + format_duration_ms(high) + ", got " +
-                     format_duration_ms(value));
+      error(key,
+            "must be at most " + format_duration_ms(high) + ", got " + format_duration_ms(value));
     }
   }
 
@@ -163,8 +162,8 @@ class cluster_validator {
 
   void check_ha(const HaSettings& ha) {
     const auto ms = format_duration_ms;
-    check_range("ha.interval", ha.interval_ms(), limits::min_interval_ms,
-                limits::max_interval_ms, true);
+    check_range("ha.interval", ha.interval_ms(), limits::min_interval_ms, limits::max_interval_ms,
+                true);
     if (uint64_t{ha.deadtime_ms()} <= 2 * uint64_t{ha.interval_ms()}) {
       error("ha.deadtime", "must be more than 2 x interval (" + ms(2 * uint64_t{ha.interval_ms()}) +
                                "), got " + ms(ha.deadtime_ms()));
@@ -311,7 +310,29 @@ class cluster_validator {
         error(rs_key("weight"), "must be 0..256, got " + std::to_string(rs.weight()));
       }
       check_enum(rs_key("state"), names::real_server_state, rs.state());
+      check_transparent_server(vs, rs, rs_key("ip"));
     }
+    if (vs.transparent() && vs.send_proxy() != v1::SEND_PROXY_NONE &&
+        vs.send_proxy() != v1::SEND_PROXY_UNSPECIFIED) {
+      error(key("transparent"),
+            "cannot be combined with send_proxy: each gives the real servers the client's "
+            "address, choose one");
+    }
+  }
+
+  // A transparent connection leaves from the client's address, which is of
+  // the VIP's family (IPv6 listeners are IPV6_V6ONLY): a real server of the
+  // other family could not be reached from it. The fallback is never
+  // transparent, so it may be either.
+  void check_transparent_server(const VirtualService& vs, const v1::RealServer& rs,
+                                const std::string& ip_key) {
+    if (!vs.transparent()) return;
+    const auto vip = parse_ip(vs.ip());
+    const auto server = parse_ip(rs.ip());
+    if (!vip || !server || vip->v6 == server->v6) return;  // bad addresses: check_ip's
+    error(ip_key, std::string("a transparent service's real servers must be ") +
+                      (vip->v6 ? "IPv6" : "IPv4") + " like its VIP " + vs.ip() +
+                      " (they are reached from the client's own address)");
   }
 
   void check_health(const v1::HealthCheck& check, const std::string& path) {
@@ -332,8 +353,10 @@ class cluster_validator {
       }
     }
     if (http && !check.expect_status().empty() && !parse_status_range(check.expect_status())) {
-      error(key("expect_status"), "expected a status code (200) or a range (200-299) within "
-                                  "100..599, got '" + check.expect_status() + "'");
+      error(key("expect_status"),
+            "expected a status code (200) or a range (200-299) within "
+            "100..599, got '" +
+                check.expect_status() + "'");
     }
     if (!https && check.verify()) error(key("verify"), "is only used by checks of type https");
     if (!https && !check.ca_file().empty()) {
@@ -343,8 +366,8 @@ class cluster_validator {
     } else if (!check.ca_file().empty() && !check.verify()) {
       error(key("ca_file"), "is used only with verify: true");
     }
-    if (external && (check.command().empty() || check.command(0).empty() ||
-                     check.command(0).front() != '/')) {
+    if (external &&
+        (check.command().empty() || check.command(0).empty() || check.command(0).front() != '/')) {
       error(key("command"),
             "an external check needs a command whose first item is an absolute path "
             "(e.g. [/usr/local/bin/check-iis, --deep])");

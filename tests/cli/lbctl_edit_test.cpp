@@ -81,6 +81,28 @@ TEST(lbctl_edit, modify_changes_only_the_given_fields) {
   EXPECT_FALSE(config.virtual_services(0).has_fallback());
 }
 
+TEST(lbctl_edit, transparent_is_a_switch_shown_in_the_protocol_column) {
+  auto config = seed_config();
+  ASSERT_EQ(modify_vip(config, "DA_VIP", {{"transparent", "yes"}}), "");
+  EXPECT_TRUE(config.virtual_services(1).transparent());
+  EXPECT_FALSE(config.virtual_services(0).transparent());
+  EXPECT_TRUE(config::validate(config).empty());
+  const auto yaml = config::to_yaml(config);
+  EXPECT_NE(yaml.find("transparent: true"), std::string::npos) << yaml;
+  EXPECT_NE(render_vip_list(config).find("tcp transparent"), std::string::npos)
+      << render_vip_list(config);
+  EXPECT_EQ(modify_vip(config, "DA_VIP", {{"transparent", "maybe"}}),
+            "invalid --transparent maybe: expected yes or no");
+  // With send_proxy it is refused by validation, with the key named.
+  ASSERT_EQ(modify_vip(config, "DA_VIP", {{"send-proxy", "v2"}}), "");
+  const auto errors = config::validate(config);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].key, "virtual_services[1].transparent");
+  ASSERT_EQ(modify_vip(config, "DA_VIP", {{"transparent", "no"}}), "");
+  EXPECT_FALSE(config.virtual_services(1).transparent());
+  EXPECT_TRUE(config::validate(config).empty());
+}
+
 TEST(lbctl_edit, failover_mode_and_check_counts_are_set_and_round_trip_through_yaml) {
   auto config = seed_config();
   ASSERT_EQ(modify_rip(config, "DA_VIP", "DA2", {{"backup", "yes"}}), "");
@@ -132,9 +154,10 @@ TEST(lbctl_edit, every_check_field_has_an_option) {
   ASSERT_TRUE(read) << read.error().message();
   EXPECT_EQ(read.value().SerializeAsString(), config.SerializeAsString());
 
-  ASSERT_EQ(modify_vip(config, "DA_VIP",
-                       {{"check", "external"}, {"check-command", "/usr/local/bin/check-da  --deep"}}),
-            "");
+  ASSERT_EQ(
+      modify_vip(config, "DA_VIP",
+                 {{"check", "external"}, {"check-command", "/usr/local/bin/check-da  --deep"}}),
+      "");
   const auto& da = config.virtual_services(1).check();
   ASSERT_EQ(da.command_size(), 2);
   EXPECT_EQ(da.command(0), "/usr/local/bin/check-da");

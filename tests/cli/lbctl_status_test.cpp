@@ -150,6 +150,26 @@ TEST(lbctl_status, failed_or_dropped_hooks_are_named_per_daemon) {
   EXPECT_EQ(render_overview_text(seed_overview(), false).find("hooks:"), std::string::npos);
 }
 
+TEST(lbctl_status, a_transparent_service_shows_in_the_protocol_column_with_its_warnings) {
+  auto view = seed_overview();
+  view.config->mutable_virtual_services(1)->set_transparent(true);
+  view.proxy->mutable_virtual_services(1)->set_transparent_failures(3);
+  view.warnings.push_back("transparent DA_VIP: no policy routing");
+  const auto text = render_overview_text(view, false);
+  EXPECT_NE(text.find("warning: transparent DA_VIP: no policy routing\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("warning: DA_VIP: 3 clients closed, their transparent connection was "
+                      "refused (proxyd's log says why)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  tcp transparent  none "), std::string::npos) << text;
+  const auto json = render_overview_json(view);
+  EXPECT_NE(json.find("\"warnings\": [\"transparent DA_VIP: no policy routing\"]"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find("\"transparent_failures\": \"3\""), std::string::npos) << json;
+}
+
 // A lost peer: each node says why it holds the VIPs or not (issue 15, item 7).
 TEST(lbctl_status, a_lost_peer_says_why_this_node_stays_active_or_passive) {
   auto ha = *seed_overview().ha;

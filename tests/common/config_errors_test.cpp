@@ -185,6 +185,19 @@ const bad_case cases[] = {
      "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    persistence:\n"
      "      mode: source_ip\n      timeout: 0\n",
      "virtual_services[0].persistence.timeout", 7, "must be greater than 0 with mode source_ip"},
+    {"transparent_not_a_boolean", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    transparent: maybe\n",
+     "virtual_services[0].transparent", 5, "expected true or false"},
+    {"transparent_with_send_proxy", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    send_proxy: v2\n"
+     "    transparent: true\n",
+     "virtual_services[0].transparent", 6, "cannot be combined with send_proxy"},
+    {"transparent_real_server_of_the_other_family", false,
+     "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n    transparent: true\n"
+     "    real_servers:\n      - {label: R1, ip: 192.0.2.21}\n"
+     "      - {label: R2, ip: \"2001:db8::22\"}\n",
+     "virtual_services[0].real_servers[1].ip", 8,
+     "a transparent service's real servers must be IPv4 like its VIP 192.0.2.10"},
     {"fallback_bad_ip", false,
      "virtual_services:\n  - label: A\n    ip: 192.0.2.10\n    ports: 80\n"
      "    fallback: {ip: sorry-server, port: 80}\n",

@@ -187,6 +187,28 @@ TEST(config_load, ipv6_virtual_service_with_http_check_and_fallback) {
   EXPECT_EQ(vs.real_servers(0).weight(), 256u);
 }
 
+TEST(config_load, transparent_defaults_to_off_and_is_read_for_ipv4_and_ipv6) {
+  const auto config = load_ok(
+      "virtual_services:\n"
+      "  - {label: PLAIN, ip: 192.0.2.10, ports: 80}\n"
+      "  - label: T4\n    ip: 192.0.2.11\n    ports: 80\n    transparent: true\n"
+      "    fallback: {ip: \"2001:db8::50\", port: 8080}\n"
+      "    real_servers: [{label: W1, ip: 198.51.100.21}]\n"
+      "  - label: T6\n    ip: \"2001:db8::10\"\n    ports: 80\n    transparent: yes\n"
+      "    real_servers: [{label: W1, ip: \"2001:db8::21\"}]\n");
+  EXPECT_FALSE(config.virtual_services(0).transparent());
+  EXPECT_TRUE(config.virtual_services(1).transparent());
+  EXPECT_TRUE(config.virtual_services(2).transparent());
+  // Written only when on, and read back the same.
+  const std::string yaml = to_yaml(config);
+  EXPECT_EQ(yaml.find("transparent: false"), std::string::npos) << yaml;
+  auto again = parse_cluster_config(yaml, "round-trip.yaml");
+  ASSERT_TRUE(again) << again.error().message() << "\n" << yaml;
+  EXPECT_FALSE(again.value().virtual_services(0).transparent());
+  EXPECT_TRUE(again.value().virtual_services(1).transparent());
+  EXPECT_TRUE(again.value().virtual_services(2).transparent());
+}
+
 TEST(config_load, http_check_path_defaults_to_slash) {
   const auto config = load_ok(
       "virtual_services:\n  - {label: A, ip: 192.0.2.10, ports: 80, check: {type: http}}\n");
@@ -212,6 +234,7 @@ TEST(config_round_trip, cluster_to_yaml_parses_back_equal) {
   range.set_last(9110);
   vs.mutable_real_servers(0)->set_weight(0);
   vs.mutable_real_servers(0)->set_state(v1::REAL_SERVER_STATE_HALT);
+  config.mutable_virtual_services(0)->set_transparent(true);
   config.mutable_ha()->mutable_garp()->set_second_burst_delay_ms(0);
   config.mutable_ha()->mutable_arp_probe()->set_enabled(false);
   ASSERT_TRUE(validate(config).empty());

@@ -1,7 +1,10 @@
 #include "common/grpc_unix.hpp"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
+#include <cstdio>
 #include <fstream>
 #include <thread>
 
@@ -89,6 +92,61 @@ TEST(grpc_unix, unreachable_daemon_fails_by_deadline) {
   lbha::v1::SyncStatus reply;
   auto status = stub->GetStatus(ctx.get(), {}, &reply);
   EXPECT_FALSE(status.ok());
+}
+
+// A daemon restarted under a client (proxyd handing its connections over,
+// polled by heartbeatd) answers that client's next call: the channel does not
+// sit out gRPC's reconnect backoff of a second or more.
+TEST(grpc_unix, a_channel_reaches_a_restarted_server_on_its_next_call) {
+  auto dir = test_dir();
+  auto path = socket_path(dir, "restarting");
+  fake_sync first;
+  auto server = start_unix_server(path, {&first});
+  ASSERT_TRUE(server) << server.error().message();
+  auto stub = lbha::v1::Sync::NewStub(unix_channel(path));
+  auto call = [&] {
+    auto ctx = context_with_deadline(std::chrono::milliseconds(300));
+    lbha::v1::SyncStatus reply;
+    return stub->GetStatus(ctx.get(), {}, &reply);
+  };
+  ASSERT_TRUE(call().ok());
+  server.value()->shutdown();
+  ASSERT_FALSE(call().ok());  // the channel has seen its server go
+
+  fake_sync second;
+  auto restarted = start_unix_server(path, {&second});
+  ASSERT_TRUE(restarted) << restarted.error().message();
+  // heartbeatd polls every 500 ms; gRPC's default channel would still be
+  // backing off (1 s +- 20 %) here and fail this call at once.
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  const auto status = call();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  restarted.value()->shutdown();
+  std::filesystem::remove_all(dir);
+}
+
+// A daemon that is alive but does not answer (stopped, hung) is reported as
+// timed out at the caller's deadline, not as unreachable: the short retry
+// above must not shorten gRPC's connect timeout (lbctl says "timed out").
+TEST(grpc_unix, a_server_that_never_answers_times_out_at_the_deadline) {
+  auto dir = test_dir();
+  auto path = socket_path(dir, "hung");
+  // Listening, so the kernel completes the connection, but never accepting:
+  // no HTTP/2 handshake ever comes.
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(fd, 16), 0);
+  auto stub = lbha::v1::Sync::NewStub(unix_channel(path));
+  auto ctx = context_with_deadline(std::chrono::milliseconds(500));
+  lbha::v1::SyncStatus reply;
+  const auto status = stub->GetStatus(ctx.get(), {}, &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+  ::close(fd);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(run_on, runs_on_io_thread_and_returns_value) {

@@ -84,9 +84,9 @@ awaitable<std::optional<std::string>> read_proxy_header(Stream& stream, std::str
 // HTTP/1.x requests answered one after another on `stream` (TCP or TLS)
 // until the client closes or asks to.
 template <typename Stream>
-awaitable<void> serve_http(Stream& stream, const std::string& name, bool proxy_protocol) {
+awaitable<void> serve_http(Stream& stream, const std::string& name, bool proxy_protocol,
+                           std::string client) {
   std::string buffer;
-  std::string client;
   if (proxy_protocol) {
     auto from = co_await read_proxy_header(stream, buffer);
     if (!from) co_return;
@@ -132,7 +132,8 @@ awaitable<void> serve_http(Stream& stream, const std::string& name, bool proxy_p
 
 std::string http_answer(const std::string& name, bool head, bool keep_alive,
                         const std::string& client) {
-  const std::string body = "server " + name + "\n" + (client.empty() ? "" : "client " + client + "\n");
+  const std::string body =
+      "server " + name + "\n" + (client.empty() ? "" : "client " + client + "\n");
   std::string response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
                          std::to_string(body.size()) +
                          "\r\nConnection: " + (keep_alive ? "keep-alive" : "close") + "\r\n\r\n";
@@ -165,7 +166,9 @@ void lab_server::start() {
   bound_port_ = acceptor_.local_endpoint().port();
   get_logger("lab-server")
       ->info("{} listening on {}:{} ({})", options_.name, options_.address, bound_port_,
-             options_.echo ? "echo" : tls_ ? "https" : "http");
+             options_.echo ? "echo"
+             : tls_        ? "https"
+                           : "http");
   asio::co_spawn(io_, do_accept(), asio::detached);
 }
 
@@ -200,8 +203,16 @@ awaitable<void> lab_server::do_accept() {
   }
 }
 
+std::string lab_server::reported_peer(const tcp::socket& socket) const {
+  if (!options_.report_peer) return "";
+  boost::system::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  return ec ? "unknown" : peer.address().to_string();
+}
+
 awaitable<void> lab_server::do_http(socket_ptr socket) {
-  co_await serve_http(*socket, options_.name, options_.proxy_protocol);
+  const std::string peer = reported_peer(*socket);
+  co_await serve_http(*socket, options_.name, options_.proxy_protocol, peer);
   boost::system::error_code ignored;
   socket->shutdown(tcp::socket::shutdown_both, ignored);
   socket->close(ignored);
@@ -213,7 +224,8 @@ awaitable<void> lab_server::do_https(socket_ptr socket) {
   co_await stream.async_handshake(asio::ssl::stream_base::server,
                                   asio::redirect_error(use_awaitable, ec));
   if (!ec) {
-    co_await serve_http(stream, options_.name, options_.proxy_protocol);
+    const std::string peer = reported_peer(*socket);
+    co_await serve_http(stream, options_.name, options_.proxy_protocol, peer);
     co_await stream.async_shutdown(asio::redirect_error(use_awaitable, ec));
   }
   socket->close(ec);

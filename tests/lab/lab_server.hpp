@@ -11,6 +11,8 @@
 // as a server behind `send_proxy` does, and answers "server <name>\nclient
 // <address>\n" with the client address the header gave ("local" for a
 // health check's LOCAL header); a connection without one is dropped.
+// `report_peer` answers "client <address>" with the TCP peer's own address
+// instead: what a server behind a transparent (TProxy) service sees.
 //
 // One io_context, one coroutine per connection. stop() closes the acceptor
 // and every open connection, so io_context::run() returns by itself.
@@ -33,6 +35,7 @@ struct lab_server_options {
   bool freebind = false;
   std::string tls_pem{};  // HTTPS with this certificate and key; "" = plain HTTP
   bool proxy_protocol = false;
+  bool report_peer = false;
 };
 
 // The HTTP response to one request; keep_alive says whether the connection
@@ -56,6 +59,8 @@ class lab_server {
   awaitable<void> do_http(socket_ptr socket);
   awaitable<void> do_https(socket_ptr socket);
   awaitable<void> do_echo(socket_ptr socket);
+  // The peer address to report (report_peer), or "" for none.
+  std::string reported_peer(const asio::ip::tcp::socket& socket) const;
 
   asio::io_context& io_;
   lab_server_options options_;

@@ -1,4 +1,5 @@
 // lbha-lab-server ADDRESS PORT [--name NAME] [--echo] [--freebind] [--tls PEM] [--proxy-protocol]
+//                 [--report-peer]
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -15,9 +16,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--echo", options.echo, "echo raw TCP instead of answering HTTP");
   app.add_flag("--freebind", options.freebind, "IP_FREEBIND: listen before the address exists");
-  app.add_option("--tls", options.tls_pem, "serve HTTPS with this certificate and key (one PEM file)");
+  app.add_option("--tls", options.tls_pem,
+                 "serve HTTPS with this certificate and key (one PEM file)");
   app.add_flag("--proxy-protocol", options.proxy_protocol,
                "expect a PROXY header (v1 or v2) first and answer with its client address");
+  app.add_flag("--report-peer", options.report_peer,
+               "answer with the TCP peer's address (\"client ADDRESS\"), as a server behind a "
+               "transparent service sees it");
   CLI11_PARSE(app, argc, argv);
 
   lbha::asio::io_context io;

@@ -90,6 +90,19 @@ TEST_F(lab_server_test, echo_mode_returns_the_bytes_sent) {
   EXPECT_EQ(exchange(socket, "ping", 4), "ping");
 }
 
+TEST_F(lab_server_test, report_peer_mode_answers_with_the_connections_own_peer) {
+  start({.name = "rs1", .report_peer = true});
+  asio::io_context client_io;
+  tcp::socket socket(client_io);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+  const std::string request = "GET / HTTP/1.1\r\nConnection: close\r\n\r\n";
+  asio::write(socket, asio::buffer(request));
+  std::string reply;
+  boost::system::error_code ec;
+  asio::read(socket, asio::dynamic_buffer(reply), ec);
+  EXPECT_EQ(reply, http_answer("rs1", false, false, "127.0.0.1"));
+}
+
 TEST_F(lab_server_test, proxy_protocol_mode_answers_with_the_headers_client) {
   start({.name = "rs1", .proxy_protocol = true});
   asio::io_context client_io;

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,7 +50,9 @@ class backend {
   enum class mode { name_echo, silent, bulk, bulk_reset, reset, http };
 
   explicit backend(std::string name, mode m = mode::name_echo, const char* address = "127.0.0.1")
-      : name_(std::move(name)), mode_(m), acceptor_(io_, tcp::endpoint(asio::ip::make_address(address), 0)) {
+      : name_(std::move(name)),
+        mode_(m),
+        acceptor_(io_, tcp::endpoint(asio::ip::make_address(address), 0)) {
     port_ = acceptor_.local_endpoint().port();
     asio::co_spawn(io_, accept_loop(), asio::detached);
     thread_ = std::thread([this] { io_.run(); });
@@ -59,6 +62,11 @@ class backend {
   std::uint16_t port() const { return port_; }
   const std::string& name() const { return name_; }
   int accepted() const { return accepted_.load(); }
+  // The address the last accepted connection came from ("" before any).
+  std::string last_peer() {
+    std::lock_guard lock(peer_mutex_);
+    return last_peer_;
+  }
   std::size_t bulk_bytes = 8 << 20;
   std::string http_response = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nI am fine\n";
 
@@ -80,9 +88,15 @@ class backend {
   awaitable<void> accept_loop() {
     for (;;) {
       boost::system::error_code ec;
-      auto s = std::make_shared<tcp::socket>(co_await acceptor_.async_accept(
-          asio::redirect_error(use_awaitable, ec)));
+      auto s = std::make_shared<tcp::socket>(
+          co_await acceptor_.async_accept(asio::redirect_error(use_awaitable, ec)));
       if (ec) co_return;
+      {
+        std::lock_guard lock(peer_mutex_);
+        boost::system::error_code peer_ec;
+        const auto peer = s->remote_endpoint(peer_ec);
+        last_peer_ = peer_ec ? "" : peer.address().to_string();
+      }
       ++accepted_;
       open_.push_back(s);
       asio::co_spawn(io_, serve(s), asio::detached);
@@ -155,6 +169,8 @@ class backend {
   tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
   std::atomic<int> accepted_{0};
+  std::mutex peer_mutex_;
+  std::string last_peer_;
   std::vector<std::weak_ptr<tcp::socket>> open_;
   std::thread thread_;
 };
@@ -174,7 +190,8 @@ class client {
   }
 
   void set_timeout(std::chrono::milliseconds t) {
-    timeval tv{static_cast<time_t>(t.count() / 1000), static_cast<suseconds_t>((t.count() % 1000) * 1000)};
+    timeval tv{static_cast<time_t>(t.count() / 1000),
+               static_cast<suseconds_t>((t.count() % 1000) * 1000)};
     ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
 
