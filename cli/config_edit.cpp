@@ -348,6 +348,49 @@ const std::vector<std::string>& rip_field_names() {
   return fields;
 }
 
+const std::map<std::string, std::string>& vip_field_help() {
+  static const std::map<std::string, std::string> help{
+      {"ip", "the VIP, IPv4 or IPv6"},
+      {"ports", "ports: 443, 80,443 or 8000-8010"},
+      {"protocol", "tcp"},
+      {"persistence", "none | source_ip"},
+      {"persistence-timeout", "how long a client sticks (e.g. 30m)"},
+      {"balance", "leastconn | roundrobin | source"},
+      {"check", "health check: connect | http | https | external | none"},
+      {"check-path", "http(s) check: path (e.g. /health)"},
+      {"check-expect", "http(s) check: substring the body must contain"},
+      {"check-expect-status", "http(s) check: status code or range (default 200-399)"},
+      {"check-host", "http(s) check: Host header and TLS server name"},
+      {"check-verify", "https check: yes | no, verify the certificate and name (default no)"},
+      {"check-ca-file", "https check with --check-verify yes: CA bundle (default the system's)"},
+      {"check-command", "external check: '/path/to/program args' (exit 0 = up; no shell)"},
+      {"check-port", "check this port instead of the real server's"},
+      {"check-interval", "between checks (e.g. 2s)"},
+      {"check-timeout", "one check's timeout (e.g. 1s)"},
+      {"check-rise", "consecutive passes before a server comes up (default 2)"},
+      {"check-fall", "consecutive failures before a server goes down (default 3)"},
+      {"client-timeout", "client idle timeout (e.g. 5m)"},
+      {"server-timeout", "server idle timeout (e.g. 5m)"},
+      {"connect-timeout", "connect to a real server (e.g. 4s)"},
+      {"fallback", "IP:PORT used when every real server is down, or none"},
+      {"max-connections", "0 = unlimited"},
+      {"send-proxy", "none | v1 | v2: PROXY protocol header to the real servers (client address)"},
+      {"all-backups", "yes | no: failover mode balances over every backup, not just the first"},
+      {"transparent",
+       "yes | no: TProxy, the real servers see the client's own address (needs the policy "
+       "routing of README \"Transparent mode\"; not with --send-proxy)"}};
+  return help;
+}
+
+const std::map<std::string, std::string>& rip_field_help() {
+  static const std::map<std::string, std::string> help{
+      {"ip", "the real server's address"},
+      {"port", "its port; 0 (default) = the port the client used on the VIP"},
+      {"weight", "0..256 (default 100); 0 takes no new clients"},
+      {"backup", "yes | no: failover mode, takes clients only while no primary server is up"}};
+  return help;
+}
+
 v1::VirtualService* find_vip(v1::ClusterConfig& config, const std::string& label) {
   for (auto& service : *config.mutable_virtual_services()) {
     if (service.label() == label) return &service;
@@ -458,8 +501,7 @@ std::string delete_rip(v1::ClusterConfig& config, const std::string& vip_label,
   return unknown_rip(*service, label);
 }
 
-std::string render_vip_list(const v1::ClusterConfig& config) {
-  if (config.virtual_services().empty()) return "no virtual services\n";
+std::vector<std::vector<std::string>> vip_list_rows(const v1::ClusterConfig& config) {
   std::vector<std::vector<std::string>> rows{{"LABEL", "IP", "PORTS", "PROTOCOL", "PERSISTENCE",
                                               "BALANCE", "CHECK", "CLIENT", "SERVER",
                                               "REAL SERVERS"}};
@@ -472,18 +514,27 @@ std::string render_vip_list(const v1::ClusterConfig& config) {
                     config::format_duration_ms(s.timeouts().server_ms()),
                     std::to_string(s.real_servers_size())});
   }
-  return table(rows);
+  return rows;
 }
 
-std::string render_rip_list(const v1::VirtualService& service) {
-  if (service.real_servers().empty()) return "no real servers in " + service.label() + "\n";
+std::vector<std::vector<std::string>> rip_list_rows(const v1::VirtualService& service) {
   std::vector<std::vector<std::string>> rows{{"LABEL", "IP", "PORT", "WEIGHT", "STATE", "ROLE"}};
   for (const auto& r : service.real_servers()) {
     rows.push_back({r.label(), r.ip(), r.port() == 0 ? "=" : std::to_string(r.port()),
                     std::to_string(r.weight()), names::name_of(names::real_server_state, r.state()),
                     r.backup() ? "backup" : "primary"});
   }
-  return table(rows);
+  return rows;
+}
+
+std::string render_vip_list(const v1::ClusterConfig& config) {
+  if (config.virtual_services().empty()) return "no virtual services\n";
+  return table(vip_list_rows(config));
+}
+
+std::string render_rip_list(const v1::VirtualService& service) {
+  if (service.real_servers().empty()) return "no real servers in " + service.label() + "\n";
+  return table(rip_list_rows(service));
 }
 
 }  // namespace lbha::cli

@@ -24,6 +24,9 @@ using field_map = std::map<std::string, std::string>;
 // The option names each kind of edit accepts (in --help order).
 const std::vector<std::string>& vip_field_names();
 const std::vector<std::string>& rip_field_names();
+// Each option's help (lbctl's --help, the WebUI's forms).
+const std::map<std::string, std::string>& vip_field_help();
+const std::map<std::string, std::string>& rip_field_help();
 
 // "" on success, else the one-line error. add requires --ip and --ports
 // (vip) or --ip (rip); modify changes only the given fields.
@@ -50,6 +53,11 @@ v1::RealServer* find_rip(v1::VirtualService& service, const std::string& label);
 
 // "unknown real server X in VIP (known: A, B)".
 std::string unknown_rip(const v1::VirtualService& service, const std::string& label);
+
+// The rows of `lbctl vip list` / `lbctl rip list VIP`, the header first (the
+// WebUI's services page shows the same columns).
+std::vector<std::vector<std::string>> vip_list_rows(const v1::ClusterConfig& config);
+std::vector<std::vector<std::string>> rip_list_rows(const v1::VirtualService& service);
 
 // `lbctl vip list` / `lbctl rip list VIP` tables.
 std::string render_vip_list(const v1::ClusterConfig& config);

@@ -111,14 +111,50 @@ struct pair_options {
   std::string expect_fingerprint;
   bool lock_password = false;
   bool keep_password = false;
+  bool show_fingerprint = false;
 };
 
 // "ssh-ed25519" -> /etc/ssh/ssh_host_ed25519_key.pub, where the peer's admin finds it.
 std::string host_key_file(const std::string& key_type) {
   std::string kind = "ed25519";
-  if (key_type.rfind("ecdsa", 0) == 0) kind = "ecdsa";
-  else if (key_type == "ssh-rsa" || key_type.rfind("rsa", 0) == 0) kind = "rsa";
+  if (key_type.rfind("ecdsa", 0) == 0)
+    kind = "ecdsa";
+  else if (key_type == "ssh-rsa" || key_type.rfind("rsa", 0) == 0)
+    kind = "rsa";
   return "/etc/ssh/ssh_host_" + kind + "_key.pub";
+}
+
+// The host key `peer` presents, read by replicatord; nullopt (with the reason
+// printed) when it cannot be read.
+std::optional<v1::PeerHostKey> fetch_host_key(const std::string& peer, cli_context& context) {
+  v1::PeerHostKeyRequest request;
+  request.set_peer_address(peer);
+  v1::PeerHostKey key;
+  auto ctx = context_with_deadline(change_timeout * 3);
+  if (!rpc_ok(context, "replicatord", stub(context)->GetPeerHostKey(ctx.get(), request, &key))) {
+    return std::nullopt;
+  }
+  if (!key.ok()) {
+    *context.err << "lbctl: cannot read the host key of " << peer << ": " << key.message() << "\n";
+    context.exit_code = exit_code::failed;
+    return std::nullopt;
+  }
+  return key;
+}
+
+// `lbctl pair --peer X --show-fingerprint`: the key, to compare on the peer
+// before pairing with --expect-fingerprint (the WebUI's first pairing step).
+void show_host_key(const pair_options& options, cli_context& context) {
+  auto key = fetch_host_key(options.peer, context);
+  if (!key) return;
+  context.exit_code = exit_code::ok;
+  if (context.json) {
+    *context.out << to_json(*key);
+    return;
+  }
+  *context.out << options.peer << " presents the " << key->key_type() << " host key\n  "
+               << key->fingerprint() << "\n(compare with `ssh-keygen -lf "
+               << host_key_file(key->key_type()) << "` on " << options.peer << ")\n";
 }
 
 // The peer's host key as the operator confirmed it: --expect-fingerprint, or
@@ -139,19 +175,9 @@ std::optional<std::string> confirmed_host_key(const pair_options& options, cli_c
     context.exit_code = exit_code::usage;
     return std::nullopt;
   }
-  v1::PeerHostKeyRequest request;
-  request.set_peer_address(options.peer);
-  v1::PeerHostKey key;
-  auto ctx = context_with_deadline(change_timeout * 3);
-  if (!rpc_ok(context, "replicatord", stub(context)->GetPeerHostKey(ctx.get(), request, &key))) {
-    return std::nullopt;
-  }
-  if (!key.ok()) {
-    *context.err << "lbctl: cannot read the host key of " << options.peer << ": " << key.message()
-                 << "\n";
-    context.exit_code = exit_code::failed;
-    return std::nullopt;
-  }
+  auto fetched = fetch_host_key(options.peer, context);
+  if (!fetched) return std::nullopt;
+  const auto& key = *fetched;
   if (scripted) {
     if (key.fingerprint() != options.expect_fingerprint) {
       *context.err << "lbctl: host_key_mismatch: " << options.peer << " presents host key "
@@ -176,6 +202,10 @@ std::optional<std::string> confirmed_host_key(const pair_options& options, cli_c
 }
 
 void run_pair(const pair_options& options, cli_context& context) {
+  if (options.show_fingerprint) {
+    show_host_key(options, context);
+    return;
+  }
   if (options.lock_password && options.keep_password) {
     *context.err << "lbctl: --lock-password and --keep-password exclude each other\n";
     context.exit_code = exit_code::usage;
@@ -341,6 +371,8 @@ void add_replication_commands(CLI::App& app, cli_context& context) {
                  "once paired, lock the SSH user's password on the peer (usermod -L)");
   pair->add_flag("--keep-password", pair_opts->keep_password,
                  "once paired, leave the SSH user's password as it is");
+  pair->add_flag("--show-fingerprint", pair_opts->show_fingerprint,
+                 "print the peer's SSH host key fingerprint and stop (pairs nothing)");
   pair->footer(
       "Shows the peer's SSH host key fingerprint and asks whether it is the peer's (or takes\n"
       "--expect-fingerprint), then asks once for the password of the peer's SSH user (node.yaml\n"

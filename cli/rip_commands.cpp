@@ -14,15 +14,6 @@ namespace lbha::cli {
 
 namespace {
 
-const std::map<std::string, std::string>& rip_help() {
-  static const std::map<std::string, std::string> help{
-      {"ip", "the real server's address"},
-      {"port", "its port; 0 (default) = the port the client used on the VIP"},
-      {"weight", "0..256 (default 100); 0 takes no new clients"},
-      {"backup", "yes | no: failover mode, takes clients only while no primary server is up"}};
-  return help;
-}
-
 struct rip_command {
   std::string vip;
   std::string label;
@@ -35,7 +26,7 @@ CLI::App* add_rip_subcommand(CLI::App& group, const char* name, const char* desc
   auto* sub = group.add_subcommand(name, description);
   sub->add_option("VIP_LABEL", command.vip, "the virtual service")->required();
   sub->add_option("RIP_LABEL", command.label, "the real server")->required();
-  if (with_fields) command.fields.add_to(*sub, rip_field_names(), rip_help());
+  if (with_fields) command.fields.add_to(*sub, rip_field_names(), rip_field_help());
   sub->add_flag("--dry-run", command.dry_run, "validate only; commit nothing");
   sub->footer(footer);
   return sub;
@@ -62,8 +53,8 @@ void add_rip_commands(CLI::App& app, cli_context& context) {
       });
 
   auto modify = std::make_shared<rip_command>();
-  add_rip_subcommand(*group, "modify", "change a real server's address, port, weight or backup role", *modify,
-                     true,
+  add_rip_subcommand(*group, "modify",
+                     "change a real server's address, port, weight or backup role", *modify, true,
                      "Only the options given change. Use drain/halt/online for its state.\n"
                      "Example:\n  lbctl rip modify IIS_VIP IIS2 --weight 50")
       ->callback([modify, &context] {

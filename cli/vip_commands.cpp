@@ -16,40 +16,6 @@ namespace lbha::cli {
 
 namespace {
 
-const std::map<std::string, std::string>& vip_help() {
-  static const std::map<std::string, std::string> help{
-      {"ip", "the VIP, IPv4 or IPv6"},
-      {"ports", "ports: 443, 80,443 or 8000-8010"},
-      {"protocol", "tcp"},
-      {"persistence", "none | source_ip"},
-      {"persistence-timeout", "how long a client sticks (e.g. 30m)"},
-      {"balance", "leastconn | roundrobin | source"},
-      {"check", "health check: connect | http | https | external | none"},
-      {"check-path", "http(s) check: path (e.g. /health)"},
-      {"check-expect", "http(s) check: substring the body must contain"},
-      {"check-expect-status", "http(s) check: status code or range (default 200-399)"},
-      {"check-host", "http(s) check: Host header and TLS server name"},
-      {"check-verify", "https check: yes | no, verify the certificate and name (default no)"},
-      {"check-ca-file", "https check with --check-verify yes: CA bundle (default the system's)"},
-      {"check-command", "external check: '/path/to/program args' (exit 0 = up; no shell)"},
-      {"check-port", "check this port instead of the real server's"},
-      {"check-interval", "between checks (e.g. 2s)"},
-      {"check-timeout", "one check's timeout (e.g. 1s)"},
-      {"check-rise", "consecutive passes before a server comes up (default 2)"},
-      {"check-fall", "consecutive failures before a server goes down (default 3)"},
-      {"client-timeout", "client idle timeout (e.g. 5m)"},
-      {"server-timeout", "server idle timeout (e.g. 5m)"},
-      {"connect-timeout", "connect to a real server (e.g. 4s)"},
-      {"fallback", "IP:PORT used when every real server is down, or none"},
-      {"max-connections", "0 = unlimited"},
-      {"send-proxy", "none | v1 | v2: PROXY protocol header to the real servers (client address)"},
-      {"all-backups", "yes | no: failover mode balances over every backup, not just the first"},
-      {"transparent",
-       "yes | no: TProxy, the real servers see the client's own address (needs the policy "
-       "routing of README \"Transparent mode\"; not with --send-proxy)"}};
-  return help;
-}
-
 // A transparent service works only with the node's policy routing: say so
 // when it is missing (the commit stands; the routing is the operator's to add).
 void warn_about_routing(const std::optional<v1::VirtualService>& service, cli_context& context) {
@@ -90,7 +56,7 @@ void add_vip_commands(CLI::App& app, cli_context& context) {
   auto add = std::make_shared<vip_command>();
   auto* add_cmd = group->add_subcommand("add", "add a virtual service and commit it");
   add_cmd->add_option("LABEL", add->label, "the new service's label")->required();
-  add->fields.add_to(*add_cmd, vip_field_names(), vip_help());
+  add->fields.add_to(*add_cmd, vip_field_names(), vip_field_help());
   add_cmd->add_flag("--dry-run", add->dry_run, "validate only; commit nothing");
   add_cmd->footer(
       "--ip and --ports are required; the rest default as in cluster.yaml (lbctl config show).\n"
@@ -113,7 +79,7 @@ void add_vip_commands(CLI::App& app, cli_context& context) {
   auto* modify_cmd =
       group->add_subcommand("modify", "change some settings of a virtual service and commit");
   modify_cmd->add_option("LABEL", modify->label, "the service's label")->required();
-  modify->fields.add_to(*modify_cmd, vip_field_names(), vip_help());
+  modify->fields.add_to(*modify_cmd, vip_field_names(), vip_field_help());
   modify_cmd->add_flag("--dry-run", modify->dry_run, "validate only; commit nothing");
   modify_cmd->footer(
       "Only the options given change.\nExample:\n"

@@ -12,7 +12,8 @@ std::string_view stylesheet() {
 main { padding: 1em 1.5em; }
 h1 { font-size: 1.3em; margin: .2em 0 .8em; }
 .error { color: #b71c1c; font-weight: bold; }
-.notice { background: #fffde7; border: 1px solid #f9a825; padding: .5em; white-space: pre-wrap; }
+.notice, #lbctl-output { background: #fffde7; border: 1px solid #f9a825; padding: .5em; white-space: pre-wrap; }
+#lbctl-output.failed { background: #ffebee; border-color: #c62828; }
 .why, .hint, .refresh { color: #555; }
 .role { font-weight: bold; }
 .role-ACTIVE { color: #1b5e20; }

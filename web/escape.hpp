@@ -14,5 +14,7 @@ std::string html_escape(std::string_view text);
 // application/x-www-form-urlencoded and cookie values: %XX and '+' as space.
 // Invalid escapes are kept as they are.
 std::string url_decode(std::string_view text);
+// The other way, for a query string: everything but A-Z a-z 0-9 - _ . ~ as %XX.
+std::string url_encode(std::string_view text);
 
 }  // namespace lbha::web

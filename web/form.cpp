@@ -41,4 +41,12 @@ std::optional<std::string> cookie_value(std::string_view header, std::string_vie
   return std::nullopt;
 }
 
+std::map<std::string, std::string> query_fields(std::string_view target) {
+  const auto mark = target.find('?');
+  if (mark == std::string_view::npos) return {};
+  auto query = target.substr(mark + 1);
+  query = query.substr(0, query.find('#'));
+  return parse_form(query);
+}
+
 }  // namespace lbha::web

@@ -13,6 +13,9 @@ namespace lbha::web {
 // "a=1&b=x+y" -> {a: "1", b: "x y"}. A repeated field keeps its first value.
 std::map<std::string, std::string> parse_form(std::string_view body);
 
+// The fields of a request target's query string ("/x?vip=DA_VIP&rip=DA1"), as parse_form.
+std::map<std::string, std::string> query_fields(std::string_view target);
+
 // The value of cookie `name` in a Cookie header ("a=1; lbha_session=..."), if any.
 std::optional<std::string> cookie_value(std::string_view header, std::string_view name);
 

@@ -151,9 +151,8 @@ std::string render_overview_fragment(const cli::overview& view, const page_viewe
 }
 
 std::string render_overview_page(const cli::overview& view, const page_viewer& viewer,
-                                 std::string_view node, std::string_view notice) {
-  std::string body;
-  if (!notice.empty()) body += "<pre class=\"notice\">" + html_escape(notice) + "</pre>\n";
+                                 std::string_view node, const page_notice& notice) {
+  std::string body = render_notice(notice);
   body += "<div id=\"overview\" data-poll=\"/lbadmin/api/overview\">\n" +
           render_overview_fragment(view, viewer) + "</div>\n";
   body += "<p class=\"refresh\">Updated every 2 s. <span id=\"updated\"></span></p>\n";

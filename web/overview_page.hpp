@@ -21,9 +21,9 @@ namespace lbha::web {
 // The live fragment: role, peer, table (or why a daemon could not be read).
 std::string render_overview_fragment(const cli::overview& view, const page_viewer& viewer);
 
-// The whole page; `notice` (text) is what the viewer's last action did.
+// The whole page; `notice` is what the viewer's last action did.
 std::string render_overview_page(const cli::overview& view, const page_viewer& viewer,
-                                 std::string_view node, std::string_view notice);
+                                 std::string_view node, const page_notice& notice);
 
 // What the page polls: {"schema": "lbha.webui.overview.v1", "html": <the
 // fragment>, "status": <lbctl status --json's document>}.

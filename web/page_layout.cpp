@@ -8,6 +8,12 @@ std::string csrf_field(const page_viewer& viewer) {
   return "<input type=\"hidden\" name=\"csrf\" value=\"" + html_escape(viewer.csrf_token) + "\">";
 }
 
+std::string render_notice(const page_notice& notice) {
+  if (notice.text.empty()) return "";
+  return std::string("<pre id=\"lbctl-output\" class=\"") + (notice.ok ? "ok" : "failed") + "\">" +
+         html_escape(notice.text) + "</pre>\n";
+}
+
 std::string render_page(std::string_view title, std::string_view node, std::string_view body,
                         const page_viewer* viewer) {
   std::string out =
@@ -22,7 +28,11 @@ std::string render_page(std::string_view title, std::string_view node, std::stri
       "<span class=\"node\">" +
       html_escape(node) + "</span>\n";
   if (viewer) {
-    out += "<nav><a href=\"/lbadmin/\">System Overview</a></nav>\n";
+    out +=
+        "<nav><a href=\"/lbadmin/\">System Overview</a> <a href=\"/lbadmin/services\">Virtual "
+        "Services</a> <a href=\"/lbadmin/ha\">High Availability</a> <a "
+        "href=\"/lbadmin/config\">View Configuration</a> <a href=\"/lbadmin/history\">History</a> "
+        "<a href=\"/lbadmin/logs\">Logs</a></nav>\n";
     out += "<span class=\"user\">" + html_escape(viewer->user) +
            (viewer->can_change() ? "" : " (read only)") + "</span>\n";
     out += "<form method=\"post\" action=\"/lbadmin/logout\" class=\"logout\">" +

@@ -24,6 +24,10 @@ struct page_viewer {
 std::string render_page(std::string_view title, std::string_view node, std::string_view body,
                         const page_viewer* viewer);
 
+// What the viewer's last action did: <pre id="lbctl-output" class="ok|failed">
+// with lbctl's words; "" when there is nothing to show.
+std::string render_notice(const page_notice& notice);
+
 // A hidden form field with the viewer's CSRF token.
 std::string csrf_field(const page_viewer& viewer);
 

@@ -70,13 +70,13 @@ void session_store::remove(std::string_view id) {
   if (auto it = sessions_.find(id); it != sessions_.end()) sessions_.erase(it);
 }
 
-void session_store::set_notice(std::string_view id, std::string notice) {
+void session_store::set_notice(std::string_view id, page_notice notice) {
   if (auto it = sessions_.find(id); it != sessions_.end()) it->second.notice = std::move(notice);
 }
 
-std::string session_store::take_notice(std::string_view id) {
+page_notice session_store::take_notice(std::string_view id) {
   auto it = sessions_.find(id);
-  return it == sessions_.end() ? std::string() : std::exchange(it->second.notice, {});
+  return it == sessions_.end() ? page_notice{} : std::exchange(it->second.notice, {});
 }
 
 }  // namespace lbha::web

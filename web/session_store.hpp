@@ -25,12 +25,19 @@ namespace lbha::web {
 // What the user's Unix groups allow: lbha-admin changes, lbha reads.
 enum class access { read_only, admin };
 
+// What the user's last action did, for their next page: lbctl's words and
+// whether it succeeded (the page shows it as <pre id="lbctl-output" class="ok|failed">).
+struct page_notice {
+  std::string text;  // empty: nothing to show
+  bool ok = true;
+};
+
 struct web_session {
   std::string id;
   std::string user;
   web::access access = access::read_only;
   std::string csrf_token;
-  std::string notice;  // one message for the next page (what the last action did)
+  page_notice notice;  // for the next page (what the last action did)
   clock::time_point last_used;
 };
 
@@ -44,8 +51,8 @@ class session_store {
   std::optional<web_session> find(std::string_view id);
   void remove(std::string_view id);
   // Leaves `notice` for the session's next page; take_notice hands it over once.
-  void set_notice(std::string_view id, std::string notice);
-  std::string take_notice(std::string_view id);
+  void set_notice(std::string_view id, page_notice notice);
+  page_notice take_notice(std::string_view id);
 
   void set_idle(std::chrono::milliseconds idle) { idle_ = idle; }
   std::size_t size() const { return sessions_.size(); }

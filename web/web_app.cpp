@@ -7,6 +7,7 @@
 #include "web/login_page.hpp"
 #include "web/off_thread.hpp"
 #include "web/overview_page.hpp"
+#include "web/replies.hpp"
 
 namespace lbha::web {
 
@@ -14,22 +15,6 @@ namespace {
 
 constexpr std::size_t max_user_length = 64;
 constexpr std::size_t max_password_length = 512;
-
-auto audit() { return get_logger("webd-audit"); }
-
-response redirect(const request& req, std::string_view location) {
-  auto res = make_response(req, http::status::see_other, "text/plain; charset=utf-8", "");
-  res.set(http::field::location, to_beast(location));
-  return res;
-}
-
-response text(const request& req, http::status status, std::string body) {
-  return make_response(req, status, "text/plain; charset=utf-8", std::move(body) + "\n");
-}
-
-response html(const request& req, http::status status, std::string body) {
-  return make_response(req, status, "text/html; charset=utf-8", std::move(body));
-}
 
 std::string session_cookie_value(const std::string& id) {
   return std::string(session_cookie) + "=" + id +
@@ -51,28 +36,6 @@ std::optional<v1::RealServerState> state_named(const std::string& word) {
   if (word == "halt") return v1::REAL_SERVER_STATE_HALT;
   if (word == "online") return v1::REAL_SERVER_STATE_ONLINE;
   return std::nullopt;
-}
-
-// Text from a client as it may appear in a log line: no control characters
-// (a name with a newline would forge a line of its own).
-std::string printable(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  }
-  return out;
-}
-
-// lbctl's lines as one audit line: "a; b".
-std::string one_line(std::string text) {
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  std::string out;
-  for (char c : text) out += c == '\n' ? std::string("; ") : std::string(1, c);
-  return out;
-}
-
-page_viewer viewer_of(const web_session& session) {
-  return {session.user, session.access, session.csrf_token};
 }
 
 }  // namespace
@@ -103,6 +66,18 @@ web_app::web_app(const lbha::clock& clock, authenticator& auth, node_operations&
   route(verb::post, "/lbadmin/logout", &web_app::do_logout);
   route(verb::get, "/lbadmin/api/overview", &web_app::do_overview_json);
   route(verb::post, "/lbadmin/real-server/state", &web_app::do_set_state);
+  route(verb::get, "/lbadmin/services", &web_app::do_services);
+  route(verb::get, "/lbadmin/ha", &web_app::do_ha);
+  route(verb::get, "/lbadmin/ha/confirm", &web_app::do_ha_confirm);
+  route(verb::post, "/lbadmin/ha/action", &web_app::do_ha_action);
+  route(verb::post, "/lbadmin/ha/pair", &web_app::do_pair);
+  route(verb::get, "/lbadmin/config", &web_app::do_config);
+  route(verb::get, "/lbadmin/history", &web_app::do_history);
+  route(verb::get, "/lbadmin/logs", &web_app::do_logs);
+  for (const auto& form : edit_forms()) {
+    route(verb::get, std::string(form.path), &web_app::do_form_page);
+    route(verb::post, std::string(form.path), &web_app::do_form_post);
+  }
   const auto asset = [this](std::string path, std::string_view type, std::string_view body) {
     router_.add(verb::get, std::move(path),
                 [type, body](request_context context) -> awaitable<response> {
@@ -120,6 +95,35 @@ void web_app::configure(std::string node_name, std::chrono::milliseconds session
   settings_.node_name = std::move(node_name);
   settings_.session_idle = session_idle;
   sessions_.set_idle(session_idle);
+}
+
+web_app::page_access web_app::page_session(const request_context& context) {
+  auto session = session_of(context.req);
+  if (!session) return {std::nullopt, redirect(context.req, "/lbadmin/login")};
+  return {std::move(session), std::nullopt};
+}
+
+web_app::page_access web_app::change_session(const request_context& context,
+                                             const form_fields& fields) {
+  const auto refuse = [&](std::string why) -> page_access {
+    ++counters_.refused_posts;
+    return {std::nullopt, text(context.req, http::status::forbidden, "Forbidden: " + why)};
+  };
+  auto session = session_of(context.req);
+  if (!session) return refuse("log in first");
+  auto it = fields.find("csrf");
+  if (cross_site(context.req) || it == fields.end() ||
+      !tokens_equal(it->second, session->csrf_token)) {
+    audit()->warn("refused a change for user {} from {}: missing or wrong CSRF token",
+                  session->user, context.client);
+    return refuse("missing or wrong CSRF token");
+  }
+  if (session->access != access::admin) {
+    audit()->warn("refused a change for user {} from {}: read only (not in lbha-admin)",
+                  session->user, context.client);
+    return refuse(session->user + " may look but not change (not in lbha-admin)");
+  }
+  return {std::move(session), std::nullopt};
 }
 
 std::optional<web_session> web_app::session_of(const request& req) {
@@ -228,25 +232,10 @@ awaitable<response> web_app::do_logout(request_context context) {
 }
 
 awaitable<response> web_app::do_set_state(request_context context) {
-  auto session = session_of(context.req);
-  if (!session) {
-    ++counters_.refused_posts;
-    co_return text(context.req, http::status::forbidden, "Forbidden: log in first");
-  }
   auto fields = parse_form(context.req.body());
-  if (cross_site(context.req) || !tokens_equal(fields["csrf"], session->csrf_token)) {
-    ++counters_.refused_posts;
-    audit()->warn("refused a change for user {} from {}: missing or wrong CSRF token",
-                  session->user, context.client);
-    co_return text(context.req, http::status::forbidden, "Forbidden: missing or wrong CSRF token");
-  }
-  if (session->access != access::admin) {
-    ++counters_.refused_posts;
-    audit()->warn("refused a change for user {} from {}: read only (not in lbha-admin)",
-                  session->user, context.client);
-    co_return text(context.req, http::status::forbidden,
-                   "Forbidden: " + session->user + " may look but not change (not in lbha-admin)");
-  }
+  auto access = change_session(context, fields);
+  if (access.refusal) co_return std::move(*access.refusal);
+  const auto& session = access.session;
   const auto state = state_named(fields["state"]);
   if (!state || fields["vip"].empty() || fields["rip"].empty())
     co_return text(context.req, http::status::bad_request,
@@ -259,7 +248,7 @@ awaitable<response> web_app::do_set_state(request_context context) {
   audit()->info("user {} from {}: {} {}/{}: {}: {}", session->user, context.client,
                 cli::state_word(change.state), change.service, change.server,
                 outcome.ok ? "done" : "failed", one_line(outcome.message));
-  sessions_.set_notice(session->id, outcome.message);
+  sessions_.set_notice(session->id, {outcome.message, outcome.ok});
   co_return redirect(context.req, "/lbadmin/");
 }
 

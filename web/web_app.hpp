@@ -7,6 +7,17 @@
 //   POST /lbadmin/logout            csrf
 //   GET  /lbadmin/api/overview      the overview's live fragment and lbctl's status JSON
 //   POST /lbadmin/real-server/state csrf, vip, rip, state=drain|halt|online (lbha-admin)
+//   GET  /lbadmin/services          Virtual Services: what `lbctl vip list` / `rip list` show
+//   GET  /lbadmin/services/{vip,rip}/{add,modify,delete}?vip=&rip=   a form (lbha-admin)
+//   POST the same                   csrf, the fields, step=preview|commit: the lbctl command
+//   GET  /lbadmin/ha                High Availability: ha, replication and sync status
+//   GET  /lbadmin/ha/confirm?action=make-active|make-passive|break-pair   (lbha-admin)
+//   POST /lbadmin/ha/action         csrf, action: lbctl make-active|make-passive|unpair
+//   POST /lbadmin/ha/pair           csrf, step=host-key (peer) | pair (peer, fingerprint,
+//                                   password, lock): lbctl pair
+//   GET  /lbadmin/config            View Configuration: lbctl config show (cluster, node)
+//   GET  /lbadmin/history?generation=N   lbctl config history (and config show --generation)
+//   GET  /lbadmin/logs?daemon=&priority=&lines=   the daemon's last journal lines
 //   GET  /lbadmin/static/lbha.css, lbha.js
 //
 // Every POST but the log-in needs the session's CSRF token (403 without it),
@@ -25,6 +36,7 @@
 #include "common/clock.hpp"
 #include "web/authenticator.hpp"
 #include "web/http_types.hpp"
+#include "web/lbctl_forms.hpp"
 #include "web/login_limiter.hpp"
 #include "web/node_operations.hpp"
 #include "web/router.hpp"
@@ -74,6 +86,26 @@ class web_app {
   awaitable<response> do_logout(request_context context);
   awaitable<response> do_overview_json(request_context context);
   awaitable<response> do_set_state(request_context context);
+  awaitable<response> do_services(request_context context);
+  awaitable<response> do_form_page(request_context context);
+  awaitable<response> do_form_post(request_context context);
+  awaitable<response> do_ha(request_context context);
+  awaitable<response> do_ha_confirm(request_context context);
+  awaitable<response> do_ha_action(request_context context);
+  awaitable<response> do_pair(request_context context);
+  awaitable<response> do_config(request_context context);
+  awaitable<response> do_history(request_context context);
+  awaitable<response> do_logs(request_context context);
+
+  // A logged-in session, or the answer that sends the browser to log in.
+  struct page_access {
+    std::optional<web_session> session;
+    std::optional<response> refusal;
+  };
+  page_access page_session(const request_context& context);
+  // A change (a POST but log-in's): the session if it may make it, else the
+  // 403 to send (no session, no or a wrong CSRF token, another site, read only).
+  page_access change_session(const request_context& context, const form_fields& fields);
 
   std::optional<web_session> session_of(const request& req);
 

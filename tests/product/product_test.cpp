@@ -40,6 +40,10 @@ TEST_F(product_smoke, lbctl_pair_and_lbctl_alone_make_the_seed_deployment) {
   // The secondary's login password was locked by `lbctl pair --lock-password`.
   const auto shadow = p.lab().exec_checked("lb2", {"getent", "shadow", "loadbalancer"}).out;
   EXPECT_NE(shadow.find(":!"), std::string::npos) << shadow;
+  // What the WebUI's pairing shows to confirm first: the peer's host key, no pairing.
+  const auto shown = p.lbctl(1, {"pair", "--peer", p.lb(2).ipv4, "--show-fingerprint"});
+  EXPECT_TRUE(shown.ok()) << shown.err;
+  EXPECT_NE(shown.out.find(p.host_fingerprint(2)), std::string::npos) << shown.out;
 }
 
 // The audits pass on a healthy pair with clients running: the baseline every

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/config_edit.hpp"
+#include "common/config/config.hpp"
 #include "web/authenticator.hpp"
 #include "web/errc.hpp"
 #include "web/node_operations.hpp"
@@ -86,6 +88,22 @@ class fake_authenticator final : public authenticator {
   }
 };
 
+// The seed's deployment as committed (cluster.yaml), made with lbctl's own edits.
+inline v1::ClusterConfig seed_config() {
+  v1::ClusterConfig config;
+  config.set_generation(8);
+  cli::add_vip(config, "IIS_VIP",
+               {{"ip", "192.0.2.100"}, {"ports", "443"}, {"persistence", "source_ip"}});
+  cli::add_rip(config, "IIS_VIP", "IIS1", {{"ip", "192.0.2.21"}});
+  cli::add_rip(config, "IIS_VIP", "IIS2", {{"ip", "192.0.2.22"}});
+  cli::add_vip(config, "DA_VIP",
+               {{"ip", "192.0.2.101"}, {"ports", "9001"}, {"client-timeout", "5m"}});
+  cli::add_rip(config, "DA_VIP", "DA1", {{"ip", "192.0.2.21"}});
+  cli::add_rip(config, "DA_VIP", "DA2", {{"ip", "192.0.2.22"}});
+  config::apply_defaults(config);
+  return config;
+}
+
 // Serves a fixed overview and records every state change (called from the
 // app's worker threads, hence the lock).
 class fake_node final : public node_operations {
@@ -105,9 +123,40 @@ class fake_node final : public node_operations {
     return changes_;
   }
 
+  // lbctl runs: each recorded; the answer is `lbctl_answer` (exit code, out, err).
+  command_run lbctl_answer{0, "committed generation 9 on lb1 and lb2\n", ""};
+  command_run run_lbctl(const std::vector<std::string>& args) override {
+    std::lock_guard lock(mutex_);
+    lbctl_runs_.push_back(args);
+    return lbctl_answer;
+  }
+  std::vector<std::vector<std::string>> lbctl_runs() {
+    std::lock_guard lock(mutex_);
+    return lbctl_runs_;
+  }
+  std::vector<pair_request> pairings;
+  command_run pair(const pair_request& request) override {
+    std::lock_guard lock(mutex_);
+    pairings.push_back(request);
+    return lbctl_answer;
+  }
+  configuration_view configuration{{0, "generation: 8\nvirtual_services: []\n", ""},
+                                   {0, "node_name: lb1\n", ""}};
+  configuration_view read_configuration() override { return configuration; }
+  std::vector<log_query> log_queries;
+  command_run logs{0, "2026-12-07T07:00:00+0000 lb1 lbha-heartbeatd[42]: role: active\n", ""};
+  command_run read_logs(const log_query& query) override {
+    std::lock_guard lock(mutex_);
+    log_queries.push_back(query);
+    return logs;
+  }
+  v1::ClusterConfig config = seed_config();
+  config_read read_cluster_config() override { return {config, ""}; }
+
  private:
   std::mutex mutex_;
   std::vector<cli::server_state_change> changes_;
+  std::vector<std::vector<std::string>> lbctl_runs_;
 };
 
 }  // namespace lbha::web::testing

@@ -93,7 +93,8 @@ TEST(web_overview_page, escapes_every_value) {
   view.ha->set_node_name("<b>lb1</b>");
   view.proxy->mutable_virtual_services(0)->set_label("X\"><script>alert(1)</script>");
   view.proxy->mutable_virtual_services(0)->mutable_real_servers(0)->set_label("R&D");
-  const auto html = render_overview_page(view, admin, "<i>node</i>", "<img src=x onerror=1>");
+  const auto html =
+      render_overview_page(view, admin, "<i>node</i>", {"<img src=x onerror=1>", false});
   EXPECT_THAT(html, Not(HasSubstr("<script>alert")));
   EXPECT_THAT(html, Not(HasSubstr("<b>lb1")));
   EXPECT_THAT(html, Not(HasSubstr("<img")));
@@ -114,7 +115,7 @@ TEST(web_overview_page, says_which_daemon_did_not_answer) {
 }
 
 TEST(web_overview_page, page_polls_the_json_endpoint_served_by_webd) {
-  const auto html = render_overview_page(testing::seed_overview(), reader, "lb1", "");
+  const auto html = render_overview_page(testing::seed_overview(), reader, "lb1", {});
   EXPECT_THAT(html, HasSubstr("<div id=\"overview\" data-poll=\"/lbadmin/api/overview\">"));
   EXPECT_THAT(html, HasSubstr("<script src=\"/lbadmin/static/lbha.js\" defer></script>"));
   EXPECT_THAT(html, HasSubstr("<link rel=\"stylesheet\" href=\"/lbadmin/static/lbha.css\">"));
@@ -146,7 +147,7 @@ TEST(web_overview_page, renders_a_hundred_services) {
     *s->add_real_servers() = model.real_servers(1);
   }
   const auto start = std::chrono::steady_clock::now();
-  const auto html = render_overview_page(view, admin, "lb1", "");
+  const auto html = render_overview_page(view, admin, "lb1", {});
   const auto json = render_overview_json(view, admin);
   const auto took = std::chrono::steady_clock::now() - start;
   ::testing::Test::RecordProperty(

@@ -85,10 +85,12 @@ TEST(web_sessions, a_notice_is_handed_over_once) {
   manual_clock clock;
   session_store store(clock, 15min);
   const auto s = store.create("admin", access::admin);
-  store.set_notice(s.id, "DA_VIP/DA1: drain now on this node");
-  EXPECT_EQ(store.take_notice(s.id), "DA_VIP/DA1: drain now on this node");
-  EXPECT_EQ(store.take_notice(s.id), "");
-  EXPECT_EQ(store.take_notice("nope"), "");
+  store.set_notice(s.id, {"lbctl: unknown real server DA9 in DA_VIP", false});
+  const auto notice = store.take_notice(s.id);
+  EXPECT_EQ(notice.text, "lbctl: unknown real server DA9 in DA_VIP");
+  EXPECT_FALSE(notice.ok);
+  EXPECT_EQ(store.take_notice(s.id).text, "");
+  EXPECT_EQ(store.take_notice("nope").text, "");
 }
 
 TEST(web_sessions, tokens_compare_whole_and_never_empty) {

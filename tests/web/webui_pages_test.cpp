@@ -1,0 +1,185 @@
+// The WebUI's change and view pages end to end in one process (the fixture
+// of webui_fixture.hpp): every change is the lbctl command the form names,
+// Preview is its --dry-run, a commit's answer is shown on the next page, and
+// the same refusals as the overview's buttons (no session, CSRF, read only).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/web/webui_fixture.hpp"
+
+namespace lbha::web {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+using args = std::vector<std::string>;
+
+TEST_F(webui_server, the_services_page_lists_what_lbctl_lists_with_links_for_an_admin) {
+  const auto cookie = log_in("admin", "secret");
+  const auto page = get("/lbadmin/services", cookie).body();
+  EXPECT_THAT(page, HasSubstr("<td>DA_VIP</td><td>192.0.2.101</td><td>9001</td>"));
+  EXPECT_THAT(page, HasSubstr("<td>IIS2</td><td>192.0.2.22</td>"));
+  EXPECT_THAT(page, HasSubstr("href=\"/lbadmin/services/rip/add?vip=DA_VIP\""));
+  EXPECT_THAT(page, HasSubstr("href=\"/lbadmin/services/rip/modify?vip=DA_VIP&amp;rip=DA1\""));
+  EXPECT_THAT(page, HasSubstr("Committed generation 8."));
+
+  const auto viewer = log_in("operator", "look");
+  const auto read_only = get("/lbadmin/services", viewer).body();
+  EXPECT_THAT(read_only, HasSubstr("<td>DA1</td>"));
+  EXPECT_THAT(read_only, Not(HasSubstr("/lbadmin/services/rip/")));
+  EXPECT_EQ(get("/lbadmin/services/rip/add?vip=DA_VIP", viewer).result(), http::status::forbidden);
+}
+
+TEST_F(webui_server, a_form_has_an_input_per_lbctl_option_and_shows_the_item_now) {
+  const auto cookie = log_in("admin", "secret");
+  const auto add = get("/lbadmin/services/rip/add?vip=DA_VIP", cookie).body();
+  EXPECT_THAT(add, HasSubstr("<form id=\"rip-form\""));
+  for (const char* name : {"label", "ip", "port", "weight", "backup"}) {
+    EXPECT_THAT(add, HasSubstr("name=\"" + std::string(name) + "\"")) << name;
+  }
+  EXPECT_THAT(add, HasSubstr("0..256 (default 100)"));  // lbctl's own help
+  EXPECT_THAT(add, HasSubstr("id=\"preview\""));
+  EXPECT_THAT(add, HasSubstr("id=\"commit\""));
+  const auto modify = get("/lbadmin/services/vip/modify?vip=DA_VIP", cookie).body();
+  EXPECT_THAT(modify, HasSubstr("<form id=\"vip-form\""));
+  EXPECT_THAT(modify, HasSubstr("name=\"check-interval\""));
+  EXPECT_THAT(modify, HasSubstr("ip: 192.0.2.101"));  // what it is now
+  EXPECT_THAT(modify, HasSubstr("timeouts.client: 5m"));
+  const auto rip = get("/lbadmin/services/rip/modify?vip=DA_VIP&rip=DA1", cookie).body();
+  EXPECT_THAT(rip, HasSubstr("ip 192.0.2.21"));
+}
+
+TEST_F(webui_server, preview_is_the_dry_run_and_commit_the_command) {
+  const auto cookie = log_in("admin", "secret");
+  const auto csrf = csrf_of(get("/lbadmin/services", cookie).body());
+  node_.lbctl_answer = {0, "~ virtual service DA_VIP\n+     real server DA3: ip 192.0.2.23\n", ""};
+  const auto preview = post("/lbadmin/services/rip/add",
+                            "csrf=" + csrf +
+                                "&vip=DA_VIP&label=DA3&ip=192.0.2.23&port=&weight=50"
+                                "&backup=&step=preview",
+                            cookie);
+  EXPECT_EQ(preview.result(), http::status::ok);
+  EXPECT_THAT(preview.body(), HasSubstr("<pre id=\"lbctl-output\" class=\"ok\">~ virtual service"));
+  EXPECT_THAT(preview.body(), HasSubstr("value=\"192.0.2.23\""));  // the form keeps its values
+  EXPECT_THAT(preview.body(),
+              HasSubstr("lbctl rip add --ip=192.0.2.23 --weight=50 --dry-run DA_VIP DA3"));
+  node_.lbctl_answer = {0, "committed generation 9 on lb1 and lb2\n", ""};
+  const auto commit = post("/lbadmin/services/rip/add",
+                           "csrf=" + csrf +
+                               "&vip=DA_VIP&label=DA3&ip=192.0.2.23&weight=50"
+                               "&step=commit",
+                           cookie);
+  EXPECT_EQ(commit.result(), http::status::see_other);
+  EXPECT_EQ(commit[http::field::location], "/lbadmin/services");
+  EXPECT_THAT(
+      node_.lbctl_runs(),
+      ElementsAre(
+          args{"rip", "add", "--ip=192.0.2.23", "--weight=50", "--dry-run", "--", "DA_VIP", "DA3"},
+          args{"rip", "add", "--ip=192.0.2.23", "--weight=50", "--", "DA_VIP", "DA3"}));
+  EXPECT_THAT(get("/lbadmin/services", cookie).body(),
+              HasSubstr("<pre id=\"lbctl-output\" class=\"ok\">lbctl rip add --ip=192.0.2.23 "
+                        "--weight=50 DA_VIP DA3\ncommitted generation 9"));
+}
+
+TEST_F(webui_server, a_refused_command_shows_lbctls_error_on_the_form) {
+  const auto cookie = log_in("admin", "secret");
+  const auto csrf = csrf_of(get("/lbadmin/services", cookie).body());
+  node_.lbctl_answer = {1, "", "lbctl: invalid --weight abc: must be 0..256\n"};
+  const auto res =
+      post("/lbadmin/services/rip/add",
+           "csrf=" + csrf + "&vip=DA_VIP&label=DA3&ip=192.0.2.23&weight=abc&step=commit", cookie);
+  EXPECT_EQ(res.result(), http::status::unprocessable_entity);
+  EXPECT_THAT(res.body(), HasSubstr("<pre id=\"lbctl-output\" class=\"failed\">lbctl: invalid "
+                                    "--weight abc: must be 0..256"));
+  EXPECT_THAT(res.body(), HasSubstr("value=\"abc\""));
+}
+
+TEST_F(webui_server, change_pages_refuse_what_the_overview_refuses) {
+  const auto cookie = log_in("admin", "secret");
+  const std::string form = "vip=DA_VIP&rip=DA1&step=commit";
+  EXPECT_EQ(post("/lbadmin/services/rip/delete", form, cookie).result(), http::status::forbidden);
+  EXPECT_EQ(post("/lbadmin/ha/action", "action=make-active", cookie).result(),
+            http::status::forbidden);
+  const auto viewer = log_in("operator", "look");
+  const auto csrf = csrf_of(get("/lbadmin/ha", viewer).body());
+  const auto reads = node_.lbctl_runs().size();  // the HA page's status reads
+  const auto res = post("/lbadmin/services/rip/delete", form + "&csrf=" + csrf, viewer);
+  EXPECT_EQ(res.result(), http::status::forbidden);
+  EXPECT_THAT(res.body(), HasSubstr("not in lbha-admin"));
+  EXPECT_EQ(post("/lbadmin/ha/action", "action=make-active&csrf=" + csrf, viewer).result(),
+            http::status::forbidden);
+  EXPECT_EQ(node_.lbctl_runs().size(), reads);
+}
+
+TEST_F(webui_server, make_active_is_confirmed_then_run_as_lbctl_make_active) {
+  node_.lbctl_answer = {0, "role: passive\n\"paired\": true\n", ""};
+  const auto cookie = log_in("admin", "secret");
+  const auto page = get("/lbadmin/ha", cookie).body();
+  EXPECT_THAT(page,
+              HasSubstr("id=\"make-active\" href=\"/lbadmin/ha/confirm?action=make-active\""));
+  EXPECT_THAT(page, HasSubstr("Break Clustered Pair"));
+  const auto confirm = get("/lbadmin/ha/confirm?action=make-active", cookie).body();
+  EXPECT_THAT(confirm, HasSubstr("id=\"confirm\""));
+  const auto csrf = csrf_of(confirm);
+  node_.lbctl_answer = {0, "lb2 is active now\n", ""};
+  const auto res = post("/lbadmin/ha/action", "csrf=" + csrf + "&action=make-active", cookie);
+  EXPECT_EQ(res.result(), http::status::see_other);
+  const auto runs = node_.lbctl_runs();
+  EXPECT_EQ(runs.back(), args{"make-active"});
+  EXPECT_THAT(
+      get("/lbadmin/ha", cookie).body(),
+      HasSubstr("<pre id=\"lbctl-output\" class=\"ok\">lbctl make-active\nlb2 is active now"));
+  EXPECT_EQ(get("/lbadmin/ha/confirm?action=reboot", cookie).result(), http::status::not_found);
+}
+
+TEST_F(webui_server, an_unpaired_node_offers_pairing_with_the_host_key_first) {
+  node_.lbctl_answer = {0, "node: lb1\npaired: no\n", ""};
+  const auto cookie = log_in("admin", "secret");
+  const auto page = get("/lbadmin/ha", cookie).body();
+  EXPECT_THAT(page, HasSubstr("id=\"pair-form\""));
+  EXPECT_THAT(page, Not(HasSubstr("id=\"make-active\"")));
+  const auto csrf = csrf_of(page);
+  node_.lbctl_answer = {0, "192.0.2.12 presents the ssh-ed25519 host key\n  SHA256:abcDEF123\n",
+                        ""};
+  const auto shown =
+      post("/lbadmin/ha/pair", "csrf=" + csrf + "&step=host-key&peer=192.0.2.12", cookie);
+  EXPECT_THAT(node_.lbctl_runs().back(), (args{"pair", "--peer=192.0.2.12", "--show-fingerprint"}));
+  EXPECT_THAT(shown.body(), HasSubstr("name=\"fingerprint\" value=\"SHA256:abcDEF123\""));
+  node_.lbctl_answer = {0, "paired with lb2\n", ""};
+  const auto paired = post("/lbadmin/ha/pair",
+                           "csrf=" + csrf +
+                               "&step=pair&peer=192.0.2.12&fingerprint=SHA256:abcDEF123"
+                               "&password=s3cret&lock=yes",
+                           cookie);
+  EXPECT_EQ(paired.result(), http::status::see_other);
+  ASSERT_EQ(node_.pairings.size(), 1u);
+  EXPECT_EQ(node_.pairings[0].peer, "192.0.2.12");
+  EXPECT_EQ(node_.pairings[0].fingerprint, "SHA256:abcDEF123");
+  EXPECT_EQ(node_.pairings[0].password, "s3cret");
+  EXPECT_TRUE(node_.pairings[0].lock_password);
+  EXPECT_THAT(get("/lbadmin/ha", cookie).body(), Not(HasSubstr("s3cret")));
+}
+
+TEST_F(webui_server, view_pages_show_config_history_and_logs_to_any_user) {
+  const auto viewer = log_in("operator", "look");
+  const auto config = get("/lbadmin/config", viewer).body();
+  EXPECT_THAT(config, HasSubstr("<pre id=\"cluster-yaml\" class=\"file ok\">generation: 8"));
+  EXPECT_THAT(config, HasSubstr("node_name: lb1"));
+  node_.lbctl_answer = {0, "GENERATION  TERM\n* 8  2\n", ""};
+  const auto history = get("/lbadmin/history?generation=7", viewer).body();
+  EXPECT_THAT(node_.lbctl_runs().back(), (args{"config", "show", "--generation", "7"}));
+  EXPECT_THAT(history, HasSubstr("<h2>Generation 7</h2>"));
+  EXPECT_EQ(get("/lbadmin/history?generation=x", viewer).result(), http::status::bad_request);
+  const auto logs = get("/lbadmin/logs?daemon=proxyd&priority=warning&lines=50", viewer).body();
+  EXPECT_THAT(logs, HasSubstr("role: active"));
+  ASSERT_EQ(node_.log_queries.size(), 1u);
+  EXPECT_EQ(node_.log_queries[0].daemon, "proxyd");
+  EXPECT_EQ(node_.log_queries[0].priority, "warning");
+  EXPECT_EQ(node_.log_queries[0].lines, 50);
+  EXPECT_EQ(get("/lbadmin/logs?daemon=sshd", viewer).result(), http::status::bad_request);
+}
+
+}  // namespace
+}  // namespace lbha::web
