@@ -1,61 +1,25 @@
 // lbctl status [--watch [--interval 2s]]: the System Overview.
 //
 // Asks heartbeatd (role, peer) and proxyd (services, real servers, health)
-// at the same time, each with an 80 ms deadline, so the command answers in
-// under 100 ms even when a daemon hangs. What could be read is printed; a
-// daemon that did not answer shows as unreachable. Exit code: 0 when both
-// answered, 1 when only one did (the overview is incomplete), 3 when neither
-// did (nothing to show: the daemons are not running).
+// at the same time, each with query_timeout (cli/status_read.hpp), so the
+// command answers within one deadline even when a daemon hangs. What could
+// be read is printed; a daemon that did not answer shows as unreachable.
+// Exit code: 0 when both answered, 1 when only one did (the overview is
+// incomplete), 3 when neither did (nothing to show: the daemons are not
+// running).
 #include <chrono>
-#include <future>
 #include <memory>
 #include <thread>
 
 #include "cli/commands.hpp"
 #include "cli/daemon_calls.hpp"
+#include "cli/status_read.hpp"
 #include "cli/status_view.hpp"
-#include "cli/transparent_routing.hpp"
-#include "common/config/config.hpp"
 #include "common/config/values.hpp"
-#include "lbha/v1/ha.grpc.pb.h"
-#include "lbha/v1/proxy.grpc.pb.h"
 
 namespace lbha::cli {
 
 namespace {
-
-overview read_overview(const cli_context& context) {
-  overview view;
-  auto ha = std::async(std::launch::async, [&context] {
-    v1::HaStatus status;
-    auto ctx = context_with_deadline(query_timeout);
-    auto rpc = stub_for<v1::Ha>(context, "heartbeatd")
-                   ->GetStatus(ctx.get(), v1::HaStatusRequest{}, &status);
-    return std::make_pair(rpc, status);
-  });
-  {
-    v1::ProxyStatus status;
-    auto ctx = context_with_deadline(query_timeout);
-    auto rpc = stub_for<v1::Proxy>(context, "proxyd")
-                   ->GetStatus(ctx.get(), v1::ProxyStatusRequest{}, &status);
-    if (rpc.ok()) {
-      view.proxy = std::move(status);
-    } else {
-      view.proxy_error = rpc_failure(context, "proxyd", rpc);
-    }
-  }
-  auto [rpc, status] = ha.get();
-  if (rpc.ok()) {
-    view.ha = std::move(status);
-  } else {
-    view.ha_error = rpc_failure(context, "heartbeatd", rpc);
-  }
-  // Settings shown beside the counters; a missing or broken file only hides them.
-  auto loaded = config::load_cluster_config(context.config_dir / "cluster.yaml");
-  if (loaded) view.config = std::move(loaded).value();
-  if (view.config) view.warnings = transparent_routing_warnings(*view.config, run_ip);
-  return view;
-}
 
 int exit_code_of(const overview& view) {
   if (view.ha && view.proxy) return exit_code::ok;

@@ -15,31 +15,6 @@ namespace lbha::cli {
 
 namespace {
 
-std::string role_name(v1::Role role) {
-  switch (role) {
-    case v1::ROLE_INIT:
-      return "INIT";
-    case v1::ROLE_PASSIVE:
-      return "PASSIVE";
-    case v1::ROLE_ACTIVE:
-      return "ACTIVE";
-    case v1::ROLE_FAULT:
-      return "FAULT";
-    default:
-      return "UNKNOWN";
-  }
-}
-
-std::string ports_text(const google::protobuf::RepeatedPtrField<v1::PortRange>& ports) {
-  std::string text;
-  for (const auto& range : ports) {
-    if (!text.empty()) text += ",";
-    text += std::to_string(range.first());
-    if (range.last() != range.first()) text += "-" + std::to_string(range.last());
-  }
-  return text;
-}
-
 const v1::VirtualService* configured(const overview& view, const std::string& label) {
   if (!view.config) return nullptr;
   for (const auto& service : view.config->virtual_services()) {
@@ -108,6 +83,31 @@ std::string message_json(const google::protobuf::Message& message) {
 }
 
 }  // namespace
+
+std::string role_name(v1::Role role) {
+  switch (role) {
+    case v1::ROLE_INIT:
+      return "INIT";
+    case v1::ROLE_PASSIVE:
+      return "PASSIVE";
+    case v1::ROLE_ACTIVE:
+      return "ACTIVE";
+    case v1::ROLE_FAULT:
+      return "FAULT";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+std::string ports_text(const google::protobuf::RepeatedPtrField<v1::PortRange>& ports) {
+  std::string text;
+  for (const auto& range : ports) {
+    if (!text.empty()) text += ",";
+    text += std::to_string(range.first());
+    if (range.last() != range.first()) text += "-" + std::to_string(range.last());
+  }
+  return text;
+}
 
 std::string service_health(const v1::VirtualServiceStatus& service) {
   int serving = 0;

@@ -29,6 +29,12 @@ struct overview {
   std::vector<std::string> warnings;
 };
 
+// "ACTIVE", "PASSIVE", "INIT", "FAULT" ("UNKNOWN" for anything else).
+std::string role_name(v1::Role role);
+
+// "443", "80,8000-8010".
+std::string ports_text(const google::protobuf::RepeatedPtrField<v1::PortRange>& ports);
+
 // A virtual service's health: "up" when every primary real server that may
 // take clients (online, weight > 0) is healthy, "degraded" when some are,
 // "on backup" when none is but a backup (failover mode) is, else "down".

@@ -45,9 +45,11 @@ const std::vector<std::string_view>& read_methods() {
   // history (cluster.yaml itself is world-readable). The stick table
   // streams (WatchTable, SnapshotTable) name clients and are syncd's, so change.
   static const std::vector<std::string_view> methods{
-      "/lbha.v1.Ha/GetStatus", "/lbha.v1.Ha/WatchStatus", "/lbha.v1.Proxy/GetStatus",
-      "/lbha.v1.Proxy/Ready",  "/lbha.v1.Sync/GetStatus", "/lbha.v1.Replication/GetStatus",
+      "/lbha.v1.Ha/GetStatus",        "/lbha.v1.Ha/WatchStatus",
+      "/lbha.v1.Proxy/GetStatus",     "/lbha.v1.Proxy/Ready",
+      "/lbha.v1.Sync/GetStatus",      "/lbha.v1.Replication/GetStatus",
       "/lbha.v1.Replication/History", "/lbha.v1.Replication/GetGeneration",
+      "/lbha.v1.Web/GetStatus",
   };
   return methods;
 }

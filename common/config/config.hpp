@@ -84,10 +84,12 @@ inline constexpr uint32_t max_refresh_interval_ms = 3'600'000;
 inline constexpr uint32_t max_probe_count = 10;
 inline constexpr uint32_t max_probe_timeout_ms = 10'000;
 inline constexpr int max_ping_nodes = 16;
-inline constexpr int max_paths = 8;  // peer_addresses / local_addresses
+inline constexpr int max_paths = 8;                    // peer_addresses / local_addresses
 inline constexpr uint32_t min_alert_timeout_ms = 100;  // node.yaml alerts.timeout
 inline constexpr uint32_t max_alert_timeout_ms = 600'000;
-inline constexpr uint32_t max_alert_queue = 10'000;  // alerts.queue_limit
+inline constexpr uint32_t max_alert_queue = 10'000;          // alerts.queue_limit
+inline constexpr uint32_t min_web_session_idle_ms = 60'000;  // node.yaml web.session_idle
+inline constexpr uint32_t max_web_session_idle_ms = 86'400'000;
 }  // namespace limits
 
 // Semantic checks on an in-memory config (the same rules the loader applies

@@ -59,6 +59,7 @@ void read_node(yaml_reader& r, const node& yaml, NodeConfig& config) {
   auto& proxy = *config.mutable_proxy();
   auto& notify = *config.mutable_notify();
   auto& alerts = *config.mutable_alerts();
+  auto& web = *config.mutable_web();
   r.read_map(
       yaml, "",
       {
@@ -140,6 +141,21 @@ void read_node(yaml_reader& r, const node& yaml, NodeConfig& config) {
                       }},
                      {"timeout", LBHA_CONFIG_STORE(r.duration_ms(n, p), alerts.set_timeout_ms)},
                      {"queue_limit", LBHA_CONFIG_STORE(r.uint32(n, p), alerts.set_queue_limit)},
+                 });
+           }},
+          {"web",
+           [&](const node& n, const path_t& p) {
+             r.read_map(
+                 n, p,
+                 {
+                     {"https_listen", LBHA_CONFIG_STORE(r.string(n, p), web.set_https_listen)},
+                     {"http_redirect", LBHA_CONFIG_STORE(r.boolean(n, p), web.set_http_redirect)},
+                     {"http_listen", LBHA_CONFIG_STORE(r.string(n, p), web.set_http_listen)},
+                     {"metrics_listen", LBHA_CONFIG_STORE(r.string(n, p), web.set_metrics_listen)},
+                     {"certificate", LBHA_CONFIG_STORE(r.string(n, p), web.set_certificate)},
+                     {"key", LBHA_CONFIG_STORE(r.string(n, p), web.set_key)},
+                     {"session_idle",
+                      LBHA_CONFIG_STORE(r.duration_ms(n, p), web.set_session_idle_ms)},
                  });
            }},
           {"log_level", LBHA_CONFIG_STORE(r.string(n, p), config.set_log_level)},
@@ -237,6 +253,7 @@ class node_validator {
     check_absolute("notify.on_passive", config.notify().on_passive(), true);
     check_absolute("notify.on_fault", config.notify().on_fault(), true);
     check_alerts(config.alerts());
+    check_web(config.web());
     spdlog::level::level_enum level;
     if (!parse_log_level(config.log_level(), level)) {
       error("log_level",
@@ -264,6 +281,44 @@ class node_validator {
       error("alerts.queue_limit", "must be 1.." + std::to_string(limits::max_alert_queue) +
                                       ", got " + std::to_string(alerts.queue_limit()));
     }
+  }
+
+  void check_web(const v1::WebSettings& web) {
+    const auto https = check_listen("web.https_listen", web.https_listen());
+    const auto http = check_listen("web.http_listen", web.http_listen());
+    const auto metrics = check_listen("web.metrics_listen", web.metrics_listen());
+    // The same port on overlapping addresses would fail only at bind time, on
+    // the node: say it here. Ports alone are compared (0.0.0.0 overlaps all).
+    if (https && metrics && https->port == metrics->port) {
+      error("web.metrics_listen",
+            "port " + std::to_string(metrics->port) + " is also web.https_listen's");
+    }
+    if (web.http_redirect() && http) {
+      if (https && http->port == https->port) {
+        error("web.http_listen",
+              "port " + std::to_string(http->port) + " is also web.https_listen's");
+      } else if (metrics && http->port == metrics->port) {
+        error("web.http_listen",
+              "port " + std::to_string(http->port) + " is also web.metrics_listen's");
+      }
+    }
+    check_absolute("web.certificate", web.certificate(), false);
+    check_absolute("web.key", web.key(), false);
+    if (!web.certificate().empty() && web.certificate() == web.key()) {
+      error("web.key", "must be a file of its own, not web.certificate's");
+    }
+    if (web.session_idle_ms() < limits::min_web_session_idle_ms ||
+        web.session_idle_ms() > limits::max_web_session_idle_ms) {
+      error("web.session_idle", "must be " + format_duration_ms(limits::min_web_session_idle_ms) +
+                                    ".." + format_duration_ms(limits::max_web_session_idle_ms) +
+                                    ", got " + format_duration_ms(web.session_idle_ms()));
+    }
+  }
+
+  std::optional<listen_address> check_listen(const std::string& key, const std::string& text) {
+    auto parsed = parse_listen_address(text);
+    if (!parsed.value) error(key, parsed.error);
+    return parsed.value;
   }
 
   void check_interface(const std::string& name) {
@@ -350,6 +405,19 @@ void apply_defaults(NodeConfig& config, const presence& keys) {
        [&](auto v) { alerts.set_timeout_ms(v); });
   fill(keys, "alerts.queue_limit", alerts.queue_limit(), 100u,
        [&](auto v) { alerts.set_queue_limit(v); });
+  auto& web = *config.mutable_web();
+  fill(keys, "web.https_listen", web.https_listen(), std::string("0.0.0.0:9443"),
+       [&](auto v) { web.set_https_listen(v); });
+  fill(keys, "web.http_listen", web.http_listen(), std::string("0.0.0.0:9080"),
+       [&](auto v) { web.set_http_listen(v); });
+  fill(keys, "web.metrics_listen", web.metrics_listen(), std::string("127.0.0.1:9101"),
+       [&](auto v) { web.set_metrics_listen(v); });
+  fill(keys, "web.certificate", web.certificate(), std::string("/etc/lbha/web/cert.pem"),
+       [&](auto v) { web.set_certificate(v); });
+  fill(keys, "web.key", web.key(), std::string("/etc/lbha/web/key.pem"),
+       [&](auto v) { web.set_key(v); });
+  fill(keys, "web.session_idle", web.session_idle_ms(), 900'000u,
+       [&](auto v) { web.set_session_idle_ms(v); });
 }
 
 void apply_defaults(NodeConfig& config) { apply_defaults(config, presence{}); }
@@ -434,6 +502,16 @@ std::string to_yaml(const NodeConfig& config) {
     out << YAML::Key << "queue_limit" << YAML::Value << alerts.queue_limit();
     out << YAML::EndMap;
   }
+  const auto& web = config.web();
+  out << YAML::Key << "web" << YAML::Value << YAML::BeginMap;
+  write_string(out, "https_listen", web.https_listen());
+  out << YAML::Key << "http_redirect" << YAML::Value << web.http_redirect();
+  write_string(out, "http_listen", web.http_listen());
+  write_string(out, "metrics_listen", web.metrics_listen());
+  write_string(out, "certificate", web.certificate());
+  write_string(out, "key", web.key());
+  write_duration(out, "session_idle", web.session_idle_ms());
+  out << YAML::EndMap;
   write_string(out, "log_level", config.log_level());
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

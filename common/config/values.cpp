@@ -148,6 +148,25 @@ std::optional<ip_address> parse_ip(std::string_view text) {
   return std::nullopt;
 }
 
+listen_parse parse_listen_address(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos)
+    return {{}, "expected ADDRESS:PORT, got '" + std::string(text) + "'"};
+  std::string_view host = text.substr(0, colon);
+  const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
+  if (bracketed) host = host.substr(1, host.size() - 2);
+  const auto ip = parse_ip(host);
+  // An IPv6 address without brackets is ambiguous ("::1:80"): refuse it.
+  if (!ip || ip->v6 != bracketed) {
+    return {{}, "expected ADDRESS:PORT (IPv6 as [ADDRESS]:PORT), got '" + std::string(text) + "'"};
+  }
+  const auto port = parse_unsigned(text.substr(colon + 1));
+  if (!port || *port == 0 || *port > 65535) {
+    return {{}, "port must be 1..65535 in '" + std::string(text) + "'"};
+  }
+  return {listen_address{std::string(host), static_cast<uint32_t>(*port)}, {}};
+}
+
 std::string check_label(std::string_view label) {
   if (label.empty()) return "must not be empty";
   if (label.size() > 64) return "must be at most 64 characters";

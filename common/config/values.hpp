@@ -47,6 +47,19 @@ struct ip_address {
 };
 std::optional<ip_address> parse_ip(std::string_view text);
 
+// A listening socket's "ADDRESS:PORT": "0.0.0.0:9443", "192.0.2.1:9443",
+// "[::]:9443" (IPv6 in brackets, as in a URL). The address may be the
+// unspecified one (every address); the port must be 1..65535.
+struct listen_address {
+  std::string address;  // without brackets
+  uint32_t port = 0;
+};
+struct listen_parse {
+  std::optional<listen_address> value;
+  std::string error;  // why not, when value is unset
+};
+listen_parse parse_listen_address(std::string_view text);
+
 // Labels (virtual services, real servers, node names): 1..64 characters of
 // [A-Za-z0-9_.:-]. They appear in logs, lbctl output and HAProxy-style names,
 // where spaces and quotes would need escaping everywhere. "" when fine, else why not.

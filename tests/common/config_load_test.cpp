@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/config/config.hpp"
+#include "common/config/values.hpp"
 
 namespace lbha::config {
 namespace {
@@ -301,6 +302,14 @@ alerts:
   hooks: [/usr/share/lbha/examples/lbha-alert-mail, /usr/local/bin/page-me]
   timeout: 30s
   queue_limit: 20
+web:
+  https_listen: "[::]:8443"
+  http_redirect: true
+  http_listen: 192.0.2.1:8080
+  metrics_listen: 192.0.2.1:9101
+  certificate: /tmp/lab/lb1/web/cert.pem
+  key: /tmp/lab/lb1/web/key.pem
+  session_idle: 30m
 log_level: debug
 )";
 
@@ -329,7 +338,29 @@ TEST(config_node, loads_every_key) {
   EXPECT_EQ(node.alerts().hooks(1), "/usr/local/bin/page-me");
   EXPECT_EQ(node.alerts().timeout_ms(), 30'000u);
   EXPECT_EQ(node.alerts().queue_limit(), 20u);
+  EXPECT_EQ(node.web().https_listen(), "[::]:8443");
+  EXPECT_TRUE(node.web().http_redirect());
+  EXPECT_EQ(node.web().http_listen(), "192.0.2.1:8080");
+  EXPECT_EQ(node.web().metrics_listen(), "192.0.2.1:9101");
+  EXPECT_EQ(node.web().certificate(), "/tmp/lab/lb1/web/cert.pem");
+  EXPECT_EQ(node.web().key(), "/tmp/lab/lb1/web/key.pem");
+  EXPECT_EQ(node.web().session_idle_ms(), 1'800'000u);
   EXPECT_EQ(node.log_level(), "debug");
+}
+
+TEST(config_node, listen_addresses) {
+  auto v4 = parse_listen_address("0.0.0.0:9443");
+  ASSERT_TRUE(v4.value) << v4.error;
+  EXPECT_EQ(v4.value->address, "0.0.0.0");
+  EXPECT_EQ(v4.value->port, 9443u);
+  auto v6 = parse_listen_address("[2001:db8::1]:80");
+  ASSERT_TRUE(v6.value) << v6.error;
+  EXPECT_EQ(v6.value->address, "2001:db8::1");
+  EXPECT_EQ(v6.value->port, 80u);
+  for (const char* bad : {"", "9443", "0.0.0.0", "0.0.0.0:", "0.0.0.0:65536", "::1:80",
+                          "[192.0.2.1]:80", "host.example:443", "0.0.0.0:+1"}) {
+    EXPECT_FALSE(parse_listen_address(bad).value) << bad;
+  }
 }
 
 TEST(config_node, minimal_node_gets_defaults) {
@@ -351,6 +382,13 @@ TEST(config_node, minimal_node_gets_defaults) {
   EXPECT_EQ(node.alerts().hooks_size(), 0);
   EXPECT_EQ(node.alerts().timeout_ms(), 10'000u);
   EXPECT_EQ(node.alerts().queue_limit(), 100u);
+  EXPECT_EQ(node.web().https_listen(), "0.0.0.0:9443");
+  EXPECT_FALSE(node.web().http_redirect());
+  EXPECT_EQ(node.web().http_listen(), "0.0.0.0:9080");
+  EXPECT_EQ(node.web().metrics_listen(), "127.0.0.1:9101");
+  EXPECT_EQ(node.web().certificate(), "/etc/lbha/web/cert.pem");
+  EXPECT_EQ(node.web().key(), "/etc/lbha/web/key.pem");
+  EXPECT_EQ(node.web().session_idle_ms(), 900'000u);
   EXPECT_EQ(node.log_level(), "info");
 }
 

@@ -17,6 +17,7 @@
 #include "lbha/v1/proxy.grpc.pb.h"
 #include "lbha/v1/replication.grpc.pb.h"
 #include "lbha/v1/sync.grpc.pb.h"
+#include "lbha/v1/web.grpc.pb.h"
 #include "tests/support/build_tree.hpp"
 
 namespace lbha {
@@ -33,9 +34,11 @@ std::set<std::string> every_method() {
   (void)lbha::v1::ProxyStatus::descriptor();
   (void)lbha::v1::ReplicationStatus::descriptor();
   (void)lbha::v1::SyncStatus::descriptor();
+  (void)lbha::v1::WebStatus::descriptor();
   std::set<std::string> out;
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
-  for (const auto& entry : std::filesystem::directory_iterator(test_support::in_build_tree(LBHA_PROTO_DIR))) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(test_support::in_build_tree(LBHA_PROTO_DIR))) {
     if (entry.path().extension() != ".proto") continue;
     const std::string name = "lbha/v1/" + entry.path().filename().string();
     const auto* file = pool->FindFileByName(name);
@@ -129,6 +132,7 @@ TEST(grpc_access, every_handler_checks_its_caller) {
       {"lbha.v1.Proxy", "proxy/control_service.cpp"},
       {"lbha.v1.Sync", "replicator/sync/status_service.hpp"},
       {"lbha.v1.Replication", "replicator/pairing/replication_service.cpp"},
+      {"lbha.v1.Web", "web/web_service.hpp"},
   };
   for (const auto& method : every_method()) {
     const auto service = method.substr(1, method.rfind('/') - 1);

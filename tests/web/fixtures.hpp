@@ -1,0 +1,113 @@
+// What the WebUI tests share: the seed's deployment as fixed status
+// messages, and the doubles for the two seams (authenticator, node_operations).
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "web/authenticator.hpp"
+#include "web/errc.hpp"
+#include "web/node_operations.hpp"
+
+namespace lbha::web::testing {
+
+inline v1::RealServerStatus real_server(const char* label, const char* ip, uint32_t port,
+                                        v1::RealServerState state, bool healthy, uint64_t conns) {
+  v1::RealServerStatus s;
+  s.set_label(label);
+  s.set_ip(ip);
+  s.set_port(port);
+  s.set_weight(100);
+  s.set_state(state);
+  s.set_healthy(healthy);
+  s.set_current_connections(conns);
+  return s;
+}
+
+// The seed's 8.1 table on lab addresses: IIS_VIP :443 with IIS1 and IIS2 up,
+// DA_VIP :9001 with DA1 up and DA2 failing its check; lb1 active, lb2 passive.
+inline cli::overview seed_overview() {
+  cli::overview view;
+  v1::HaStatus ha;
+  ha.set_node_name("lb1");
+  ha.set_role(v1::ROLE_ACTIVE);
+  ha.set_term(4);
+  ha.set_peer_alive(true);
+  ha.set_peer_role(v1::ROLE_PASSIVE);
+  ha.set_last_heartbeat_age_ms(42);
+  ha.set_vips_held(true);
+  ha.set_config_generation(7);
+  ha.set_peer_config_generation(7);
+  view.ha = ha;
+  v1::ProxyStatus proxy;
+  proxy.set_generation(7);
+  auto* iis = proxy.add_virtual_services();
+  iis->set_label("IIS_VIP");
+  iis->set_ip("192.0.2.100");
+  auto* iis_ports = iis->add_ports();
+  iis_ports->set_first(443);
+  iis_ports->set_last(443);
+  iis->set_current_connections(3);
+  *iis->add_real_servers() =
+      real_server("IIS1", "192.0.2.21", 443, v1::REAL_SERVER_STATE_ONLINE, true, 2);
+  *iis->add_real_servers() =
+      real_server("IIS2", "192.0.2.22", 443, v1::REAL_SERVER_STATE_ONLINE, true, 1);
+  auto* da = proxy.add_virtual_services();
+  da->set_label("DA_VIP");
+  da->set_ip("192.0.2.101");
+  auto* da_ports = da->add_ports();
+  da_ports->set_first(9001);
+  da_ports->set_last(9001);
+  *da->add_real_servers() =
+      real_server("DA1", "192.0.2.21", 9001, v1::REAL_SERVER_STATE_ONLINE, true, 0);
+  *da->add_real_servers() =
+      real_server("DA2", "192.0.2.22", 9001, v1::REAL_SERVER_STATE_ONLINE, false, 0);
+  view.proxy = proxy;
+  return view;
+}
+
+// Knows users by name: password and access. A user not listed is bad_credentials.
+class fake_authenticator final : public authenticator {
+ public:
+  struct account {
+    std::string password;
+    std::optional<access> level;  // nullopt: in neither group
+  };
+  std::map<std::string, account> accounts;
+
+  result<access> authenticate(const std::string& user, const std::string& password) override {
+    auto it = accounts.find(user);
+    if (it == accounts.end() || it->second.password != password)
+      return error(errc::bad_credentials);
+    if (!it->second.level) return error(errc::not_permitted);
+    return *it->second.level;
+  }
+};
+
+// Serves a fixed overview and records every state change (called from the
+// app's worker threads, hence the lock).
+class fake_node final : public node_operations {
+ public:
+  cli::overview view = seed_overview();
+  std::string answer =
+      "DA_VIP/DA1: drain now on this node\ncommitted generation 8 on lb1 and lb2\n";
+
+  cli::overview read_overview() override { return view; }
+  outcome set_real_server_state(const cli::server_state_change& change) override {
+    std::lock_guard lock(mutex_);
+    changes_.push_back(change);
+    return {true, answer};
+  }
+  std::vector<cli::server_state_change> changes() {
+    std::lock_guard lock(mutex_);
+    return changes_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<cli::server_state_change> changes_;
+};
+
+}  // namespace lbha::web::testing
