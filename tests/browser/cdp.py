@@ -362,12 +362,9 @@ class Page:
             self.send("Input.insertText", {"text": value})
 
     def wait_for(self, expression, what, timeout=10.0, interval=0.1):
-        """Polls a JS expression until it is truthy; returns its value."""
+        """Polls a JS expression until it is truthy in JS (a DOM node counts)."""
         deadline = time.monotonic() + timeout
-        while True:
-            value = self.evaluate(expression)
-            if value:
-                return value
+        while not self.evaluate("!!(%s)" % expression):
             if time.monotonic() >= deadline:
                 raise CdpError("not within %.0f s: %s" % (timeout, what))
             time.sleep(interval)
