@@ -137,7 +137,11 @@ void add_security_headers(response& res) {
   res.set("X-Frame-Options", "DENY");
   res.set("Content-Security-Policy",
           "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
-  res.set("Referrer-Policy", "no-referrer");
+  // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null`
+  // with every form POST (the Fetch standard), which web_app's cross-site check
+  // must refuse, so no log-in, log-out or change could be posted from a page.
+  // Other sites still get no referrer.
+  res.set("Referrer-Policy", "same-origin");
   if (res.find(http::field::cache_control) == res.end())
     res.set(http::field::cache_control, "no-store");
 }

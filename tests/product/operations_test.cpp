@@ -9,8 +9,6 @@
 //   19 a config committed while the secondary is cut off, then healed;
 //   22 lbctl reload and config changes on the active node under client load.
 #include <arpa/inet.h>
-#include <google/protobuf/struct.pb.h>
-#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -32,6 +30,7 @@
 #include "tests/lab/audit.hpp"
 #include "tests/lab/net.hpp"
 #include "tests/lab/wait.hpp"
+#include "tests/product/lbctl_json.hpp"
 #include "tests/product/product_fixture.hpp"
 #include "tests/product/scenario.hpp"
 
@@ -62,63 +61,12 @@ constexpr milliseconds takeover_budget = deadtime + probe_lag + slack;
 
 int other(int i) { return 3 - i; }
 
-// --- lbctl's JSON --------------------------------------------------------------
-
-std::optional<google::protobuf::Struct> parse_json(const std::string& text) {
-  google::protobuf::Struct doc;
-  if (!google::protobuf::util::JsonStringToMessage(text, &doc).ok()) return std::nullopt;
-  return doc;
-}
-
-template <typename Message>
-std::optional<Message> field_as(const google::protobuf::Struct& doc, const std::string& key) {
-  const auto it = doc.fields().find(key);
-  if (it == doc.fields().end() || !it->second.has_struct_value()) return std::nullopt;
-  std::string json;
-  if (!google::protobuf::util::MessageToJsonString(it->second.struct_value(), &json).ok()) {
-    return std::nullopt;
-  }
-  Message out;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;
-  if (!google::protobuf::util::JsonStringToMessage(json, &out, options).ok()) return std::nullopt;
-  return out;
-}
-
-// heartbeatd's status on node i, from `lbctl --json status` (the operator's view).
-v1::HaStatus ha_of(const product_lab& p, int i) {
-  const auto r = p.lbctl(i, {"--json", "status"});
-  const auto doc = parse_json(r.out);
-  if (!doc) return {};
-  return field_as<v1::HaStatus>(*doc, "ha").value_or(v1::HaStatus{});
-}
-
-// syncd's status on node i, from `lbctl --json sync status`.
-v1::SyncStatus sync_of(const product_lab& p, int i) {
-  const auto r = p.lbctl(i, {"--json", "sync", "status"});
-  v1::SyncStatus out;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;
-  if (!google::protobuf::util::JsonStringToMessage(r.out, &out, options).ok()) return {};
-  return out;
-}
-
 std::uint64_t dropped(const v1::HaStatus& ha, const std::string& reason) {
   const auto it = ha.dropped().find(reason);
   return it == ha.dropped().end() ? 0 : it->second;
 }
 
 std::string ha_text(const product_lab& p, int i) { return p.lbctl(i, {"ha", "status"}).out; }
-
-// Both nodes agree: exactly one ACTIVE, the other PASSIVE, no make-active pending.
-int settled_owner(const product_lab& p) {
-  const auto a = ha_of(p, 1);
-  const auto b = ha_of(p, 2);
-  if (a.want_active() || b.want_active()) return 0;
-  if (a.role() == v1::ROLE_ACTIVE && b.role() == v1::ROLE_PASSIVE) return 1;
-  if (b.role() == v1::ROLE_ACTIVE && a.role() == v1::ROLE_PASSIVE) return 2;
-  return 0;
-}
 
 // Every probe has `more` answers from now on (so an outage is measured and
 // has ended).

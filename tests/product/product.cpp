@@ -10,6 +10,7 @@
 #include "tests/lab/net.hpp"
 #include "tests/lab/ssh_pair.hpp"
 #include "tests/lab/wait.hpp"
+#include "tests/support/build_tree.hpp"
 
 namespace lbha::lab {
 namespace {
@@ -22,10 +23,24 @@ std::filesystem::path binary_of(const std::string& daemon) {
   if (daemon == "proxyd") return built_binary(LBHA_PROXYD_PATH);
   if (daemon == "syncd") return built_binary(LBHA_SYNCD_PATH);
   if (daemon == "replicatord") return built_binary(LBHA_REPLICATORD_PATH);
+  if (daemon == product_lab::webd) return built_binary(LBHA_WEBD_PATH);
   throw lab_error("no lbha daemon called " + daemon);
 }
 
 std::filesystem::path lbctl_binary() { return built_binary(LBHA_LBCTL_PATH); }
+
+// A file of the source tree that the package installs (its PAM service, sysusers).
+std::filesystem::path packaged_file(const std::string& path) {
+  return test_support::in_build_tree(LBHA_SOURCE_DIR) / path;
+}
+
+// How the package's unit starts each daemon: lbha-webd drops to its user (the
+// others run as root here, as the catalogue always has).
+std::vector<std::string> argv_of(const std::string& daemon) {
+  std::vector<std::string> argv{binary_of(daemon).string()};
+  if (daemon == product_lab::webd) argv.insert(argv.end(), {"--user", "lbha-web"});
+  return argv;
+}
 
 // The real servers: name, port, lab node.
 struct real_server {
@@ -97,8 +112,51 @@ void product_lab::setup_node(int i) {
   if (options_.edit_node) options_.edit_node(i, config);
   config::apply_defaults(config);
   lab_->write_node_yaml(i, config);
+  if (options_.web) setup_web(i);
   prepare_boot(i);
   start_sshd(i);
+}
+
+void product_lab::setup_web(int i) {
+  const auto& n = lb(i);
+  // What the package's postinst and files do: its system users (lbha-web),
+  // its PAM service.
+  lab_->exec_checked(n.name, {"systemd-sysusers", packaged_file("debian/lbha.sysusers").string()});
+  const auto pam = packaged_file("packaging/pam/lbha-webd");
+  auto content = read_file(pam);
+  if (!content) throw lab_error(pam.string() + ": " + content.error().message());
+  if (auto r = write_file_atomically(n.root_dir() / "etc/pam.d/lbha-webd", content.value(), 0644);
+      !r) {
+    throw lab_error("cannot install " + pam.string() + " on " + n.name + ": " +
+                    r.error().message());
+  }
+  add_web_user(i, web_admin, "lbha-admin");
+  add_web_user(i, web_viewer, "lbha");
+}
+
+std::string product_lab::add_web_user(int i, const std::string& user, const std::string& group) {
+  const auto& n = lb(i);
+  if (lab_->exec(n.name, {"id", "-u", user}).ok()) {
+    lab_->exec_checked(n.name, {"usermod", "-G", group, user});
+  } else {
+    lab_->exec_checked(
+        n.name, {"useradd", "--no-create-home", "--shell", "/bin/sh", "--groups", group, user});
+  }
+  auto password = random_login_password();
+  lab_->exec_checked(n.name, {"chpasswd"}, {.stdin_data = user + ":" + password + "\n"});
+  web_passwords_.at(i)[user] = password;
+  return password;
+}
+
+const std::string& product_lab::web_password(int i, const std::string& user) const {
+  const auto& known = web_passwords_.at(i);
+  const auto it = known.find(user);
+  if (it == known.end()) throw lab_error("no WebUI user " + user + " on " + lb(i).name);
+  return it->second;
+}
+
+std::filesystem::path product_lab::web_certificate(int i) const {
+  return lb(i).etc_dir() / "web/cert.pem";
 }
 
 void product_lab::prepare_boot(int i) {
@@ -107,6 +165,10 @@ void product_lab::prepare_boot(int i) {
                      {"install", "-d", "-o", "root", "-g", "lbha", "-m", "2751", "/run/lbha"});
   lab_->exec_checked(lb(i).name, {"install", "-d", "-m", "0755", "/run/sshd"});
   lab_->exec_checked(lb(i).name, {"chmod", "0700", "/var/lib/lbha"});
+  // lbha-webd's certificate directory (the package's tmpfiles.d).
+  if (options_.web) {
+    lab_->exec_checked(lb(i).name, {"install", "-d", "-m", "0755", "/etc/lbha/web"});
+  }
 }
 
 void product_lab::start_sshd(int i) {
@@ -120,11 +182,17 @@ void product_lab::start_sshd(int i) {
 process& product_lab::start_daemon(int i, const std::string& name) {
   const auto& n = lb(i);
   const auto socket = n.run_dir() / (name + ".sock");
-  auto& p = start(i, name, {binary_of(name).string()});
+  auto& p = start(i, name, argv_of(name));
   daemons_.at(i)[name] = &p;
   if (!wait_until([&] { return std::filesystem::exists(socket) || !p.running(); }, 10s) ||
       !p.running()) {
     throw lab_error("lbha-" + name + " did not start on " + n.name + ":\n" + p.logs());
+  }
+  // webd opens its HTTPS port before its socket: the port answers now, as the
+  // browser needs it to.
+  if (name == webd && !tcp_connect(n.netns, n.ipv4, web_port, 1s)) {
+    throw lab_error("lbha-webd does not answer on " + n.ipv4 + ":" + std::to_string(web_port) +
+                    " on " + n.name + ":\n" + p.logs());
   }
   return p;
 }
@@ -140,6 +208,7 @@ void product_lab::keep(const std::filesystem::path& state_file) {
 
 void product_lab::start_daemons(int i) {
   for (const char* name : daemons) start_daemon(i, name);
+  if (options_.web) start_daemon(i, webd);
 }
 
 process* product_lab::daemon(int i, const std::string& name) const {

@@ -20,6 +20,14 @@
 // lbha-lab-server answering "server <name>". Clients: client1 and client2.
 // The ping node (node.yaml ping_nodes) is client3, 192.0.2.33. With ipv6 the
 // pair also serves IIS6_VIP [2001:db8::100]:443 over the same real servers.
+//
+// With product_options::web, each node also runs lbha-webd (the WebUI, HTTPS
+// 9443) as the package does: its PAM service /etc/pam.d/lbha-webd and the
+// package's users and groups (systemd-sysusers over debian/lbha.sysusers: the
+// system user lbha-web in lbha, lbha-admin and shadow), started after the
+// other four daemons with `--user lbha-web`, as its unit does; and two
+// operators with random passwords: web_admin (lbha-admin, may change) and
+// web_viewer (lbha, read only).
 #pragma once
 
 #include <array>
@@ -44,6 +52,10 @@ struct product_options {
   std::function<void(int, lbha::v1::NodeConfig&)> edit_node{};
   // A lab that outlives this process (the demo's --keep): see keep().
   bool kept = false;
+  // Also lbha-webd on both nodes and the WebUI's users (see above). Off by
+  // default: the catalogue's scenarios do not use the WebUI, and a fifth
+  // daemon would cost each of them its start and its place in the audits.
+  bool web = false;
 };
 
 class product_lab {
@@ -57,6 +69,11 @@ class product_lab {
   // The daemons on every LB node, in start order.
   static constexpr std::array<const char*, 4> daemons = {"proxyd", "syncd", "heartbeatd",
                                                          "replicatord"};
+  // With options.web: lbha-webd, started after them, and the WebUI's operators.
+  static constexpr const char* webd = "webd";
+  static constexpr std::uint16_t web_port = 9443;
+  static constexpr const char* web_admin = "webadmin";    // in lbha-admin
+  static constexpr const char* web_viewer = "webviewer";  // in lbha
 
   // Builds the lab (2 container LB nodes, rs1, rs2, client1..3) and the nodes'
   // users, files and sshd; with options.configure, also up(). Throws lab_error.
@@ -70,6 +87,14 @@ class product_lab {
   const node& ping_node() const { return lab_->client(3); }
   // The login user's password on node i (random per run; each node its own).
   const std::string& password(int i) const { return passwords_.at(i); }
+
+  // A local account on node i in `group` (lbha or lbha-admin), its password
+  // random and set with chpasswd, as an operator adds one; returns the password.
+  std::string add_web_user(int i, const std::string& user, const std::string& group);
+  // The password of an account add_web_user made on node i (web_admin, web_viewer...).
+  const std::string& web_password(int i, const std::string& user) const;
+  // lbha-webd's certificate on node i (its /etc/lbha/web/cert.pem), seen from the test.
+  std::filesystem::path web_certificate(int i) const;
 
   // Starts every daemon on both nodes, pairs them and configures the seed's deployment.
   void up();
@@ -86,7 +111,8 @@ class product_lab {
   // Same as a user of the given groups (e.g. {"lbha"}) would run it.
   command_result lbctl_as(int i, const std::string& user, std::vector<std::string> args) const;
 
-  // The daemons of node i: start (waits for its socket), stop, SIGKILL.
+  // The daemons of node i: start (waits for its socket; webd also for its
+  // HTTPS port), stop, SIGKILL. start_daemons: the four, then webd with options.web.
   process& start_daemon(int i, const std::string& name);
   void start_daemons(int i);
   process* daemon(int i, const std::string& name) const;
@@ -114,6 +140,7 @@ class product_lab {
 
  private:
   void setup_node(int i);
+  void setup_web(int i);
   void start_real_servers();
   void start_sshd(int i);
   void prepare_boot(int i);
@@ -123,6 +150,7 @@ class product_lab {
   product_options options_;
   std::unique_ptr<class lab> lab_;
   std::array<std::string, 3> passwords_{};
+  std::array<std::map<std::string, std::string>, 3> web_passwords_{};
   std::array<std::map<std::string, process*>, 3> daemons_{};
 };
 
