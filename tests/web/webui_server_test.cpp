@@ -30,6 +30,9 @@ TEST_F(webui_server, overview_without_a_session_goes_to_the_login_page) {
   EXPECT_EQ(res[http::field::location], "/lbadmin/login");
   EXPECT_EQ(res[http::field::strict_transport_security], "max-age=31536000");
   EXPECT_EQ(res["X-Frame-Options"], "DENY");
+  // Not no-referrer: under it a browser's form POST says `Origin: null`,
+  // which the cross-site check refuses (every log-in failed in Chromium).
+  EXPECT_EQ(res["Referrer-Policy"], "same-origin");
   const auto login = get("/lbadmin/login");
   EXPECT_EQ(login.result(), http::status::ok);
   EXPECT_THAT(login.body(), HasSubstr("<form method=\"post\" action=\"/lbadmin/login\""));
