@@ -93,11 +93,6 @@ class snmp_lab : public ::testing::Test {
                                        << "rocommunity " << community << " 127.0.0.1\n"
                                        << "trap2sink 127.0.0.1:162 " << community << "\n";
     std::ofstream(dir_ / "snmptrapd.conf") << "disableAuthorization yes\n";
-    start_snmpd();
-    traps_ = start("snmptrapd", {"/usr/sbin/snmptrapd", "-f", "-C", "-c",
-                                 (dir_ / "snmptrapd.conf").string(), "-Lf", traps_log().string(),
-                                 "-M+" + mibs_, "-m", "LBHA-MIB", "-p",
-                                 (dir_ / "snmptrapd.pid").string(), "udp:127.0.0.1:162"});
 
     ha_state_ = lb1(v1::ROLE_ACTIVE, v1::ROLE_PASSIVE);
     daemons_.ha.set(ha_state_);
@@ -119,6 +114,13 @@ class snmp_lab : public ::testing::Test {
     auto started = runtime_->start();
     ASSERT_TRUE(started) << started.error();
     webd_ = std::async(std::launch::async, [this] { runtime_->run(); });
+    // snmpd after lbha-webd: the subagent finds no master at its start and
+    // connects when there is one (the walk below waits for it).
+    ASSERT_NO_FATAL_FAILURE(start_snmpd());
+    traps_ = start("snmptrapd", {"/usr/sbin/snmptrapd", "-f", "-C", "-c",
+                                 (dir_ / "snmptrapd.conf").string(), "-Lf", traps_log().string(),
+                                 "-M+" + mibs_, "-m", "LBHA-MIB", "-p",
+                                 (dir_ / "snmptrapd.pid").string(), "udp:127.0.0.1:162"});
   }
 
   void TearDown() override {
@@ -174,8 +176,8 @@ class snmp_lab : public ::testing::Test {
     return {std::istreambuf_iterator<char>(in), {}};
   }
 
-  std::string walk() {
-    const auto r = lab::run_command({"snmpwalk", "-v2c", "-c", community, "-t", "1", "-r", "0",
+  std::string walk(const std::string& tool = "snmpwalk") {
+    const auto r = lab::run_command({tool, "-v2c", "-c", community, "-t", "1", "-r", "0",
                                      "-M+" + mibs_, "-m", "LBHA-MIB", "udp:127.0.0.1:161",
                                      ".1.3.6.1.3.6694"},
                                     {.netns = netns_});
@@ -251,6 +253,7 @@ TEST_F(snmp_lab, walk_traps_and_a_restarted_snmpd) {
     EXPECT_THAT(out, HasSubstr(std::string(line) + "\n"));
   }
   EXPECT_THAT(out, ::testing::Not(HasSubstr("lbhaHaPreviousRole"))) << "accessible-for-notify";
+  EXPECT_EQ(walk("snmpbulkwalk"), out) << "GETBULK answers as GETNEXT does";
 
   // The documented agentXPerms: the socket root:lbha 0660 in a 0755
   // directory, so lbha-web (group lbha, no root) reconnects and nobody else.
