@@ -15,7 +15,7 @@
 namespace lbha::snmp {
 
 struct agentx_counters {
-  bool connected = false;          // registered with the master now
+  bool connected = false;           // registered with the master now
   std::uint64_t traps_sent = 0;     // handed to the master (which sends them to its sinks)
   std::uint64_t traps_dropped = 0;  // not connected when they were due
 };

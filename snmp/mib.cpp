@@ -82,8 +82,7 @@ notification role_change_trap(const node_status& now, ha_role previous) {
           }};
 }
 
-notification real_server_trap(const node_status& now, std::uint32_t vs, std::uint32_t rs,
-                              bool up) {
+notification real_server_trap(const node_status& now, std::uint32_t vs, std::uint32_t rs, bool up) {
   const auto& service = now.virtual_services.at(vs - 1);
   const auto& server = service.real_servers.at(rs - 1);
   return {up ? real_server_up : real_server_down,

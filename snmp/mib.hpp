@@ -80,7 +80,6 @@ notification role_change_trap(const node_status& now, ha_role previous);
 
 // lbhaRealServerDown / lbhaRealServerUp: lbhaVsName, lbhaRsName, lbhaRsIp,
 // lbhaRsPort, lbhaRsState of the server at (vs, rs), 1-based, in `now`.
-notification real_server_trap(const node_status& now, std::uint32_t vs, std::uint32_t rs,
-                              bool up);
+notification real_server_trap(const node_status& now, std::uint32_t vs, std::uint32_t rs, bool up);
 
 }  // namespace lbha::snmp::mib

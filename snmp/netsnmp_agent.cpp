@@ -14,11 +14,14 @@
 #include "snmp/mib.hpp"
 
 // net-snmp last: its headers define macros (TRUE, FALSE, MAX_OID_LEN...) and
-// the global type ::oid, which this file names with its scope.
+// the global type ::oid, which this file names with its scope. In this
+// order: each needs the ones before.
+// clang-format off
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 #include <net-snmp/agent/agent_callbacks.h>
+// clang-format on
 
 namespace lbha::snmp {
 

@@ -59,7 +59,7 @@ struct node_status {
   bool peer_alive = false;
   bool standalone = false;
   bool vips_held = false;
-  std::uint64_t config_generation = 0;  // the cluster.yaml generation proxyd runs
+  std::uint64_t config_generation = 0;                   // the cluster.yaml generation proxyd runs
   std::vector<virtual_service_status> virtual_services;  // proxyd's order
 };
 

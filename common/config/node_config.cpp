@@ -326,8 +326,8 @@ class node_validator {
     if (rest.starts_with("unix:")) rest.remove_prefix(5);
     if (rest.starts_with("/")) return;
     if (rest.starts_with("tcp:") && parse_listen_address(rest.substr(4)).value) return;
-    error(key, "expected an absolute socket path, unix:PATH or tcp:ADDRESS:PORT, got '" + text +
-                   "'");
+    error(key,
+          "expected an absolute socket path, unix:PATH or tcp:ADDRESS:PORT, got '" + text + "'");
   }
 
   std::optional<listen_address> check_listen(const std::string& key, const std::string& text) {

@@ -323,8 +323,8 @@ const bad_case cases[] = {
     {"node_web_snmp_agentx_relative", true, NODE_HEAD "web:\n  snmp_agentx: agentx/master\n",
      "web.snmp_agentx", 4,
      "expected an absolute socket path, unix:PATH or tcp:ADDRESS:PORT, got 'agentx/master'"},
-    {"node_web_snmp_agentx_tcp_without_port", true, NODE_HEAD "web:\n  snmp_agentx: tcp:127.0.0.1\n",
-     "web.snmp_agentx", 4, "got 'tcp:127.0.0.1'"},
+    {"node_web_snmp_agentx_tcp_without_port", true,
+     NODE_HEAD "web:\n  snmp_agentx: tcp:127.0.0.1\n", "web.snmp_agentx", 4, "got 'tcp:127.0.0.1'"},
     {"node_web_unknown_key", true, NODE_HEAD "web:\n  port: 9443\n", "web.port", 4,
      "unknown key 'port'"},
 };

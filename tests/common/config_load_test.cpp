@@ -366,8 +366,8 @@ TEST(config_node, listen_addresses) {
 }
 
 TEST(config_node, snmp_agentx_spellings) {
-  for (const char* good : {"/var/agentx/master", "unix:/var/agentx/master", "tcp:127.0.0.1:705",
-                           "tcp:[::1]:705"}) {
+  for (const char* good :
+       {"/var/agentx/master", "unix:/var/agentx/master", "tcp:127.0.0.1:705", "tcp:[::1]:705"}) {
     auto result = parse_node_config(
         std::string("node_name: lb1\ninterface: eth0\nweb:\n  snmp_agentx: \"") + good + "\"\n",
         "node.yaml");

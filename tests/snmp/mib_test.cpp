@@ -29,8 +29,8 @@ TEST(mib, values_of_the_seed_read) {
   };
   EXPECT_EQ(to_string(mib::scalar(node_object::name)), "1.3.6.1.3.6694.1.1.1.0");
   EXPECT_EQ(at(mib::scalar(node_object::name)), value{std::string("lb1")});
-  EXPECT_EQ(at(mib::scalar(node_object::ha_role)), value{integer32{3}});  // active
-  EXPECT_EQ(at(mib::scalar(node_object::peer_role)), value{integer32{2}});  // passive
+  EXPECT_EQ(at(mib::scalar(node_object::ha_role)), value{integer32{3}});     // active
+  EXPECT_EQ(at(mib::scalar(node_object::peer_role)), value{integer32{2}});   // passive
   EXPECT_EQ(at(mib::scalar(node_object::peer_alive)), value{integer32{1}});  // true
   EXPECT_EQ(at(mib::scalar(node_object::standalone)), value{integer32{2}});  // false
   EXPECT_EQ(at(mib::scalar(node_object::config_generation)), value{gauge32{7}});
@@ -42,8 +42,7 @@ TEST(mib, values_of_the_seed_read) {
   EXPECT_EQ(at(mib::vs_cell(vs_column::ports, 1)), value{std::string("443")});
   EXPECT_EQ(at(mib::vs_cell(vs_column::protocol, 1)), value{std::string("tcp")});
   EXPECT_EQ(at(mib::vs_cell(vs_column::current_connections, 1)), value{gauge32{3}});
-  EXPECT_EQ(at(mib::vs_cell(vs_column::total_connections, 1)),
-            value{counter64{5'000'000'000}});
+  EXPECT_EQ(at(mib::vs_cell(vs_column::total_connections, 1)), value{counter64{5'000'000'000}});
   EXPECT_EQ(at(mib::vs_cell(vs_column::state, 1)), value{integer32{2}});  // degraded
 
   EXPECT_EQ(to_string(mib::rs_cell(rs_column::name, 1, 3)), "1.3.6.1.3.6694.1.3.1.2.1.3");
@@ -160,8 +159,8 @@ TEST(mib, the_file_passes_smilint_and_net_snmp) {
   if (!tree) GTEST_SKIP() << "snmptranslate is not installed (Debian snmp)";
   EXPECT_THAT(*tree, ::testing::HasSubstr("+--lbhaRealServerUp(3)"));
   EXPECT_THAT(*tree, ::testing::Not(::testing::HasSubstr("Cannot"))) << *tree;
-  const auto lint = tool_output(
-      "smilint", "SMIPATH=" + mib_path() + " smilint -l 6 -s '" + file.string() + "'");
+  const auto lint =
+      tool_output("smilint", "SMIPATH=" + mib_path() + " smilint -l 6 -s '" + file.string() + "'");
   if (!lint) GTEST_SKIP() << "smilint is not installed (Debian smitools)";
   EXPECT_EQ(*lint, "") << "smilint at level 6 says nothing";
 }

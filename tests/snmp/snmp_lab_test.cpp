@@ -5,12 +5,11 @@
 // run in a network namespace of their own (no port to clash with), where
 // snmpwalk asks snmpd; lbha-webd reaches snmpd's AgentX socket by its path.
 // Root (namespaces); label `lab`; seconds.
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <grp.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-
-#include <fcntl.h>
 
 #include <fstream>
 #include <future>
@@ -18,16 +17,15 @@
 #include <sstream>
 
 #include "common/asio.hpp"
-
 #include "tests/lab/command.hpp"
 #include "tests/lab/lab.hpp"
 #include "tests/lab/naming.hpp"
 #include "tests/lab/process.hpp"
 #include "tests/lab/spawn.hpp"
 #include "tests/lab/wait.hpp"
+#include "tests/snmp/reads.hpp"
 #include "tests/support/build_tree.hpp"
 #include "tests/support/scratch_dir.hpp"
-#include "tests/snmp/reads.hpp"
 #include "tests/web/fake_daemons.hpp"
 #include "tests/web/web_status.hpp"
 #include "web/webd.hpp"
@@ -117,10 +115,10 @@ class snmp_lab : public ::testing::Test {
     // snmpd after lbha-webd: the subagent finds no master at its start and
     // connects when there is one (the walk below waits for it).
     ASSERT_NO_FATAL_FAILURE(start_snmpd());
-    traps_ = start("snmptrapd", {"/usr/sbin/snmptrapd", "-f", "-C", "-c",
-                                 (dir_ / "snmptrapd.conf").string(), "-Lf", traps_log().string(),
-                                 "-M+" + mibs_, "-m", "LBHA-MIB", "-p",
-                                 (dir_ / "snmptrapd.pid").string(), "udp:127.0.0.1:162"});
+    traps_ = start("snmptrapd",
+                   {"/usr/sbin/snmptrapd", "-f", "-C", "-c", (dir_ / "snmptrapd.conf").string(),
+                    "-Lf", traps_log().string(), "-M+" + mibs_, "-m", "LBHA-MIB", "-p",
+                    (dir_ / "snmptrapd.pid").string(), "udp:127.0.0.1:162"});
   }
 
   void TearDown() override {
@@ -177,10 +175,10 @@ class snmp_lab : public ::testing::Test {
   }
 
   std::string walk(const std::string& tool = "snmpwalk") {
-    const auto r = lab::run_command({tool, "-v2c", "-c", community, "-t", "1", "-r", "0",
-                                     "-M+" + mibs_, "-m", "LBHA-MIB", "udp:127.0.0.1:161",
-                                     ".1.3.6.1.3.6694"},
-                                    {.netns = netns_});
+    const auto r =
+        lab::run_command({tool, "-v2c", "-c", community, "-t", "1", "-r", "0", "-M+" + mibs_, "-m",
+                          "LBHA-MIB", "udp:127.0.0.1:161", ".1.3.6.1.3.6694"},
+                         {.netns = netns_});
     return r.out + r.err;
   }
 
@@ -204,10 +202,10 @@ class snmp_lab : public ::testing::Test {
   // Whether a process of uid/gid 65534 with these supplementary groups can
   // connect to the AgentX socket (what lbha-webd does as lbha-web).
   bool can_connect_as_nobody(const std::string& groups) {
-    return lab::run_command({"setpriv", "--reuid=65534", "--regid=65534", groups,
-                             "/usr/bin/python3", "-c",
-                             "import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])",
-                             master().string()})
+    return lab::run_command(
+               {"setpriv", "--reuid=65534", "--regid=65534", groups, "/usr/bin/python3", "-c",
+                "import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])",
+                master().string()})
         .ok();
   }
 
@@ -230,8 +228,8 @@ TEST_F(snmp_lab, walk_traps_and_a_restarted_snmpd) {
   // The walk: what the doubles report, under LBHA-MIB's names.
   std::string out;
   ASSERT_TRUE(lab::wait_until(
-      [&] { return (out = walk()).find("lbhaNodeName.0 = STRING: lb1") != std::string::npos; },
-      10s, 200ms))
+      [&] { return (out = walk()).find("lbhaNodeName.0 = STRING: lb1") != std::string::npos; }, 10s,
+      200ms))
       << out;
   for (const char* line : {
            "LBHA-MIB::lbhaHaRole.0 = INTEGER: active(3)",

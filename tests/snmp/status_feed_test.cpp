@@ -32,8 +32,7 @@ TEST(status_feed, publishes_every_read_and_traps_only_changes) {
   feed.on_read(read);
   EXPECT_THAT(session.published, SizeIs(1));
   EXPECT_THAT(session.traps, IsEmpty()) << "nothing to compare the first read with";
-  EXPECT_EQ(session.published[0]->at(mib::scalar(mib::node_object::ha_role)),
-            value{integer32{2}});
+  EXPECT_EQ(session.published[0]->at(mib::scalar(mib::node_object::ha_role)), value{integer32{2}});
 
   feed.on_read(read);
   EXPECT_THAT(session.traps, IsEmpty());

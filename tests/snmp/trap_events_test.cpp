@@ -58,8 +58,8 @@ TEST(trap_events, servers_are_matched_by_name_not_position) {
   auto read = test_reads::seed();
   auto* servers = read.overview.proxy->mutable_virtual_services(0)->mutable_real_servers();
   servers->SwapElements(0, 1);  // RIP2 first now, still failing; RIP1 second, still up
-  test_reads::add_server(*read.overview.proxy->mutable_virtual_services(0), "RIP4",
-                         "198.51.100.14", false);  // new: no trap
+  test_reads::add_server(*read.overview.proxy->mutable_virtual_services(0), "RIP4", "198.51.100.14",
+                         false);  // new: no trap
   EXPECT_THAT(trap_events(before, status_of(read)), IsEmpty());
   test_reads::server(read, 2).set_healthy(false);  // RIP1, at its new place
   EXPECT_THAT(trap_events(before, status_of(read)),
@@ -79,13 +79,13 @@ TEST(trap_events, notifications_carry_the_mib_objects) {
 
   const auto down = notification_of(real_server_changed{1, 2, false}, after);
   EXPECT_EQ(down.trap, mib::real_server_down);
-  EXPECT_THAT(down.objects,
-              ElementsAre(varbind{mib::vs_cell(mib::vs_column::name, 1), std::string("DA_VIP")},
-                          varbind{mib::rs_cell(mib::rs_column::name, 1, 2), std::string("RIP2")},
-                          varbind{mib::rs_cell(mib::rs_column::ip, 1, 2),
-                                  std::string("198.51.100.12")},
-                          varbind{mib::rs_cell(mib::rs_column::port, 1, 2), gauge32{443}},
-                          varbind{mib::rs_cell(mib::rs_column::state, 1, 2), integer32{2}}));
+  EXPECT_THAT(
+      down.objects,
+      ElementsAre(varbind{mib::vs_cell(mib::vs_column::name, 1), std::string("DA_VIP")},
+                  varbind{mib::rs_cell(mib::rs_column::name, 1, 2), std::string("RIP2")},
+                  varbind{mib::rs_cell(mib::rs_column::ip, 1, 2), std::string("198.51.100.12")},
+                  varbind{mib::rs_cell(mib::rs_column::port, 1, 2), gauge32{443}},
+                  varbind{mib::rs_cell(mib::rs_column::state, 1, 2), integer32{2}}));
   EXPECT_EQ(notification_of(real_server_changed{1, 1, true}, after).trap, mib::real_server_up);
 }
 

@@ -84,8 +84,8 @@ class fake_sync final
 };
 
 // Not paired.
-using fake_replication = status_double<v1::Replication::Service, v1::ReplicationStatusRequest,
-                                       v1::ReplicationStatus>;
+using fake_replication =
+    status_double<v1::Replication::Service, v1::ReplicationStatusRequest, v1::ReplicationStatus>;
 
 // The four doubles on their sockets in a run directory, where a daemon
 // (webd) configured with that run_dir looks for them; shut down at the end.
@@ -94,7 +94,10 @@ class fake_node {
   void serve(const std::filesystem::path& run_dir) {
     std::filesystem::create_directories(run_dir);
     for (auto [name, service] : std::initializer_list<std::pair<const char*, grpc::Service*>>{
-             {"heartbeatd", &ha}, {"proxyd", &proxy}, {"syncd", &sync}, {"replicatord", &replication}}) {
+             {"heartbeatd", &ha},
+             {"proxyd", &proxy},
+             {"syncd", &sync},
+             {"replicatord", &replication}}) {
       auto server = start_unix_server(socket_path(run_dir, name), {service});
       ASSERT_TRUE(server.has_value()) << name;
       servers_.push_back(std::move(server.value()));
