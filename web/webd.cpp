@@ -5,6 +5,8 @@
 
 #include "common/config/values.hpp"
 #include "common/logging.hpp"
+#include "snmp/netsnmp_agent.hpp"
+#include "snmp/status_feed.hpp"
 #include "web/certificate_files.hpp"
 #include "web/cli_operations.hpp"
 #include "web/http_session.hpp"
@@ -12,6 +14,7 @@
 #include "web/metrics.hpp"
 #include "web/metrics_endpoint.hpp"
 #include "web/metrics_source.hpp"
+#include "web/off_thread.hpp"
 #include "web/pam_authenticator.hpp"
 #include "web/tls_context.hpp"
 #include "web/web_app.hpp"
@@ -24,6 +27,10 @@ namespace {
 // PAM (seconds on a failure) and commits (an SSH push) block a worker each;
 // four let a slow commit and a few log-ins proceed side by side.
 constexpr std::size_t worker_threads = 4;
+
+// How often the SNMP subagent's values are refreshed (and traps looked for):
+// a read of the node costs the four daemons one GetStatus each.
+constexpr std::chrono::seconds snmp_poll_interval{2};
 
 result<asio::ip::tcp::endpoint> endpoint_of(const std::string& text) {
   const auto parsed = config::parse_listen_address(text);
@@ -48,16 +55,16 @@ class webd_component final : public daemon_component {
   explicit webd_component(daemon_environment& env)
       : io_(env.io),
         web_(env.files.node.web()),
+        paths_(paths_of(env)),
         identity_{
             local_hostname(),
             {env.files.node.local_addresses().begin(), env.files.node.local_addresses().end()}},
-        node_(paths_of(env)),
+        node_(paths_),
         app_(env.clock, auth_, node_, workers_,
              web_app_settings{.node_name = env.files.node.node_name(),
                               .session_idle = std::chrono::milliseconds(web_.session_idle_ms()),
                               .login = {}}),
-        metrics_(env.io, workers_,
-                 [paths = paths_of(env)] { return render_metrics(read_node(paths)); }),
+        metrics_(env.io, workers_, [this] { return render_metrics(read_node(paths_)); }),
         service_(
             env.io, [this] { return status(); }, env.runtime.reloader()) {}
 
@@ -102,7 +109,7 @@ class webd_component final : public daemon_component {
     https_->start();
     if (redirect_) redirect_->start();
     metrics_listener_->start();
-    return success();
+    return start_snmp();
   }
 
   std::vector<grpc::Service*> services() override { return {&service_}; }
@@ -111,15 +118,20 @@ class webd_component final : public daemon_component {
     const auto& web = files.node.web();
     if (web.https_listen() != web_.https_listen() || web.http_redirect() != web_.http_redirect() ||
         web.http_listen() != web_.http_listen() || web.metrics_listen() != web_.metrics_listen() ||
-        web.certificate() != web_.certificate() || web.key() != web_.key()) {
+        web.certificate() != web_.certificate() || web.key() != web_.key() ||
+        web.snmp_agentx() != web_.snmp_agentx()) {
       get_logger("webd")->warn(
-          "web listen addresses or certificate changed: they apply at the next restart");
+          "web listen addresses, certificate or snmp_agentx changed: they apply at the next "
+          "restart");
     }
     app_.configure(files.node.node_name(), std::chrono::milliseconds(web.session_idle_ms()));
     return success();
   }
 
   void stop() override {
+    snmp_stopped_ = true;
+    snmp_timer_.cancel();
+    if (snmp_agent_) snmp_agent_->stop();
     if (metrics_listener_) metrics_listener_->stop();
     if (redirect_) redirect_->stop();
     if (https_) https_->stop();
@@ -141,6 +153,14 @@ class webd_component final : public daemon_component {
     out.set_metrics_port(metrics_listener_ ? metrics_listener_->port() : 0);
     out.set_scrapes(metrics_.scrapes());
     out.set_scrapes_shared(metrics_.scrapes_shared());
+    out.set_snmp_agentx(web_.snmp_agentx());
+    if (snmp_agent_) {
+      const auto counters = snmp_agent_->counters();
+      out.set_snmp_connected(counters.connected);
+      out.set_snmp_traps_sent(counters.traps_sent);
+      out.set_snmp_traps_dropped(counters.traps_dropped);
+    }
+    if (snmp_feed_) out.set_snmp_snapshots(snmp_feed_->snapshots());
     return out;
   }
 
@@ -149,12 +169,37 @@ class webd_component final : public daemon_component {
     if (https_) out += " (port " + std::to_string(https_->port()) + ")";
     if (redirect_) out += ", redirect from http://" + web_.http_listen();
     out += ", metrics on http://" + web_.metrics_listen() + "/metrics";
+    if (snmp_agent_) out += ", SNMP AgentX subagent of " + web_.snmp_agentx();
     return out;
   }
 
  private:
+  // SNMP when web.snmp_agentx names a master: the subagent's thread, and a
+  // read of the node every snmp_poll_interval on the worker pool, published
+  // to it with the traps of what changed (snmp/README.md).
+  result<void> start_snmp() {
+    if (web_.snmp_agentx().empty()) return success();
+    snmp_agent_ = std::make_unique<snmp::netsnmp_agent>(web_.snmp_agentx());
+    if (auto r = snmp_agent_->start(); !r) return r.error().prefixed("web.snmp_agentx");
+    snmp_feed_ = std::make_unique<snmp::status_feed>(*snmp_agent_);
+    asio::co_spawn(io_, poll_snmp(), asio::detached);
+    return success();
+  }
+
+  awaitable<void> poll_snmp() {
+    while (!snmp_stopped_) {
+      auto read = co_await off_thread(workers_, [this] { return read_node(paths_); });
+      if (snmp_stopped_) break;
+      snmp_feed_->on_read(read);
+      snmp_timer_.expires_after(snmp_poll_interval);
+      boost::system::error_code ec;
+      co_await snmp_timer_.async_wait(redirect_error(use_awaitable, ec));
+    }
+  }
+
   asio::io_context& io_;
   v1::WebSettings web_;  // as started: listeners and files change at a restart
+  cli::cli_context paths_;
   certificate_identity identity_;
   http_limits limits_;
   pam_authenticator auth_;
@@ -168,6 +213,10 @@ class webd_component final : public daemon_component {
   std::unique_ptr<listener> https_;
   std::unique_ptr<listener> redirect_;
   std::unique_ptr<listener> metrics_listener_;
+  std::unique_ptr<snmp::netsnmp_agent> snmp_agent_;
+  std::unique_ptr<snmp::status_feed> snmp_feed_;  // feeds snmp_agent_
+  asio::steady_timer snmp_timer_{io_};
+  bool snmp_stopped_ = false;  // io thread only
   web_service service_;
 };
 

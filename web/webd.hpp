@@ -13,8 +13,13 @@
 // close and end their connections; a request waiting on a worker (a commit
 // through replicatord) is let finish, so run() returns once it has.
 // Its gRPC service lbha.v1.Web (web_service.hpp) on <run-dir>/webd.sock
-// answers GetStatus (listeners, sessions, log-in, change and scrape
+// answers GetStatus (listeners, sessions, log-in, change, scrape and SNMP
 // counters) and Reload.
+//
+// With node.yaml web.snmp_agentx set, it also runs the SNMP AgentX subagent
+// (snmp/netsnmp_agent.hpp, its own thread) from start to stop, and every 2 s
+// reads the node on the worker pool and feeds LBHA-MIB's values and traps to
+// it (snmp/status_feed.hpp).
 #pragma once
 
 #include "common/daemon_runtime.hpp"

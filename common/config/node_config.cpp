@@ -156,6 +156,7 @@ void read_node(yaml_reader& r, const node& yaml, NodeConfig& config) {
                      {"key", LBHA_CONFIG_STORE(r.string(n, p), web.set_key)},
                      {"session_idle",
                       LBHA_CONFIG_STORE(r.duration_ms(n, p), web.set_session_idle_ms)},
+                     {"snmp_agentx", LBHA_CONFIG_STORE(r.string(n, p), web.set_snmp_agentx)},
                  });
            }},
           {"log_level", LBHA_CONFIG_STORE(r.string(n, p), config.set_log_level)},
@@ -313,6 +314,20 @@ class node_validator {
                                     ".." + format_duration_ms(limits::max_web_session_idle_ms) +
                                     ", got " + format_duration_ms(web.session_idle_ms()));
     }
+    check_agentx("web.snmp_agentx", web.snmp_agentx());
+  }
+
+  // What net-snmp's AgentX client takes and an operator would write: snmpd's
+  // agentXSocket as a Unix socket path or a TCP address (an IP literal, so
+  // the subagent never waits on name resolution). "" = SNMP off.
+  void check_agentx(const std::string& key, const std::string& text) {
+    if (text.empty()) return;
+    std::string_view rest = text;
+    if (rest.starts_with("unix:")) rest.remove_prefix(5);
+    if (rest.starts_with("/")) return;
+    if (rest.starts_with("tcp:") && parse_listen_address(rest.substr(4)).value) return;
+    error(key,
+          "expected an absolute socket path, unix:PATH or tcp:ADDRESS:PORT, got '" + text + "'");
   }
 
   std::optional<listen_address> check_listen(const std::string& key, const std::string& text) {
@@ -511,6 +526,7 @@ std::string to_yaml(const NodeConfig& config) {
   write_string(out, "certificate", web.certificate());
   write_string(out, "key", web.key());
   write_duration(out, "session_idle", web.session_idle_ms());
+  write_string(out, "snmp_agentx", web.snmp_agentx());
   out << YAML::EndMap;
   write_string(out, "log_level", config.log_level());
   out << YAML::EndMap;

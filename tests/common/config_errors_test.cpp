@@ -320,6 +320,11 @@ const bad_case cases[] = {
      "web.key", 5, "must be a file of its own"},
     {"node_web_session_idle_too_short", true, NODE_HEAD "web:\n  session_idle: 10s\n",
      "web.session_idle", 4, "must be 1m..24h, got 10s"},
+    {"node_web_snmp_agentx_relative", true, NODE_HEAD "web:\n  snmp_agentx: agentx/master\n",
+     "web.snmp_agentx", 4,
+     "expected an absolute socket path, unix:PATH or tcp:ADDRESS:PORT, got 'agentx/master'"},
+    {"node_web_snmp_agentx_tcp_without_port", true,
+     NODE_HEAD "web:\n  snmp_agentx: tcp:127.0.0.1\n", "web.snmp_agentx", 4, "got 'tcp:127.0.0.1'"},
     {"node_web_unknown_key", true, NODE_HEAD "web:\n  port: 9443\n", "web.port", 4,
      "unknown key 'port'"},
 };

@@ -310,6 +310,7 @@ web:
   certificate: /tmp/lab/lb1/web/cert.pem
   key: /tmp/lab/lb1/web/key.pem
   session_idle: 30m
+  snmp_agentx: /var/agentx/master
 log_level: debug
 )";
 
@@ -345,6 +346,7 @@ TEST(config_node, loads_every_key) {
   EXPECT_EQ(node.web().certificate(), "/tmp/lab/lb1/web/cert.pem");
   EXPECT_EQ(node.web().key(), "/tmp/lab/lb1/web/key.pem");
   EXPECT_EQ(node.web().session_idle_ms(), 1'800'000u);
+  EXPECT_EQ(node.web().snmp_agentx(), "/var/agentx/master");
   EXPECT_EQ(node.log_level(), "debug");
 }
 
@@ -360,6 +362,17 @@ TEST(config_node, listen_addresses) {
   for (const char* bad : {"", "9443", "0.0.0.0", "0.0.0.0:", "0.0.0.0:65536", "::1:80",
                           "[192.0.2.1]:80", "host.example:443", "0.0.0.0:+1"}) {
     EXPECT_FALSE(parse_listen_address(bad).value) << bad;
+  }
+}
+
+TEST(config_node, snmp_agentx_spellings) {
+  for (const char* good :
+       {"/var/agentx/master", "unix:/var/agentx/master", "tcp:127.0.0.1:705", "tcp:[::1]:705"}) {
+    auto result = parse_node_config(
+        std::string("node_name: lb1\ninterface: eth0\nweb:\n  snmp_agentx: \"") + good + "\"\n",
+        "node.yaml");
+    ASSERT_TRUE(result) << good << ": " << result.error().message();
+    EXPECT_EQ(result.value().web().snmp_agentx(), good);
   }
 }
 
@@ -389,6 +402,7 @@ TEST(config_node, minimal_node_gets_defaults) {
   EXPECT_EQ(node.web().certificate(), "/etc/lbha/web/cert.pem");
   EXPECT_EQ(node.web().key(), "/etc/lbha/web/key.pem");
   EXPECT_EQ(node.web().session_idle_ms(), 900'000u);
+  EXPECT_EQ(node.web().snmp_agentx(), "") << "SNMP is off unless asked for";
   EXPECT_EQ(node.log_level(), "info");
 }
 

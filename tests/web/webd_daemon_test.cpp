@@ -20,6 +20,7 @@
 #include "tests/support/scratch_dir.hpp"
 #include "tests/web/fake_daemons.hpp"
 #include "tests/web/promtool.hpp"
+#include "tests/web/web_status.hpp"
 #include "web/webd.hpp"
 
 namespace lbha::web {
@@ -93,14 +94,6 @@ class webd_daemon : public ::testing::Test {
     return parser.release();
   }
 
-  v1::WebStatus web_status() {
-    auto stub = v1::Web::NewStub(unix_channel(socket_path(dir_ / "run", "webd")));
-    auto context = context_with_deadline(5s);
-    v1::WebStatus status;
-    EXPECT_TRUE(stub->GetStatus(context.get(), v1::WebStatusRequest{}, &status).ok());
-    return status;
-  }
-
   test_support::scratch_dir dir_{"webd"};
   std::uint16_t port_ = free_port();
   std::uint16_t metrics_port_ = free_port();
@@ -148,21 +141,8 @@ TEST_F(webd_daemon, serves_reloads_and_stops) {
 
 TEST_F(webd_daemon, serves_metrics_from_the_daemons_sockets) {
   // The four daemons as doubles on their sockets, where webd's run_dir says.
-  std::filesystem::create_directories(dir_ / "run");
-  test_doubles::fake_ha ha;
-  test_doubles::fake_proxy proxy;
-  test_doubles::fake_sync sync;
-  test_doubles::fake_replication replication;
-  std::vector<std::unique_ptr<unix_server>> daemons;
-  for (auto [name, service] : std::initializer_list<std::pair<const char*, grpc::Service*>>{
-           {"heartbeatd", &ha},
-           {"proxyd", &proxy},
-           {"syncd", &sync},
-           {"replicatord", &replication}}) {
-    auto server = start_unix_server(socket_path(dir_ / "run", name), {service});
-    ASSERT_TRUE(server.has_value()) << name;
-    daemons.push_back(std::move(server.value()));
-  }
+  test_doubles::fake_node daemons;
+  ASSERT_NO_FATAL_FAILURE(daemons.serve(dir_ / "run"));
   write_node_yaml("lb-test");
   auto done = run();
 
@@ -190,14 +170,13 @@ TEST_F(webd_daemon, serves_metrics_from_the_daemons_sockets) {
   EXPECT_EQ(post[http::field::allow], "GET, HEAD");
   EXPECT_EQ(metrics(http::verb::get, "/lbadmin/").result(), http::status::not_found);
 
-  const auto status = web_status();
+  const auto status = test_doubles::web_status(dir_ / "run");
   EXPECT_EQ(status.metrics_listen(), "127.0.0.1:" + std::to_string(metrics_port_));
   EXPECT_EQ(status.metrics_port(), metrics_port_);
   EXPECT_EQ(status.scrapes(), 2u) << "the GET and the HEAD";
 
   runtime_->request_stop();
   ASSERT_EQ(done.wait_for(5s), std::future_status::ready) << "the runtime did not return";
-  for (auto& daemon : daemons) daemon->shutdown();
 }
 
 TEST_F(webd_daemon, an_unusable_certificate_stops_the_start) {
