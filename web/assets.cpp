@@ -13,13 +13,23 @@ main { padding: 1em 1.5em; }
 h1 { font-size: 1.3em; margin: .2em 0 .8em; }
 .error { color: #b71c1c; font-weight: bold; }
 .notice, #lbctl-output { background: #fffde7; border: 1px solid #f9a825; padding: .5em; white-space: pre-wrap; }
+svg.graph { vertical-align: middle; }
+svg.graph polyline { fill: none; stroke: #1565c0; stroke-width: 1.5; }
 #lbctl-output.failed { background: #ffebee; border-color: #c62828; }
 .why, .hint, .refresh { color: #555; }
 .role { font-weight: bold; }
 .role-ACTIVE { color: #1b5e20; }
 .role-PASSIVE { color: #0d47a1; }
 .role-FAULT, .role-DEAD { color: #b71c1c; }
-table.overview { border-collapse: collapse; background: #fff; }
+table.overview, table.list { border-collapse: collapse; background: #fff; margin-bottom: .5em; }
+table.list th, table.list td { padding: .25em .7em; text-align: left; border-bottom: 1px solid #e0e0e0; }
+table.list th { font-size: .8em; color: #555; }
+table.list.rips { margin-left: 2em; }
+a.button { display: inline-block; padding: .1em .6em; margin-right: .3em; border: 1px solid #90a4ae; border-radius: 3px; background: #eceff1; color: #222; text-decoration: none; }
+form.edit label { display: grid; grid-template-columns: 11em 20em 1fr; gap: .75em; align-items: center; margin: .3em 0; }
+form.edit .help, p.help { color: #555; font-size: .9em; }
+pre.current, pre.status, pre.file { background: #fff; border: 1px solid #e0e0e0; padding: .5em; white-space: pre-wrap; }
+p.question { font-weight: bold; }
 table.overview th, table.overview td { padding: .25em .7em; text-align: left; border-bottom: 1px solid #e0e0e0; }
 table.overview th { font-size: .8em; color: #555; }
 table.overview td.num { text-align: right; }

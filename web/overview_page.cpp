@@ -98,7 +98,14 @@ std::string ha_section(const cli::overview& view) {
   return out + "</section>\n";
 }
 
-std::string services_table(const cli::overview& view, const page_viewer& viewer) {
+std::string graph_cell(const overview_graphs& graphs, const std::string& label) {
+  const auto* samples = graphs.history ? graphs.history->of(label) : nullptr;
+  return "<td class=\"graph\">" +
+         (samples ? render_connections_graph(*samples, graphs.now) : std::string()) + "</td>";
+}
+
+std::string services_table(const cli::overview& view, const page_viewer& viewer,
+                           const overview_graphs& graphs) {
   if (!view.proxy) {
     return "<p class=\"error\">proxyd: unreachable: " + html_escape(view.proxy_error) + "</p>\n";
   }
@@ -115,11 +122,12 @@ std::string services_table(const cli::overview& view, const page_viewer& viewer)
     const std::string health = cli::service_health(service);
     out +=
         "<tr class=\"head\"><th></th><th>VIRTUAL SERVICE</th><th>IP</th><th>PORTS</th>"
-        "<th>CONNS</th><th>PROTOCOL</th><th>METHOD</th><th>MODE</th></tr>\n";
+        "<th>CONNS</th><th>PROTOCOL</th><th>METHOD</th><th>MODE</th><th>LAST HOUR</th></tr>\n";
     out += "<tr class=\"vip " + state_class(health) + "\" title=\"" + html_escape(health) + "\">" +
            mark_cell(health) + cell(service.label()) + cell(service.ip()) +
            cell(cli::ports_text(service.ports())) + number_cell(service.current_connections()) +
-           cell(protocol) + cell("Layer 7") + cell("Proxy") + "</tr>\n";
+           cell(protocol) + cell("Layer 7") + cell("Proxy") + graph_cell(graphs, service.label()) +
+           "</tr>\n";
     out +=
         "<tr class=\"head rs\"><th></th><th>REAL SERVER</th><th>IP</th><th>PORTS</th>"
         "<th>WEIGHT</th><th>CONNS</th><th>STATE</th><th></th></tr>\n";
@@ -146,22 +154,25 @@ std::string services_table(const cli::overview& view, const page_viewer& viewer)
 
 }  // namespace
 
-std::string render_overview_fragment(const cli::overview& view, const page_viewer& viewer) {
-  return ha_section(view) + services_table(view, viewer);
+std::string render_overview_fragment(const cli::overview& view, const page_viewer& viewer,
+                                     const overview_graphs& graphs) {
+  return ha_section(view) + services_table(view, viewer, graphs);
 }
 
 std::string render_overview_page(const cli::overview& view, const page_viewer& viewer,
-                                 std::string_view node, const page_notice& notice) {
+                                 std::string_view node, const page_notice& notice,
+                                 const overview_graphs& graphs) {
   std::string body = render_notice(notice);
   body += "<div id=\"overview\" data-poll=\"/lbadmin/api/overview\">\n" +
-          render_overview_fragment(view, viewer) + "</div>\n";
+          render_overview_fragment(view, viewer, graphs) + "</div>\n";
   body += "<p class=\"refresh\">Updated every 2 s. <span id=\"updated\"></span></p>\n";
   return render_page("System Overview", node, body, &viewer);
 }
 
-std::string render_overview_json(const cli::overview& view, const page_viewer& viewer) {
+std::string render_overview_json(const cli::overview& view, const page_viewer& viewer,
+                                 const overview_graphs& graphs) {
   return "{\"schema\": \"lbha.webui.overview.v1\", \"html\": " +
-         cli::json_string(render_overview_fragment(view, viewer)) +
+         cli::json_string(render_overview_fragment(view, viewer, graphs)) +
          ", \"status\": " + cli::render_overview_json(view) + "}\n";
 }
 

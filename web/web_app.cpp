@@ -42,7 +42,8 @@ std::optional<v1::RealServerState> state_named(const std::string& word) {
 
 web_app::web_app(const lbha::clock& clock, authenticator& auth, node_operations& node,
                  asio::thread_pool& workers, web_app_settings settings)
-    : auth_(auth),
+    : clock_(clock),
+      auth_(auth),
       node_(node),
       workers_(workers),
       settings_(std::move(settings)),
@@ -138,8 +139,10 @@ awaitable<response> web_app::do_overview(request_context context) {
   const auto notice = sessions_.take_notice(session->id);
   const auto read = [this] { return node_.read_overview(); };
   const cli::overview view = co_await off_thread(workers_, read);
-  co_return html(context.req, http::status::ok,
-                 render_overview_page(view, viewer_of(*session), settings_.node_name, notice));
+  if (view.proxy) record(*view.proxy);
+  co_return html(
+      context.req, http::status::ok,
+      render_overview_page(view, viewer_of(*session), settings_.node_name, notice, graphs()));
 }
 
 awaitable<response> web_app::do_overview_json(request_context context) {
@@ -149,8 +152,9 @@ awaitable<response> web_app::do_overview_json(request_context context) {
                             "application/json; charset=utf-8", "{\"error\": \"log in\"}\n");
   const auto read = [this] { return node_.read_overview(); };
   const cli::overview view = co_await off_thread(workers_, read);
+  if (view.proxy) record(*view.proxy);
   co_return make_response(context.req, http::status::ok, "application/json; charset=utf-8",
-                          render_overview_json(view, viewer_of(*session)));
+                          render_overview_json(view, viewer_of(*session), graphs()));
 }
 
 awaitable<response> web_app::do_login_page(request_context context) {

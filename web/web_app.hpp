@@ -35,10 +35,12 @@
 #include "common/asio.hpp"
 #include "common/clock.hpp"
 #include "web/authenticator.hpp"
+#include "web/connection_history.hpp"
 #include "web/http_types.hpp"
 #include "web/lbctl_forms.hpp"
 #include "web/login_limiter.hpp"
 #include "web/node_operations.hpp"
+#include "web/overview_page.hpp"
 #include "web/router.hpp"
 #include "web/session_store.hpp"
 
@@ -76,6 +78,10 @@ class web_app {
   // A reload: the node's name and the idle time (live sessions keep going).
   void configure(std::string node_name, std::chrono::milliseconds session_idle);
 
+  // One read of the node's proxyd status, for the overview's graphs (webd
+  // offers every periodic read; connection_history keeps one per 30 s).
+  void record(const v1::ProxyStatus& status) { history_.record(clock_.now(), status); }
+
   const web_counters& counters() const { return counters_; }
   std::size_t sessions() const { return sessions_.size(); }
 
@@ -109,6 +115,9 @@ class web_app {
 
   std::optional<web_session> session_of(const request& req);
 
+  overview_graphs graphs() const { return {&history_, clock_.now()}; }
+
+  const lbha::clock& clock_;
   authenticator& auth_;
   node_operations& node_;
   asio::thread_pool& workers_;
@@ -116,6 +125,7 @@ class web_app {
   session_store sessions_;
   login_limiter limiter_;
   web_counters counters_;
+  connection_history history_;
   router router_;
 };
 

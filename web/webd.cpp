@@ -30,7 +30,7 @@ constexpr std::size_t worker_threads = 4;
 
 // How often the SNMP subagent's values are refreshed (and traps looked for):
 // a read of the node costs the four daemons one GetStatus each.
-constexpr std::chrono::seconds snmp_poll_interval{2};
+constexpr std::chrono::seconds poll_interval{2};
 
 result<asio::ip::tcp::endpoint> endpoint_of(const std::string& text) {
   const auto parsed = config::parse_listen_address(text);
@@ -109,7 +109,9 @@ class webd_component final : public daemon_component {
     https_->start();
     if (redirect_) redirect_->start();
     metrics_listener_->start();
-    return start_snmp();
+    if (auto r = start_snmp(); !r) return r;
+    asio::co_spawn(io_, poll_node(), asio::detached);
+    return success();
   }
 
   std::vector<grpc::Service*> services() override { return {&service_}; }
@@ -129,8 +131,8 @@ class webd_component final : public daemon_component {
   }
 
   void stop() override {
-    snmp_stopped_ = true;
-    snmp_timer_.cancel();
+    polling_stopped_ = true;
+    poll_timer_.cancel();
     if (snmp_agent_) snmp_agent_->stop();
     if (metrics_listener_) metrics_listener_->stop();
     if (redirect_) redirect_->stop();
@@ -174,26 +176,28 @@ class webd_component final : public daemon_component {
   }
 
  private:
-  // SNMP when web.snmp_agentx names a master: the subagent's thread, and a
-  // read of the node every snmp_poll_interval on the worker pool, published
-  // to it with the traps of what changed (snmp/README.md).
+  // SNMP when web.snmp_agentx names a master: the subagent's thread, fed by
+  // poll_node with the traps of what changed (snmp/README.md).
   result<void> start_snmp() {
     if (web_.snmp_agentx().empty()) return success();
     snmp_agent_ = std::make_unique<snmp::netsnmp_agent>(web_.snmp_agentx());
     if (auto r = snmp_agent_->start(); !r) return r.error().prefixed("web.snmp_agentx");
     snmp_feed_ = std::make_unique<snmp::status_feed>(*snmp_agent_);
-    asio::co_spawn(io_, poll_snmp(), asio::detached);
     return success();
   }
 
-  awaitable<void> poll_snmp() {
-    while (!snmp_stopped_) {
+  // A read of the node every poll_interval on the worker pool: the
+  // overview's connection graphs keep it, and the SNMP subagent, when on,
+  // publishes it and sends the traps of what changed.
+  awaitable<void> poll_node() {
+    while (!polling_stopped_) {
       auto read = co_await off_thread(workers_, [this] { return read_node(paths_); });
-      if (snmp_stopped_) break;
-      snmp_feed_->on_read(read);
-      snmp_timer_.expires_after(snmp_poll_interval);
+      if (polling_stopped_) break;
+      if (read.overview.proxy) app_.record(*read.overview.proxy);
+      if (snmp_feed_) snmp_feed_->on_read(read);
+      poll_timer_.expires_after(poll_interval);
       boost::system::error_code ec;
-      co_await snmp_timer_.async_wait(redirect_error(use_awaitable, ec));
+      co_await poll_timer_.async_wait(redirect_error(use_awaitable, ec));
     }
   }
 
@@ -215,8 +219,8 @@ class webd_component final : public daemon_component {
   std::unique_ptr<listener> metrics_listener_;
   std::unique_ptr<snmp::netsnmp_agent> snmp_agent_;
   std::unique_ptr<snmp::status_feed> snmp_feed_;  // feeds snmp_agent_
-  asio::steady_timer snmp_timer_{io_};
-  bool snmp_stopped_ = false;  // io thread only
+  asio::steady_timer poll_timer_{io_};
+  bool polling_stopped_ = false;  // io thread only
   web_service service_;
 };
 

@@ -1,6 +1,7 @@
 // lbha-webui-bench: the server time of the WebUI's biggest pages for a node
 // with N virtual services of 4 real servers each (default 100): the System
-// Overview page, its 2-s JSON poll and the Virtual Services page, each
+// Overview page (with each service's full hour of connection graph), its
+// 2-s JSON poll and the Virtual Services page, each
 // rendered from one read (the daemons' replies and cluster.yaml, built here,
 // so what is timed is lbha-webd's own work, not the daemons' answers).
 // Prints a table of the median and the 10th/90th percentiles of `runs`
@@ -65,9 +66,9 @@ v1::ClusterConfig config_of(int services) {
   v1::ClusterConfig config;
   for (int s = 0; s < services; ++s) {
     const auto label = "VIP_" + std::to_string(s);
-    cli::add_vip(config, label,
-                 {{"ip", "192.0.2." + std::to_string(1 + s % 250)},
-                  {"ports", std::to_string(8000 + s)}});
+    cli::add_vip(
+        config, label,
+        {{"ip", "192.0.2." + std::to_string(1 + s % 250)}, {"ports", std::to_string(8000 + s)}});
     for (int r = 0; r < 4; ++r) {
       cli::add_rip(config, label, "RIP_" + std::to_string(s) + "_" + std::to_string(r),
                    {{"ip", address(s, r)}});
@@ -108,15 +109,24 @@ int main(int argc, char** argv) {
   const auto view = overview_of(services);
   const web::node_operations::config_read read{config_of(services), ""};
   const web::page_viewer admin{"admin", web::access::admin, std::string(64, 'c')};
-  const auto overview = measure(runs, [&] {
-    return web::render_overview_page(view, admin, "lb1", {});
-  });
-  const auto poll = measure(runs, [&] { return web::render_overview_json(view, admin); });
-  const auto list = measure(runs, [&] {
-    return web::render_services_page(read, admin, "lb1", {});
-  });
-  std::printf("%d virtual services x 4 real servers, %d renders each (server time, ms)\n",
-              services, runs);
+  // A full hour of connection history behind every service's graph.
+  web::connection_history history;
+  const lbha::clock::time_point start{};
+  for (int second = 0; second <= 3600; second += 30) {
+    auto status = *view.proxy;
+    for (auto& service : *status.mutable_virtual_services()) {
+      service.set_current_connections(static_cast<std::uint64_t>(second % 97));
+    }
+    history.record(start + std::chrono::seconds(second), status);
+  }
+  const web::overview_graphs graphs{&history, start + std::chrono::seconds(3600)};
+  const auto overview =
+      measure(runs, [&] { return web::render_overview_page(view, admin, "lb1", {}, graphs); });
+  const auto poll = measure(runs, [&] { return web::render_overview_json(view, admin, graphs); });
+  const auto list =
+      measure(runs, [&] { return web::render_services_page(read, admin, "lb1", {}); });
+  std::printf("%d virtual services x 4 real servers, %d renders each (server time, ms)\n", services,
+              runs);
   std::printf("%-28s %10s %10s %10s %10s\n", "page", "median", "p10", "p90", "KiB");
   const auto row = [](const char* name, const figures& f) {
     std::printf("%-28s %10.2f %10.2f %10.2f %10.1f\n", name, f.median_ms, f.p10_ms, f.p90_ms,
