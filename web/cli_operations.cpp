@@ -15,21 +15,33 @@
 
 namespace lbha::web {
 
+namespace {
+
+// A cli_context of its own per call (calls run on several worker threads),
+// with nothing to read and what the command prints kept.
+struct captured_context {
+  std::istringstream in;
+  std::ostringstream out;
+  std::ostringstream err;
+  cli::cli_context context;
+
+  explicit captured_context(const cli::cli_context& paths) : context(paths) {
+    context.in = &in;
+    context.out = &out;
+    context.err = &err;
+    context.exit_code = cli::exit_code::ok;
+  }
+};
+
+}  // namespace
+
 cli::overview cli_operations::read_overview() { return cli::read_overview(paths_); }
 
 node_operations::outcome cli_operations::set_real_server_state(
     const cli::server_state_change& change) {
-  // A context of its own per call: calls may run on several worker threads.
-  std::istringstream in;
-  std::ostringstream out;
-  std::ostringstream err;
-  cli::cli_context context = paths_;
-  context.in = &in;
-  context.out = &out;
-  context.err = &err;
-  context.exit_code = cli::exit_code::ok;
-  cli::set_real_server_state(change, context);
-  return {context.exit_code == cli::exit_code::ok, out.str() + err.str()};
+  captured_context call(paths_);
+  cli::set_real_server_state(change, call.context);
+  return {call.context.exit_code == cli::exit_code::ok, call.out.str() + call.err.str()};
 }
 
 node_operations::command_run cli_operations::run_lbctl(const std::vector<std::string>& args) {
@@ -111,16 +123,10 @@ node_operations::command_run cli_operations::read_logs(const log_query& query) {
 }
 
 node_operations::config_read cli_operations::read_cluster_config() {
-  std::istringstream in;
-  std::ostringstream out;
-  std::ostringstream err;
-  cli::cli_context context = paths_;
-  context.in = &in;
-  context.out = &out;
-  context.err = &err;
+  captured_context call(paths_);
   config_read read;
-  read.config = cli::load_current_config(context);
-  read.error = err.str();
+  read.config = cli::load_current_config(call.context);
+  read.error = call.err.str();
   return read;
 }
 

@@ -15,8 +15,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const page_viewer admin{"admin", access::admin, std::string(64, 'c')};
-const page_viewer reader{"operator", access::read_only, std::string(64, 'd')};
+const page_viewer& admin = testing::admin_viewer;
+const page_viewer& reader = testing::reader_viewer;
 
 TEST(web_config_pages, mask_secrets_hides_the_values_of_secret_keys_only) {
   EXPECT_EQ(mask_secrets("ssh:\n  user: loadbalancer\n  password: hunter2\n"

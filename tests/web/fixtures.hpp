@@ -12,6 +12,7 @@
 #include "web/authenticator.hpp"
 #include "web/errc.hpp"
 #include "web/node_operations.hpp"
+#include "web/page_layout.hpp"
 
 namespace lbha::web::testing {
 
@@ -87,6 +88,10 @@ class fake_authenticator final : public authenticator {
     return *it->second.level;
   }
 };
+
+// Who looks at a page: an lbha-admin and an lbha member, with fixed CSRF tokens.
+inline const page_viewer admin_viewer{"admin", access::admin, std::string(64, 'c')};
+inline const page_viewer reader_viewer{"operator", access::read_only, std::string(64, 'd')};
 
 // The seed's deployment as committed (cluster.yaml), made with lbctl's own edits.
 inline v1::ClusterConfig seed_config() {

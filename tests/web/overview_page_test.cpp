@@ -16,8 +16,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const page_viewer admin{"admin", access::admin, std::string(64, 'c')};
-const page_viewer reader{"operator", access::read_only, std::string(64, 'd')};
+const page_viewer& admin = testing::admin_viewer;
+const page_viewer& reader = testing::reader_viewer;
 
 TEST(web_overview_page, shows_the_seed_table_row_for_row) {
   const auto html = render_overview_fragment(testing::seed_overview(), reader);
