@@ -154,7 +154,7 @@ def drain(run):
 
     page.click_js(row + ".querySelector('button[value=drain]')", wait_for_load=True)
     expect(page.url().endswith("/lbadmin/"), "after Drain the overview, not " + page.url())
-    run.found["notice"] = page.text("pre.notice")
+    run.found["notice"] = page.text("pre#lbctl-output.ok")
     run.found["after_click"] = page.evaluate("(%s).className" % row)
     # The live update: the script replaces the table (and stamps #updated) every 2 s.
     page.wait_for("(document.getElementById('updated').textContent || '').startsWith('Last update')",

@@ -63,6 +63,19 @@ void show_clients(client_probe& sticky, client_probe& plain) {
   std::cout << std::flush;
 }
 
+// Where each node's WebUI is, and how to reach it: the lab has no route from
+// the host, so from a client's namespace (client1, 192.0.2.31).
+void show_webui(product_lab& p) {
+  for (int i = 1; i <= 2; ++i) {
+    std::cout << "lb" << i << " WebUI: https://" << p.lb(i).ipv4 << ":9443/lbadmin/  (log in as "
+              << product_lab::web_admin << ", password "
+              << p.web_password(i, product_lab::web_admin) << "; " << product_lab::web_viewer
+              << " / " << p.web_password(i, product_lab::web_viewer) << " looks only)\n";
+  }
+  std::cout << "  from the lab's client1: ip netns exec " << p.lab().client(1).netns
+            << " curl -sk https://" << p.lb(1).ipv4 << ":9443/lbadmin/login\n";
+}
+
 int owner_or_throw(product_lab& p, int expected) {
   const int owner = p.wait_for_single_owner(10s);
   if (owner != expected) {
@@ -73,15 +86,18 @@ int owner_or_throw(product_lab& p, int expected) {
 }
 
 int run(const std::string& keep_state) {
-  step("lab up: lb1 and lb2 (containers), rs1 and rs2 (IIS1/DA1, IIS2/DA2), client1, client2, "
-       "ping node client3");
-  product_lab p({.configure = false, .kept = !keep_state.empty()});
+  step(
+      "lab up: lb1 and lb2 (containers), rs1 and rs2 (IIS1/DA1, IIS2/DA2), client1, client2, "
+      "ping node client3");
+  product_lab p({.configure = false, .kept = !keep_state.empty(), .web = true});
   std::cout << "lb1 " << p.lb(1).ipv4 << ", lb2 " << p.lb(2).ipv4
             << "; each runs OpenSSH sshd; /etc/lbha/node.yaml written on both\n";
 
-  step("start lbha-proxyd, lbha-syncd, lbha-heartbeatd, lbha-replicatord on both nodes "
-       "(no flags: /etc/lbha, /var/lib/lbha, /run/lbha)");
+  step(
+      "start lbha-proxyd, lbha-syncd, lbha-heartbeatd, lbha-replicatord and lbha-webd on both "
+      "nodes (no flags: /etc/lbha, /var/lib/lbha, /run/lbha; webd as lbha-web)");
   for (int i = 1; i <= 2; ++i) p.start_daemons(i);
+  show_webui(p);
 
   step("pair the nodes: on lb1, lbctl pair (lb2's host key confirmed, its password locked after)");
   const auto paired = p.pair();
@@ -143,11 +159,12 @@ int run(const std::string& keep_state) {
       const auto holder = std::to_string(p.lb(i).container_pid);
       pid_t init = 0;
       std::ifstream("/proc/" + holder + "/task/" + holder + "/children") >> init;
-      std::cout << "  enter lb" << i << ":  nsenter -a -r -w -t " << init << " bash    (then: "
-                << lbctl << " status)\n";
+      std::cout << "  enter lb" << i << ":  nsenter -a -r -w -t " << init
+                << " bash    (then: " << lbctl << " status)\n";
     }
-    std::cout << "  or:         build/tests/lab/lbha-lab --state " << keep_state
-              << " exec lb1 -- " << lbctl << " status\n"
+    show_webui(p);
+    std::cout << "  or:         build/tests/lab/lbha-lab --state " << keep_state << " exec lb1 -- "
+              << lbctl << " status\n"
               << "  remove it:  build/tests/lab/lbha-lab --state " << keep_state << " down\n";
     return 0;
   }

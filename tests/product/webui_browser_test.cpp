@@ -32,6 +32,7 @@
 #include "tests/product/lbctl_json.hpp"
 #include "tests/product/product.hpp"
 #include "tests/support/build_tree.hpp"
+#include "tests/web/promtool.hpp"
 
 namespace lbha::lab {
 namespace {
@@ -380,6 +381,61 @@ TEST_F(webui_browser, the_browser_trusts_only_the_nodes_own_certificate) {
   ASSERT_TRUE(run.ok()) << run.describe();
   EXPECT_NE(text(run.found, "error").find("ERR_CERT_AUTHORITY_INVALID"), std::string::npos)
       << "lb2's page opened with lb1's key: " << text(run.found, "url");
+}
+
+// /metrics on each node (127.0.0.1:9101, scraped inside the node) says what
+// `lbctl --json status` says there: every daemon up, the node's role, proxyd's
+// config generation, each real server's weight and its state; and promtool
+// accepts the page as Prometheus' own parser would.
+TEST_F(webui_browser, metrics_agree_with_lbctl_status_on_both_nodes) {
+  for (int i = 1; i <= 2; ++i) {
+    const auto& node = p().lb(i).name;
+    std::string page;
+    ASSERT_TRUE(wait_until(
+        [&] {
+          const auto scrape = p().lab().exec(
+              node, {"curl", "-sS", "--max-time", "5", "http://127.0.0.1:9101/metrics"});
+          page = scrape.out;
+          return scrape.ok() &&
+                 page.find("lbha_daemon_up{daemon=\"replicatord\"} 1") != std::string::npos;
+        },
+        10s))
+        << node << ":\n"
+        << page;
+    const auto has = [&](const std::string& line) {
+      return page.find("\n" + line + "\n") != std::string::npos;
+    };
+    for (const char* daemon : {"heartbeatd", "proxyd", "syncd", "replicatord"}) {
+      EXPECT_TRUE(has("lbha_daemon_up{daemon=\"" + std::string(daemon) + "\"} 1")) << node;
+    }
+    const auto ha = ha_of(p(), i);
+    auto role = role_word(ha.role());
+    std::transform(role.begin(), role.end(), role.begin(), ::tolower);
+    EXPECT_TRUE(has("lbha_ha_role{role=\"" + role + "\"} 1")) << node << " is " << role;
+    const auto proxy = proxy_of(p(), i);
+    ASSERT_EQ(proxy.virtual_services_size(), 2) << node;
+    EXPECT_TRUE(has("lbha_daemon_config_generation{daemon=\"proxyd\"} " +
+                    std::to_string(proxy.generation())))
+        << node;
+    for (const auto& service : proxy.virtual_services()) {
+      for (const auto& server : service.real_servers()) {
+        const std::string labels =
+            "proxy=\"" + service.label() + "\",server=\"" + server.label() + "\"";
+        EXPECT_TRUE(has("lbha_server_weight{" + labels + "} " + std::to_string(server.weight())))
+            << node << " " << labels;
+        const bool online = server.state() == v1::REAL_SERVER_STATE_ONLINE ||
+                            server.state() == v1::REAL_SERVER_STATE_UNSPECIFIED;
+        if (online) {
+          const char* state = server.healthy() ? "up" : "down";
+          EXPECT_TRUE(has("lbha_server_status{" + labels + ",state=\"" + state + "\"} 1"))
+              << node << " " << labels << " " << state;
+        }
+      }
+    }
+    if (const auto checked = web::test_doubles::promtool_check(page)) {
+      EXPECT_EQ(checked->status, 0) << node << ": promtool: " << checked->output;
+    }
+  }
 }
 
 // --- pages being built on another branch (their contract: README.md) -----------
