@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/daemon_calls.hpp"
+#include "cli/sync_counters.hpp"
 #include "lbha/v1/sync.grpc.pb.h"
 
 namespace lbha::cli {
@@ -28,19 +29,8 @@ std::string render_sync_text(const v1::SyncStatus& s) {
   }
   out << "resync pending:  " << (s.resync_pending() ? "yes" : "no") << "\n";
   // The defences' counters, one line, zeros left out.
-  const std::map<std::string, std::uint64_t> refused = {
-      {"refused_connections", s.refused_connections()},
-      {"refused_hellos", s.refused_hellos()},
-      {"refused_unauthenticated", s.refused_unauthenticated()},
-      {"handshake_timeouts", s.handshake_timeouts()},
-      {"connections_over_limit", s.connections_over_limit()},
-      {"write_timeouts", s.write_timeouts()},
-      {"session_errors", s.session_errors()},
-      {"accept_errors", s.accept_errors()},
-      {"refused_tables", s.refused_tables()},
-      {"evicted_entries", s.evicted_entries()},
-      {"capped_expiries", s.capped_expiries()},
-      {"resync_requests_deferred", s.resync_requests_deferred()}};
+  const auto counts = sync_refused_counts(s);
+  const std::map<std::string_view, std::uint64_t> refused(counts.begin(), counts.end());
   out << "refused:        ";
   bool any = false;
   for (const auto& [what, count] : refused) {

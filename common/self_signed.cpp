@@ -9,20 +9,11 @@
 
 #include <memory>
 
+#include "common/openssl_ptr.hpp"
+
 namespace lbha {
 
 namespace {
-
-template <auto Free>
-struct openssl_deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
-using bio_ptr = std::unique_ptr<BIO, openssl_deleter<BIO_free_all>>;
-using key_ptr = std::unique_ptr<EVP_PKEY, openssl_deleter<EVP_PKEY_free>>;
-using x509_ptr = std::unique_ptr<X509, openssl_deleter<X509_free>>;
 
 error failed(std::string what) { return error(std::errc::io_error, std::move(what)); }
 

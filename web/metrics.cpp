@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 
+#include "cli/sync_counters.hpp"
 #include "web/prometheus_text.hpp"
 
 namespace lbha::web {
@@ -285,22 +286,9 @@ void sync(page& p, const v1::SyncStatus& s) {
   p.family("lbha_sync_refused_total", counter,
            "What the peers port refused, dropped or deferred, by reason: lbctl sync status's "
            "\"refused\" line, named as in lbha.v1.SyncStatus (replicator/sync/README.md)");
-  const std::array<std::pair<const char*, std::uint64_t>, 12> refused = {{
-      {"refused_connections", s.refused_connections()},
-      {"refused_hellos", s.refused_hellos()},
-      {"refused_unauthenticated", s.refused_unauthenticated()},
-      {"handshake_timeouts", s.handshake_timeouts()},
-      {"connections_over_limit", s.connections_over_limit()},
-      {"write_timeouts", s.write_timeouts()},
-      {"session_errors", s.session_errors()},
-      {"accept_errors", s.accept_errors()},
-      {"refused_tables", s.refused_tables()},
-      {"evicted_entries", s.evicted_entries()},
-      {"capped_expiries", s.capped_expiries()},
-      {"resync_requests_deferred", s.resync_requests_deferred()},
-  }};
+  const auto refused = cli::sync_refused_counts(s);
   for (const auto& [reason, count] : refused) {
-    p.sample("lbha_sync_refused_total", {{"reason", reason}}, count);
+    p.sample("lbha_sync_refused_total", {{"reason", std::string(reason)}}, count);
   }
   hooks(p, "syncd", "alert", s.alert_hooks());
 }

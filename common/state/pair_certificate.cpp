@@ -7,23 +7,13 @@
 
 #include <memory>
 
+#include "common/openssl_ptr.hpp"
 #include "common/self_signed.hpp"
 #include "common/state/hex.hpp"
 
 namespace lbha::state {
 
 namespace {
-
-template <auto Free>
-struct openssl_deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
-using bio_ptr = std::unique_ptr<BIO, openssl_deleter<BIO_free_all>>;
-using key_ptr = std::unique_ptr<EVP_PKEY, openssl_deleter<EVP_PKEY_free>>;
-using x509_ptr = std::unique_ptr<X509, openssl_deleter<X509_free>>;
 
 // Twenty years: the certificate is a shared secret of the pair, replaced by
 // pairing again, not by expiry (an expired one would stop table sync silently).
