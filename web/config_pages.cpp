@@ -137,7 +137,15 @@ std::string render_logs_page(const node_operations::log_query& query,
       "\"></label> <button type=\"submit\">Show</button></form>\n<p class=\"command\"><code>"
       "journalctl -u lbha-" +
       html_escape(query.daemon) + ".service -p " + html_escape(query.priority) + " -n " +
-      std::to_string(query.lines) + "</code></p>\n" + pre("logs", logs, false);
+      std::to_string(query.lines) + "</code></p>\n" +
+      pre("logs",
+          logs.ok() && logs.text().empty()
+              ? node_operations::command_run{0,
+                                             "(no journal lines of lbha-" + query.daemon +
+                                                 ".service at " + query.priority + " or worse)\n",
+                                             ""}
+              : logs,
+          false);
   return render_page("Logs", node, body, &viewer);
 }
 

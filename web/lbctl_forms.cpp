@@ -1,5 +1,7 @@
 #include "web/lbctl_forms.hpp"
 
+#include <openssl/sha.h>
+
 #include "cli/config_edit.hpp"
 
 namespace lbha::web {
@@ -83,6 +85,19 @@ std::optional<std::vector<std::string>> lbctl_args(const edit_form& form, const 
   args.emplace_back("--");
   args.insert(args.end(), labels.begin(), labels.end());
   return args;
+}
+
+std::string preview_digest(std::string_view dry_run_output) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(dry_run_output.data()), dry_run_output.size(),
+         digest);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (const unsigned char byte : digest) {
+    out += hex[byte >> 4];
+    out += hex[byte & 0xf];
+  }
+  return out;
 }
 
 std::string command_line(const std::vector<std::string>& args) {

@@ -3,7 +3,9 @@
 // Every change a browser makes is an lbctl command run in process (cli/app.hpp)
 // by lbha-webd: the form's fields become the command's options, so the
 // browser gets lbctl's validation, lbctl's messages, its diff (`--dry-run`,
-// the form's Preview) and its commit path (Commit) with nothing reimplemented.
+// the form's Preview) and its commit path (Commit, offered only after a
+// Preview and refused when the diff has changed since) with nothing
+// reimplemented.
 // This file is the mapping, a pure function of the submitted fields:
 //
 //   vip add      LABEL     --<field>=<value>...      (every field lbctl's `vip add` has)
@@ -56,6 +58,13 @@ std::string field_help(const edit_form& form, const std::string& name);
 // nullopt with `error` set when a required label is missing.
 std::optional<std::vector<std::string>> lbctl_args(const edit_form& form, const form_fields& fields,
                                                    bool dry_run, std::string& error);
+
+// What a Preview showed, as a token the form carries to its Commit (hidden
+// field `previewed`): the SHA-256 of lbctl's --dry-run output, in hex. A
+// Commit first runs the dry run again and commits only when its output has
+// this digest, so what commits is exactly the diff the viewer saw (not a
+// form edited since, nor a config someone else changed meanwhile).
+std::string preview_digest(std::string_view dry_run_output);
 
 // The whole lbctl command line as an operator would type it (for the audit
 // log and the page): `lbctl rip add DA_VIP DA3 --ip=192.0.2.23`, with

@@ -134,12 +134,20 @@ std::string render_form_page(const edit_form& form, const form_page_state& state
   }
   body +=
       "<p class=\"buttons\"><button type=\"submit\" id=\"preview\" name=\"step\" "
-      "value=\"preview\">Preview</button> <button type=\"submit\" id=\"commit\" name=\"step\" "
-      "value=\"commit\">" +
-      std::string(form.kind == edit_kind::vip_delete || form.kind == edit_kind::rip_delete
-                      ? "Delete and commit"
-                      : "Commit") +
-      "</button> <a href=\"/lbadmin/services\">Cancel</a></p>\n</form>\n";
+      "value=\"preview\">Preview</button> ";
+  if (!state.previewed.empty()) {
+    body += hidden("previewed", state.previewed) +
+            "<button type=\"submit\" id=\"commit\" name=\"step\" value=\"commit\">" +
+            std::string(form.kind == edit_kind::vip_delete || form.kind == edit_kind::rip_delete
+                            ? "Delete and commit"
+                            : "Commit") +
+            "</button> ";
+  }
+  body += "<a href=\"/lbadmin/services\">Cancel</a></p>\n";
+  if (state.previewed.empty()) {
+    body += "<p class=\"help\">Preview shows what the change changes; Commit follows.</p>\n";
+  }
+  body += "</form>\n";
   if (!state.command.empty()) {
     body += "<h2>Result</h2>\n<p class=\"command\"><code>" + html_escape(state.command) +
             "</code></p>\n";

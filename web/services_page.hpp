@@ -28,10 +28,12 @@ struct form_page_state {
   std::string current;    // the item's settings as committed ("" for add)
   std::string command;    // the lbctl command that ran ("" on the first GET)
   page_notice output;     // what it printed
+  std::string previewed;  // preview_digest of a good Preview: the form offers Commit
 };
 
 // The form (`<form id="vip-form">` or `"rip-form"`): the labels, one input per
-// lbctl option with lbctl's help, Preview (`#preview`) and Commit (`#commit`).
+// lbctl option with lbctl's help, Preview (`#preview`), and after a good
+// Preview, Commit (`#commit`, with the preview's digest).
 std::string render_form_page(const edit_form& form, const form_page_state& state,
                              const page_viewer& viewer, std::string_view node);
 

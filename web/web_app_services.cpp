@@ -61,35 +61,54 @@ awaitable<response> web_app::do_form_post(request_context context) {
   if (access.refusal) co_return std::move(*access.refusal);
   const auto& session = *access.session;
   const auto* form = edit_form_at(path_of(to_std(context.req.target())));
-  const bool commit = fields["step"] == "commit";
-  std::string error;
-  const auto args = lbctl_args(*form, fields, !commit, error);
   form_page_state state;
   state.submitted = fields;
   state.submitted.erase("csrf");
-  if (!args) {
+  state.submitted.erase("previewed");
+  std::string error;
+  const auto dry_run = lbctl_args(*form, fields, true, error);
+  const auto commit = lbctl_args(*form, fields, false, error);
+  if (!dry_run || !commit) {
     state.output = {"lbctl: " + error, false};
     co_return html(context.req, http::status::bad_request,
                    render_form_page(*form, state, viewer_of(session), settings_.node_name));
   }
-  state.command = command_line(*args);
-  const auto run_it = [this, args = *args] { return node_.run_lbctl(args); };
-  if (commit) ++counters_.changes;
-  const auto run = co_await off_thread(workers_, run_it);
-  if (commit) {
+  // The dry run always comes first: a commit goes ahead only when its diff is
+  // the one the viewer was shown (the digest the Preview put in the form).
+  const bool commit_asked = fields["step"] == "commit";
+  const auto preview_it = [this, args = *dry_run] { return node_.run_lbctl(args); };
+  const auto preview = co_await off_thread(workers_, preview_it);
+  const auto digest = preview_digest(preview.out);
+  if (preview.ok() && commit_asked && tokens_equal(fields["previewed"], digest)) {
+    state.command = command_line(*commit);
+    ++counters_.changes;
+    const auto commit_it = [this, args = *commit] { return node_.run_lbctl(args); };
+    const auto run = co_await off_thread(workers_, commit_it);
     audit()->info("user {} from {}: {}: {}: {}", session.user, context.client,
                   printable(state.command), run.ok() ? "done" : "failed",
-                  one_line(printable(run.text())));
+                  printable(one_line(run.text())));
+    if (run.ok()) {
+      sessions_.set_notice(session.id, {state.command + "\n" + run.text(), true});
+      co_return redirect(context.req, "/lbadmin/services");
+    }
+    state.output = {run.text(), false};
+  } else {
+    state.command = command_line(*dry_run);
+    std::string text = preview.text();
+    if (preview.ok() && commit_asked) {
+      text =
+          "Not committed: this is not the change that was previewed (the form or the "
+          "committed config changed since). Review it, then Commit.\n" +
+          text;
+    }
+    state.output = {text, preview.ok()};
+    if (preview.ok()) state.previewed = digest;
   }
-  if (commit && run.ok()) {
-    sessions_.set_notice(session.id, {state.command + "\n" + run.text(), true});
-    co_return redirect(context.req, "/lbadmin/services");
-  }
-  state.output = {run.text(), run.ok()};
   const auto read_config = [this] { return node_.read_cluster_config(); };
   const auto read = co_await off_thread(workers_, read_config);
   state.current = current_settings(*form, read, state.submitted);
-  co_return html(context.req, run.ok() ? http::status::ok : http::status::unprocessable_entity,
+  co_return html(context.req,
+                 state.output.ok ? http::status::ok : http::status::unprocessable_entity,
                  render_form_page(*form, state, viewer_of(session), settings_.node_name));
 }
 

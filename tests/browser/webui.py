@@ -105,6 +105,12 @@ class Run:
             .then(async r => ({status: r.status, body: await r.text()}))""" % (
             json.dumps(path), json.dumps(fields)))
 
+    def listed(self, service):
+        """The real servers the services page lists under `service`."""
+        return self.page.evaluate(
+            "[...document.querySelectorAll('section#vip-%s table.rips td:first-child')]"
+            ".map(td => td.textContent)" % service)
+
     def page_csrf(self):
         return self.page.evaluate(
             "(e => e ? e.value : null)(document.querySelector('form.logout input[name=csrf]'))")
@@ -254,6 +260,65 @@ def make_active(run):
     run.found["screenshot"] = run.shot("done")
 
 
+def add_rip(run):
+    """Adds a real server with the form: no Commit before a Preview, the Preview
+    shows lbctl's diff, Commit commits it and the services page lists it."""
+    run.log_in_ok()
+    page = run.page
+    service = run.settings["service"]
+    page.navigate(run.url("/lbadmin/services/rip/add?vip=" + service))
+    expect(page.exists("form#rip-form"), "no form#rip-form at /lbadmin/services/rip/add")
+    run.found["commit_before_preview"] = page.exists("#commit")
+    page.fill({"input[name=%s]" % k: v for k, v in run.settings["fields"].items()})
+    page.click("#preview", wait_for_load=True)
+    expect(page.exists("pre#lbctl-output.ok"),
+           "the preview showed no diff: " + (page.text("pre#lbctl-output") or "(nothing)"))
+    run.found["diff"] = page.text("pre#lbctl-output")
+    run.shot("preview")
+    page.click("#commit", wait_for_load=True)
+    expect(page.url().endswith("/lbadmin/services"),
+           "the commit did not go back to the services page: " + page.url() + ": " +
+           (page.text("pre#lbctl-output") or ""))
+    run.found["committed"] = page.text("pre#lbctl-output.ok") or ""
+    run.found["listed"] = run.listed(service)
+    run.found["screenshot"] = run.shot("committed")
+
+
+def delete_rip(run):
+    """Deletes a real server with the form: Preview (the diff), then Delete and commit."""
+    run.log_in_ok()
+    page = run.page
+    service, server = run.settings["service"], run.settings["server"]
+    page.navigate(run.url("/lbadmin/services/rip/delete?vip=%s&rip=%s" % (service, server)))
+    page.click("#preview", wait_for_load=True)
+    expect(page.exists("pre#lbctl-output.ok"),
+           "the preview showed no diff: " + (page.text("pre#lbctl-output") or "(nothing)"))
+    run.found["diff"] = page.text("pre#lbctl-output")
+    page.click("#commit", wait_for_load=True)
+    expect(page.url().endswith("/lbadmin/services"), "the delete did not commit: " + page.url())
+    run.found["listed"] = run.listed(service)
+    run.found["screenshot"] = run.shot("deleted")
+
+
+def tour(run):
+    """Every page of the top bar, each screenshotted: what each one shows."""
+    run.log_in_ok()
+    page = run.page
+    checks = {
+        "services": ("/lbadmin/services", "section#vip-IIS_VIP table.rips"),
+        "ha": ("/lbadmin/ha", "pre.status.ok"),
+        "config": ("/lbadmin/config", "pre#cluster-yaml.ok"),
+        "history": ("/lbadmin/history", "pre#history.ok"),
+        "logs": ("/lbadmin/logs?daemon=proxyd&priority=info&lines=20", "pre#logs"),
+    }
+    run.found["pages"] = {}
+    for name, (path, selector) in checks.items():
+        page.navigate(run.url(path))
+        run.found["pages"][name] = {"title": page.text("main h1"), "shows": page.exists(selector),
+                                    "text": (page.text(selector) or "")[:2000]}
+        run.shot(name)
+
+
 def untrusted_certificate(run):
     """The browser trusts the one certificate it was given, no other: `base` is
     another node's WebUI than `certificate`'s."""
@@ -273,6 +338,9 @@ SCENARIOS = {
     "logout": logout,
     "add-rip-bad-weight": add_rip_bad_weight,
     "make-active": make_active,
+    "add-rip": add_rip,
+    "delete-rip": delete_rip,
+    "tour": tour,
     "untrusted-certificate": untrusted_certificate,
 }
 

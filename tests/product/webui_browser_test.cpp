@@ -438,8 +438,68 @@ TEST_F(webui_browser, metrics_agree_with_lbctl_status_on_both_nodes) {
   }
 }
 
-// --- pages being built on another branch (their contract: README.md) -----------
-// They fail, not skip, until those pages are merged.
+// A real server added with the form on the primary (lb1): no Commit before a
+// Preview, the Preview is lbctl's diff, Commit commits and replicates it (lb2's
+// proxyd has it); then deleted with the form the same way, gone on both.
+TEST_F(webui_browser, add_and_delete_a_real_server_with_preview_then_commit) {
+  const std::string ip = p().lab().server(2).ipv4;
+  Struct extra = settings({{"service", "DA_VIP"}});
+  auto& fields = *(*extra.mutable_fields())["fields"].mutable_struct_value()->mutable_fields();
+  fields["label"].set_string_value("DA3");
+  fields["ip"].set_string_value(ip);
+  fields["weight"].set_string_value("50");
+  const auto added = browse("add-rip", 1, product_lab::web_admin, extra);
+  ASSERT_TRUE(added.ok()) << added.describe();
+  EXPECT_FALSE(field(added.found, "commit_before_preview").bool_value());
+  EXPECT_NE(text(added.found, "diff").find("real server DA3: ip " + ip + ", weight 50"),
+            std::string::npos)
+      << text(added.found, "diff");
+  EXPECT_NE(text(added.found, "committed").find("committed generation"), std::string::npos)
+      << text(added.found, "committed");
+  EXPECT_EQ(strings(added.found, "listed"), (std::vector<std::string>{"DA1", "DA2", "DA3"}));
+  EXPECT_TRUE(wait_until(
+      [&] { return state_on(p(), 2, "DA_VIP", "DA3") != v1::REAL_SERVER_STATE_UNSPECIFIED; }, 10s))
+      << "DA3 is not on lb2 (the peer)";
+
+  const auto deleted = browse("delete-rip", 1, product_lab::web_admin,
+                              settings({{"service", "DA_VIP"}, {"server", "DA3"}}));
+  ASSERT_TRUE(deleted.ok()) << deleted.describe();
+  EXPECT_NE(text(deleted.found, "diff").find("real server DA3"), std::string::npos)
+      << text(deleted.found, "diff");
+  EXPECT_EQ(strings(deleted.found, "listed"), (std::vector<std::string>{"DA1", "DA2"}));
+  for (int i = 1; i <= 2; ++i) {
+    EXPECT_TRUE(wait_until(
+        [&] { return state_on(p(), i, "DA_VIP", "DA3") == v1::REAL_SERVER_STATE_UNSPECIFIED; },
+        10s))
+        << "DA3 is still on lb" << i;
+  }
+}
+
+// Every page of the top bar as a read-only user sees it, each screenshotted:
+// the services lists, the HA status, the committed cluster.yaml, the history
+// and a daemon's log page (the lab has no journal: the page says so).
+TEST_F(webui_browser, every_page_renders_for_a_read_only_user) {
+  const auto run = browse("tour", 2, product_lab::web_viewer);
+  ASSERT_TRUE(run.ok()) << run.describe();
+  const auto pages = field(run.found, "pages").struct_value();
+  const std::map<std::string, std::string> titles = {{"services", "Virtual Services"},
+                                                     {"ha", "High Availability"},
+                                                     {"config", "View Configuration"},
+                                                     {"history", "History"},
+                                                     {"logs", "Logs"}};
+  for (const auto& [name, title] : titles) {
+    const auto page = field(pages, name).struct_value();
+    EXPECT_EQ(text(page, "title"), title) << name;
+    EXPECT_TRUE(field(page, "shows").bool_value()) << name << ": " << text(page, "text");
+  }
+  const auto config = text(field(pages, "config").struct_value(), "text");
+  EXPECT_NE(config.find("DA_VIP"), std::string::npos) << config;
+  const auto ha = text(field(pages, "ha").struct_value(), "text");
+  EXPECT_NE(ha.find("role:"), std::string::npos) << ha;
+  EXPECT_EQ(strings(run.found, "screenshots").size(), 5u);
+}
+
+// --- the change pages: services forms and HA buttons --------------------------
 
 // Add a real server with a bad weight: the page shows the error lbctl itself
 // prints for the same command, and nothing is added.

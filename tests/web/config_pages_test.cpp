@@ -50,6 +50,8 @@ TEST(web_config_pages, logs_and_config_are_escaped) {
   EXPECT_THAT(logs, Not(HasSubstr("<script>x")));
   EXPECT_THAT(logs, HasSubstr("&lt;script&gt;x"));
   EXPECT_THAT(logs, HasSubstr("<option selected>proxyd</option>"));
+  EXPECT_THAT(render_logs_page({"syncd", "err", 10}, {0, "", ""}, reader, "lb1"),
+              HasSubstr("(no journal lines of lbha-syncd.service at err or worse)"));
   const auto config = render_config_page(
       {{0, "a: <b>\n", ""}, {1, "", "lbctl: cannot read node.yaml\n"}}, reader, "lb1");
   EXPECT_THAT(config, HasSubstr("a: &lt;b&gt;"));

@@ -5,7 +5,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <regex>
+
 #include "tests/web/webui_fixture.hpp"
+#include "web/lbctl_forms.hpp"
 
 namespace lbha::web {
 namespace {
@@ -41,7 +45,7 @@ TEST_F(webui_server, a_form_has_an_input_per_lbctl_option_and_shows_the_item_now
   }
   EXPECT_THAT(add, HasSubstr("0..256 (default 100)"));  // lbctl's own help
   EXPECT_THAT(add, HasSubstr("id=\"preview\""));
-  EXPECT_THAT(add, HasSubstr("id=\"commit\""));
+  EXPECT_THAT(add, Not(HasSubstr("id=\"commit\"")));  // Commit comes after a Preview
   const auto modify = get("/lbadmin/services/vip/modify?vip=DA_VIP", cookie).body();
   EXPECT_THAT(modify, HasSubstr("<form id=\"vip-form\""));
   EXPECT_THAT(modify, HasSubstr("name=\"check-interval\""));
@@ -51,36 +55,62 @@ TEST_F(webui_server, a_form_has_an_input_per_lbctl_option_and_shows_the_item_now
   EXPECT_THAT(rip, HasSubstr("ip 192.0.2.21"));
 }
 
-TEST_F(webui_server, preview_is_the_dry_run_and_commit_the_command) {
+std::string previewed_of(const std::string& page) {
+  std::smatch m;
+  if (!std::regex_search(page, m, std::regex("name=\"previewed\" value=\"([0-9a-f]{64})\"")))
+    return "";
+  return m[1];
+}
+
+TEST_F(webui_server, preview_is_the_dry_run_and_commit_follows_it) {
   const auto cookie = log_in("admin", "secret");
   const auto csrf = csrf_of(get("/lbadmin/services", cookie).body());
+  EXPECT_THAT(get("/lbadmin/services/rip/add?vip=DA_VIP", cookie).body(),
+              Not(HasSubstr("id=\"commit\"")));  // nothing to commit before a preview
   node_.lbctl_answer = {0, "~ virtual service DA_VIP\n+     real server DA3: ip 192.0.2.23\n", ""};
-  const auto preview = post("/lbadmin/services/rip/add",
-                            "csrf=" + csrf +
-                                "&vip=DA_VIP&label=DA3&ip=192.0.2.23&port=&weight=50"
-                                "&backup=&step=preview",
-                            cookie);
+  const std::string form = "csrf=" + csrf + "&vip=DA_VIP&label=DA3&ip=192.0.2.23&port=&weight=50";
+  const auto preview = post("/lbadmin/services/rip/add", form + "&backup=&step=preview", cookie);
   EXPECT_EQ(preview.result(), http::status::ok);
   EXPECT_THAT(preview.body(), HasSubstr("<pre id=\"lbctl-output\" class=\"ok\">~ virtual service"));
   EXPECT_THAT(preview.body(), HasSubstr("value=\"192.0.2.23\""));  // the form keeps its values
   EXPECT_THAT(preview.body(),
               HasSubstr("lbctl rip add --ip=192.0.2.23 --weight=50 --dry-run DA_VIP DA3"));
-  node_.lbctl_answer = {0, "committed generation 9 on lb1 and lb2\n", ""};
-  const auto commit = post("/lbadmin/services/rip/add",
-                           "csrf=" + csrf +
-                               "&vip=DA_VIP&label=DA3&ip=192.0.2.23&weight=50"
-                               "&step=commit",
-                           cookie);
-  EXPECT_EQ(commit.result(), http::status::see_other);
+  EXPECT_THAT(preview.body(), HasSubstr("id=\"commit\""));
+  const auto digest = previewed_of(preview.body());
+  ASSERT_EQ(digest, preview_digest(node_.lbctl_answer.out));
+  const auto commit =
+      post("/lbadmin/services/rip/add", form + "&step=commit&previewed=" + digest, cookie);
+  EXPECT_EQ(commit.result(), http::status::see_other) << commit.body();
   EXPECT_EQ(commit[http::field::location], "/lbadmin/services");
-  EXPECT_THAT(
-      node_.lbctl_runs(),
-      ElementsAre(
-          args{"rip", "add", "--ip=192.0.2.23", "--weight=50", "--dry-run", "--", "DA_VIP", "DA3"},
-          args{"rip", "add", "--ip=192.0.2.23", "--weight=50", "--", "DA_VIP", "DA3"}));
+  const args dry{"rip",       "add", "--ip=192.0.2.23", "--weight=50",
+                 "--dry-run", "--",  "DA_VIP",          "DA3"};
+  const args real{"rip", "add", "--ip=192.0.2.23", "--weight=50", "--", "DA_VIP", "DA3"};
+  EXPECT_THAT(node_.lbctl_runs(), ElementsAre(dry, dry, real));  // the commit checked its diff
   EXPECT_THAT(get("/lbadmin/services", cookie).body(),
               HasSubstr("<pre id=\"lbctl-output\" class=\"ok\">lbctl rip add --ip=192.0.2.23 "
-                        "--weight=50 DA_VIP DA3\ncommitted generation 9"));
+                        "--weight=50 DA_VIP DA3\n~ virtual service"));
+}
+
+TEST_F(webui_server, a_commit_whose_diff_changed_since_its_preview_is_shown_again_not_made) {
+  const auto cookie = log_in("admin", "secret");
+  const auto csrf = csrf_of(get("/lbadmin/services", cookie).body());
+  const std::string form = "csrf=" + csrf + "&vip=DA_VIP&rip=DA1&weight=50";
+  node_.lbctl_answer = {0, "~     real server DA1: weight 100 -> 50\n", ""};
+  const auto digest =
+      previewed_of(post("/lbadmin/services/rip/modify", form + "&step=preview", cookie).body());
+  ASSERT_FALSE(digest.empty());
+  // Someone else changed DA1 meanwhile: the same form now means another diff.
+  node_.lbctl_answer = {0, "~     real server DA1: weight 80 -> 50\n", ""};
+  for (const std::string& sent : {std::string("&previewed=") + digest, std::string()}) {
+    const auto res = post("/lbadmin/services/rip/modify", form + "&step=commit" + sent, cookie);
+    EXPECT_EQ(res.result(), http::status::ok);
+    EXPECT_THAT(res.body(), HasSubstr("Not committed: this is not the change that was previewed"));
+    EXPECT_THAT(res.body(), HasSubstr("weight 80 -&gt; 50"));
+    EXPECT_EQ(previewed_of(res.body()), preview_digest(node_.lbctl_answer.out));
+  }
+  for (const auto& run : node_.lbctl_runs()) {
+    EXPECT_NE(std::find(run.begin(), run.end(), "--dry-run"), run.end()) << "committed";
+  }
 }
 
 TEST_F(webui_server, a_refused_command_shows_lbctls_error_on_the_form) {
