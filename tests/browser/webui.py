@@ -319,6 +319,32 @@ def tour(run):
         run.shot(name)
 
 
+def pair(run):
+    """Pairs an unpaired node with its peer from the HA page: the peer's
+    address, its host key shown to confirm, then its SSH user's password."""
+    run.log_in_ok()
+    page = run.page
+    page.navigate(run.url("/lbadmin/ha"))
+    expect(page.exists("#pair-form"), "no #pair-form on an unpaired node's /lbadmin/ha")
+    run.shot("unpaired")
+    page.fill({"#pair-form input[name=peer]": run.settings["peer"]})
+    page.click("#read-host-key", wait_for_load=True)
+    run.found["shown"] = page.text("pre#lbctl-output")
+    fingerprint = page.evaluate("(e => e ? e.value : null)"
+                                "(document.querySelector('#pair-confirm input[name=fingerprint]'))")
+    expect(fingerprint, "no host key to confirm: " + (run.found["shown"] or "(nothing)"))
+    run.found["fingerprint"] = fingerprint
+    run.shot("host-key")
+    page.fill({"#pair-confirm input[name=password]": run.settings["peer_password"]})
+    page.click("#confirm-pair", wait_for_load=True)
+    page.wait_for("document.querySelector('pre#lbctl-output')", "pre#lbctl-output", LIVE_UPDATE)
+    run.found["output"] = page.text("pre#lbctl-output")
+    run.found["output_class"] = page.evaluate(
+        "document.querySelector('pre#lbctl-output').className")
+    run.found["buttons_after"] = page.exists("#make-active")
+    run.found["screenshot"] = run.shot("paired")
+
+
 def untrusted_certificate(run):
     """The browser trusts the one certificate it was given, no other: `base` is
     another node's WebUI than `certificate`'s."""
@@ -341,6 +367,7 @@ SCENARIOS = {
     "add-rip": add_rip,
     "delete-rip": delete_rip,
     "tour": tour,
+    "pair": pair,
     "untrusted-certificate": untrusted_certificate,
 }
 

@@ -104,6 +104,46 @@ struct browser_run {
   }
 };
 
+// A scenario's own settings (string values).
+Struct settings(std::initializer_list<std::pair<std::string, std::string>> values) {
+  Struct out;
+  for (const auto& [key, value] : values) (*out.mutable_fields())[key].set_string_value(value);
+  return out;
+}
+
+// Runs webui.py's `scenario` in lab client `client` against node `node`'s
+// WebUI, logged in as `user`; `extra` adds the scenario's own settings.
+browser_run browse_on(product_lab& p, const std::string& scenario, int node,
+                      const std::string& user, Struct extra = {}, int client = 1) {
+  Struct settings = std::move(extra);
+  auto& f = *settings.mutable_fields();
+  f["base"].set_string_value("https://" + p.lb(node).ipv4 + ":" +
+                             std::to_string(product_lab::web_port));
+  if (f.count("certificate") == 0)
+    f["certificate"].set_string_value(p.web_certificate(node).string());
+  f["user"].set_string_value(user);
+  f["password"].set_string_value(p.web_password(node, user));
+  f["out"].set_string_value(screenshot_dir().string());
+  std::string json;
+  EXPECT_TRUE(google::protobuf::util::MessageToJsonString(settings, &json).ok());
+
+  const auto script = test_support::in_build_tree(LBHA_SOURCE_DIR) / "tests/browser/webui.py";
+  browser_run run;
+  run.process = p.lab().exec(p.lab().client(client).name, {python, script.string(), scenario},
+                             {.timeout = 120s, .stdin_data = json});
+  // The report is the last line of its output.
+  const auto out = trimmed(run.process.out);
+  const auto line =
+      out.substr(out.find_last_of('\n') == std::string::npos ? 0 : out.find_last_of('\n') + 1);
+  if (!google::protobuf::util::JsonStringToMessage(line, &run.found).ok()) run.found.Clear();
+  std::cout << "webui.py " << scenario << " on lb" << node << " as " << user << ": "
+            << run.process.status.to_string() << ", " << field(run.found, "seconds").number_value()
+            << " s\n";
+  for (const auto& shot : strings(run.found, "screenshots"))
+    std::cout << "  screenshot " << shot << "\n";
+  return run;
+}
+
 // --- lbctl's view ----------------------------------------------------------------
 
 // The real server's state as proxyd on node i reports it (lbctl --json status).
@@ -164,43 +204,9 @@ class webui_browser : public ::testing::Test {
 
   product_lab& p() { return *product_; }
 
-  // Runs webui.py's `scenario` in lab client `client` against node `node`'s
-  // WebUI, logged in as `user`; `extra` adds the scenario's own settings.
   browser_run browse(const std::string& scenario, int node, const std::string& user,
                      Struct extra = {}, int client = 1) {
-    Struct settings = std::move(extra);
-    auto& f = *settings.mutable_fields();
-    f["base"].set_string_value("https://" + p().lb(node).ipv4 + ":" +
-                               std::to_string(product_lab::web_port));
-    if (f.count("certificate") == 0)
-      f["certificate"].set_string_value(p().web_certificate(node).string());
-    f["user"].set_string_value(user);
-    f["password"].set_string_value(p().web_password(node, user));
-    f["out"].set_string_value(screenshot_dir().string());
-    std::string json;
-    EXPECT_TRUE(google::protobuf::util::MessageToJsonString(settings, &json).ok());
-
-    const auto script = test_support::in_build_tree(LBHA_SOURCE_DIR) / "tests/browser/webui.py";
-    browser_run run;
-    run.process = p().lab().exec(p().lab().client(client).name, {python, script.string(), scenario},
-                                 {.timeout = 120s, .stdin_data = json});
-    // The report is the last line of its output.
-    const auto out = trimmed(run.process.out);
-    const auto line =
-        out.substr(out.find_last_of('\n') == std::string::npos ? 0 : out.find_last_of('\n') + 1);
-    if (!google::protobuf::util::JsonStringToMessage(line, &run.found).ok()) run.found.Clear();
-    std::cout << "webui.py " << scenario << " on lb" << node << " as " << user << ": "
-              << run.process.status.to_string() << ", "
-              << field(run.found, "seconds").number_value() << " s\n";
-    for (const auto& shot : strings(run.found, "screenshots"))
-      std::cout << "  screenshot " << shot << "\n";
-    return run;
-  }
-
-  static Struct settings(std::initializer_list<std::pair<std::string, std::string>> values) {
-    Struct out;
-    for (const auto& [key, value] : values) (*out.mutable_fields())[key].set_string_value(value);
-    return out;
+    return browse_on(p(), scenario, node, user, std::move(extra), client);
   }
 
   static std::unique_ptr<product_lab> product_;
@@ -544,6 +550,32 @@ TEST_F(webui_browser, make_active_on_the_passive_node_swaps_the_roles) {
   EXPECT_EQ(role_word(ha_of(p(), passive).role()), "ACTIVE");
   EXPECT_EQ(role_word(ha_of(p(), active).role()), "PASSIVE");
   EXPECT_EQ(p().wait_for_single_owner(5s), passive);
+}
+
+// Pairing from the browser, on a lab of its own whose nodes run every daemon
+// but are not paired: lb1's HA page reads lb2's host key through
+// replicatord (the same fingerprint `ssh-keygen -lf` gives on lb2), then
+// pairs with lb2's login password (handed to lbctl in a memfd), locking it;
+// both nodes then say they are paired, and the HA buttons appear.
+TEST(webui_browser_pairing, an_unpaired_node_pairs_its_peer_from_the_ha_page) {
+  if (auto why = why_unavailable(); !why.empty()) GTEST_SKIP() << why;
+  std::filesystem::create_directories(screenshot_dir());
+  product_lab p({.configure = false, .web = true});
+  for (int i = 1; i <= 2; ++i) p.start_daemons(i);
+  const auto run = browse_on(p, "pair", 1, product_lab::web_admin,
+                             settings({{"peer", p.lb(2).ipv4}, {"peer_password", p.password(2)}}));
+  ASSERT_TRUE(run.ok()) << run.describe();
+  EXPECT_EQ(text(run.found, "fingerprint"), p.host_fingerprint(2)) << text(run.found, "shown");
+  EXPECT_EQ(text(run.found, "output_class"), "ok") << text(run.found, "output");
+  EXPECT_TRUE(field(run.found, "buttons_after").bool_value());
+  for (int i = 1; i <= 2; ++i) {
+    const auto status = p.lbctl(i, {"replication", "status"});
+    EXPECT_NE(status.out.find("role:"), std::string::npos) << "lb" << i << ": " << status.out;
+    EXPECT_EQ(status.out.find("paired:            no"), std::string::npos)
+        << "lb" << i << ": " << status.out;
+  }
+  const auto shadow = p.lab().exec_checked("lb2", {"getent", "shadow", "loadbalancer"}).out;
+  EXPECT_NE(shadow.find(":!"), std::string::npos) << "the password was not locked: " << shadow;
 }
 
 }  // namespace
