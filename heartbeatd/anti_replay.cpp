@@ -1,5 +1,7 @@
 #include "heartbeatd/anti_replay.hpp"
 
+#include <algorithm>
+
 namespace lbha::heartbeat {
 
 result<void> anti_replay::check(const message& m, std::uint64_t now_ms) {
@@ -9,12 +11,15 @@ result<void> anti_replay::check(const message& m, std::uint64_t now_ms) {
   if (age > window) return errc::stale;
 
   auto it = senders_.find(m.node_id);
-  if (it != senders_.end() && now_ms > it->second.last_accepted_ms + window) {
-    senders_.erase(it);  // silent for longer than the window: nothing left to replay
+  if (it != senders_.end() && now_ms > it->second.forget_after_ms) {
+    senders_.erase(it);  // every packet accepted from it is stale: nothing left to replay
     it = senders_.end();
   }
+  // `age <= window`, so the packet is stale once our clock passes both its timestamp and now by
+  // more than the window.
+  const std::uint64_t stale_after = std::max(now_ms, m.timestamp_ms) + window;
   if (it == senders_.end()) {
-    senders_[m.node_id] = sender{m.sequence, 1, now_ms};
+    senders_[m.node_id] = sender{m.sequence, 1, stale_after};
     return success();
   }
   sender& s = it->second;
@@ -27,7 +32,7 @@ result<void> anti_replay::check(const message& m, std::uint64_t now_ms) {
     if (back >= 64 || (s.seen & (std::uint64_t{1} << back)) != 0) return errc::replayed;
     s.seen |= std::uint64_t{1} << back;
   }
-  s.last_accepted_ms = now_ms;
+  s.forget_after_ms = std::max(s.forget_after_ms, stale_after);
   return success();
 }
 

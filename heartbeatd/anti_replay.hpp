@@ -7,10 +7,13 @@
 // it (as IPsec does), which tolerates reordering across several paths.
 //
 // A packet is stale when its timestamp is more than `window` away from our
-// wall clock; a recorded capture therefore goes stale after `window`, which is
-// also how long we remember a silent sender (after that, any replay of its old
-// packets is stale anyway, and a sender whose clock stepped back is accepted
-// again).
+// wall clock; a recorded capture therefore goes stale `window` after its
+// timestamp. We remember a silent sender until every packet accepted from it
+// is stale: `window` after the later of its last acceptance and the newest
+// timestamp accepted (a sender whose clock runs ahead of ours sends packets
+// that stay fresh for longer than `window` after we accept them). After that
+// any replay of its old packets is stale anyway, and a sender whose clock
+// stepped back is accepted again.
 //
 // Pure: the caller passes the wall clock; no I/O.
 #pragma once
@@ -37,7 +40,7 @@ class anti_replay {
   struct sender {
     std::uint64_t highest = 0;
     std::uint64_t seen = 0;  // bit i: highest - i was accepted
-    std::uint64_t last_accepted_ms = 0;
+    std::uint64_t forget_after_ms = 0;  // every packet accepted from it is stale by then
   };
 
   std::chrono::milliseconds window_;

@@ -76,5 +76,20 @@ TEST(anti_replay, forgets_a_sender_silent_for_longer_than_the_window) {
   EXPECT_TRUE(f.check(from(1, 10, now + 9100), now + 9100));
 }
 
+// Found by fuzz/heartbeat_fuzz: a packet stamped ahead of our clock (the
+// sender's clock runs fast, within the window) stays fresh for longer than the
+// window after we accept it, so the sender must be remembered that long too.
+TEST(anti_replay, remembers_a_sender_until_its_packets_from_the_future_are_stale) {
+  anti_replay f(std::chrono::milliseconds(30'000));
+  const message ahead = from(1, 700, now + 20'000);
+  ASSERT_TRUE(f.check(ahead, now));
+  // The sender falls silent; 31 s later its captured packet is only 11 s old.
+  EXPECT_EQ(error_of(f.check(ahead, now + 31'000)), errc::replayed);
+  EXPECT_EQ(error_of(f.check(ahead, now + 50'000)), errc::replayed);
+  // Once it is stale, the sender is forgotten: a restart with its clock stepped back is accepted.
+  EXPECT_EQ(error_of(f.check(ahead, now + 50'001)), errc::stale);
+  EXPECT_TRUE(f.check(from(1, 10, now + 50'001), now + 50'001));
+}
+
 }  // namespace
 }  // namespace lbha::heartbeat
