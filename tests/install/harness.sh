@@ -29,6 +29,8 @@ rootfs_packages=(
   passwd man-db bash-completion
   libgrpc++1.51 libgrpc29 libprotobuf32 libssh-4 libspdlog1.10 libfmt9 libyaml-cpp0.7
   libssl3 libmnl0 libsystemd0 libcap2
+  # lbha-webd's SNMP subagent (net-snmp's agent library) and what it pulls in
+  libsnmp40
 )
 # Bump when the preparation below changes: the key names the cache directory.
 rootfs_format=1
