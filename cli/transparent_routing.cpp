@@ -1,11 +1,9 @@
 #include "cli/transparent_routing.hpp"
 
-#include <fcntl.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <set>
 
 #include "common/child_process.hpp"
@@ -46,32 +44,14 @@ const char* ip_program() {
 result<std::string> run_ip(const std::vector<std::string>& args) {
   const char* program = ip_program();
   if (!program) return error(std::errc::no_such_file_or_directory, "no ip program (iproute2)");
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return errno_error(errno, "pipe");
-  spawn_request request{{program}, {"LC_ALL=C"}, fds[1]};
-  request.argv.insert(request.argv.end(), args.begin(), args.end());
-  auto child = spawn_child(request);
-  ::close(fds[1]);
-  if (!child) {
-    ::close(fds[0]);
-    return child.error();
+  std::vector<std::string> argv{program};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto run = run_captured(argv, {"LC_ALL=C"}, std::chrono::seconds(5));
+  if (!run) return run.error();
+  if (!run.value().ok()) {
+    return error(std::errc::io_error, run.value().describe(argv) + ": " + run.value().output);
   }
-  std::string out;
-  char chunk[4096];
-  for (;;) {
-    const ssize_t n = ::read(fds[0], chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(chunk, static_cast<std::size_t>(n));
-  }
-  ::close(fds[0]);
-  const int status = reap(child.value());
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::string command = program;
-    for (const auto& arg : args) command += " " + arg;
-    return error(std::errc::io_error, command + ": " + describe_wait_status(status) + ": " + out);
-  }
-  return out;
+  return std::move(run.value().output);
 }
 
 std::string policy_routing_problem(const std::string& rules_json, const std::string& routes_json,

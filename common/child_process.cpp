@@ -1,10 +1,12 @@
 #include "common/child_process.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -98,6 +100,50 @@ int reap(pid_t pid) {
 std::string describe_wait_status(int status) {
   if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
   return "exit " + std::to_string(WEXITSTATUS(status));
+}
+
+std::string captured_run::describe(const std::vector<std::string>& argv) const {
+  std::string command;
+  for (const auto& arg : argv) command += (command.empty() ? "" : " ") + arg;
+  return command + ": " +
+         (timed_out ? std::string("killed at the timeout") : describe_wait_status(status));
+}
+
+result<captured_run> run_captured(const std::vector<std::string>& argv,
+                                  const std::vector<std::string>& env,
+                                  std::chrono::milliseconds timeout) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return errno_error(errno, "pipe");
+  auto child = spawn_child({argv, env, fds[1]});
+  ::close(fds[1]);
+  if (!child) {
+    ::close(fds[0]);
+    return child.error();
+  }
+  captured_run run;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  char chunk[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      // Its whole group: a background child of it would keep the pipe open.
+      kill_process_group(child.value());
+      run.timed_out = true;
+      break;
+    }
+    pollfd readable{fds[0], POLLIN, 0};
+    const int ready = ::poll(&readable, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) continue;  // the deadline is checked above
+    const ssize_t n = ::read(fds[0], chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // every writer is gone
+    run.output.append(chunk, static_cast<std::size_t>(n));
+  }
+  ::close(fds[0]);
+  run.status = reap(child.value());
+  return run;
 }
 
 }  // namespace lbha

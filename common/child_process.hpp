@@ -15,7 +15,9 @@
 #pragma once
 
 #include <sys/types.h>
+#include <sys/wait.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,5 +47,23 @@ int reap(pid_t pid);
 
 // "exit 3", "killed by signal 9".
 std::string describe_wait_status(int status);
+
+// A helper program run to its end with what it printed kept: lbctl's `ip -j`
+// reads and lbha-webd's journalctl. Blocks the calling thread.
+struct captured_run {
+  int status = 0;      // the wait status
+  std::string output;  // stdout and stderr together, as written
+  bool timed_out = false;
+  bool ok() const { return !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+  // "ip -j rule: exit 1", "... killed at the 5 s timeout".
+  std::string describe(const std::vector<std::string>& argv) const;
+};
+
+// spawn_child with a pipe for the output, read until the program ends; past
+// `timeout` its whole process group is killed (and timed_out set). An error
+// only when it could not start.
+result<captured_run> run_captured(const std::vector<std::string>& argv,
+                                  const std::vector<std::string>& env,
+                                  std::chrono::milliseconds timeout);
 
 }  // namespace lbha

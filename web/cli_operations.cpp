@@ -1,12 +1,10 @@
 #include "web/cli_operations.hpp"
 
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <sstream>
-#include <thread>
 
 #include "cli/app.hpp"
 #include "cli/config_commit.hpp"
@@ -86,40 +84,19 @@ node_operations::configuration_view cli_operations::read_configuration() {
 }
 
 node_operations::command_run cli_operations::read_logs(const log_query& query) {
-  using namespace std::chrono_literals;
-  const int fd = ::memfd_create("lbha-webd-logs", MFD_CLOEXEC);
-  if (fd < 0) return {1, "", "cannot read the journal: memfd_create failed\n"};
-  auto child = spawn_child(
-      {.argv = {"/usr/bin/journalctl", "--no-pager", "--quiet", "--output=short-iso",
-                "--lines=" + std::to_string(query.lines), "--priority=" + query.priority,
-                "--unit=lbha-" + query.daemon + ".service"},
-       .env = {"PATH=/usr/bin:/bin", "SYSTEMD_COLORS=0", "LANG=C.UTF-8"},
-       .output_fd = fd});
-  if (!child) {
-    ::close(fd);
-    return {1, "", "cannot run journalctl: " + child.error().message() + "\n"};
-  }
+  const std::vector<std::string> argv{"/usr/bin/journalctl",
+                                      "--no-pager",
+                                      "--quiet",
+                                      "--output=short-iso",
+                                      "--lines=" + std::to_string(query.lines),
+                                      "--priority=" + query.priority,
+                                      "--unit=lbha-" + query.daemon + ".service"};
   // journalctl answers in well under a second; a stuck one is ended at 5 s.
-  std::optional<int> status;
-  for (auto waited = 0ms; !(status = try_reap(child.value())) && waited < 5s; waited += 20ms) {
-    std::this_thread::sleep_for(20ms);
-  }
-  if (!status) {
-    kill_process_group(child.value());
-    status = reap(child.value());
-  }
-  std::string text;
-  char buffer[65536];
-  for (off_t at = 0;;) {
-    const auto n = ::pread(fd, buffer, sizeof buffer, at);
-    if (n <= 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-    at += n;
-  }
-  ::close(fd);
-  const bool ok = WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
-  if (ok) return {0, text, ""};
-  return {1, "", text + "journalctl: " + describe_wait_status(*status) + "\n"};
+  auto run = run_captured(argv, {"PATH=/usr/bin:/bin", "SYSTEMD_COLORS=0", "LANG=C.UTF-8"},
+                          std::chrono::seconds(5));
+  if (!run) return {1, "", "cannot run journalctl: " + run.error().message() + "\n"};
+  if (run.value().ok()) return {0, std::move(run.value().output), ""};
+  return {1, "", run.value().output + run.value().describe({"journalctl"}) + "\n"};
 }
 
 node_operations::config_read cli_operations::read_cluster_config() {
