@@ -20,6 +20,7 @@
 #include "cli/commands.hpp"
 #include "cli/config_commit.hpp"
 #include "cli/daemon_calls.hpp"
+#include "cli/pair_status_view.hpp"
 #include "cli/render.hpp"
 #include "common/atomic_file.hpp"
 #include "common/config/config.hpp"
@@ -286,16 +287,6 @@ void run_apply(const apply_options& options, cli_context& context) {
                 {.dry_run = options.dry_run, .show_diff = true}, context);
 }
 
-std::string when(std::int64_t unix_ms) {
-  if (unix_ms == 0) return "never";
-  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  ::gmtime_r(&seconds, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
-
 void run_take_over(bool force, cli_context& context) {
   if (force && !context.json) {
     *context.err << "lbctl: warning: --force: if the primary is only cut off, both nodes act as "
@@ -324,35 +315,7 @@ void run_status(cli_context& context) {
     *context.out << to_json(status);
     return;
   }
-  auto& out = *context.out;
-  out << "node:              " << status.local_node() << "\n";
-  if (!status.paired()) {
-    out << "paired:            no\n";
-    out << "local generation:  " << status.local_generation() << "\n";
-    return;
-  }
-  out << "role:              " << status.role() << "\n"
-      << "cluster id:        " << status.cluster_id() << "\n"
-      << "peer:              " << status.peer_node() << " (" << status.peer_address() << ")\n";
-  if (!status.peer_fingerprint().empty()) {
-    out << "peer host key:     " << status.peer_fingerprint() << "\n";
-  }
-  if (!status.certificate_fingerprint().empty()) {
-    out << "pair certificate:  " << status.certificate_fingerprint() << "\n";
-  }
-  out << "local generation:  " << status.local_generation() << " (term " << status.local_term()
-      << ")\n";
-  if (status.role() == "primary") {
-    out << "peer generation:   "
-        << (status.peer_generation() ? std::to_string(status.peer_generation()) : "unknown")
-        << (status.peer_reachable() ? "" : " (peer unreachable at last contact)") << "\n"
-        << "last push:         " << when(status.last_push_unix_ms());
-    if (status.last_push_unix_ms() != 0) {
-      out << ", " << (status.last_push_ok() ? "ok" : "FAILED") << ": "
-          << status.last_push_message();
-    }
-    out << "\n";
-  }
+  *context.out << render_replication_text(status);
 }
 
 }  // namespace

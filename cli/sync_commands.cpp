@@ -8,40 +8,12 @@
 
 #include "cli/commands.hpp"
 #include "cli/daemon_calls.hpp"
-#include "cli/sync_counters.hpp"
+#include "cli/pair_status_view.hpp"
 #include "lbha/v1/sync.grpc.pb.h"
 
 namespace lbha::cli {
 
 namespace {
-
-std::string render_sync_text(const v1::SyncStatus& s) {
-  std::ostringstream out;
-  out << "paired:          " << (s.paired() ? "yes (pair.pem: mutual TLS)" : "no") << "\n";
-  out << "proxyd:          " << (s.proxy_connected() ? "connected" : "not connected") << "\n";
-  for (const auto& peer : s.peers()) {
-    out << "peer:            " << (peer.name().empty() ? "?" : peer.name()) << " " << peer.address()
-        << " " << (peer.connected() ? "connected" : "not connected") << ", updates sent "
-        << peer.updates_sent() << ", received " << peer.updates_received() << "\n";
-  }
-  for (const auto& table : s.tables()) {
-    out << "table:           " << table.name() << ", " << table.entries() << " entries\n";
-  }
-  out << "resync pending:  " << (s.resync_pending() ? "yes" : "no") << "\n";
-  // The defences' counters, one line, zeros left out.
-  const auto counts = sync_refused_counts(s);
-  const std::map<std::string_view, std::uint64_t> refused(counts.begin(), counts.end());
-  out << "refused:        ";
-  bool any = false;
-  for (const auto& [what, count] : refused) {
-    if (count == 0) continue;
-    out << (any ? ", " : " ") << what << " " << count;
-    any = true;
-  }
-  out << (any ? "" : " none") << "\n";
-  out << "bytes:           sent " << s.bytes_sent() << ", received " << s.bytes_received() << "\n";
-  return out.str();
-}
 
 void run_sync_status(cli_context& context) {
   v1::SyncStatus status;

@@ -10,6 +10,7 @@
 #include "cli/config_commit.hpp"
 #include "cli/status_read.hpp"
 #include "common/child_process.hpp"
+#include "web/metrics_source.hpp"
 
 namespace lbha::web {
 
@@ -34,6 +35,8 @@ struct captured_context {
 }  // namespace
 
 cli::overview cli_operations::read_overview() { return cli::read_overview(paths_); }
+
+node_read cli_operations::read_node() { return web::read_node(paths_); }
 
 node_operations::outcome cli_operations::set_real_server_state(
     const cli::server_state_change& change) {

@@ -14,6 +14,7 @@ class cli_operations final : public node_operations {
   explicit cli_operations(cli::cli_context paths) : paths_(std::move(paths)) {}
 
   cli::overview read_overview() override;
+  node_read read_node() override;
   outcome set_real_server_state(const cli::server_state_change& change) override;
   command_run run_lbctl(const std::vector<std::string>& args) override;
   command_run pair(const pair_request& request) override;

@@ -1,14 +1,20 @@
 #include "web/ha_page.hpp"
 
+#include "cli/pair_status_view.hpp"
+#include "cli/status_view.hpp"
 #include "web/escape.hpp"
 
 namespace lbha::web {
 
 namespace {
 
-std::string output_block(std::string_view heading, const node_operations::command_run& run) {
+// A daemon's status as lbctl prints it, or why the daemon did not answer.
+template <typename Status, typename Render>
+std::string status_block(std::string_view heading, const std::optional<Status>& status,
+                         const std::string& error, Render render) {
   return "<h2>" + html_escape(heading) + "</h2>\n<pre class=\"status " +
-         (run.ok() ? "ok" : "failed") + "\">" + html_escape(run.text()) + "</pre>\n";
+         (status ? "ok" : "failed") + "\">" +
+         html_escape(status ? render(*status) : "lbctl: " + error + "\n") + "</pre>\n";
 }
 
 std::string pair_start_form(const page_viewer& viewer) {
@@ -60,10 +66,11 @@ std::optional<std::string> fingerprint_in(std::string_view shown) {
   return std::string(shown.substr(at, end - at));
 }
 
-std::string render_ha_page(const ha_read& read, const page_viewer& viewer, std::string_view node,
+std::string render_ha_page(const node_read& read, const page_viewer& viewer, std::string_view node,
                            const page_notice& notice) {
+  const bool paired = read.replication && read.replication->paired();
   std::string body = render_notice(notice);
-  if (viewer.can_change() && read.paired) {
+  if (viewer.can_change() && paired) {
     body += "<p class=\"buttons\">";
     for (const auto& action : ha_actions()) {
       body += "<a class=\"button\" id=\"" + std::string(action.name) +
@@ -72,10 +79,13 @@ std::string render_ha_page(const ha_read& read, const page_viewer& viewer, std::
     }
     body += "</p>\n";
   }
-  body += output_block("This node and the peer", read.ha);
-  body += output_block("Configuration replication", read.replication);
-  body += output_block("Persistence table sync", read.sync);
-  if (viewer.can_change() && !read.paired && read.replication.ok()) body += pair_start_form(viewer);
+  body += status_block("This node and the peer", read.overview.ha, read.overview.ha_error,
+                       cli::render_ha_text);
+  body += status_block("Configuration replication", read.replication, read.replication_error,
+                       cli::render_replication_text);
+  body += status_block("Persistence table sync", read.sync, read.sync_error, cli::render_sync_text);
+  // Only a node replicatord says is unpaired offers pairing.
+  if (viewer.can_change() && read.replication && !paired) body += pair_start_form(viewer);
   return render_page("High Availability", node, body, &viewer);
 }
 

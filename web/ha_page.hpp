@@ -5,7 +5,9 @@
 // `lbctl sync status` print them; for lbha-admin, Make Active, Make Passive
 // and Break Clustered Pair (each confirmed first), and on an unpaired node the
 // pairing of a peer (its address, then its host key to confirm and the
-// password of its SSH user). Pure functions of lbctl's output.
+// password of its SSH user). Pure functions of one read of the node (the
+// read /metrics makes: heartbeatd, replicatord and syncd asked at once),
+// rendered by lbctl's own text views.
 #pragma once
 
 #include <optional>
@@ -13,17 +15,11 @@
 #include <string_view>
 #include <vector>
 
+#include "web/metrics.hpp"
 #include "web/node_operations.hpp"
 #include "web/page_layout.hpp"
 
 namespace lbha::web {
-
-struct ha_read {
-  node_operations::command_run ha;           // lbctl ha status
-  node_operations::command_run replication;  // lbctl replication status
-  node_operations::command_run sync;         // lbctl sync status
-  bool paired = false;                       // lbctl --json replication status: "paired": true
-};
 
 // The buttons, each an lbctl command run after a confirmation page.
 struct ha_action {
@@ -35,7 +31,7 @@ struct ha_action {
 const std::vector<ha_action>& ha_actions();
 const ha_action* ha_action_named(std::string_view name);
 
-std::string render_ha_page(const ha_read& read, const page_viewer& viewer, std::string_view node,
+std::string render_ha_page(const node_read& read, const page_viewer& viewer, std::string_view node,
                            const page_notice& notice);
 std::string render_ha_confirm_page(const ha_action& action, const page_viewer& viewer,
                                    std::string_view node);

@@ -13,6 +13,7 @@
 
 #include "cli/server_state.hpp"
 #include "cli/status_view.hpp"
+#include "web/metrics.hpp"
 
 namespace lbha::web {
 
@@ -21,6 +22,9 @@ class node_operations {
   virtual ~node_operations() = default;
 
   virtual cli::overview read_overview() = 0;
+  // The whole node at once (metrics_source.hpp): what /metrics and the High
+  // Availability page show.
+  virtual node_read read_node() = 0;
 
   struct outcome {
     bool ok = false;

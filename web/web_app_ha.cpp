@@ -13,15 +13,7 @@ awaitable<response> web_app::do_ha(request_context context) {
   auto access = page_session(context);
   if (access.refusal) co_return std::move(*access.refusal);
   const auto notice = sessions_.take_notice(access.session->id);
-  const auto read_ha = [this] {
-    ha_read read;
-    read.ha = node_.run_lbctl({"ha", "status"});
-    read.replication = node_.run_lbctl({"replication", "status"});
-    read.sync = node_.run_lbctl({"sync", "status"});
-    const auto json = node_.run_lbctl({"--json", "replication", "status"});
-    read.paired = json.ok() && json.out.find("\"paired\": true") != std::string::npos;
-    return read;
-  };
+  const auto read_ha = [this] { return node_.read_node(); };
   const auto read = co_await off_thread(workers_, read_ha);
   co_return html(context.req, http::status::ok,
                  render_ha_page(read, viewer_of(*access.session), settings_.node_name, notice));

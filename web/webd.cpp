@@ -64,7 +64,7 @@ class webd_component final : public daemon_component {
              web_app_settings{.node_name = env.files.node.node_name(),
                               .session_idle = std::chrono::milliseconds(web_.session_idle_ms()),
                               .login = {}}),
-        metrics_(env.io, workers_, [this] { return render_metrics(read_node(paths_)); }),
+        metrics_(env.io, workers_, [this] { return render_metrics(node_.read_node()); }),
         service_(
             env.io, [this] { return status(); }, env.runtime.reloader()) {}
 
@@ -191,7 +191,7 @@ class webd_component final : public daemon_component {
   // publishes it and sends the traps of what changed.
   awaitable<void> poll_node() {
     while (!polling_stopped_) {
-      auto read = co_await off_thread(workers_, [this] { return read_node(paths_); });
+      auto read = co_await off_thread(workers_, [this] { return node_.read_node(); });
       if (polling_stopped_) break;
       if (read.overview.proxy) app_.record(*read.overview.proxy);
       if (snmp_feed_) snmp_feed_->on_read(read);

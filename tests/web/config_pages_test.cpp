@@ -5,7 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "cli/status_view.hpp"
 #include "tests/web/fixtures.hpp"
+#include "web/escape.hpp"
 #include "web/ha_page.hpp"
 #include "web/services_page.hpp"
 
@@ -59,16 +61,26 @@ TEST(web_config_pages, logs_and_config_are_escaped) {
 }
 
 TEST(web_ha_page, buttons_are_for_an_admin_of_a_paired_node) {
-  ha_read read{{0, "role: active\n", ""}, {0, "paired: yes\n", ""}, {0, "peer: up\n", ""}, true};
+  auto read = testing::seed_node_read();
   const auto page = render_ha_page(read, admin, "lb1", {});
   for (const char* id : {"make-active", "make-passive", "break-pair"}) {
     EXPECT_THAT(page, HasSubstr("id=\"" + std::string(id) + "\"")) << id;
   }
   EXPECT_THAT(page, Not(HasSubstr("pair-form")));
+  // Each daemon's status in lbctl's words.
+  EXPECT_THAT(page, HasSubstr("peer:              lb2 (192.0.2.12)"));
+  EXPECT_THAT(page, HasSubstr("peer:            lb2 192.0.2.12 connected"));
+  EXPECT_THAT(page, HasSubstr(html_escape(cli::render_ha_text(*read.overview.ha))));
   EXPECT_THAT(render_ha_page(read, reader, "lb1", {}), Not(HasSubstr("make-active")));
-  read.paired = false;
+  read.replication->set_paired(false);
   EXPECT_THAT(render_ha_page(read, admin, "lb1", {}), HasSubstr("id=\"pair-form\""));
   EXPECT_THAT(render_ha_page(read, reader, "lb1", {}), Not(HasSubstr("pair-form")));
+  // replicatord silent: no pairing offered, and why it is missing.
+  read.replication.reset();
+  read.replication_error = "lbha-replicatord did not answer on /run/lbha/replicatord.sock";
+  const auto silent = render_ha_page(read, admin, "lb1", {});
+  EXPECT_THAT(silent, Not(HasSubstr("pair-form")));
+  EXPECT_THAT(silent, HasSubstr("class=\"status failed\">lbctl: lbha-replicatord did not answer"));
   EXPECT_EQ(ha_action_named("break-pair")->lbctl, std::vector<std::string>{"unpair"});
 }
 

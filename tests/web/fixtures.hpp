@@ -109,6 +109,32 @@ inline v1::ClusterConfig seed_config() {
   return config;
 }
 
+// One read of the whole node: the seed's overview, replicatord a paired
+// primary (generation 8), syncd paired and connected to lb2.
+inline node_read seed_node_read() {
+  node_read read;
+  read.overview = seed_overview();
+  v1::ReplicationStatus replication;
+  replication.set_local_node("lb1");
+  replication.set_paired(true);
+  replication.set_role("primary");
+  replication.set_peer_node("lb2");
+  replication.set_peer_address("192.0.2.12");
+  replication.set_local_generation(8);
+  replication.set_peer_generation(8);
+  replication.set_peer_reachable(true);
+  read.replication = replication;
+  v1::SyncStatus sync;
+  sync.set_paired(true);
+  sync.set_proxy_connected(true);
+  auto* peer = sync.add_peers();
+  peer->set_name("lb2");
+  peer->set_address("192.0.2.12");
+  peer->set_connected(true);
+  read.sync = sync;
+  return read;
+}
+
 // Serves a fixed overview and records every state change (called from the
 // app's worker threads, hence the lock).
 class fake_node final : public node_operations {
@@ -118,6 +144,13 @@ class fake_node final : public node_operations {
       "DA_VIP/DA1: drain now on this node\ncommitted generation 8 on lb1 and lb2\n";
 
   cli::overview read_overview() override { return view; }
+  // The whole node: the overview above, a paired primary, syncd connected.
+  node_read node = seed_node_read();
+  node_read read_node() override {
+    node_read read = node;
+    read.overview = view;
+    return read;
+  }
   outcome set_real_server_state(const cli::server_state_change& change) override {
     std::lock_guard lock(mutex_);
     changes_.push_back(change);
