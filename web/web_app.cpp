@@ -139,7 +139,6 @@ awaitable<response> web_app::do_overview(request_context context) {
   const auto notice = sessions_.take_notice(session->id);
   const auto read = [this] { return node_.read_overview(); };
   const cli::overview view = co_await off_thread(workers_, read);
-  if (view.proxy) record(*view.proxy);
   co_return html(
       context.req, http::status::ok,
       render_overview_page(view, viewer_of(*session), settings_.node_name, notice, graphs()));
@@ -152,7 +151,6 @@ awaitable<response> web_app::do_overview_json(request_context context) {
                             "application/json; charset=utf-8", "{\"error\": \"log in\"}\n");
   const auto read = [this] { return node_.read_overview(); };
   const cli::overview view = co_await off_thread(workers_, read);
-  if (view.proxy) record(*view.proxy);
   co_return make_response(context.req, http::status::ok, "application/json; charset=utf-8",
                           render_overview_json(view, viewer_of(*session), graphs()));
 }

@@ -78,8 +78,9 @@ class web_app {
   // A reload: the node's name and the idle time (live sessions keep going).
   void configure(std::string node_name, std::chrono::milliseconds session_idle);
 
-  // One read of the node's proxyd status, for the overview's graphs (webd
-  // offers every periodic read; connection_history keeps one per 30 s).
+  // One read of the node's proxyd status, for the overview's graphs: webd's
+  // periodic read of the node is the only caller (connection_history keeps
+  // one sample per 30 s); the pages only draw them.
   void record(const v1::ProxyStatus& status) { history_.record(clock_.now(), status); }
 
   const web_counters& counters() const { return counters_; }

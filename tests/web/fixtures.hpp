@@ -168,24 +168,31 @@ class fake_node final : public node_operations {
     lbctl_runs_.push_back(args);
     return lbctl_answer;
   }
+  // What pair() and read_logs() were asked (the app calls them on its workers).
+  std::vector<pair_request> pairings() {
+    std::lock_guard lock(mutex_);
+    return pairings_;
+  }
+  std::vector<log_query> log_queries() {
+    std::lock_guard lock(mutex_);
+    return log_queries_;
+  }
   std::vector<std::vector<std::string>> lbctl_runs() {
     std::lock_guard lock(mutex_);
     return lbctl_runs_;
   }
-  std::vector<pair_request> pairings;
   command_run pair(const pair_request& request) override {
     std::lock_guard lock(mutex_);
-    pairings.push_back(request);
+    pairings_.push_back(request);
     return lbctl_answer;
   }
   configuration_view configuration{{0, "generation: 8\nvirtual_services: []\n", ""},
                                    {0, "node_name: lb1\n", ""}};
   configuration_view read_configuration() override { return configuration; }
-  std::vector<log_query> log_queries;
   command_run logs{0, "2026-12-07T07:00:00+0000 lb1 lbha-heartbeatd[42]: role: active\n", ""};
   command_run read_logs(const log_query& query) override {
     std::lock_guard lock(mutex_);
-    log_queries.push_back(query);
+    log_queries_.push_back(query);
     return logs;
   }
   v1::ClusterConfig config = seed_config();
@@ -195,6 +202,8 @@ class fake_node final : public node_operations {
   std::mutex mutex_;
   std::vector<cli::server_state_change> changes_;
   std::vector<std::vector<std::string>> lbctl_runs_;
+  std::vector<pair_request> pairings_;
+  std::vector<log_query> log_queries_;
 };
 
 }  // namespace lbha::web::testing

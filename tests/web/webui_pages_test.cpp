@@ -182,11 +182,12 @@ TEST_F(webui_server, an_unpaired_node_offers_pairing_with_the_host_key_first) {
                                "&password=s3cret&lock=yes",
                            cookie);
   EXPECT_EQ(paired.result(), http::status::see_other);
-  ASSERT_EQ(node_.pairings.size(), 1u);
-  EXPECT_EQ(node_.pairings[0].peer, "192.0.2.12");
-  EXPECT_EQ(node_.pairings[0].fingerprint, "SHA256:abcDEF123");
-  EXPECT_EQ(node_.pairings[0].password, "s3cret");
-  EXPECT_TRUE(node_.pairings[0].lock_password);
+  const auto pairings = node_.pairings();
+  ASSERT_EQ(pairings.size(), 1u);
+  EXPECT_EQ(pairings[0].peer, "192.0.2.12");
+  EXPECT_EQ(pairings[0].fingerprint, "SHA256:abcDEF123");
+  EXPECT_EQ(pairings[0].password, "s3cret");
+  EXPECT_TRUE(pairings[0].lock_password);
   EXPECT_THAT(get("/lbadmin/ha", cookie).body(), Not(HasSubstr("s3cret")));
 }
 
@@ -202,10 +203,11 @@ TEST_F(webui_server, view_pages_show_config_history_and_logs_to_any_user) {
   EXPECT_EQ(get("/lbadmin/history?generation=x", viewer).result(), http::status::bad_request);
   const auto logs = get("/lbadmin/logs?daemon=proxyd&priority=warning&lines=50", viewer).body();
   EXPECT_THAT(logs, HasSubstr("role: active"));
-  ASSERT_EQ(node_.log_queries.size(), 1u);
-  EXPECT_EQ(node_.log_queries[0].daemon, "proxyd");
-  EXPECT_EQ(node_.log_queries[0].priority, "warning");
-  EXPECT_EQ(node_.log_queries[0].lines, 50);
+  const auto queries = node_.log_queries();
+  ASSERT_EQ(queries.size(), 1u);
+  EXPECT_EQ(queries[0].daemon, "proxyd");
+  EXPECT_EQ(queries[0].priority, "warning");
+  EXPECT_EQ(queries[0].lines, 50);
   EXPECT_EQ(get("/lbadmin/logs?daemon=sshd", viewer).result(), http::status::bad_request);
 }
 
