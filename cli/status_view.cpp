@@ -304,7 +304,11 @@ std::string render_ha_text(const v1::HaStatus& ha) {
     out << ", dropped " << reason << " " << count;
   }
   out << "\n"
-      << "takeovers:       " << ha.takeovers() << ", ARP conflicts " << ha.conflicts() << "\n"
+      << "takeovers:       " << ha.takeovers()
+      << (ha.has_last_takeover() ? " (the last " + std::to_string(ha.last_takeover().outage_ms()) +
+                                       " ms after the peer's last heartbeat)"
+                                 : std::string())
+      << ", ARP conflicts " << ha.conflicts() << "\n"
       << "hooks:           " << hooks_text("alerts", ha.alert_hooks()) << "; "
       << hooks_text("notify", ha.notify_hooks()) << "\n";
   return out.str();

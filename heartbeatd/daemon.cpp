@@ -439,6 +439,10 @@ lbha::v1::HaStatus heartbeat_daemon::status() const {
   s.set_vips_held(vips_->held());
   s.set_peer_holds_vips_on_lan(sm_->peer_holds_vips_on_lan());
   s.set_takeovers(sm_->takeovers());
+  if (const auto outage = sm_->last_takeover_outage()) {
+    s.mutable_last_takeover()->set_outage_ms(static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(*outage).count()));
+  }
   s.set_conflicts(sm_->conflicts());
   s.set_standalone(standalone());
   s.set_want_active(sm_->want_active());

@@ -331,6 +331,9 @@ bool state_machine::decide(actions& out) {
 void state_machine::take_over(actions& out) {
   term_ = std::max(term_, peer_term_) + 1;
   ++takeovers_;
+  const auto heard = last_heard();
+  last_takeover_outage_ =
+      heard ? std::optional<clock::duration>(clock_.now() - *heard) : std::nullopt;
   want_active_ = false;
   force_ = false;
   yield_ = false;

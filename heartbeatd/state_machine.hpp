@@ -132,6 +132,10 @@ class state_machine {
   bool peer_holds_vips_on_lan() const { return peer_on_lan_; }
   bool want_active() const { return want_active_; }
   std::uint64_t takeovers() const { return takeovers_; }
+  // The last takeover's outage: from the last heartbeat heard from the peer
+  // (its last sign of life, or its release) to this node taking the VIPs;
+  // nullopt before any takeover, or when the peer was never heard.
+  std::optional<clock::duration> last_takeover_outage() const { return last_takeover_outage_; }
   std::uint64_t conflicts() const { return conflicts_; }
   // Conflicts not backed by the peer's authenticated heartbeats: VIPs kept.
   std::uint64_t unproven_conflicts() const { return unproven_conflicts_; }
@@ -180,6 +184,7 @@ class state_machine {
   clock::time_point reannounce_since_{};
 
   std::uint64_t takeovers_ = 0;
+  std::optional<clock::duration> last_takeover_outage_;
   std::uint64_t conflicts_ = 0;
   std::uint64_t unproven_conflicts_ = 0;
   bool reclaimed_ = false;  // re-announced for an unproven conflict at reclaimed_at_

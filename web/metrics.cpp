@@ -163,6 +163,12 @@ void ha(page& p, const v1::HaStatus& s) {
            "Times this node took the VIPs over since heartbeatd started (failovers to this node "
            "and make-active)");
   p.sample("lbha_ha_takeovers_total", s.takeovers());
+  p.family("lbha_ha_last_takeover_outage_seconds", gauge,
+           "The last takeover by this node: from the last heartbeat heard from the peer to this "
+           "node adding the VIPs (absent before any, and after one at start-up)");
+  if (s.has_last_takeover()) {
+    p.sample("lbha_ha_last_takeover_outage_seconds", s.last_takeover().outage_ms() / 1000.0);
+  }
   p.family("lbha_ha_vip_conflicts_total", counter,
            "ARP announcements for this node's VIPs from another MAC (a dual-active pair, "
            "resolved by term, priority, node id)");

@@ -128,6 +128,17 @@ TEST(lbctl_status, ha_status_matches_golden) {
   expect_golden("ha_status.txt", render_ha_text(*seed_overview().ha));
 }
 
+TEST(lbctl_status, ha_status_gives_the_last_takeovers_outage) {
+  auto ha = *seed_overview().ha;
+  EXPECT_EQ(render_ha_text(ha).find("after the peer's last heartbeat"), std::string::npos);
+  ha.set_takeovers(3);
+  ha.mutable_last_takeover()->set_outage_ms(1180);
+  EXPECT_NE(render_ha_text(ha).find(
+                "takeovers:       3 (the last 1180 ms after the peer's last heartbeat), ARP"),
+            std::string::npos)
+      << render_ha_text(ha);
+}
+
 TEST(lbctl_status, failed_or_dropped_hooks_are_named_per_daemon) {
   auto view = seed_overview();
   view.ha->mutable_alert_hooks()->set_started(5);

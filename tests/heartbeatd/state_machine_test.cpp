@@ -256,6 +256,7 @@ TEST(state_machine, alone_it_waits_initdead_then_probes_then_takes_over) {
   EXPECT_EQ(s.a.persisted_term, 1u);
   // notify: passive (after init), then active.
   EXPECT_EQ(s.a.notified, (std::vector<role>{role::passive, role::active}));
+  EXPECT_FALSE(s.a.sm->last_takeover_outage()) << "no peer was ever heard: no outage to report";
 }
 
 TEST(state_machine, takeover_runs_persist_add_announce_in_that_order) {
@@ -287,6 +288,12 @@ TEST(state_machine, peer_death_takeover_after_deadtime_with_incremented_term) {
   EXPECT_EQ(s.b.sm->term(), term + 1);
   EXPECT_EQ(s.b.persisted_term, term + 1);
   EXPECT_EQ(s.b.probes, 1);
+  // The outage it reports: from the last heartbeat it heard from a to its takeover.
+  ASSERT_TRUE(s.b.sm->last_takeover_outage());
+  EXPECT_GE(*s.b.sm->last_takeover_outage(), 1000ms);  // at least the deadtime
+  // took counts from the crash; a's last heartbeat went up to one interval before it.
+  EXPECT_GE(*s.b.sm->last_takeover_outage(), took);
+  EXPECT_LE(*s.b.sm->last_takeover_outage(), took + 100ms + 5ms);
 }
 
 TEST(state_machine, quick_restart_of_the_active_node_ends_with_one_owner) {
@@ -594,6 +601,9 @@ TEST(state_machine, make_active_is_coordinated_peer_releases_first) {
   EXPECT_EQ(s.role_of(s.a), role::passive);
   EXPECT_EQ(s.max_owners, 1);
   EXPECT_EQ(count(s.b.log, action_kind::probe_vips), 0);  // the peer confirmed its release
+  // A planned handover: b took over on a's release heartbeat, at once.
+  ASSERT_TRUE(s.b.sm->last_takeover_outage());
+  EXPECT_EQ(*s.b.sm->last_takeover_outage(), 0ms);
   s.run_for(5s);
   EXPECT_EQ(s.role_of(s.b), role::active);  // a does not take it back
   EXPECT_FALSE(s.b.sm->want_active());

@@ -65,6 +65,7 @@ node_read seed_read() {
   (*ha.mutable_dropped())["bad_hmac"] = 2;
   (*ha.mutable_link_dropped())["arp_budget"] = 1;
   ha.set_takeovers(2);
+  ha.mutable_last_takeover()->set_outage_ms(1180);
   ha.set_conflicts(1);
   ha.mutable_alert_hooks()->set_started(4);
   ha.mutable_alert_hooks()->set_failed(1);
