@@ -105,6 +105,20 @@ class Run:
             .then(async r => ({status: r.status, body: await r.text()}))""" % (
             json.dumps(path), json.dumps(fields)))
 
+    def read_lbctl_output(self):
+        """Waits for what lbctl answered (pre#lbctl-output) and reports its text and class."""
+        self.page.wait_for("document.querySelector('pre#lbctl-output')", "pre#lbctl-output",
+                           LIVE_UPDATE)
+        self.found["output"] = self.page.text("pre#lbctl-output")
+        self.found["output_class"] = self.page.evaluate(
+            "document.querySelector('pre#lbctl-output').className")
+
+    def previewed_diff(self):
+        """The diff a Preview showed; fails when it showed an error instead."""
+        expect(self.page.exists("pre#lbctl-output.ok"), "the preview showed no diff: " +
+               (self.page.text("pre#lbctl-output") or "(nothing)"))
+        return self.page.text("pre#lbctl-output")
+
     def listed(self, service):
         """The real servers the services page lists under `service`."""
         return self.page.evaluate(
@@ -253,10 +267,7 @@ def make_active(run):
     expect(page.exists("#confirm"), "no #confirm after #make-active at " + page.url())
     run.shot("confirm")
     page.click("#confirm", wait_for_load=True)
-    page.wait_for("document.querySelector('pre#lbctl-output')", "pre#lbctl-output", LIVE_UPDATE)
-    run.found["output"] = page.text("pre#lbctl-output")
-    run.found["output_class"] = page.evaluate(
-        "document.querySelector('pre#lbctl-output').className")
+    run.read_lbctl_output()
     run.found["screenshot"] = run.shot("done")
 
 
@@ -271,9 +282,7 @@ def add_rip(run):
     run.found["commit_before_preview"] = page.exists("#commit")
     page.fill({"input[name=%s]" % k: v for k, v in run.settings["fields"].items()})
     page.click("#preview", wait_for_load=True)
-    expect(page.exists("pre#lbctl-output.ok"),
-           "the preview showed no diff: " + (page.text("pre#lbctl-output") or "(nothing)"))
-    run.found["diff"] = page.text("pre#lbctl-output")
+    run.found["diff"] = run.previewed_diff()
     run.shot("preview")
     page.click("#commit", wait_for_load=True)
     expect(page.url().endswith("/lbadmin/services"),
@@ -291,9 +300,7 @@ def delete_rip(run):
     service, server = run.settings["service"], run.settings["server"]
     page.navigate(run.url("/lbadmin/services/rip/delete?vip=%s&rip=%s" % (service, server)))
     page.click("#preview", wait_for_load=True)
-    expect(page.exists("pre#lbctl-output.ok"),
-           "the preview showed no diff: " + (page.text("pre#lbctl-output") or "(nothing)"))
-    run.found["diff"] = page.text("pre#lbctl-output")
+    run.found["diff"] = run.previewed_diff()
     page.click("#commit", wait_for_load=True)
     expect(page.url().endswith("/lbadmin/services"), "the delete did not commit: " + page.url())
     run.found["listed"] = run.listed(service)
@@ -337,10 +344,7 @@ def pair(run):
     run.shot("host-key")
     page.fill({"#pair-confirm input[name=password]": run.settings["peer_password"]})
     page.click("#confirm-pair", wait_for_load=True)
-    page.wait_for("document.querySelector('pre#lbctl-output')", "pre#lbctl-output", LIVE_UPDATE)
-    run.found["output"] = page.text("pre#lbctl-output")
-    run.found["output_class"] = page.evaluate(
-        "document.querySelector('pre#lbctl-output').className")
+    run.read_lbctl_output()
     run.found["buttons_after"] = page.exists("#make-active")
     run.found["screenshot"] = run.shot("paired")
 

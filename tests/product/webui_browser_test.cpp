@@ -550,6 +550,11 @@ TEST_F(webui_browser, make_active_on_the_passive_node_swaps_the_roles) {
   EXPECT_EQ(role_word(ha_of(p(), passive).role()), "ACTIVE");
   EXPECT_EQ(role_word(ha_of(p(), active).role()), "PASSIVE");
   EXPECT_EQ(p().wait_for_single_owner(5s), passive);
+  // A planned handover: the new active node took over on the peer's release
+  // heartbeat, well inside the deadtime (1 s) a failover would have taken.
+  const auto ha = ha_of(p(), passive);
+  ASSERT_TRUE(ha.has_last_takeover()) << ha.DebugString();
+  EXPECT_LT(ha.last_takeover().outage_ms(), 1000u);
 }
 
 // Pairing from the browser, on a lab of its own whose nodes run every daemon
