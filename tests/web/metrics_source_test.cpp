@@ -13,6 +13,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/grpc_unix.hpp"
+#include "tests/support/scratch_dir.hpp"
 #include "tests/web/fake_daemons.hpp"
 
 namespace lbha::web {
@@ -25,26 +26,20 @@ using test_doubles::fake_sync;
 class metrics_source : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("lbha_metrics_source_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    context_.run_dir = dir_;
-    context_.config_dir = dir_;
+    context_.run_dir = dir_.path();
+    context_.config_dir = dir_.path();
     context_.node_config = dir_ / "node.yaml";
   }
   void TearDown() override {
     for (auto& server : servers_) server->shutdown();
-    std::filesystem::remove_all(dir_);
   }
   void serve(std::string_view daemon, grpc::Service& service) {
-    auto server = start_unix_server(socket_path(dir_, daemon), {&service});
+    auto server = start_unix_server(socket_path(dir_.path(), daemon), {&service});
     ASSERT_TRUE(server.has_value());
     servers_.push_back(std::move(server.value()));
   }
 
-  std::filesystem::path dir_;
+  test_support::scratch_dir dir_{"ms"};  // short: the sockets' paths stay under 108 bytes
   cli::cli_context context_;
   std::vector<std::unique_ptr<unix_server>> servers_;
   fake_ha ha_;
@@ -90,7 +85,8 @@ TEST_F(metrics_source, nothing_running_is_a_quick_read_of_four_errors_not_a_fail
   EXPECT_FALSE(read.overview.ha || read.overview.proxy || read.sync || read.replication);
   for (const auto* error : {&read.overview.ha_error, &read.overview.proxy_error, &read.sync_error,
                             &read.replication_error}) {
-    EXPECT_NE(error->find("did not answer on " + dir_.string()), std::string::npos) << *error;
+    EXPECT_NE(error->find("did not answer on " + dir_.path().string()), std::string::npos)
+        << *error;
   }
   EXPECT_FALSE(read.node.has_value());  // no node.yaml: the table's size is left out
 }
